@@ -1,0 +1,114 @@
+/**
+ * Reverse-mode automatic differentiation in the micrograd style: every op that sees an
+ * input with `requiresGrad` records a node holding its parents and a closure that maps
+ * the output's gradient to theirs; `backward` walks the graph in reverse topological
+ * order. Leaf gradients accumulate, as in PyTorch.
+ */
+import type { Tensor } from './tensor';
+
+/** Maps the gradient of an op's output to one gradient (or null) per parent. */
+export type BackwardFn = (gradOutput: Float32Array) => ReadonlyArray<Float32Array | null>;
+
+export interface GradNode {
+  readonly op: string;
+  readonly parents: readonly Tensor[];
+  readonly backward: BackwardFn;
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/**
+ * Runs `fn` without recording the graph (like `with torch.no_grad():`). `fn` must be
+ * synchronous: the previous mode is restored when it returns.
+ */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** True when an op over these inputs must record a node. */
+export function shouldRecord(inputs: ReadonlyArray<Tensor | null | undefined>): boolean {
+  return gradEnabled && inputs.some((t) => t?.requiresGrad === true);
+}
+
+/**
+ * Marks `output` as produced by `op` from `parents`, if any of them requires grad.
+ * Async ops decide `enabled` when they are called, not when they finish.
+ */
+export function record(
+  output: Tensor,
+  op: string,
+  parents: readonly Tensor[],
+  backward: BackwardFn,
+  enabled: boolean = shouldRecord(parents),
+): Tensor {
+  if (enabled) {
+    output.requiresGrad = true;
+    output._node = { op, parents, backward };
+  }
+  return output;
+}
+
+/** Tensors reachable from `root` through recorded nodes, parents before children. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  // An explicit stack: long chains (many training steps unrolled) must not overflow.
+  const stack: Array<{ tensor: Tensor; next: number }> = [{ tensor: root, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const parents = top.tensor._node?.parents ?? [];
+    if (top.next < parents.length) {
+      const parent = parents[top.next++];
+      if (parent.requiresGrad && !visited.has(parent)) {
+        visited.add(parent);
+        stack.push({ tensor: parent, next: 0 });
+      }
+    } else {
+      order.push(top.tensor);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+function addArrays(a: Float32Array, b: Float32Array): Float32Array {
+  const sum = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) sum[i] = a[i] + b[i];
+  return sum;
+}
+
+/** Propagates `gradRoot` (the gradient of some scalar with respect to `root`) to the leaves. */
+export function runBackward(root: Tensor, gradRoot: Float32Array): void {
+  const order = topologicalOrder(root);
+  // Gradient buffers may be shared with other nodes (a reshape passes its buffer on),
+  // so they are never written in place: a second contribution makes a new sum.
+  const grads = new Map<Tensor, Float32Array>([[root, gradRoot]]);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const tensor = order[i];
+    const grad = grads.get(tensor);
+    if (grad === undefined) continue;
+    grads.delete(tensor);
+    const node = tensor._node;
+    if (node === null) {
+      tensor._accumulateGrad(grad);
+      continue;
+    }
+    const parentGrads = node.backward(grad);
+    node.parents.forEach((parent, k) => {
+      const g = parentGrads[k];
+      if (g === null || g === undefined || !parent.requiresGrad) return;
+      const previous = grads.get(parent);
+      grads.set(parent, previous === undefined ? g : addArrays(previous, g));
+    });
+  }
+}

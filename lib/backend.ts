@@ -1,0 +1,116 @@
+/**
+ * Which implementation runs the convolution kernels: the native addon (default) or the
+ * pure-TypeScript reference. Chosen at run time with setBackend() or, at start-up, the
+ * CONVCORE_BACKEND environment variable.
+ */
+import { nativeAddon } from './binding';
+import { type ConvGeometry, packGeometry } from './geometry';
+import {
+  conv2dBackwardBiasReference,
+  conv2dBackwardDataReference,
+  conv2dBackwardWeightReference,
+  conv2dForwardReference,
+} from './reference/conv2d';
+import { oneOf } from './validate';
+
+export type BackendName = 'native' | 'reference';
+const BACKENDS: readonly BackendName[] = ['native', 'reference'];
+
+/** Gradient outputs a backward call should fill; null means "not wanted". */
+export interface BackwardBuffers {
+  gradInput: Float32Array | null;
+  gradWeight: Float32Array | null;
+  gradBias: Float32Array | null;
+}
+
+/** The kernel entry points; every call overwrites its outputs. */
+export interface ConvBackend {
+  readonly name: BackendName;
+  forward(g: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array): void;
+  backward(g: ConvGeometry, input: Float32Array, weight: Float32Array, gradOutput: Float32Array, out: BackwardBuffers): void;
+  forwardAsync(g: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array): Promise<void>;
+  backwardAsync(g: ConvGeometry, input: Float32Array, weight: Float32Array, gradOutput: Float32Array, out: BackwardBuffers): Promise<void>;
+}
+
+const nativeBackend: ConvBackend = {
+  name: 'native',
+  forward(g, input, weight, bias, output) {
+    nativeAddon().conv2dForward(packGeometry(g), input, weight, bias, output);
+  },
+  backward(g, input, weight, gradOutput, out) {
+    nativeAddon().conv2dBackward(
+      packGeometry(g), input, weight, gradOutput, out.gradInput, out.gradWeight, out.gradBias);
+  },
+  forwardAsync(g, input, weight, bias, output) {
+    return withCallerStack(nativeAddon().conv2dForwardAsync(packGeometry(g), input, weight, bias, output));
+  },
+  backwardAsync(g, input, weight, gradOutput, out) {
+    return withCallerStack(nativeAddon().conv2dBackwardAsync(
+      packGeometry(g), input, weight, gradOutput, out.gradInput, out.gradWeight, out.gradBias));
+  },
+};
+
+function referenceBackward(g: ConvGeometry, input: Float32Array, weight: Float32Array, gradOutput: Float32Array, out: BackwardBuffers) {
+  if (out.gradInput) conv2dBackwardDataReference(g, gradOutput, weight, out.gradInput);
+  if (out.gradWeight) conv2dBackwardWeightReference(g, input, gradOutput, out.gradWeight);
+  if (out.gradBias) conv2dBackwardBiasReference(g, gradOutput, out.gradBias);
+}
+
+/** Runs `work` on a later turn of the event loop (the reference has no thread of its own). */
+function deferred(work: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    setImmediate(() => {
+      try {
+        work();
+        resolve();
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
+
+const referenceBackend: ConvBackend = {
+  name: 'reference',
+  forward: conv2dForwardReference,
+  backward: referenceBackward,
+  forwardAsync: (...args) => deferred(() => conv2dForwardReference(...args)),
+  backwardAsync: (...args) => deferred(() => referenceBackward(...args)),
+};
+
+/** Native errors come back from another thread without a JS stack; give them the caller's. */
+async function withCallerStack(promise: Promise<void>): Promise<void> {
+  const caller = new Error();
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Error && caller.stack) {
+      error.stack = `${error.name}: ${error.message}\n${caller.stack.split('\n').slice(1).join('\n')}`;
+    }
+    throw error;
+  }
+}
+
+let current: ConvBackend = initialBackend();
+
+function initialBackend(): ConvBackend {
+  const fromEnv = process.env.CONVCORE_BACKEND;
+  if (fromEnv === undefined || fromEnv === '') return nativeBackend;
+  return oneOf('CONVCORE_BACKEND', 'the environment variable', fromEnv, BACKENDS) === 'native'
+    ? nativeBackend
+    : referenceBackend;
+}
+
+/** Selects the kernels used from now on: 'native' (the C++ addon) or 'reference' (pure TS). */
+export function setBackend(name: BackendName): void {
+  current = oneOf('setBackend', 'name', name, BACKENDS) === 'native' ? nativeBackend : referenceBackend;
+}
+
+export function getBackend(): BackendName {
+  return current.name;
+}
+
+/** @internal The active kernels. */
+export function backend(): ConvBackend {
+  return current;
+}

@@ -1,0 +1,70 @@
+/**
+ * Finds and loads the native addon: a local build (build/Release) if there is one, else
+ * the prebuilt binary shipped in prebuilds/<platform>-<arch>/. Loading is lazy, so that
+ * the reference backend works even where no binary loads.
+ */
+import * as path from 'node:path';
+import load from 'node-gyp-build';
+import { NativeBindingError } from './errors';
+
+/** The addon's exports (native/addon.cc). Buffers are checked again on the C++ side. */
+export interface NativeAddon {
+  conv2dForward(
+    params: Float64Array, input: Float32Array, weight: Float32Array,
+    bias: Float32Array | null, output: Float32Array,
+  ): void;
+  conv2dBackward(
+    params: Float64Array, input: Float32Array | null, weight: Float32Array | null,
+    gradOutput: Float32Array, gradInput: Float32Array | null,
+    gradWeight: Float32Array | null, gradBias: Float32Array | null,
+  ): void;
+  conv2dForwardAsync(
+    params: Float64Array, input: Float32Array, weight: Float32Array,
+    bias: Float32Array | null, output: Float32Array,
+  ): Promise<void>;
+  conv2dBackwardAsync(
+    params: Float64Array, input: Float32Array | null, weight: Float32Array | null,
+    gradOutput: Float32Array, gradInput: Float32Array | null,
+    gradWeight: Float32Array | null, gradBias: Float32Array | null,
+  ): Promise<void>;
+  setNumThreads(threads: number): void;
+  getNumThreads(): number;
+  isa(): string;
+}
+
+/** The package root: lib/.. when run from source, dist/.. when installed. */
+export const packageRoot = path.resolve(__dirname, '..');
+
+let addon: NativeAddon | null = null;
+
+export function nativeAddon(): NativeAddon {
+  if (addon === null) addon = loadAddon();
+  return addon;
+}
+
+function loadAddon(): NativeAddon {
+  try {
+    return load(packageRoot) as NativeAddon;
+  } catch (cause) {
+    const platform = `${process.platform}-${process.arch}`;
+    const searched = [
+      path.join(packageRoot, 'build', 'Release'),
+      path.join(packageRoot, 'build', 'Debug'),
+      path.join(packageRoot, 'prebuilds', platform),
+    ];
+    throw new NativeBindingError(
+      [
+        `Could not load the convcore native addon for ${platform} ` +
+          `(Node.js ${process.version}, N-API ${process.versions.napi}).`,
+        `Searched: ${searched.join(', ')}`,
+        `Cause: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`,
+        'Possible solutions:',
+        '- Reinstall the package: npm install convcore (linux-x64 ships a prebuilt binary).',
+        '- Build from source: npm install --save-dev node-addon-api node-gyp && npm rebuild convcore --build-from-source',
+        '- Point CONVCORE_PREBUILD at a convcore .node file built for this platform.',
+        "- Use the pure-TypeScript kernels (much slower): setBackend('reference') or CONVCORE_BACKEND=reference.",
+      ].join('\n'),
+      { cause },
+    );
+  }
+}

@@ -1,0 +1,26 @@
+/** convcore: fast, exact 2-D cross-correlation with autograd, on a native N-API core. */
+export { Tensor } from './tensor';
+export type { Shape, TensorOptions, RandomOptions } from './tensor';
+export type { NestedArray } from './nested';
+export { noGrad, isGradEnabled } from './autograd';
+export { manualSeed } from './random';
+
+export { conv2d, conv2dAsync, conv2dBackward, conv2dBackwardAsync } from './functional/conv2d';
+export type { Conv2dBackwardOptions, Conv2dGradients, Conv2dGradientMask } from './functional/conv2d';
+export type { Conv2dOptions, PaddingMode } from './functional/conv2d-options';
+export { corr2d, convolve2d } from './functional/corr2d';
+export { mseLoss } from './functional/loss';
+export type { Reduction } from './functional/loss';
+
+export { Module } from './nn/module';
+export { Conv2D } from './nn/conv2d';
+export type { Conv2DOptions } from './nn/conv2d';
+export { SGD } from './optim/sgd';
+export type { SGDOptions } from './optim/sgd';
+
+export { setBackend, getBackend } from './backend';
+export type { BackendName } from './backend';
+export { setNumThreads, getNumThreads, isa } from './threads';
+export {
+  ArgumentTypeError, ArgumentRangeError, ShapeError, UnknownOptionError, AutogradError, NativeBindingError,
+} from './errors';

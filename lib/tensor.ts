@@ -1,0 +1,390 @@
+/**
+ * Tensor: float32, contiguous, row-major, with reverse-mode autograd. `data` is the
+ * storage itself (never copied on construction from a Float32Array), and `reshape`
+ * and `detach` return views of it.
+ */
+import { type GradNode, record, runBackward } from './autograd';
+import { broadcastShapes, sameShape, sizeOf, sumToShape, broadcastIndex } from './broadcast';
+import { AutogradError, ShapeError } from './errors';
+import { inferShape, flatten, unflatten, type NestedArray } from './nested';
+import { randomFor } from './random';
+import { MAX_ELEMENTS, formatShape, is, message, rangeError, typeError, checkOptions } from './validate';
+
+export type Shape = readonly number[];
+
+export interface TensorOptions {
+  /** Record operations on this tensor so that `backward()` can compute its gradient. */
+  requiresGrad?: boolean;
+}
+
+export interface RandomOptions extends TensorOptions {
+  /** Seed for a reproducible result; without it the global generator (see `manualSeed`) is used. */
+  seed?: number;
+}
+
+const TENSOR_OPTIONS = ['requiresGrad'] as const;
+const RANDOM_OPTIONS = ['requiresGrad', 'seed'] as const;
+
+function checkShape(fn: string, shape: unknown): number[] {
+  if (!Array.isArray(shape)) throw typeError(fn, 'shape', 'an array of non-negative integers', shape);
+  if (!shape.every(is.nonNegativeInteger)) {
+    throw rangeError(fn, 'shape', 'an array of non-negative integers', shape);
+  }
+  const size = sizeOf(shape);
+  if (size > MAX_ELEMENTS) {
+    throw rangeError(fn, 'the size of shape', `at most ${MAX_ELEMENTS} elements`, size);
+  }
+  return shape.slice();
+}
+
+function readTensorOptions(fn: string, options: unknown, known: readonly string[]) {
+  const o = checkOptions(fn, options, known);
+  if (o.requiresGrad !== undefined && typeof o.requiresGrad !== 'boolean') {
+    throw typeError(fn, 'options.requiresGrad', 'a boolean', o.requiresGrad);
+  }
+  if (o.seed !== undefined && !is.nonNegativeInteger(o.seed)) {
+    throw (typeof o.seed === 'number' ? rangeError : typeError)(
+      fn, 'options.seed', 'a non-negative integer', o.seed);
+  }
+  return { requiresGrad: o.requiresGrad === true, seed: o.seed as number | undefined };
+}
+
+type Operand = Tensor | number;
+
+/** The element-wise binary ops, with the partial derivatives their gradients need. */
+const BINARY = {
+  add: { f: (x: number, y: number) => x + y, da: (g: number) => g, db: (g: number) => g },
+  sub: { f: (x: number, y: number) => x - y, da: (g: number) => g, db: (g: number) => -g },
+  mul: {
+    f: (x: number, y: number) => x * y,
+    da: (g: number, _x: number, y: number) => g * y,
+    db: (g: number, x: number) => g * x,
+  },
+  div: {
+    f: (x: number, y: number) => x / y,
+    da: (g: number, _x: number, y: number) => g / y,
+    db: (g: number, x: number, y: number) => (-g * x) / (y * y),
+  },
+};
+
+export class Tensor {
+  /** The elements, row-major. Writing to it changes the tensor (and its views). */
+  readonly data: Float32Array;
+  readonly shape: Shape;
+  /** Whether operations on this tensor are recorded for `backward()`. */
+  requiresGrad: boolean;
+  /** The accumulated gradient after `backward()`, on leaf tensors that require grad. */
+  grad: Tensor | null = null;
+  /** @internal The op that produced this tensor, when it was recorded. */
+  _node: GradNode | null = null;
+
+  /**
+   * Wraps `data` (a Float32Array is used as storage, without copying; a plain array of
+   * numbers is copied) as a tensor of `shape` (default: 1-D).
+   */
+  constructor(data: Float32Array | readonly number[], shape?: Shape, options?: TensorOptions) {
+    const fn = 'Tensor';
+    let storage: Float32Array;
+    if (data instanceof Float32Array) storage = data;
+    else if (Array.isArray(data) && data.every((v) => typeof v === 'number')) {
+      storage = Float32Array.from(data);
+    } else {
+      throw typeError(fn, 'data', 'a Float32Array or an array of numbers (convert other data with Float32Array.from)', data);
+    }
+    const resolved = shape === undefined ? [storage.length] : checkShape(fn, shape);
+    if (sizeOf(resolved) !== storage.length) {
+      throw new ShapeError(
+        message(fn, 'data.length', `${sizeOf(resolved)} (the product of shape ${formatShape(resolved)})`,
+          String(storage.length)),
+      );
+    }
+    this.data = storage;
+    this.shape = Object.freeze(resolved);
+    this.requiresGrad = readTensorOptions(fn, options, TENSOR_OPTIONS).requiresGrad;
+  }
+
+  // ---- factories -------------------------------------------------------------------
+
+  static zeros(shape: Shape, options?: TensorOptions): Tensor {
+    return Tensor.full(shape, 0, options);
+  }
+
+  static ones(shape: Shape, options?: TensorOptions): Tensor {
+    return Tensor.full(shape, 1, options);
+  }
+
+  static full(shape: Shape, value: number, options?: TensorOptions): Tensor {
+    const fn = 'Tensor.full';
+    const dims = checkShape(fn, shape);
+    if (typeof value !== 'number') throw typeError(fn, 'value', 'a number', value);
+    const t = new Tensor(new Float32Array(sizeOf(dims)).fill(value), dims);
+    t.requiresGrad = readTensorOptions(fn, options, TENSOR_OPTIONS).requiresGrad;
+    return t;
+  }
+
+  /** Uniform in [0, 1). */
+  static rand(shape: Shape, options?: RandomOptions): Tensor {
+    return Tensor.random('Tensor.rand', shape, options, (r) => r.uniform());
+  }
+
+  /** Standard normal. */
+  static randn(shape: Shape, options?: RandomOptions): Tensor {
+    return Tensor.random('Tensor.randn', shape, options, (r) => r.normal());
+  }
+
+  private static random(
+    fn: string,
+    shape: Shape,
+    options: RandomOptions | undefined,
+    sample: (r: ReturnType<typeof randomFor>) => number,
+  ): Tensor {
+    const dims = checkShape(fn, shape);
+    const { requiresGrad, seed } = readTensorOptions(fn, options, RANDOM_OPTIONS);
+    const random = randomFor(seed);
+    const data = new Float32Array(sizeOf(dims));
+    for (let i = 0; i < data.length; i++) data[i] = sample(random);
+    return new Tensor(data, dims, { requiresGrad });
+  }
+
+  /** From a (nested) array of numbers; the shape is the nesting. */
+  static fromArray(values: NestedArray, options?: TensorOptions): Tensor {
+    const fn = 'Tensor.fromArray';
+    const shape = inferShape(fn, values);
+    const data = new Float32Array(sizeOf(shape));
+    flatten(values, data);
+    return new Tensor(data, shape, options);
+  }
+
+  // ---- properties and views -------------------------------------------------------
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Same storage, another shape; one dimension may be -1 (inferred). */
+  reshape(shape: Shape): Tensor {
+    const fn = 'reshape';
+    if (!Array.isArray(shape) || !shape.every((d) => is.integer(d) && d >= -1)) {
+      throw typeError(fn, 'shape', 'an array of non-negative integers (and at most one -1)', shape);
+    }
+    const inferred = shape.indexOf(-1);
+    const dims = shape.slice();
+    if (inferred !== -1) {
+      const known = sizeOf(dims.filter((_, i) => i !== inferred));
+      if (dims.indexOf(-1, inferred + 1) !== -1 || known === 0 || this.size % known !== 0) {
+        throw new ShapeError(message(fn, 'shape', `compatible with ${this.size} elements`, formatShape(shape)));
+      }
+      dims[inferred] = this.size / known;
+    }
+    if (sizeOf(dims) !== this.size) {
+      throw new ShapeError(
+        message(fn, 'shape', `a shape of ${this.size} elements (the tensor has shape ${formatShape(this.shape)})`,
+          `${formatShape(dims)} with ${sizeOf(dims)} elements`),
+      );
+    }
+    const view = new Tensor(this.data, dims);
+    return record(view, 'reshape', [this], (g) => [g]);
+  }
+
+  /** A copy of the data; gradients flow back to this tensor. */
+  clone(): Tensor {
+    return record(new Tensor(this.data.slice(), this.shape), 'clone', [this], (g) => [g]);
+  }
+
+  /** Same storage, cut from the graph: no gradient flows through it. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  toArray(): NestedArray {
+    return unflatten(this.data, this.shape);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) {
+      throw new ShapeError(message('item', 'the tensor', 'a one-element tensor', `shape ${formatShape(this.shape)}`));
+    }
+    return this.data[0];
+  }
+
+  toString(): string {
+    return `Tensor(${JSON.stringify(this.toArray())}, shape=${formatShape(this.shape)})`;
+  }
+
+  // ---- element-wise ops ------------------------------------------------------------
+
+  add(other: Operand): Tensor {
+    return this.binary('add', other);
+  }
+
+  sub(other: Operand): Tensor {
+    return this.binary('sub', other);
+  }
+
+  mul(other: Operand): Tensor {
+    return this.binary('mul', other);
+  }
+
+  div(other: Operand): Tensor {
+    return this.binary('div', other);
+  }
+
+  neg(): Tensor {
+    return this.unary('neg', (x) => -x, (g) => -g);
+  }
+
+  square(): Tensor {
+    return this.unary('square', (x) => x * x, (g, x) => 2 * x * g);
+  }
+
+  pow(exponent: number): Tensor {
+    if (typeof exponent !== 'number') throw typeError('pow', 'exponent', 'a number', exponent);
+    return this.unary('pow', (x) => x ** exponent, (g, x) => g * exponent * x ** (exponent - 1));
+  }
+
+  private unary(
+    op: string,
+    f: (x: number) => number,
+    df: (g: number, x: number) => number,
+  ): Tensor {
+    const x = this.data;
+    const out = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
+    return record(new Tensor(out, this.shape), op, [this], (g) => {
+      const gx = new Float32Array(x.length);
+      for (let i = 0; i < x.length; i++) gx[i] = df(g[i], x[i]);
+      return [gx];
+    });
+  }
+
+  private binary(op: keyof typeof BINARY, other: Operand): Tensor {
+    const b = typeof other === 'number' ? new Tensor(Float32Array.of(other), []) : other;
+    if (!(b instanceof Tensor)) throw typeError(op, 'other', 'a Tensor or a number', other);
+    const { f, da, db } = BINARY[op];
+    const outShape = broadcastShapes(op, this.shape, b.shape);
+    const x = expand(this, outShape);
+    const y = expand(b, outShape);
+    const out = new Float32Array(x.length);
+    for (let i = 0; i < out.length; i++) out[i] = f(x[i], y[i]);
+    return record(new Tensor(out, outShape), op, [this, b], (g) => {
+      const gx = new Float32Array(g.length);
+      const gy = new Float32Array(g.length);
+      for (let i = 0; i < g.length; i++) {
+        gx[i] = da(g[i], x[i], y[i]);
+        gy[i] = db(g[i], x[i], y[i]);
+      }
+      return [sumToShape(gx, outShape, this.shape), sumToShape(gy, outShape, b.shape)];
+    });
+  }
+
+  // ---- reductions ------------------------------------------------------------------
+
+  /** Sum of all elements (a 0-d tensor), or over `dim` (negative counts from the end). */
+  sum(dim?: number, options?: { keepdim?: boolean }): Tensor {
+    return this.reduce('sum', dim, options, false);
+  }
+
+  /** Mean of all elements, or over `dim`. */
+  mean(dim?: number, options?: { keepdim?: boolean }): Tensor {
+    return this.reduce('mean', dim, options, true);
+  }
+
+  private reduce(fn: string, dim: number | undefined, options: unknown, average: boolean): Tensor {
+    const { keepdim } = checkOptions(fn, options, ['keepdim']);
+    if (keepdim !== undefined && typeof keepdim !== 'boolean') {
+      throw typeError(fn, 'options.keepdim', 'a boolean', keepdim);
+    }
+    const rank = this.shape.length;
+    let axis = -1;
+    if (dim !== undefined) {
+      if (!is.integer(dim) || dim < -Math.max(rank, 1) || dim >= Math.max(rank, 1)) {
+        throw (typeof dim === 'number' ? rangeError : typeError)(
+          fn, 'dim', `an integer in [${-Math.max(rank, 1)}, ${Math.max(rank, 1) - 1}]`, dim);
+      }
+      axis = dim < 0 ? dim + rank : dim;
+    }
+    // View the tensor as (outer, length, inner) with `length` the reduced extent.
+    const length = axis === -1 ? this.size : rank === 0 ? 1 : this.shape[axis];
+    const inner = axis === -1 ? 1 : sizeOf(this.shape.slice(axis + 1));
+    const outer = this.size / Math.max(1, length * inner);
+    const outShape =
+      axis === -1 ? [] : keepdim ? this.shape.map((d, i) => (i === axis ? 1 : d)) : this.shape.filter((_, i) => i !== axis);
+    const scale = average ? 1 / length : 1;
+    const x = this.data;
+    const out = new Float32Array(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let acc = 0;
+        for (let k = 0; k < length; k++) acc += x[(o * length + k) * inner + i];
+        out[o * inner + i] = acc * scale;
+      }
+    }
+    return record(new Tensor(out, outShape), fn, [this], (g) => {
+      const gx = new Float32Array(x.length);
+      for (let o = 0; o < outer; o++) {
+        for (let k = 0; k < length; k++) {
+          for (let i = 0; i < inner; i++) gx[(o * length + k) * inner + i] = g[o * inner + i] * scale;
+        }
+      }
+      return [gx];
+    });
+  }
+
+  // ---- autograd ----------------------------------------------------------------------
+
+  /**
+   * Computes the gradient of this tensor with respect to every leaf that requires grad,
+   * adding it to their `grad`. Without `grad`, only a one-element tensor (a loss) may
+   * call it, as in PyTorch.
+   */
+  backward(grad?: Tensor): void {
+    const fn = 'backward';
+    if (!this.requiresGrad) {
+      throw new AutogradError(
+        message(fn, 'the tensor', 'a tensor that requires grad (computed from one with requiresGrad: true)',
+          'requiresGrad = false'),
+      );
+    }
+    let seed: Float32Array;
+    if (grad === undefined) {
+      if (this.size !== 1) {
+        throw new AutogradError(
+          message(fn, 'grad', `given for a tensor of shape ${formatShape(this.shape)} (only one-element tensors have an implicit gradient of 1)`,
+            'undefined'),
+        );
+      }
+      seed = Float32Array.of(1);
+    } else {
+      if (!(grad instanceof Tensor)) throw typeError(fn, 'grad', 'a Tensor', grad);
+      if (!sameShape(grad.shape, this.shape)) {
+        throw new ShapeError(message(fn, 'grad.shape', formatShape(this.shape), formatShape(grad.shape)));
+      }
+      seed = grad.data;
+    }
+    runBackward(this, seed);
+  }
+
+  /** @internal Adds a gradient into `grad` (allocating it on first use). */
+  _accumulateGrad(g: Float32Array): void {
+    if (this.grad === null) {
+      this.grad = new Tensor(Float32Array.from(g), this.shape);
+      return;
+    }
+    const acc = this.grad.data;
+    for (let i = 0; i < acc.length; i++) acc[i] += g[i];
+  }
+}
+
+/** The data of `t` broadcast to `shape` (the data itself when no broadcast is needed). */
+function expand(t: Tensor, shape: readonly number[]): Float32Array {
+  if (sameShape(t.shape, shape)) return t.data;
+  const index = broadcastIndex(t.shape, shape);
+  const out = new Float32Array(index.length);
+  for (let i = 0; i < out.length; i++) out[i] = t.data[index[i]];
+  return out;
+}

@@ -1,0 +1,151 @@
+// The N-API boundary: unpack arguments, re-check buffer sizes, call a kernel. No
+// validation of meaning happens here (that is lib/validate.ts); only memory safety.
+#include <napi.h>
+
+#include <algorithm>
+#include <memory>
+#include <thread>
+
+#include "kernels/conv2d.h"
+#include "napi_args.h"
+#include "promise_worker.h"
+
+namespace convcore {
+namespace {
+
+int defaultThreadCount() {
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// Buffers of one forward call, checked against the geometry.
+struct ForwardArgs {
+  ConvParams p;
+  const float* input;
+  const float* weight;
+  const float* bias;
+  float* output;
+};
+
+ForwardArgs readForwardArgs(const Napi::CallbackInfo& info) {
+  ForwardArgs a{};
+  a.p = readConvParams(info[0]);
+  a.input = readFloatBuffer(info[1], a.p.inputSize(), "input");
+  a.weight = readFloatBuffer(info[2], a.p.weightSize(), "weight");
+  a.bias = readFloatBuffer(info[3], a.p.outChannels, "bias", /*optional=*/true);
+  a.output = readFloatBuffer(info[4], a.p.outputSize(), "output");
+  return a;
+}
+
+// Buffers of one backward call; each gradient output may be null (not wanted).
+struct BackwardArgs {
+  ConvParams p;
+  const float* input;
+  const float* weight;
+  const float* gradOutput;
+  float* gradInput;
+  float* gradWeight;
+  float* gradBias;
+};
+
+BackwardArgs readBackwardArgs(const Napi::CallbackInfo& info) {
+  BackwardArgs a{};
+  a.p = readConvParams(info[0]);
+  a.gradOutput = readFloatBuffer(info[3], a.p.outputSize(), "gradOutput");
+  a.gradInput = readFloatBuffer(info[4], a.p.inputSize(), "gradInput", true);
+  a.gradWeight = readFloatBuffer(info[5], a.p.weightSize(), "gradWeight", true);
+  a.gradBias = readFloatBuffer(info[6], a.p.outChannels, "gradBias", true);
+  // input is needed only for gradWeight, weight only for gradInput.
+  a.input = readFloatBuffer(info[1], a.p.inputSize(), "input", a.gradWeight == nullptr);
+  a.weight = readFloatBuffer(info[2], a.p.weightSize(), "weight", a.gradInput == nullptr);
+  return a;
+}
+
+void runForward(ThreadPool& pool, const ForwardArgs& a) {
+  conv2dForward(pool, a.p, a.input, a.weight, a.bias, a.output);
+}
+
+void runBackward(ThreadPool& pool, const BackwardArgs& a) {
+  if (a.gradInput) conv2dBackwardData(pool, a.p, a.gradOutput, a.weight, a.gradInput);
+  if (a.gradWeight) conv2dBackwardWeight(pool, a.p, a.input, a.gradOutput, a.gradWeight);
+  if (a.gradBias) conv2dBackwardBias(pool, a.p, a.gradOutput, a.gradBias);
+}
+
+class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
+ public:
+  ConvcoreAddon(Napi::Env env, Napi::Object exports)
+      : pool_(std::make_shared<ThreadPool>(defaultThreadCount())) {
+    DefineAddon(exports,
+                {
+                    InstanceMethod("conv2dForward", &ConvcoreAddon::Forward),
+                    InstanceMethod("conv2dBackward", &ConvcoreAddon::Backward),
+                    InstanceMethod("conv2dForwardAsync", &ConvcoreAddon::ForwardAsync),
+                    InstanceMethod("conv2dBackwardAsync", &ConvcoreAddon::BackwardAsync),
+                    InstanceMethod("setNumThreads", &ConvcoreAddon::SetNumThreads),
+                    InstanceMethod("getNumThreads", &ConvcoreAddon::GetNumThreads),
+                    InstanceMethod("isa", &ConvcoreAddon::Isa),
+                });
+  }
+
+ private:
+  // (params, input, weight, bias|null, output)
+  Napi::Value Forward(const Napi::CallbackInfo& info) {
+    runForward(*pool_, readForwardArgs(info));
+    return info.Env().Undefined();
+  }
+
+  // (params, input|null, weight|null, gradOutput, gradInput|null, gradWeight|null, gradBias|null)
+  Napi::Value Backward(const Napi::CallbackInfo& info) {
+    runBackward(*pool_, readBackwardArgs(info));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value ForwardAsync(const Napi::CallbackInfo& info) {
+    const ForwardArgs args = readForwardArgs(info);
+    auto* worker = new PromiseWorker(info.Env(), pool_,
+                                     [args](ThreadPool& pool) { runForward(pool, args); });
+    return queue(worker, info, 1, 4);
+  }
+
+  Napi::Value BackwardAsync(const Napi::CallbackInfo& info) {
+    const BackwardArgs args = readBackwardArgs(info);
+    auto* worker = new PromiseWorker(info.Env(), pool_,
+                                     [args](ThreadPool& pool) { runBackward(pool, args); });
+    return queue(worker, info, 1, 6);
+  }
+
+  // Holds arguments first..last alive on the worker, then queues it.
+  static Napi::Value queue(PromiseWorker* worker, const Napi::CallbackInfo& info,
+                           uint32_t first, uint32_t last) {
+    for (uint32_t i = first; i <= last; ++i) worker->hold(i, info[i]);
+    Napi::Promise promise = worker->promise();
+    worker->Queue();
+    return promise;
+  }
+
+  Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+    const Napi::Env env = info.Env();
+    if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "convcore native: threads");
+    const double n = info[0].As<Napi::Number>().DoubleValue();
+    if (!(n >= 1 && n <= 1024) || n != static_cast<int>(n)) {
+      throw Napi::RangeError::New(env, "convcore native: threads must be in 1..1024");
+    }
+    pool_->resize(static_cast<int>(n));
+    return env.Undefined();
+  }
+
+  Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), pool_->size());
+  }
+
+  Napi::Value Isa(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), "generic");
+  }
+
+  std::shared_ptr<ThreadPool> pool_;
+};
+
+}  // namespace
+}  // namespace convcore
+
+using convcore::ConvcoreAddon;
+NODE_API_ADDON(ConvcoreAddon)

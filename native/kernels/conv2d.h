@@ -1,0 +1,28 @@
+// The four convolution kernels. Each overwrites its output buffer (never accumulates),
+// reads only inside the buffers whose sizes ConvParams implies, and gives bitwise the
+// same result whatever the pool's thread count: every output element is reduced by one
+// thread in a fixed order, and split reductions are summed in a fixed order.
+#pragma once
+
+#include "conv_params.h"
+#include "thread_pool.h"
+
+namespace convcore {
+
+// output (N,O,OH,OW) = input (N,C,H,W) ⋆ weight (O,C/groups,KH,KW) + bias (O) or none.
+void conv2dForward(ThreadPool& pool, const ConvParams& p, const float* input,
+                   const float* weight, const float* bias, float* output);
+
+// gradInput (N,C,H,W) from gradOutput (N,O,OH,OW) and weight.
+void conv2dBackwardData(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
+                        const float* weight, float* gradInput);
+
+// gradWeight (O,C/groups,KH,KW) from input and gradOutput.
+void conv2dBackwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
+                          const float* gradOutput, float* gradWeight);
+
+// gradBias (O): gradOutput summed over N, OH and OW.
+void conv2dBackwardBias(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
+                        float* gradBias);
+
+}  // namespace convcore

@@ -1,0 +1,37 @@
+#include "conv_params.h"
+
+namespace convcore {
+
+namespace {
+// 2^40 elements per tensor is far beyond any memory, and keeps products of two
+// such sizes far inside int64.
+constexpr int64_t kMaxExtent = int64_t(1) << 40;
+
+bool inRange(int64_t v, int64_t lo) { return v >= lo && v <= kMaxExtent; }
+}  // namespace
+
+const char* checkConvParams(const ConvParams& p) {
+  if (!inRange(p.batch, 1)) return "batch must be a positive integer";
+  if (!inRange(p.inChannels, 1)) return "inChannels must be a positive integer";
+  if (!inRange(p.inHeight, 1)) return "inHeight must be a positive integer";
+  if (!inRange(p.inWidth, 1)) return "inWidth must be a positive integer";
+  if (!inRange(p.outChannels, 1)) return "outChannels must be a positive integer";
+  if (!inRange(p.kernelHeight, 1)) return "kernelHeight must be a positive integer";
+  if (!inRange(p.kernelWidth, 1)) return "kernelWidth must be a positive integer";
+  if (!inRange(p.outHeight, 1)) return "outHeight must be a positive integer";
+  if (!inRange(p.outWidth, 1)) return "outWidth must be a positive integer";
+  if (!inRange(p.strideH, 1) || !inRange(p.strideW, 1)) return "stride must be positive";
+  if (!inRange(p.dilationH, 1) || !inRange(p.dilationW, 1)) return "dilation must be positive";
+  if (!inRange(p.padTop, 0) || !inRange(p.padLeft, 0)) return "padding must be >= 0";
+  if (!inRange(p.groups, 1)) return "groups must be a positive integer";
+  if (p.inChannels % p.groups != 0) return "groups must divide inChannels";
+  if (p.outChannels % p.groups != 0) return "groups must divide outChannels";
+  // Each tensor's element count must stay below kMaxExtent too.
+  const double in = double(p.batch) * p.inChannels * p.inHeight * p.inWidth;
+  const double out = double(p.batch) * p.outChannels * p.outHeight * p.outWidth;
+  const double w = double(p.outChannels) * p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
+  if (in > kMaxExtent || out > kMaxExtent || w > kMaxExtent) return "tensor too large";
+  return nullptr;
+}
+
+}  // namespace convcore

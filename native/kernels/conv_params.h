@@ -1,0 +1,48 @@
+// The geometry of one 2-D convolution, already normalised by the TypeScript layer.
+// Non-zero padding modes (reflect, replicate, circular) are applied in TypeScript
+// before the kernels run, so the kernels only know zero padding, on the top and left;
+// bottom and right padding follow from the output size.
+#pragma once
+
+#include <cstdint>
+
+namespace convcore {
+
+struct ConvParams {
+  int64_t batch;          // N
+  int64_t inChannels;     // C
+  int64_t inHeight;       // H
+  int64_t inWidth;        // W
+  int64_t outChannels;    // O
+  int64_t kernelHeight;   // KH
+  int64_t kernelWidth;    // KW
+  int64_t outHeight;      // OH
+  int64_t outWidth;       // OW
+  int64_t strideH, strideW;
+  int64_t padTop, padLeft;
+  int64_t dilationH, dilationW;
+  int64_t groups;
+
+  int64_t inChannelsPerGroup() const { return inChannels / groups; }
+  int64_t outChannelsPerGroup() const { return outChannels / groups; }
+  int64_t inputSize() const { return batch * inChannels * inHeight * inWidth; }
+  int64_t outputSize() const { return batch * outChannels * outHeight * outWidth; }
+  int64_t weightSize() const {
+    return outChannels * inChannelsPerGroup() * kernelHeight * kernelWidth;
+  }
+  // Multiply-adds of one pass (forward, backward-data and backward-weight are equal).
+  double macs() const {
+    return static_cast<double>(outputSize()) * inChannelsPerGroup() * kernelHeight *
+           kernelWidth;
+  }
+};
+
+// Number of fields in the packed Float64Array that JavaScript passes, in the order above.
+constexpr int kConvParamCount = 16;
+
+// Returns nullptr when the geometry is consistent, else a message naming the first
+// field that is not. Every size must be a positive integer small enough that the
+// index arithmetic (int64) cannot overflow.
+const char* checkConvParams(const ConvParams& p);
+
+}  // namespace convcore

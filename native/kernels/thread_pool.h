@@ -1,0 +1,62 @@
+// A persistent pool of worker threads owned by one addon instance (one per Node.js
+// environment, so worker_threads each get their own). The calling thread always takes
+// part in the work, so a pool of size 1 has no worker threads at all.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace convcore {
+
+// fn(begin, end) processes items [begin, end). It must not throw.
+using RangeFn = std::function<void(int64_t begin, int64_t end)>;
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return size_.load(); }
+
+  // Waits for any job in flight, then changes the number of threads (>= 1).
+  void resize(int threads);
+
+  // Runs fn over [0, items) in chunks of `grain` items, spread over the pool. If another
+  // job holds the pool (two async calls at once), this one runs inline on the calling
+  // thread instead of waiting: kernels give the same bits whatever the thread count,
+  // so only the speed differs.
+  void parallelFor(int64_t items, int64_t grain, const RangeFn& fn);
+
+ private:
+  void startWorkers(int count);
+  void stopWorkers();
+  void workerLoop();
+  void runChunks();
+
+  std::atomic<int> size_{1};
+  std::vector<std::thread> workers_;
+
+  std::mutex submit_;  // held for the whole of a job: one job at a time
+
+  std::mutex state_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  uint64_t generation_ = 0;
+  bool stopping_ = false;
+  int busyWorkers_ = 0;
+
+  // The job in flight; written under state_ before the generation bump.
+  const RangeFn* job_ = nullptr;
+  int64_t items_ = 0;
+  int64_t grain_ = 1;
+  std::atomic<int64_t> next_{0};
+};
+
+}  // namespace convcore
