@@ -1,6 +1,6 @@
 // The "from fully connected to convolution" chapter of Dive into Deep Learning, run on
 // convcore: corr2d, edge detection with a [1, -1] kernel, and learning that kernel.
-import { Conv2D, SGD, Tensor, convolve2d, corr2d } from 'convcore';
+import { Conv2D, SGD, Tensor, convolve2d, corr2d, manualSeed } from 'convcore';
 
 const fmt = (t) => JSON.stringify(t.toArray());
 
@@ -28,11 +28,13 @@ console.log(`corr2d(X.T, K) is all zeros: ${none}`);
 
 // 3. Learn K from (X, Y): a Conv2D with one 1×2 kernel and no bias, squared error,
 //    10 epochs of gradient descent at learning rate 3e-2.
+manualSeed(2026); // a fixed initial kernel, so that every run prints the same numbers
 const conv = new Conv2D(1, 1, [1, 2], { bias: false });
+console.log(`\ninitial kernel: [[${Array.from(conv.weight.data, (v) => v.toFixed(4)).join(', ')}]]`);
 const input = X.reshape([1, 1, 6, 8]);
 const target = Y.reshape([1, 1, 6, 7]);
 const optimizer = new SGD(conv.parameters(), { lr: 3e-2 });
-console.log('\nlearning the kernel:');
+console.log('learning the kernel:');
 for (let epoch = 0; epoch < 10; epoch++) {
   const loss = conv.forward(input).sub(target).square();
   conv.zeroGrad();

@@ -116,7 +116,7 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
   // Holds arguments first..last alive on the worker, then queues it.
   static Napi::Value queue(PromiseWorker* worker, const Napi::CallbackInfo& info,
                            uint32_t first, uint32_t last) {
-    for (uint32_t i = first; i <= last; ++i) worker->hold(i, info[i]);
+    for (uint32_t i = first; i <= last; ++i) worker->hold(info[i]);
     Napi::Promise promise = worker->promise();
     worker->Queue();
     return promise;

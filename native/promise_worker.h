@@ -1,6 +1,7 @@
 // Runs one kernel job on libuv's thread pool and settles a Promise. The JavaScript
 // buffers it reads and writes are stored on the worker's receiver object, so they stay
-// alive until the job ends even if the caller drops every reference to them.
+// alive until the job ends even if the caller drops every reference to them (the
+// worker is deleted on the JS thread after OnOK/OnError, releasing them there).
 #pragma once
 
 #include <napi.h>
@@ -8,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "kernels/thread_pool.h"
 
@@ -23,8 +25,10 @@ class PromiseWorker : public Napi::AsyncWorker {
         pool_(std::move(pool)),
         job_(std::move(job)) {}
 
-  // Keeps a buffer alive for the duration of the job.
-  void hold(uint32_t slot, const Napi::Value& value) { Receiver().Set(slot, value); }
+  // Keeps a buffer (any object; null is skipped) alive for the duration of the job.
+  void hold(const Napi::Value& value) {
+    if (value.IsObject()) held_.push_back(Napi::Persistent(value.As<Napi::Object>()));
+  }
 
   Napi::Promise promise() const { return deferred_.Promise(); }
 
@@ -37,6 +41,7 @@ class PromiseWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<ThreadPool> pool_;  // shared: outlives the addon if the env goes first
   Job job_;
+  std::vector<Napi::ObjectReference> held_;
 };
 
 }  // namespace convcore

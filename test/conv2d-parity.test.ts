@@ -1,0 +1,183 @@
+/**
+ * Native kernels against the pure-TS reference, over random configurations that cover
+ * every option, plus the adjoint identity and thread-count determinism.
+ */
+import { describe, expect, test } from 'vitest';
+import {
+  type Conv2dOptions, type PaddingMode, Tensor, conv2d, conv2dBackward, getNumThreads, setNumThreads,
+} from '../lib/index';
+import { Random } from '../lib/random';
+import { dot, expectClose, randomTensor, withBackend } from './helpers';
+
+interface Case {
+  name: string;
+  inputShape: number[];
+  weightShape: number[];
+  bias: boolean;
+  options: Conv2dOptions;
+}
+
+const SIZES = [1, 2, 3, 4, 5, 7, 8, 11, 13, 16, 17];
+const MODES: PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
+
+function pick<T>(r: Random, items: readonly T[]): T {
+  return items[Math.floor(r.uniform() * items.length)];
+}
+
+/** A random configuration that conv2d accepts (invalid draws are redrawn). */
+function randomCase(r: Random, index: number): Case {
+  for (;;) {
+    const groups = pick(r, [1, 1, 1, 2, 3]);
+    const C = groups * pick(r, [1, 1, 2, 3]);
+    const O = groups * pick(r, [1, 2, 3]);
+    const H = pick(r, SIZES), W = pick(r, SIZES);
+    const kh = pick(r, [1, 1, 2, 3, 3, 4, 5]), kw = pick(r, [1, 2, 3, 3, 5]);
+    const stride = pick(r, [1, 1, 2, 3]), strideW = pick(r, [1, 2]);
+    const dilation = pick(r, [1, 1, 1, 2, 3]);
+    const paddingChoice = pick(r, ['int', 'pair', 'pair', 'same', 'valid'] as const);
+    const padding: Conv2dOptions['padding'] =
+      paddingChoice === 'int' ? pick(r, [0, 1, 2])
+        : paddingChoice === 'pair' ? [pick(r, [0, 1, 2]), pick(r, [0, 1, 3])]
+          : paddingChoice;
+    const options: Conv2dOptions = {
+      stride: paddingChoice === 'same' ? 1 : [stride, strideW],
+      padding,
+      dilation: [dilation, pick(r, [1, 2])],
+      groups,
+      paddingMode: pick(r, MODES),
+    };
+    const batched = r.uniform() < 0.8;
+    const N = pick(r, [1, 1, 2, 3]);
+    const c: Case = {
+      name: `#${index} N${N} C${C} ${H}x${W} O${O} k${kh}x${kw} ${JSON.stringify(options)}${batched ? '' : ' unbatched'}`,
+      inputShape: batched ? [N, C, H, W] : [C, H, W],
+      weightShape: [O, C / groups, kh, kw],
+      bias: r.uniform() < 0.7,
+      options,
+    };
+    try {
+      conv2d(Tensor.zeros(c.inputShape), Tensor.zeros(c.weightShape), null, c.options);
+      return c;
+    } catch {
+      // not a valid configuration: draw again
+    }
+  }
+}
+
+/** Hand-picked edge cases: 1-pixel images, kernels equal to the input, primes and tails. */
+const EDGE_CASES: Case[] = [
+  { name: '1-pixel image, 1x1 kernel', inputShape: [1, 1, 1, 1], weightShape: [1, 1, 1, 1], bias: true, options: {} },
+  { name: '1-pixel image padded', inputShape: [2, 3, 1, 1], weightShape: [4, 3, 3, 3], bias: true, options: { padding: 1 } },
+  { name: 'kernel equals the input', inputShape: [2, 3, 7, 5], weightShape: [4, 3, 7, 5], bias: true, options: {} },
+  { name: 'kernel equals the input, unbatched', inputShape: [1, 13, 13], weightShape: [2, 1, 13, 13], bias: false, options: {} },
+  { name: 'primes 13x17 with 5x3', inputShape: [3, 5, 13, 17], weightShape: [7, 5, 5, 3], bias: true, options: { padding: [2, 1] } },
+  { name: 'row tails 1x67', inputShape: [1, 2, 1, 67], weightShape: [3, 2, 1, 7], bias: true, options: { padding: [0, 3] } },
+  { name: 'wide tail 9x33 stride 2', inputShape: [2, 4, 9, 33], weightShape: [5, 4, 3, 3], bias: true, options: { stride: 2, padding: 1 } },
+  { name: 'depthwise 3 groups', inputShape: [2, 3, 11, 11], weightShape: [3, 1, 3, 3], bias: true, options: { groups: 3, padding: 'same', paddingMode: 'reflect' } },
+  { name: 'same with even kernel', inputShape: [1, 2, 6, 7], weightShape: [2, 2, 4, 2], bias: true, options: { padding: 'same' } },
+  { name: 'dilation larger than stride', inputShape: [1, 2, 17, 16], weightShape: [2, 2, 3, 3], bias: false, options: { dilation: 4, stride: 3 } },
+  { name: 'circular padding equal to the size', inputShape: [1, 1, 3, 3], weightShape: [1, 1, 3, 3], bias: true, options: { padding: 3, paddingMode: 'circular' } },
+  { name: 'replicate, 1-pixel image', inputShape: [1, 2, 1, 1], weightShape: [1, 2, 3, 3], bias: true, options: { padding: 1, paddingMode: 'replicate' } },
+  { name: 'many channels', inputShape: [2, 32, 6, 6], weightShape: [16, 32, 3, 3], bias: true, options: { padding: 1 } },
+];
+
+const RANDOM_CASES = (() => {
+  const r = new Random(20261126);
+  return Array.from({ length: 220 }, (_, i) => randomCase(r, i));
+})();
+
+interface Results {
+  output: Float32Array;
+  gradInput: Float32Array;
+  gradWeight: Float32Array;
+  gradBias: Float32Array;
+}
+
+function run(c: Case, seed: number): Results {
+  const x = randomTensor(c.inputShape, seed);
+  const w = randomTensor(c.weightShape, seed + 1);
+  const b = c.bias ? randomTensor([c.weightShape[0]], seed + 2) : null;
+  const y = conv2d(x, w, b, c.options);
+  const g = randomTensor([...y.shape], seed + 3);
+  const grads = conv2dBackward(x, w, g, c.options);
+  return {
+    output: y.data,
+    gradInput: grads.gradInput!.data,
+    gradWeight: grads.gradWeight!.data,
+    gradBias: grads.gradBias!.data,
+  };
+}
+
+function checkParity(c: Case, seed: number): void {
+  const native = withBackend('native', () => run(c, seed));
+  const reference = withBackend('reference', () => run(c, seed));
+  const [O, Cg, kh, kw] = c.weightShape;
+  const groups = c.options.groups ?? 1;
+  const outputs = native.output.length;
+  const terms = { forward: Cg * kh * kw, data: (O / groups) * kh * kw, weight: outputs / O };
+  const tol = (n: number) => 1e-6 * (4 + n);
+  expectClose(native.output, reference.output, { atol: tol(terms.forward), what: 'output' });
+  expectClose(native.gradInput, reference.gradInput, { atol: tol(terms.data), what: 'gradInput' });
+  expectClose(native.gradWeight, reference.gradWeight, { atol: tol(terms.weight), what: 'gradWeight' });
+  expectClose(native.gradBias, reference.gradBias, { atol: tol(terms.weight), what: 'gradBias' });
+}
+
+describe('native kernels equal the reference', () => {
+  test(`covers ${RANDOM_CASES.length + EDGE_CASES.length} configurations with every option`, () => {
+    const all = [...RANDOM_CASES, ...EDGE_CASES];
+    const seen = (f: (c: Case) => boolean) => all.some(f);
+    for (const mode of MODES) expect(seen((c) => c.options.paddingMode === mode)).toBe(true);
+    expect(seen((c) => c.options.padding === 'same')).toBe(true);
+    expect(seen((c) => c.options.padding === 'valid')).toBe(true);
+    expect(seen((c) => (c.options.groups ?? 1) > 1)).toBe(true);
+    expect(seen((c) => JSON.stringify(c.options.stride).includes('3'))).toBe(true);
+    expect(seen((c) => JSON.stringify(c.options.dilation).includes('3'))).toBe(true);
+    expect(seen((c) => c.inputShape.length === 3)).toBe(true);
+    expect(seen((c) => !c.bias)).toBe(true);
+  });
+
+  test.each(EDGE_CASES.map((c, i) => [c.name, c, i] as const))('edge case: %s', (_name, c, i) => {
+    checkParity(c, 1000 + i * 10);
+  });
+
+  test.each(RANDOM_CASES.map((c, i) => [c.name, c, i] as const))('random %s', (_name, c, i) => {
+    checkParity(c, i * 10);
+  });
+});
+
+describe('the adjoint identity ⟨conv(x, w), g⟩ = ⟨x, gradInput⟩ = ⟨w, gradWeight⟩', () => {
+  test.each(RANDOM_CASES.slice(0, 40).map((c, i) => [c.name, c, i] as const))('%s', (_name, c, i) => {
+    const x = randomTensor(c.inputShape, 500 + i);
+    const w = randomTensor(c.weightShape, 600 + i);
+    const y = conv2d(x, w, null, c.options);
+    const g = randomTensor([...y.shape], 700 + i);
+    const { gradInput, gradWeight } = conv2dBackward(x, w, g, c.options);
+    const lhs = dot(y.data, g.data);
+    const scale = 1e-4 * (1 + Math.sqrt(y.size) * Math.sqrt(c.weightShape.slice(1).reduce((a, b) => a * b, 1)));
+    expect(Math.abs(dot(x.data, gradInput!.data) - lhs)).toBeLessThan(scale);
+    expect(Math.abs(dot(w.data, gradWeight!.data) - lhs)).toBeLessThan(scale);
+  });
+});
+
+describe('results do not depend on the thread count', () => {
+  const shapes: Case[] = [
+    { name: 'channel-rich', inputShape: [4, 16, 20, 20], weightShape: [16, 16, 3, 3], bias: true, options: { padding: 1 } },
+    { name: 'one big image', inputShape: [1, 1, 300, 301], weightShape: [1, 1, 5, 5], bias: true, options: { padding: 2, stride: [1, 2] } },
+    { name: 'depthwise', inputShape: [3, 8, 40, 40], weightShape: [8, 1, 3, 3], bias: false, options: { groups: 8, padding: 'same' } },
+  ];
+  test.each(shapes.map((c) => [c.name, c] as const))('%s: bitwise equal at 1 and 2 threads', (_name, c) => {
+    const before = getNumThreads();
+    try {
+      setNumThreads(1);
+      const one = run(c, 42);
+      setNumThreads(2);
+      const two = run(c, 42);
+      expect(Buffer.from(two.output.buffer).equals(Buffer.from(one.output.buffer))).toBe(true);
+      expect(Buffer.from(two.gradInput.buffer).equals(Buffer.from(one.gradInput.buffer))).toBe(true);
+      expect(Buffer.from(two.gradWeight.buffer).equals(Buffer.from(one.gradWeight.buffer))).toBe(true);
+      expect(Buffer.from(two.gradBias.buffer).equals(Buffer.from(one.gradBias.buffer))).toBe(true);
+    } finally {
+      setNumThreads(before);
+    }
+  });
+});

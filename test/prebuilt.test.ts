@@ -1,0 +1,101 @@
+/**
+ * The path a user takes: `npm run prebuild` writes prebuilds/linux-x64, `npm pack` ships
+ * it, and installing the tarball into an empty project with no compiler reachable
+ * compiles nothing and computes. Done in a temporary copy so the working tree's build/
+ * is never touched while other test files use it.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const root = path.resolve(__dirname, '..');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convcore-prebuilt-'));
+const pkgCopy = path.join(work, 'package');
+const consumer = path.join(work, 'consumer');
+const noCompilerBin = path.join(work, 'bin');
+let tarball = '';
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  return execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** An environment whose PATH holds node, npm and sh (npm runs scripts with it), and no cc, g++, make or python. */
+function noCompilerEnv(): NodeJS.ProcessEnv {
+  fs.mkdirSync(noCompilerBin, { recursive: true });
+  const npmCli = fs.realpathSync(findOnPath('npm'));
+  fs.symlinkSync(process.execPath, path.join(noCompilerBin, 'node'));
+  fs.symlinkSync(npmCli, path.join(noCompilerBin, 'npm'));
+  fs.symlinkSync('/bin/sh', path.join(noCompilerBin, 'sh'));
+  return {
+    HOME: process.env.HOME,
+    PATH: noCompilerBin,
+    CC: '/bin/false',
+    CXX: '/bin/false',
+    npm_config_nodedir: process.env.npm_config_nodedir ?? '',
+    npm_config_update_notifier: 'false',
+  };
+}
+
+beforeAll(() => {
+  fs.mkdirSync(pkgCopy);
+  for (const entry of ['package.json', 'binding.gyp', 'native', 'dist', 'README.md']) {
+    fs.cpSync(path.join(root, entry), path.join(pkgCopy, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(pkgCopy, 'node_modules'));
+  run('npm', ['run', 'prebuild'], pkgCopy);
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], pkgCopy));
+  tarball = path.join(work, packed[0].filename);
+
+  fs.mkdirSync(consumer);
+  fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], consumer, noCompilerEnv());
+}, 300_000);
+
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+describe('the prebuilt binary', () => {
+  test('npm run prebuild writes prebuilds/linux-x64/convcore.node and npm pack ships it', () => {
+    const platform = `${process.platform}-${process.arch}`;
+    expect(fs.existsSync(path.join(pkgCopy, 'prebuilds', platform, 'convcore.node'))).toBe(true);
+    const listing = run('tar', ['-tzf', tarball], work).split('\n');
+    expect(listing).toContain(`package/prebuilds/${platform}/convcore.node`);
+    expect(listing).toContain('package/dist/index.js');
+    expect(listing).toContain('package/dist/index.d.ts');
+    expect(listing.some((f) => f.startsWith('package/build/'))).toBe(false);
+    expect(listing.some((f) => f.startsWith('package/lib/') || f.startsWith('package/test/'))).toBe(false);
+  });
+
+  test('no compiler was reachable, and the install compiled nothing', () => {
+    expect(() => run('sh', ['-c', 'command -v g++ || command -v cc || command -v make'], consumer, noCompilerEnvForCheck())).toThrow();
+    const installed = path.join(consumer, 'node_modules', 'convcore');
+    expect(fs.existsSync(path.join(installed, 'prebuilds'))).toBe(true);
+    expect(fs.existsSync(path.join(installed, 'build'))).toBe(false);
+  });
+
+  test('require() and import both load it and compute the book example', () => {
+    const env = noCompilerEnvForCheck();
+    const script =
+      "const c = require('convcore');" +
+      "const y = c.corr2d(c.Tensor.fromArray([[0,1,2],[3,4,5],[6,7,8]]), c.Tensor.fromArray([[0,1],[2,3]]));" +
+      "console.log(JSON.stringify(y.toArray()), c.getBackend());";
+    expect(run(process.execPath, ['-e', script], consumer, env).trim()).toBe('[[19,25],[37,43]] native');
+    const esm =
+      "import { conv2d, Tensor } from 'convcore';" +
+      "console.log(conv2d(Tensor.ones([1, 2, 3, 3]), Tensor.ones([1, 2, 2, 2])).toArray().flat(3).join(','));";
+    expect(run(process.execPath, ['--input-type=module', '-e', esm], consumer, env).trim()).toBe('8,8,8,8');
+  });
+});
+
+function findOnPath(name: string): string {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    if (dir && fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error(`${name} is not on PATH`);
+}
+
+function noCompilerEnvForCheck(): NodeJS.ProcessEnv {
+  return { HOME: process.env.HOME, PATH: noCompilerBin };
+}
