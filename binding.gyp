@@ -7,12 +7,14 @@
         "native/napi_args.cc",
         "native/kernels/conv_params.cc",
         "native/kernels/thread_pool.cc",
-        "native/kernels/conv2d_forward.cc",
-        "native/kernels/conv2d_backward_data.cc",
-        "native/kernels/conv2d_backward_weight.cc"
+        "native/kernels/scratch.cc",
+        "native/kernels/cpu_features.cc",
+        "native/kernels/conv2d.cc",
+        "native/kernels/engine_generic.cc"
       ],
       "dependencies": [
-        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all"
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all",
+        "convcore_avx2"
       ],
       "defines": [
         "NAPI_VERSION=8",
@@ -29,6 +31,22 @@
       "msvs_settings": {
         "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17", "/O2"] }
       }
+    },
+    {
+      "target_name": "convcore_avx2",
+      "type": "static_library",
+      "conditions": [
+        ["target_arch=='x64' or target_arch=='ia32'", {
+          "sources": ["native/kernels/engine_avx2.cc"],
+          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx2", "-mfma"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma"] },
+          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2", "/arch:AVX2"] } }
+        }, {
+          "sources": ["native/kernels/engine_avx2_unavailable.cc"]
+        }]
+      ],
+      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC"],
+      "cflags_cc!": ["-fno-exceptions"]
     }
   ]
 }

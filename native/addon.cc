@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "kernels/conv2d.h"
+#include "kernels/cpu_features.h"
 #include "napi_args.h"
 #include "promise_worker.h"
 
@@ -138,7 +139,7 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
   }
 
   Napi::Value Isa(const Napi::CallbackInfo& info) {
-    return Napi::String::New(info.Env(), "generic");
+    return Napi::String::New(info.Env(), isaName(activeIsa()));
   }
 
   std::shared_ptr<ThreadPool> pool_;

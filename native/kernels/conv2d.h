@@ -25,4 +25,8 @@ void conv2dBackwardWeight(ThreadPool& pool, const ConvParams& p, const float* in
 void conv2dBackwardBias(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
                         float* gradBias);
 
+// The FMA throughput of one thread running independent chains, for the benchmark's
+// "% of peak" column.
+double fmaPeakGflops(double seconds);
+
 }  // namespace convcore

@@ -1,0 +1,32 @@
+// Cache blocking for the implicit-GEMM engine (Zen 3 / Haswell-class cores: 32 KiB L1d,
+// 512 KiB L2 per core). All block sizes live here.
+#pragma once
+
+#include <cstdint>
+
+namespace convcore {
+
+// Register tile of the GEMM micro-kernel: kTileRows output channels × kTileCols pixels,
+// i.e. 6 × 2 = 12 ymm accumulators, leaving 4 registers for operands.
+constexpr int64_t kTileRows = 6;
+constexpr int64_t kTileCols = 16;
+
+// Reduction block: a 6 × 256 weight panel (6 KiB) and a 256 × 16 strip of input rows
+// (16 KiB) stay in L1 while one tile is computed.
+constexpr int64_t kBlockK = 256;
+
+// Pixels per block: with up to kBlockK input rows of them, the block's input (~208 KiB
+// at most) and its accumulators stay in L2. A multiple of kTileCols.
+constexpr int64_t kBlockPixels = 208;
+
+// Backward-weight reduces over longer pixel runs (fewer horizontal sums per tile):
+// 4 gradient rows (12 KiB) stay in L1, the block's input rows stream from L2.
+constexpr int64_t kWeightGradPixels = 768;
+constexpr int64_t kDotRows = 4;  // output channels per backward-weight tile
+constexpr int64_t kDotCols = 3;  // taps per backward-weight tile
+
+// Backward-data computes the column gradient in row blocks of this many taps
+// (a multiple of kTileRows) before scattering it into gradInput.
+constexpr int64_t kBlockTaps = 96;
+
+}  // namespace convcore

@@ -1,0 +1,226 @@
+// The direct path: for few channels (image filters, depthwise convolutions) a GEMM
+// would waste its register tile, so each output row is computed in registers straight
+// from the input rows. Part of engine_impl.h (ISA namespace).
+#pragma once
+
+namespace direct {
+
+// The output columns whose every tap reads inside the row (stride 1): [begin, end).
+inline ColumnRange interiorColumns(const ConvParams& p) {
+  const int64_t begin = std::min(std::max<int64_t>(p.padLeft, 0), p.outWidth);
+  const int64_t end =
+      std::min(p.outWidth, p.inWidth - (p.kernelWidth - 1) * p.dilationW + p.padLeft);
+  return {begin, std::max(begin, end)};
+}
+
+// One output column the slow way, with bounds checks (borders, strided convolutions).
+inline float column(const ConvParams& p, const float* image, const float* taps, float bias,
+                    int64_t oh, int64_t ow) {
+  const int64_t Cg = p.inChannelsPerGroup(), KH = p.kernelHeight, KW = p.kernelWidth;
+  const int64_t H = p.inHeight, W = p.inWidth;
+  float acc = bias;
+  for (int64_t c = 0; c < Cg; ++c) {
+    for (int64_t kh = 0; kh < KH; ++kh) {
+      const int64_t ih = oh * p.strideH - p.padTop + kh * p.dilationH;
+      if (ih < 0 || ih >= H) continue;
+      for (int64_t kw = 0; kw < KW; ++kw) {
+        const int64_t iw = ow * p.strideW - p.padLeft + kw * p.dilationW;
+        if (iw < 0 || iw >= W) continue;
+        acc += image[(c * H + ih) * W + iw] * taps[(c * KH + kh) * KW + kw];
+      }
+    }
+  }
+  return acc;
+}
+
+// `count` vectors of outputs starting at column ow (stride 1, all taps in bounds),
+// accumulated over channels and taps in the same order as column().
+template <int kCount>
+inline void vectors(const ConvParams& p, const float* image, const float* taps, float bias,
+                    int64_t oh, int64_t ow, float* out) {
+  const int64_t Cg = p.inChannelsPerGroup(), KH = p.kernelHeight, KW = p.kernelWidth;
+  const int64_t H = p.inHeight, W = p.inWidth;
+  V8 acc[kCount];
+  for (int i = 0; i < kCount; ++i) acc[i] = broadcast(bias);
+  for (int64_t c = 0; c < Cg; ++c) {
+    for (int64_t kh = 0; kh < KH; ++kh) {
+      const int64_t ih = oh - p.padTop + kh * p.dilationH;
+      if (ih < 0 || ih >= H) continue;
+      const float* row = image + (c * H + ih) * W + ow - p.padLeft;
+      const float* w = taps + (c * KH + kh) * KW;
+      for (int64_t kw = 0; kw < KW; ++kw) {
+        const V8 wv = broadcast(w + kw);
+        const float* src = row + kw * p.dilationW;
+        for (int i = 0; i < kCount; ++i) acc[i] = fmadd(wv, load(src + i * kLanes), acc[i]);
+      }
+    }
+  }
+  for (int i = 0; i < kCount; ++i) store(out + i * kLanes, acc[i]);
+}
+
+inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
+                    const float* weight, const float* bias, float* output) {
+  const int64_t C = p.inChannels, H = p.inHeight, W = p.inWidth, O = p.outChannels;
+  const int64_t OH = p.outHeight, OW = p.outWidth, Cg = p.inChannelsPerGroup();
+  const int64_t Og = p.outChannelsPerGroup(), taps = Cg * p.kernelHeight * p.kernelWidth;
+  const ColumnRange inner = p.strideW == 1 && p.strideH == 1 ? interiorColumns(p)
+                                                             : ColumnRange{0, 0};
+  pool.parallelFor(p.batch * O * OH, grainFor(OW * taps), [&](int64_t first, int64_t last) {
+    for (int64_t r = first; r < last; ++r) {
+      const int64_t oh = r % OH, o = (r / OH) % O, n = r / (OH * O);
+      const float* image = input + (n * C + (o / Og) * Cg) * H * W;
+      const float* w = weight + o * taps;
+      const float b = bias ? bias[o] : 0.0f;
+      float* out = output + r * OW;
+      int64_t ow = inner.begin;
+      for (; ow + 4 * kLanes <= inner.end; ow += 4 * kLanes)
+        vectors<4>(p, image, w, b, oh, ow, out + ow);
+      for (; ow + kLanes <= inner.end; ow += kLanes) vectors<1>(p, image, w, b, oh, ow, out + ow);
+      for (int64_t x = 0; x < inner.begin; ++x) out[x] = column(p, image, w, b, oh, x);
+      for (int64_t x = ow; x < OW; ++x) out[x] = column(p, image, w, b, oh, x);
+    }
+  });
+}
+
+// Backward-data for any stride: one task per gradInput row gathers every (output
+// channel, tap, output row) that read it.
+inline void backwardDataGather(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
+                               const float* weight, float* gradInput) {
+  const int64_t C = p.inChannels, H = p.inHeight, W = p.inWidth;
+  const int64_t O = p.outChannels, OH = p.outHeight, OW = p.outWidth;
+  const int64_t KH = p.kernelHeight, KW = p.kernelWidth;
+  const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t macsPerRow = Og * KH * KW * OW / p.strideH + 1;
+  pool.parallelFor(p.batch * C * H, grainFor(macsPerRow), [&](int64_t first, int64_t last) {
+    for (int64_t r = first; r < last; ++r) {
+      const int64_t ih = r % H, channel = (r / H) % C, n = r / (H * C);
+      const int64_t g = channel / Cg, c = channel % Cg;
+      float* gin = gradInput + r * W;
+      for (int64_t iw = 0; iw < W; ++iw) gin[iw] = 0.0f;
+      for (int64_t o = g * Og; o < (g + 1) * Og; ++o) {
+        const float* taps = weight + (o * Cg + c) * KH * KW;
+        for (int64_t kh = 0; kh < KH; ++kh) {
+          const int64_t t = ih + p.padTop - kh * p.dilationH;
+          if (t < 0 || t % p.strideH != 0 || t / p.strideH >= OH) continue;
+          const float* gout = gradOutput + ((n * O + o) * OH + t / p.strideH) * OW;
+          for (int64_t kw = 0; kw < KW; ++kw) {
+            const int64_t offset = kw * p.dilationW - p.padLeft;
+            const ColumnRange cols = validColumns(offset, p.strideW, W, OW);
+            const float w = taps[kh * KW + kw];
+            if (p.strideW == 1) {
+              float* dst = gin + offset;
+              for (int64_t ow = cols.begin; ow < cols.end; ++ow) dst[ow] += w * gout[ow];
+            } else {
+              for (int64_t ow = cols.begin; ow < cols.end; ++ow)
+                gin[ow * p.strideW + offset] += w * gout[ow];
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+// Backward-data with stride 1 is a forward convolution of gradOutput with the kernel
+// rotated by 180° and its channel axes swapped, padded by dilation·(k − 1) − pad.
+inline void backwardDataAsForward(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
+                                  const float* weight, float* gradInput) {
+  const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t KH = p.kernelHeight, KW = p.kernelWidth;
+  float* flipped = scratch(ScratchSlot::kPackedWeights, static_cast<size_t>(p.weightSize()));
+  for (int64_t g = 0; g < G; ++g)
+    for (int64_t c = 0; c < Cg; ++c)
+      for (int64_t o = 0; o < Og; ++o)
+        for (int64_t kh = 0; kh < KH; ++kh)
+          for (int64_t kw = 0; kw < KW; ++kw)
+            flipped[(((g * Cg + c) * Og + o) * KH + kh) * KW + kw] =
+                weight[(((g * Og + o) * Cg + c) * KH + (KH - 1 - kh)) * KW + (KW - 1 - kw)];
+  ConvParams t = p;
+  t.inChannels = p.outChannels;
+  t.inHeight = p.outHeight;
+  t.inWidth = p.outWidth;
+  t.outChannels = p.inChannels;
+  t.outHeight = p.inHeight;
+  t.outWidth = p.inWidth;
+  t.padTop = (KH - 1) * p.dilationH - p.padTop;
+  t.padLeft = (KW - 1) * p.dilationW - p.padLeft;
+  forward(pool, t, gradOutput, flipped, nullptr, gradInput);
+}
+
+// Backward-weight for few channels: per (output channel, input channel) pair, the rows
+// are split into shape-determined chunks; each row's KW taps share one load of the
+// gradient vector; partial sums are float64 and added in chunk order.
+inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
+                           const float* gradOutput, float* gradWeight) {
+  const int64_t C = p.inChannels, H = p.inHeight, W = p.inWidth;
+  const int64_t O = p.outChannels, OH = p.outHeight, OW = p.outWidth;
+  const int64_t KH = p.kernelHeight, KW = p.kernelWidth, taps = KH * KW;
+  const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t pairs = O * Cg, rowsTotal = p.batch * OH;
+  const int64_t chunks = std::min(rowsTotal, std::max<int64_t>(1, 32 / pairs));
+  double* partials = reinterpret_cast<double*>(
+      scratch(ScratchSlot::kPartials, static_cast<size_t>(2 * pairs * chunks * taps)));
+  std::fill(partials, partials + pairs * chunks * taps, 0.0);
+  const bool vectorized = p.strideW == 1 && KW <= 8;
+  const ColumnRange inner = vectorized ? interiorColumns(p) : ColumnRange{0, 0};
+
+  pool.parallelFor(pairs * chunks, grainFor((rowsTotal / chunks + 1) * OW * taps),
+                   [&](int64_t first, int64_t last) {
+    for (int64_t task = first; task < last; ++task) {
+      const int64_t pair = task / chunks, chunk = task % chunks;
+      const int64_t o = pair / Cg, c = pair % Cg, g = o / Og;
+      double* acc = partials + task * taps;
+      for (int64_t row = chunk * rowsTotal / chunks; row < (chunk + 1) * rowsTotal / chunks; ++row) {
+        const int64_t n = row / OH, oh = row % OH;
+        const float* gout = gradOutput + ((n * O + o) * OH + oh) * OW;
+        const float* plane = input + (n * C + g * Cg + c) * H * W;
+        for (int64_t kh = 0; kh < KH; ++kh) {
+          const int64_t ih = oh * p.strideH - p.padTop + kh * p.dilationH;
+          if (ih < 0 || ih >= H) continue;
+          const float* in = plane + ih * W;
+          float sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+          int64_t ow = inner.begin;
+          if (vectorized && inner.end - inner.begin >= kLanes) {
+            V8 lanes[8];
+            for (int64_t kw = 0; kw < KW; ++kw) lanes[kw] = zero();
+            for (; ow + kLanes <= inner.end; ow += kLanes) {
+              const V8 gv = load(gout + ow);
+              const float* src = in + ow - p.padLeft;
+              for (int64_t kw = 0; kw < KW; ++kw)
+                lanes[kw] = fmadd(gv, load(src + kw * p.dilationW), lanes[kw]);
+            }
+            for (int64_t kw = 0; kw < KW; ++kw) {
+              float four[4];
+              sum4(lanes[kw], zero(), zero(), zero(), four);
+              sums[kw] = four[0];
+            }
+          } else {
+            ow = 0;
+          }
+          // Columns outside the vectorised interior, with bounds checks.
+          const int64_t tailBegin = ow;
+          for (int64_t kw = 0; kw < KW; ++kw) {
+            const int64_t offset = kw * p.dilationW - p.padLeft;
+            const ColumnRange cols = validColumns(offset, p.strideW, W, OW);
+            double rest = 0.0;
+            for (int64_t x = cols.begin; x < cols.end; ++x) {
+              if (x >= inner.begin && x < tailBegin) continue;  // done above
+              rest += gout[x] * in[x * p.strideW + offset];
+            }
+            acc[kh * KW + kw] += static_cast<double>(kw < 8 ? sums[kw] : 0.0f) + rest;
+          }
+        }
+      }
+    }
+  });
+
+  for (int64_t pair = 0; pair < pairs; ++pair) {
+    for (int64_t t = 0; t < taps; ++t) {
+      double sum = 0.0;
+      for (int64_t chunk = 0; chunk < chunks; ++chunk) sum += partials[(pair * chunks + chunk) * taps + t];
+      gradWeight[pair * taps + t] = static_cast<float>(sum);
+    }
+  }
+}
+
+}  // namespace direct

@@ -1,0 +1,382 @@
+// The implicit-GEMM path for channel-rich convolutions. Output pixels are numbered on a
+// grid `gridW` wide (the output width plus the kernel's reach), over which every tap's
+// input is one contiguous run of a zero-padded, stride-phase-split copy of the input
+// rows: the micro-kernel reads it through a table of per-tap offsets, with no im2col.
+// Part of engine_impl.h (ISA namespace).
+#pragma once
+
+namespace gemm {
+
+// ---- micro-kernels --------------------------------------------------------------------
+
+// c[6][16] (=|+=) Σ_k a[k][0..6) ⊗ b_k[0..16), with b_k = base + offsets[k].
+// `a` is a packed panel: six output channels per k. c rows are `ldc` apart.
+template <bool kAccumulate>
+inline void tile6x16(int64_t kc, const float* a, const float* base, const int64_t* offsets,
+                     float* c, int64_t ldc) {
+  V8 acc[6][2];
+  for (int i = 0; i < 6; ++i) acc[i][0] = acc[i][1] = zero();
+  for (int64_t k = 0; k < kc; ++k) {
+    const float* b = base + offsets[k];
+    const V8 b0 = load(b), b1 = load(b + kLanes);
+    const float* ak = a + k * 6;
+    for (int i = 0; i < 6; ++i) {
+      const V8 av = broadcast(ak + i);
+      acc[i][0] = fmadd(av, b0, acc[i][0]);
+      acc[i][1] = fmadd(av, b1, acc[i][1]);
+    }
+  }
+  for (int i = 0; i < 6; ++i) {
+    float* row = c + i * ldc;
+    if (kAccumulate) {
+      acc[i][0] = add(acc[i][0], load(row));
+      acc[i][1] = add(acc[i][1], load(row + kLanes));
+    }
+    store(row, acc[i][0]);
+    store(row + kLanes, acc[i][1]);
+  }
+}
+
+// partial[o][t] += Σ_i g[o][i] · x_t[i] for kRows gradient rows (ldg apart) and kCols
+// input runs x_t = base + offsets[t]; `length` is a multiple of 8.
+template <int kRows, int kCols>
+inline void dotTile(int64_t length, const float* g, int64_t ldg, const float* base,
+                    const int64_t* offsets, float* partial, int64_t ldp) {
+  V8 acc[4][3];
+  for (int r = 0; r < 4; ++r)
+    for (int t = 0; t < 3; ++t) acc[r][t] = zero();
+  const float* x[3];
+  for (int t = 0; t < kCols; ++t) x[t] = base + offsets[t];
+  for (int64_t i = 0; i < length; i += kLanes) {
+    V8 xv[kCols];
+    for (int t = 0; t < kCols; ++t) xv[t] = load(x[t] + i);
+    for (int r = 0; r < kRows; ++r) {
+      const V8 gv = load(g + r * ldg + i);
+      for (int t = 0; t < kCols; ++t) acc[r][t] = fmadd(gv, xv[t], acc[r][t]);
+    }
+  }
+  for (int t = 0; t < kCols; ++t) {
+    float sums[4];
+    sum4(acc[0][t], acc[1][t], acc[2][t], acc[3][t], sums);
+    for (int r = 0; r < kRows; ++r) partial[r * ldp + t] += sums[r];
+  }
+}
+
+using DotFn = void (*)(int64_t, const float*, int64_t, const float*, const int64_t*, float*, int64_t);
+
+inline DotFn dotFor(int64_t rows, int64_t cols) {
+  static const DotFn table[4][3] = {
+      {dotTile<1, 1>, dotTile<1, 2>, dotTile<1, 3>},
+      {dotTile<2, 1>, dotTile<2, 2>, dotTile<2, 3>},
+      {dotTile<3, 1>, dotTile<3, 2>, dotTile<3, 3>},
+      {dotTile<4, 1>, dotTile<4, 2>, dotTile<4, 3>},
+  };
+  return table[rows - 1][cols - 1];
+}
+
+inline int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// ---- the pixel grid and the padded input rows ------------------------------------------
+
+// Output pixel (oh, ow) is grid index q = oh·gridW + ow; columns ow ≥ outWidth are
+// computed and thrown away. Tap (c, kh, kw) reads phase plane (c, kh·dH mod sH,
+// kw·dW mod sW) at row oh + kh·dH div sH, column ow + kw·dW div sW.
+struct Grid {
+  int64_t gridW;   // plane width
+  int64_t reachH;  // rows a tap can reach below its output row: (KH−1)·dH div sH
+  int64_t reachW;  // likewise columns
+
+  explicit Grid(const ConvParams& p)
+      : gridW(p.outWidth + (p.kernelWidth - 1) * p.dilationW / p.strideW),
+        reachH((p.kernelHeight - 1) * p.dilationH / p.strideH),
+        reachW((p.kernelWidth - 1) * p.dilationW / p.strideW) {}
+
+  int64_t pixels(const ConvParams& p) const { return p.outHeight * gridW; }
+};
+
+// The input rows that grid pixels [q0, q0 + span) read, for Cg channels of one image:
+// Cg · sH · sW planes of `rows` × gridW floats, zero outside the image.
+struct InputRows {
+  float* data;
+  int64_t firstRow;   // output row of plane row 0
+  int64_t planeSize;  // rows · gridW
+  int64_t origin;     // plane index of grid pixel q0
+
+  // Plane offset of tap (c, kh, kw).
+  int64_t tapOffset(const ConvParams& p, const Grid& grid, int64_t c, int64_t kh, int64_t kw) const {
+    const int64_t phase = (c * p.strideH + (kh * p.dilationH) % p.strideH) * p.strideW +
+                          (kw * p.dilationW) % p.strideW;
+    return phase * planeSize + (kh * p.dilationH / p.strideH) * grid.gridW +
+           kw * p.dilationW / p.strideW;
+  }
+};
+
+inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const float* image,
+                                 int64_t q0, int64_t span, ScratchSlot slot) {
+  const int64_t Cg = p.inChannelsPerGroup(), H = p.inHeight, W = p.inWidth;
+  const int64_t sH = p.strideH, sW = p.strideW, gw = grid.gridW;
+  InputRows rows;
+  rows.firstRow = q0 / gw;
+  rows.origin = q0 - rows.firstRow * gw;
+  // Furthest read: the last (padded) pixel plus the furthest tap.
+  const int64_t furthest = rows.origin + span - 1 + grid.reachH * gw + grid.reachW;
+  const int64_t planeRows = furthest / gw + 1;
+  rows.planeSize = planeRows * gw;
+  rows.data = scratch(slot, static_cast<size_t>(Cg * sH * sW * rows.planeSize));
+  for (int64_t c = 0; c < Cg; ++c) {
+    const float* plane = image + c * H * W;
+    for (int64_t ah = 0; ah < sH; ++ah) {
+      for (int64_t aw = 0; aw < sW; ++aw) {
+        float* dst = rows.data + ((c * sH + ah) * sW + aw) * rows.planeSize;
+        // Plane column j reads input column j·sW + aw − padLeft.
+        const ColumnRange cols = validColumns(aw - p.padLeft, sW, W, gw);
+        for (int64_t r = 0; r < planeRows; ++r, dst += gw) {
+          const int64_t ih = (rows.firstRow + r) * sH + ah - p.padTop;
+          if (ih < 0 || ih >= H || cols.begin >= cols.end) {
+            std::fill(dst, dst + gw, 0.0f);
+            continue;
+          }
+          const float* src = plane + ih * W + aw - p.padLeft;
+          std::fill(dst, dst + cols.begin, 0.0f);
+          if (sW == 1) {
+            std::copy(src + cols.begin, src + cols.end, dst + cols.begin);
+          } else {
+            for (int64_t j = cols.begin; j < cols.end; ++j) dst[j] = src[j * sW];
+          }
+          std::fill(dst + cols.end, dst + gw, 0.0f);
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+// ---- forward ----------------------------------------------------------------------------
+
+// Weights of every group as 6-row panels: panel[k][6] for k over the group's taps,
+// rows past the group's output channels zero.
+inline const float* packWeightPanels(const ConvParams& p, const float* weight) {
+  const int64_t G = p.groups, Og = p.outChannelsPerGroup();
+  const int64_t K = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
+  const int64_t panels = (Og + 5) / 6;
+  float* packed = scratch(ScratchSlot::kPackedWeights, static_cast<size_t>(G * panels * K * 6));
+  for (int64_t g = 0; g < G; ++g)
+    for (int64_t panel = 0; panel < panels; ++panel) {
+      float* dst = packed + (g * panels + panel) * K * 6;
+      for (int64_t k = 0; k < K; ++k)
+        for (int64_t i = 0; i < 6; ++i) {
+          const int64_t o = panel * 6 + i;
+          dst[k * 6 + i] = o < Og ? weight[(g * Og + o) * K + k] : 0.0f;
+        }
+    }
+  return packed;
+}
+
+inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
+                    const float* weight, const float* bias, float* output) {
+  const Grid grid(p);
+  const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t KH = p.kernelHeight, KW = p.kernelWidth, K = Cg * KH * KW;
+  const int64_t panels = (Og + 5) / 6, OW = p.outWidth, plane = p.outHeight * OW;
+  const int64_t gridPixels = grid.pixels(p);
+  const int64_t blocks = (gridPixels + kBlockPixels - 1) / kBlockPixels;
+  const int64_t kBlocks = (K + kBlockK - 1) / kBlockK;
+  const float* packed = packWeightPanels(p, weight);
+
+  pool.parallelFor(p.batch * G * blocks, grainFor(kBlockPixels * Og * K), [&](int64_t first, int64_t last) {
+    int64_t* offsets = reinterpret_cast<int64_t*>(scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(2 * K)));
+    for (int64_t task = first; task < last; ++task) {
+      const int64_t block = task % blocks, g = (task / blocks) % G, n = task / (blocks * G);
+      const int64_t q0 = block * kBlockPixels;
+      const int64_t span = std::min(kBlockPixels, gridPixels - q0), padded = roundUp(span, kTileCols);
+      const InputRows rows = gatherInputRows(p, grid, input + (n * p.inChannels + g * Cg) * p.inHeight * p.inWidth,
+                                             q0, padded, ScratchSlot::kTaskInput);
+      for (int64_t c = 0, k = 0; c < Cg; ++c)
+        for (int64_t kh = 0; kh < KH; ++kh)
+          for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = rows.tapOffset(p, grid, c, kh, kw);
+      float* acc = scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(panels * 6 * kBlockPixels));
+      const int64_t ldc = kBlockPixels;
+      for (int64_t kb = 0; kb < kBlocks; ++kb) {
+        const int64_t k0 = kb * K / kBlocks, kc = (kb + 1) * K / kBlocks - k0;
+        for (int64_t s = 0; s < padded; s += kTileCols) {
+          const float* base = rows.data + rows.origin + s;
+          for (int64_t panel = 0; panel < panels; ++panel) {
+            const float* a = packed + ((g * panels + panel) * K + k0) * 6;
+            float* c = acc + panel * 6 * ldc + s;
+            if (kb == 0) tile6x16<false>(kc, a, base, offsets + k0, c, ldc);
+            else tile6x16<true>(kc, a, base, offsets + k0, c, ldc);
+          }
+        }
+      }
+      // Keep the real columns of each grid row, adding the bias.
+      for (int64_t o = 0; o < Og; ++o) {
+        const float b = bias ? bias[g * Og + o] : 0.0f;
+        float* out = output + (n * p.outChannels + g * Og + o) * plane;
+        const float* src = acc + o * ldc;
+        for (int64_t q = q0; q < q0 + span;) {
+          const int64_t oh = q / grid.gridW, ow = q % grid.gridW;
+          const int64_t rowEnd = std::min(q0 + span, (oh + 1) * grid.gridW);
+          const int64_t real = std::min(rowEnd, oh * grid.gridW + OW);
+          for (int64_t x = q; x < real; ++x) out[oh * OW + (x - oh * grid.gridW)] = src[x - q0] + b;
+          (void)ow;
+          q = rowEnd;
+        }
+      }
+    }
+  });
+}
+
+// ---- backward-data: column gradient by GEMM, then scattered (col2im) ---------------------
+
+// Transposed weights as 6-row panels over taps: panel[o][6] for the group's outputs.
+inline const float* packTransposedPanels(const ConvParams& p, const float* weight) {
+  const int64_t G = p.groups, Og = p.outChannelsPerGroup();
+  const int64_t K = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
+  const int64_t panels = (K + 5) / 6;
+  float* packed = scratch(ScratchSlot::kPackedWeights, static_cast<size_t>(G * panels * Og * 6));
+  for (int64_t g = 0; g < G; ++g)
+    for (int64_t panel = 0; panel < panels; ++panel) {
+      float* dst = packed + (g * panels + panel) * Og * 6;
+      for (int64_t o = 0; o < Og; ++o)
+        for (int64_t i = 0; i < 6; ++i) {
+          const int64_t k = panel * 6 + i;
+          dst[o * 6 + i] = k < K ? weight[(g * Og + o) * K + k] : 0.0f;
+        }
+    }
+  return packed;
+}
+
+inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
+                         const float* weight, float* gradInput) {
+  const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t KH = p.kernelHeight, KW = p.kernelWidth, K = Cg * KH * KW;
+  const int64_t H = p.inHeight, W = p.inWidth, OH = p.outHeight, OW = p.outWidth;
+  const int64_t P = OH * OW, panels = (K + 5) / 6;
+  const int64_t oBlocks = (Og + kBlockK - 1) / kBlockK;
+  const float* packed = packTransposedPanels(p, weight);
+
+  // One task per (image, group): the scatter overlaps between pixel blocks, so an image's
+  // blocks run in order on one thread (the same order whatever the thread count).
+  pool.parallelFor(p.batch * G, grainFor(P * Og * K), [&](int64_t first, int64_t last) {
+    int64_t* offsets = reinterpret_cast<int64_t*>(scratch(ScratchSlot::kTaskInput, static_cast<size_t>(2 * Og)));
+    for (int64_t task = first; task < last; ++task) {
+      const int64_t g = task % G, n = task / G;
+      float* gin = gradInput + (n * p.inChannels + g * Cg) * H * W;
+      std::fill(gin, gin + Cg * H * W, 0.0f);
+      const float* gout = gradOutput + (n * p.outChannels + g * Og) * P;
+      float* rows = scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(Og * kBlockPixels));
+      float* cols = scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(kBlockTaps * kBlockPixels));
+      for (int64_t o = 0; o < Og; ++o) offsets[o] = o * kBlockPixels;
+      for (int64_t p0 = 0; p0 < P; p0 += kBlockPixels) {
+        const int64_t span = std::min(kBlockPixels, P - p0), padded = roundUp(span, kTileCols);
+        for (int64_t o = 0; o < Og; ++o) {
+          std::copy(gout + o * P + p0, gout + o * P + p0 + span, rows + o * kBlockPixels);
+          std::fill(rows + o * kBlockPixels + span, rows + o * kBlockPixels + padded, 0.0f);
+        }
+        for (int64_t t0 = 0; t0 < K; t0 += kBlockTaps) {
+          const int64_t t1 = std::min(K, t0 + kBlockTaps);
+          for (int64_t panel = t0 / 6; panel * 6 < t1; ++panel) {
+            float* c = cols + (panel * 6 - t0) * kBlockPixels;
+            for (int64_t ob = 0; ob < oBlocks; ++ob) {
+              const int64_t o0 = ob * Og / oBlocks, oc = (ob + 1) * Og / oBlocks - o0;
+              const float* a = packed + ((g * panels + panel) * Og + o0) * 6;
+              for (int64_t s = 0; s < padded; s += kTileCols) {
+                if (ob == 0) tile6x16<false>(oc, a, rows + s, offsets + o0, c + s, kBlockPixels);
+                else tile6x16<true>(oc, a, rows + s, offsets + o0, c + s, kBlockPixels);
+              }
+            }
+          }
+          // Scatter taps [t0, t1) of this pixel block into gradInput.
+          for (int64_t t = t0; t < t1; ++t) {
+            const int64_t c = t / (KH * KW), kh = (t / KW) % KH, kw = t % KW;
+            const float* src = cols + (t - t0) * kBlockPixels;
+            float* dstPlane = gin + c * H * W;
+            const int64_t offset = kw * p.dilationW - p.padLeft;
+            const ColumnRange valid = validColumns(offset, p.strideW, W, OW);
+            for (int64_t q = p0; q < p0 + span;) {
+              const int64_t oh = q / OW, ow = q % OW;
+              const int64_t rowEnd = std::min(p0 + span, (oh + 1) * OW);
+              const int64_t ih = oh * p.strideH - p.padTop + kh * p.dilationH;
+              if (ih >= 0 && ih < H) {
+                const int64_t begin = std::max(ow, valid.begin), end = std::min(ow + (rowEnd - q), valid.end);
+                float* dst = dstPlane + ih * W + offset;
+                const float* s = src + (q - p0) - ow;
+                if (p.strideW == 1) {
+                  for (int64_t x = begin; x < end; ++x) dst[x] += s[x];
+                } else {
+                  for (int64_t x = begin; x < end; ++x) dst[x * p.strideW] += s[x];
+                }
+              }
+              q = rowEnd;
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+// ---- backward-weight: dot products over pixel runs, split into shape-fixed chunks ------
+
+inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
+                           const float* gradOutput, float* gradWeight) {
+  const Grid grid(p);
+  const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t KH = p.kernelHeight, KW = p.kernelWidth, K = Cg * KH * KW;
+  const int64_t OW = p.outWidth, plane = p.outHeight * OW, gw = grid.gridW;
+  const int64_t gridPixels = grid.pixels(p);
+  const int64_t blocks = (gridPixels + kWeightGradPixels - 1) / kWeightGradPixels;
+  const int64_t units = p.batch * blocks;  // (image, pixel block) pairs, in order
+  const int64_t chunks = std::min<int64_t>(units, 16);
+  const int64_t partialSize = Og * K;
+  float* partials = scratch(ScratchSlot::kPartials, static_cast<size_t>(G * chunks * partialSize));
+  std::fill(partials, partials + G * chunks * partialSize, 0.0f);
+
+  pool.parallelFor(G * chunks, 1, [&](int64_t first, int64_t last) {
+    int64_t* offsets = reinterpret_cast<int64_t*>(scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(2 * K)));
+    float* grads = scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(Og * kWeightGradPixels));
+    for (int64_t task = first; task < last; ++task) {
+      const int64_t g = task / chunks, chunk = task % chunks;
+      float* partial = partials + task * partialSize;
+      for (int64_t unit = chunk * units / chunks; unit < (chunk + 1) * units / chunks; ++unit) {
+        const int64_t n = unit / blocks, q0 = (unit % blocks) * kWeightGradPixels;
+        const int64_t span = std::min(kWeightGradPixels, gridPixels - q0), padded = roundUp(span, kTileCols);
+        const InputRows rows = gatherInputRows(p, grid, input + (n * p.inChannels + g * Cg) * p.inHeight * p.inWidth,
+                                               q0, padded, ScratchSlot::kTaskInput);
+        for (int64_t c = 0, k = 0; c < Cg; ++c)
+          for (int64_t kh = 0; kh < KH; ++kh)
+            for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = rows.tapOffset(p, grid, c, kh, kw);
+        // Gradient rows laid out on the grid, zero in the thrown-away columns.
+        for (int64_t o = 0; o < Og; ++o) {
+          const float* src = gradOutput + (n * p.outChannels + g * Og + o) * plane;
+          float* dst = grads + o * kWeightGradPixels;
+          for (int64_t i = 0; i < padded; ++i) {
+            const int64_t q = q0 + i, oh = q / gw, ow = q % gw;
+            dst[i] = (i < span && ow < OW) ? src[oh * OW + ow] : 0.0f;
+          }
+        }
+        const float* base = rows.data + rows.origin;
+        for (int64_t o0 = 0; o0 < Og; o0 += kDotRows) {
+          const int64_t mo = std::min(kDotRows, Og - o0);
+          for (int64_t k0 = 0; k0 < K; k0 += kDotCols) {
+            const int64_t mk = std::min(kDotCols, K - k0);
+            dotFor(mo, mk)(padded, grads + o0 * kWeightGradPixels, kWeightGradPixels, base,
+                           offsets + k0, partial + o0 * K + k0, K);
+          }
+        }
+      }
+    }
+  });
+
+  // Add the chunks' partial sums in chunk order.
+  pool.parallelFor(G * partialSize, 4096, [&](int64_t first, int64_t last) {
+    for (int64_t i = first; i < last; ++i) {
+      const int64_t g = i / partialSize, j = i % partialSize;
+      double sum = 0.0;
+      for (int64_t chunk = 0; chunk < chunks; ++chunk) sum += partials[(g * chunks + chunk) * partialSize + j];
+      gradWeight[i] = static_cast<float>(sum);
+    }
+  });
+}
+
+}  // namespace gemm

@@ -1,0 +1,53 @@
+// Which algorithm runs each pass, from the shape alone (never the thread count, so the
+// result's bits do not depend on it).
+#pragma once
+
+// A 6-row GEMM tile wastes most of its work below a few output channels per group, and
+// the per-tile overhead dominates for tiny reductions: those shapes go direct.
+inline bool gemmWorthIt(int64_t rows, int64_t reduction) { return rows >= 3 && reduction >= 4; }
+
+inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
+                    const float* weight, const float* bias, float* output) {
+  const int64_t K = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
+  if (gemmWorthIt(p.outChannelsPerGroup(), K)) gemm::forward(pool, p, input, weight, bias, output);
+  else direct::forward(pool, p, input, weight, bias, output);
+}
+
+inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
+                         const float* weight, float* gradInput) {
+  const int64_t K = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
+  const bool strideOne = p.strideH == 1 && p.strideW == 1;
+  if (gemmWorthIt(K, p.outChannelsPerGroup()) && p.outChannelsPerGroup() >= 6)
+    gemm::backwardData(pool, p, gradOutput, weight, gradInput);
+  else if (strideOne)
+    direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput);
+  else
+    direct::backwardDataGather(pool, p, gradOutput, weight, gradInput);
+}
+
+inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
+                           const float* gradOutput, float* gradWeight) {
+  if (p.outChannelsPerGroup() >= 3) gemm::backwardWeight(pool, p, input, gradOutput, gradWeight);
+  else direct::backwardWeight(pool, p, input, gradOutput, gradWeight);
+}
+
+// 12 independent FMA chains, as the benchmark's peak reference.
+inline double fmaPeak(double seconds) {
+  V8 acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = broadcast(0.001f * i);
+  const V8 a = broadcast(0.999999f), b = broadcast(1e-7f);
+  const auto start = std::chrono::steady_clock::now();
+  int64_t iterations = 0;
+  double elapsed = 0;
+  do {
+    for (int r = 0; r < 1000; ++r)
+      for (int i = 0; i < 12; ++i) acc[i] = fmadd(acc[i], a, b);
+    iterations += 1000;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } while (elapsed < seconds);
+  float sink[4];
+  sum4(acc[0], acc[5], acc[11], zero(), sink);
+  volatile float keep = sink[0] + sink[1] + sink[2];
+  (void)keep;
+  return iterations * 12.0 * kLanes * 2.0 / elapsed / 1e9;
+}

@@ -1,0 +1,22 @@
+// Per-thread scratch memory, reused from call to call: after the first call of a given
+// size, the kernels allocate nothing. Each OS thread (pool workers, libuv workers, the
+// JS thread) has its own buffers, so concurrent calls never share one.
+#pragma once
+
+#include <cstddef>
+
+namespace convcore {
+
+enum class ScratchSlot {
+  kPackedWeights,  // owned by the thread that runs a call: read by all of its tasks
+  kPartials,       // backward-weight partial sums, likewise
+  kTaskInput,      // a task's padded input rows
+  kTaskOutput,     // a task's accumulator block
+  kTaskGrad,       // a task's gradient rows
+  kCount,
+};
+
+// At least `floats` floats, 64-byte aligned, contents unspecified. Throws std::bad_alloc.
+float* scratch(ScratchSlot slot, size_t floats);
+
+}  // namespace convcore

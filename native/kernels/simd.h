@@ -1,0 +1,80 @@
+// An 8-float vector for the kernels: AVX2+FMA intrinsics when the translation unit is
+// compiled with -mavx2 -mfma, plain arrays (which the compiler maps to SSE) otherwise.
+// Everything lives in the ISA namespace of the including file, so the two builds of
+// the same kernels never collide (one definition rule).
+#pragma once
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define CONVCORE_HAVE_AVX2 1
+#else
+#define CONVCORE_HAVE_AVX2 0
+#endif
+
+#ifndef CONVCORE_ISA_NAMESPACE
+#error "define CONVCORE_ISA_NAMESPACE before including simd.h"
+#endif
+
+namespace convcore {
+namespace CONVCORE_ISA_NAMESPACE {
+
+constexpr int kLanes = 8;
+
+#if CONVCORE_HAVE_AVX2
+struct V8 {
+  __m256 v;
+};
+inline V8 zero() { return {_mm256_setzero_ps()}; }
+inline V8 load(const float* p) { return {_mm256_loadu_ps(p)}; }
+inline void store(float* p, V8 a) { _mm256_storeu_ps(p, a.v); }
+inline V8 broadcast(float x) { return {_mm256_set1_ps(x)}; }
+inline V8 broadcast(const float* p) { return {_mm256_broadcast_ss(p)}; }
+inline V8 add(V8 a, V8 b) { return {_mm256_add_ps(a.v, b.v)}; }
+// a * b + c, fused (one rounding).
+inline V8 fmadd(V8 a, V8 b, V8 c) { return {_mm256_fmadd_ps(a.v, b.v, c.v)}; }
+// Sums of four vectors' lanes, in a fixed order: out[i] = Σ lanes of vi.
+inline void sum4(V8 a, V8 b, V8 c, V8 d, float* out) {
+  const __m256 ab = _mm256_hadd_ps(a.v, b.v);
+  const __m256 cd = _mm256_hadd_ps(c.v, d.v);
+  const __m256 abcd = _mm256_hadd_ps(ab, cd);
+  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
+  _mm_storeu_ps(out, s);
+}
+#else
+struct V8 {
+  float v[kLanes];
+};
+inline V8 zero() { return V8{}; }
+inline V8 load(const float* p) {
+  V8 r;
+  for (int i = 0; i < kLanes; ++i) r.v[i] = p[i];
+  return r;
+}
+inline void store(float* p, V8 a) {
+  for (int i = 0; i < kLanes; ++i) p[i] = a.v[i];
+}
+inline V8 broadcast(float x) {
+  V8 r;
+  for (int i = 0; i < kLanes; ++i) r.v[i] = x;
+  return r;
+}
+inline V8 broadcast(const float* p) { return broadcast(*p); }
+inline V8 add(V8 a, V8 b) {
+  for (int i = 0; i < kLanes; ++i) a.v[i] += b.v[i];
+  return a;
+}
+inline V8 fmadd(V8 a, V8 b, V8 c) {
+  for (int i = 0; i < kLanes; ++i) c.v[i] += a.v[i] * b.v[i];
+  return c;
+}
+inline void sum4(V8 a, V8 b, V8 c, V8 d, float* out) {
+  const V8* vs[4] = {&a, &b, &c, &d};
+  for (int k = 0; k < 4; ++k) {
+    const float* x = vs[k]->v;
+    out[k] = ((x[0] + x[1]) + (x[2] + x[3])) + ((x[4] + x[5]) + (x[6] + x[7]));
+  }
+}
+#endif
+
+}  // namespace CONVCORE_ISA_NAMESPACE
+}  // namespace convcore
