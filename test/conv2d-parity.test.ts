@@ -79,11 +79,52 @@ const EDGE_CASES: Case[] = [
   { name: 'circular padding equal to the size', inputShape: [1, 1, 3, 3], weightShape: [1, 1, 3, 3], bias: true, options: { padding: 3, paddingMode: 'circular' } },
   { name: 'replicate, 1-pixel image', inputShape: [1, 2, 1, 1], weightShape: [1, 2, 3, 3], bias: true, options: { padding: 1, paddingMode: 'replicate' } },
   { name: 'many channels', inputShape: [2, 32, 6, 6], weightShape: [16, 32, 3, 3], bias: true, options: { padding: 1 } },
+  { name: 'more output channels than one reduction block', inputShape: [1, 2, 5, 5], weightShape: [300, 2, 3, 3], bias: true, options: {} },
+  { name: 'long reduction (K = 64·3·3), several pixel blocks', inputShape: [2, 64, 17, 19], weightShape: [8, 64, 3, 3], bias: true, options: { padding: 1 } },
+  { name: 'pointwise', inputShape: [3, 40, 9, 7], weightShape: [24, 40, 1, 1], bias: true, options: {} },
 ];
+
+/**
+ * Channel-rich configurations, which take the implicit-GEMM path: several register
+ * tiles and pixel blocks, reductions longer than one cache block, output-channel tails.
+ */
+function channelRichCase(r: Random, index: number): Case {
+  for (;;) {
+    const groups = pick(r, [1, 1, 2]);
+    const Cg = pick(r, [3, 8, 17, 32]), Og = pick(r, [6, 7, 12, 13, 20]);
+    const H = pick(r, [5, 9, 16, 23, 30]), W = pick(r, [6, 11, 17, 25, 31]);
+    const k = pick(r, [1, 3, 3, 5]);
+    const stride = pick(r, [1, 1, 2, 3]);
+    const options: Conv2dOptions = {
+      stride: [stride, pick(r, [1, stride])],
+      padding: [pick(r, [0, 1, 2]), pick(r, [0, 1, 2])],
+      dilation: pick(r, [1, 1, 2]),
+      groups,
+      paddingMode: pick(r, MODES),
+    };
+    const N = pick(r, [1, 2, 3]);
+    const c: Case = {
+      name: `#${index} N${N} C${Cg * groups} ${H}x${W} O${Og * groups} k${k} ${JSON.stringify(options)}`,
+      inputShape: [N, Cg * groups, H, W],
+      weightShape: [Og * groups, Cg, k, k],
+      bias: r.uniform() < 0.5,
+      options,
+    };
+    try {
+      conv2d(Tensor.zeros(c.inputShape), Tensor.zeros(c.weightShape), null, c.options);
+      return c;
+    } catch {
+      // not a valid configuration: draw again
+    }
+  }
+}
 
 const RANDOM_CASES = (() => {
   const r = new Random(20261126);
-  return Array.from({ length: 220 }, (_, i) => randomCase(r, i));
+  return [
+    ...Array.from({ length: 200 }, (_, i) => randomCase(r, i)),
+    ...Array.from({ length: 40 }, (_, i) => channelRichCase(r, 200 + i)),
+  ];
 })();
 
 interface Results {
