@@ -15,6 +15,15 @@
 namespace convcore {
 namespace CONVCORE_ISA_NAMESPACE {
 
+// Plain loops instead of std::fill/std::copy: no out-of-line template built with AVX2
+// may be shared with (and picked by the linker for) the generic build.
+inline void fillZero(float* dst, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) dst[i] = 0.0f;
+}
+inline void copyFloats(float* dst, const float* src, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) dst[i] = src[i];
+}
+
 #include "impl/direct.h"
 #include "impl/gemm.h"
 #include "impl/bias.h"

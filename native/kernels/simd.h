@@ -11,6 +11,8 @@
 #define CONVCORE_HAVE_AVX2 0
 #endif
 
+#include <cstdint>
+
 #ifndef CONVCORE_ISA_NAMESPACE
 #error "define CONVCORE_ISA_NAMESPACE before including simd.h"
 #endif
@@ -30,6 +32,11 @@ inline void store(float* p, V8 a) { _mm256_storeu_ps(p, a.v); }
 inline V8 broadcast(float x) { return {_mm256_set1_ps(x)}; }
 inline V8 broadcast(const float* p) { return {_mm256_broadcast_ss(p)}; }
 inline V8 add(V8 a, V8 b) { return {_mm256_add_ps(a.v, b.v)}; }
+// A store that bypasses the caches (p 32-byte aligned): for outputs too large to be
+// re-read from cache, it saves the read-for-ownership of every line.
+inline void streamStore(float* p, V8 a) { _mm256_stream_ps(p, a.v); }
+// Orders this thread's streaming stores before whatever it does next.
+inline void streamFence() { _mm_sfence(); }
 // a * b + c, fused (one rounding).
 inline V8 fmadd(V8 a, V8 b, V8 c) { return {_mm256_fmadd_ps(a.v, b.v, c.v)}; }
 // Sums of four vectors' lanes, in a fixed order: out[i] = Σ lanes of vi.
@@ -63,6 +70,8 @@ inline V8 add(V8 a, V8 b) {
   for (int i = 0; i < kLanes; ++i) a.v[i] += b.v[i];
   return a;
 }
+inline void streamStore(float* p, V8 a) { store(p, a); }
+inline void streamFence() {}
 inline V8 fmadd(V8 a, V8 b, V8 c) {
   for (int i = 0; i < kLanes; ++i) c.v[i] += a.v[i] * b.v[i];
   return c;
@@ -75,6 +84,22 @@ inline void sum4(V8 a, V8 b, V8 c, V8 d, float* out) {
   }
 }
 #endif
+
+// dst[i] = src[i] + bias for i < count; streaming stores when `stream` (large outputs).
+inline void storeRow(float* dst, const float* src, int64_t count, float bias, bool stream) {
+  int64_t i = 0;
+  const V8 b = broadcast(bias);
+  if (stream) {
+    for (; i < count && (reinterpret_cast<uintptr_t>(dst + i) & 31) != 0; ++i) dst[i] = src[i] + bias;
+    for (; i + kLanes <= count; i += kLanes) streamStore(dst + i, add(load(src + i), b));
+  } else {
+    for (; i + kLanes <= count; i += kLanes) store(dst + i, add(load(src + i), b));
+  }
+  for (; i < count; ++i) dst[i] = src[i] + bias;
+}
+
+// Outputs larger than this many floats (16 MiB) are written with streaming stores.
+constexpr int64_t kStreamingOutputFloats = int64_t(1) << 22;
 
 }  // namespace CONVCORE_ISA_NAMESPACE
 }  // namespace convcore

@@ -65,20 +65,25 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
   const int64_t Og = p.outChannelsPerGroup(), taps = Cg * p.kernelHeight * p.kernelWidth;
   const ColumnRange inner = p.strideW == 1 && p.strideH == 1 ? interiorColumns(p)
                                                              : ColumnRange{0, 0};
+  const bool stream = p.outputSize() > kStreamingOutputFloats;
   pool.parallelFor(p.batch * O * OH, grainFor(OW * taps), [&](int64_t first, int64_t last) {
+    // Large outputs are computed into an L1-resident row, then streamed out.
+    float* line = stream ? scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(OW)) : nullptr;
     for (int64_t r = first; r < last; ++r) {
       const int64_t oh = r % OH, o = (r / OH) % O, n = r / (OH * O);
       const float* image = input + (n * C + (o / Og) * Cg) * H * W;
       const float* w = weight + o * taps;
       const float b = bias ? bias[o] : 0.0f;
-      float* out = output + r * OW;
+      float* out = stream ? line : output + r * OW;
       int64_t ow = inner.begin;
       for (; ow + 4 * kLanes <= inner.end; ow += 4 * kLanes)
         vectors<4>(p, image, w, b, oh, ow, out + ow);
       for (; ow + kLanes <= inner.end; ow += kLanes) vectors<1>(p, image, w, b, oh, ow, out + ow);
       for (int64_t x = 0; x < inner.begin; ++x) out[x] = column(p, image, w, b, oh, x);
       for (int64_t x = ow; x < OW; ++x) out[x] = column(p, image, w, b, oh, x);
+      if (stream) storeRow(output + r * OW, line, OW, 0.0f, true);
     }
+    streamFence();
   });
 }
 
@@ -160,7 +165,7 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
   const int64_t chunks = std::min(rowsTotal, std::max<int64_t>(1, 32 / pairs));
   double* partials = reinterpret_cast<double*>(
       scratch(ScratchSlot::kPartials, static_cast<size_t>(2 * pairs * chunks * taps)));
-  std::fill(partials, partials + pairs * chunks * taps, 0.0);
+  for (int64_t i = 0; i < pairs * chunks * taps; ++i) partials[i] = 0.0;
   const bool vectorized = p.strideW == 1 && KW <= 8;
   const ColumnRange inner = vectorized ? interiorColumns(p) : ColumnRange{0, 0};
 
@@ -197,16 +202,17 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
           } else {
             ow = 0;
           }
-          // Columns outside the vectorised interior, with bounds checks.
-          const int64_t tailBegin = ow;
+          // Columns outside the vectorised run [skipBegin, skipEnd), with bounds checks.
+          const int64_t skipBegin = ow > inner.begin ? inner.begin : 0;
+          const int64_t skipEnd = ow > inner.begin ? ow : 0;
           for (int64_t kw = 0; kw < KW; ++kw) {
             const int64_t offset = kw * p.dilationW - p.padLeft;
             const ColumnRange cols = validColumns(offset, p.strideW, W, OW);
             double rest = 0.0;
-            for (int64_t x = cols.begin; x < cols.end; ++x) {
-              if (x >= inner.begin && x < tailBegin) continue;  // done above
+            for (int64_t x = cols.begin; x < std::min(cols.end, skipBegin); ++x)
               rest += gout[x] * in[x * p.strideW + offset];
-            }
+            for (int64_t x = std::max(cols.begin, skipEnd); x < cols.end; ++x)
+              rest += gout[x] * in[x * p.strideW + offset];
             acc[kh * KW + kw] += static_cast<double>(kw < 8 ? sums[kw] : 0.0f) + rest;
           }
         }

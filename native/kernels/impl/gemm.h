@@ -94,13 +94,13 @@ struct Grid {
   int64_t pixels(const ConvParams& p) const { return p.outHeight * gridW; }
 };
 
-// The input rows that grid pixels [q0, q0 + span) read, for Cg channels of one image:
-// Cg · sH · sW planes of `rows` × gridW floats, zero outside the image.
+// The input rows that `span` grid pixels read, for Cg channels: Cg · sH · sW planes of
+// `rows` × gridW floats, zero outside the images. Plane row r is output row oh0 + r of
+// image n0, continuing into the next images every `rowsPerImage` rows (each image's
+// last reachH rows are thrown-away outputs whose input rows the real ones need).
 struct InputRows {
   float* data;
-  int64_t firstRow;   // output row of plane row 0
   int64_t planeSize;  // rows · gridW
-  int64_t origin;     // plane index of grid pixel q0
 
   // Plane offset of tap (c, kh, kw).
   int64_t tapOffset(const ConvParams& p, const Grid& grid, int64_t c, int64_t kh, int64_t kw) const {
@@ -111,39 +111,41 @@ struct InputRows {
   }
 };
 
-inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const float* image,
-                                 int64_t q0, int64_t span, ScratchSlot slot) {
+// `start` is the plane index of the first pixel read (its column within plane row 0).
+inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const float* groupInput,
+                                 int64_t n0, int64_t oh0, int64_t rowsPerImage, int64_t start,
+                                 int64_t span, ScratchSlot slot) {
   const int64_t Cg = p.inChannelsPerGroup(), H = p.inHeight, W = p.inWidth;
   const int64_t sH = p.strideH, sW = p.strideW, gw = grid.gridW;
-  InputRows rows;
-  rows.firstRow = q0 / gw;
-  rows.origin = q0 - rows.firstRow * gw;
+  const int64_t imageStride = p.inChannels * H * W;
   // Furthest read: the last (padded) pixel plus the furthest tap.
-  const int64_t furthest = rows.origin + span - 1 + grid.reachH * gw + grid.reachW;
+  const int64_t furthest = start + span - 1 + grid.reachH * gw + grid.reachW;
   const int64_t planeRows = furthest / gw + 1;
+  InputRows rows;
   rows.planeSize = planeRows * gw;
   rows.data = scratch(slot, static_cast<size_t>(Cg * sH * sW * rows.planeSize));
   for (int64_t c = 0; c < Cg; ++c) {
-    const float* plane = image + c * H * W;
     for (int64_t ah = 0; ah < sH; ++ah) {
       for (int64_t aw = 0; aw < sW; ++aw) {
         float* dst = rows.data + ((c * sH + ah) * sW + aw) * rows.planeSize;
         // Plane column j reads input column j·sW + aw − padLeft.
         const ColumnRange cols = validColumns(aw - p.padLeft, sW, W, gw);
         for (int64_t r = 0; r < planeRows; ++r, dst += gw) {
-          const int64_t ih = (rows.firstRow + r) * sH + ah - p.padTop;
-          if (ih < 0 || ih >= H || cols.begin >= cols.end) {
-            std::fill(dst, dst + gw, 0.0f);
+          const int64_t stacked = oh0 + r;
+          const int64_t n = n0 + stacked / rowsPerImage;
+          const int64_t ih = (stacked % rowsPerImage) * sH + ah - p.padTop;
+          if (n >= p.batch || ih < 0 || ih >= H || cols.begin >= cols.end) {
+            fillZero(dst, gw);
             continue;
           }
-          const float* src = plane + ih * W + aw - p.padLeft;
-          std::fill(dst, dst + cols.begin, 0.0f);
+          const float* src = groupInput + n * imageStride + (c * H + ih) * W + aw - p.padLeft;
+          fillZero(dst, cols.begin);
           if (sW == 1) {
-            std::copy(src + cols.begin, src + cols.end, dst + cols.begin);
+            copyFloats(dst + cols.begin, src + cols.begin, cols.end - cols.begin);
           } else {
             for (int64_t j = cols.begin; j < cols.end; ++j) dst[j] = src[j * sW];
           }
-          std::fill(dst + cols.end, dst + gw, 0.0f);
+          fillZero(dst + cols.end, gw - cols.end);
         }
       }
     }
@@ -179,27 +181,34 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
   const int64_t KH = p.kernelHeight, KW = p.kernelWidth, K = Cg * KH * KW;
   const int64_t panels = (Og + 5) / 6, OW = p.outWidth, plane = p.outHeight * OW;
   const int64_t gridPixels = grid.pixels(p);
-  const int64_t blocks = (gridPixels + kBlockPixels - 1) / kBlockPixels;
+  // Blocks of whole grid rows where rows are not too wide, so that each block writes
+  // whole output rows (aligned, full cache lines: good for streaming stores).
+  const bool wholeRows = grid.gridW <= 3 * kBlockPixels;
+  const int64_t blockPixels =
+      wholeRows ? std::max<int64_t>(1, kBlockPixels / grid.gridW) * grid.gridW : kBlockPixels;
+  const int64_t ldc = roundUp(blockPixels, kTileCols);
+  const int64_t blocks = (gridPixels + blockPixels - 1) / blockPixels;
   const int64_t kBlocks = (K + kBlockK - 1) / kBlockK;
   const float* packed = packWeightPanels(p, weight);
+  const bool stream = wholeRows && p.outputSize() > kStreamingOutputFloats;
 
-  pool.parallelFor(p.batch * G * blocks, grainFor(kBlockPixels * Og * K), [&](int64_t first, int64_t last) {
+  pool.parallelFor(p.batch * G * blocks, grainFor(blockPixels * Og * K), [&](int64_t first, int64_t last) {
     int64_t* offsets = reinterpret_cast<int64_t*>(scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(2 * K)));
     for (int64_t task = first; task < last; ++task) {
       const int64_t block = task % blocks, g = (task / blocks) % G, n = task / (blocks * G);
-      const int64_t q0 = block * kBlockPixels;
-      const int64_t span = std::min(kBlockPixels, gridPixels - q0), padded = roundUp(span, kTileCols);
-      const InputRows rows = gatherInputRows(p, grid, input + (n * p.inChannels + g * Cg) * p.inHeight * p.inWidth,
-                                             q0, padded, ScratchSlot::kTaskInput);
+      const int64_t q0 = block * blockPixels;
+      const int64_t span = std::min(blockPixels, gridPixels - q0), padded = roundUp(span, kTileCols);
+      const int64_t firstRow = q0 / grid.gridW, origin = q0 - firstRow * grid.gridW;
+      const InputRows rows = gatherInputRows(p, grid, input + g * Cg * p.inHeight * p.inWidth, n, firstRow,
+                                             p.outHeight + grid.reachH, origin, padded, ScratchSlot::kTaskInput);
       for (int64_t c = 0, k = 0; c < Cg; ++c)
         for (int64_t kh = 0; kh < KH; ++kh)
           for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = rows.tapOffset(p, grid, c, kh, kw);
-      float* acc = scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(panels * 6 * kBlockPixels));
-      const int64_t ldc = kBlockPixels;
+      float* acc = scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(panels * 6 * ldc));
       for (int64_t kb = 0; kb < kBlocks; ++kb) {
         const int64_t k0 = kb * K / kBlocks, kc = (kb + 1) * K / kBlocks - k0;
         for (int64_t s = 0; s < padded; s += kTileCols) {
-          const float* base = rows.data + rows.origin + s;
+          const float* base = rows.data + origin + s;
           for (int64_t panel = 0; panel < panels; ++panel) {
             const float* a = packed + ((g * panels + panel) * K + k0) * 6;
             float* c = acc + panel * 6 * ldc + s;
@@ -212,17 +221,15 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
       for (int64_t o = 0; o < Og; ++o) {
         const float b = bias ? bias[g * Og + o] : 0.0f;
         float* out = output + (n * p.outChannels + g * Og + o) * plane;
-        const float* src = acc + o * ldc;
-        for (int64_t q = q0; q < q0 + span;) {
-          const int64_t oh = q / grid.gridW, ow = q % grid.gridW;
-          const int64_t rowEnd = std::min(q0 + span, (oh + 1) * grid.gridW);
-          const int64_t real = std::min(rowEnd, oh * grid.gridW + OW);
-          for (int64_t x = q; x < real; ++x) out[oh * OW + (x - oh * grid.gridW)] = src[x - q0] + b;
-          (void)ow;
-          q = rowEnd;
+        const float* src = acc + o * ldc - q0;
+        for (int64_t oh = firstRow; oh * grid.gridW < q0 + span; ++oh) {
+          const int64_t rowStart = oh * grid.gridW;
+          const int64_t begin = std::max(q0, rowStart), end = std::min(q0 + span, rowStart + OW);
+          if (begin < end) storeRow(out + oh * OW + (begin - rowStart), src + begin, end - begin, b, stream);
         }
       }
     }
+    streamFence();
   });
 }
 
@@ -262,7 +269,7 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gra
     for (int64_t task = first; task < last; ++task) {
       const int64_t g = task % G, n = task / G;
       float* gin = gradInput + (n * p.inChannels + g * Cg) * H * W;
-      std::fill(gin, gin + Cg * H * W, 0.0f);
+      fillZero(gin, Cg * H * W);
       const float* gout = gradOutput + (n * p.outChannels + g * Og) * P;
       float* rows = scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(Og * kBlockPixels));
       float* cols = scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(kBlockTaps * kBlockPixels));
@@ -270,8 +277,8 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gra
       for (int64_t p0 = 0; p0 < P; p0 += kBlockPixels) {
         const int64_t span = std::min(kBlockPixels, P - p0), padded = roundUp(span, kTileCols);
         for (int64_t o = 0; o < Og; ++o) {
-          std::copy(gout + o * P + p0, gout + o * P + p0 + span, rows + o * kBlockPixels);
-          std::fill(rows + o * kBlockPixels + span, rows + o * kBlockPixels + padded, 0.0f);
+          copyFloats(rows + o * kBlockPixels, gout + o * P + p0, span);
+          fillZero(rows + o * kBlockPixels + span, padded - span);
         }
         for (int64_t t0 = 0; t0 < K; t0 += kBlockTaps) {
           const int64_t t1 = std::min(K, t0 + kBlockTaps);
@@ -323,45 +330,62 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
   const Grid grid(p);
   const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t KH = p.kernelHeight, KW = p.kernelWidth, K = Cg * KH * KW;
-  const int64_t OW = p.outWidth, plane = p.outHeight * OW, gw = grid.gridW;
-  const int64_t gridPixels = grid.pixels(p);
-  const int64_t blocks = (gridPixels + kWeightGradPixels - 1) / kWeightGradPixels;
-  const int64_t units = p.batch * blocks;  // (image, pixel block) pairs, in order
+  const int64_t OH = p.outHeight, OW = p.outWidth, plane = OH * OW, gw = grid.gridW;
+  // A unit is a run of grid rows: part of one image, or several whole small images
+  // stacked (worth it when few rows are thrown away), so runs stay long.
+  const int64_t rowsPerImage = OH + grid.reachH;
+  const int64_t imagePixels = rowsPerImage * gw;
+  const bool stack = imagePixels * 2 <= kWeightGradPixels && grid.reachH * 4 <= OH;
+  const int64_t unitRows = stack ? (kWeightGradPixels / imagePixels) * rowsPerImage
+                                 : std::max<int64_t>(1, kWeightGradPixels / gw);
+  const int64_t totalRows = stack ? p.batch * rowsPerImage : 0;
+  const int64_t blocksPerImage = (OH + unitRows - 1) / unitRows;
+  const int64_t units = stack ? (totalRows + unitRows - 1) / unitRows : p.batch * blocksPerImage;
+  const int64_t runLength = roundUp(unitRows * gw, kTileCols);
   const int64_t chunks = std::min<int64_t>(units, 16);
   const int64_t partialSize = Og * K;
   float* partials = scratch(ScratchSlot::kPartials, static_cast<size_t>(G * chunks * partialSize));
-  std::fill(partials, partials + G * chunks * partialSize, 0.0f);
+  fillZero(partials, G * chunks * partialSize);
 
   pool.parallelFor(G * chunks, 1, [&](int64_t first, int64_t last) {
     int64_t* offsets = reinterpret_cast<int64_t*>(scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(2 * K)));
-    float* grads = scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(Og * kWeightGradPixels));
+    float* grads = scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(Og * runLength));
     for (int64_t task = first; task < last; ++task) {
       const int64_t g = task / chunks, chunk = task % chunks;
       float* partial = partials + task * partialSize;
       for (int64_t unit = chunk * units / chunks; unit < (chunk + 1) * units / chunks; ++unit) {
-        const int64_t n = unit / blocks, q0 = (unit % blocks) * kWeightGradPixels;
-        const int64_t span = std::min(kWeightGradPixels, gridPixels - q0), padded = roundUp(span, kTileCols);
-        const InputRows rows = gatherInputRows(p, grid, input + (n * p.inChannels + g * Cg) * p.inHeight * p.inWidth,
-                                               q0, padded, ScratchSlot::kTaskInput);
+        // Stacked: unit rows [unit·unitRows, …) of all images; else rows of image n.
+        const int64_t n0 = stack ? 0 : unit / blocksPerImage;
+        const int64_t row0 = stack ? unit * unitRows : (unit % blocksPerImage) * unitRows;
+        const int64_t rows = stack ? std::min(unitRows, totalRows - row0) : std::min(unitRows, OH - row0);
+        const int64_t padded = roundUp(rows * gw, kTileCols);
+        const InputRows in = gatherInputRows(p, grid, input + g * Cg * p.inHeight * p.inWidth, n0, row0,
+                                             rowsPerImage, 0, padded, ScratchSlot::kTaskInput);
         for (int64_t c = 0, k = 0; c < Cg; ++c)
           for (int64_t kh = 0; kh < KH; ++kh)
-            for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = rows.tapOffset(p, grid, c, kh, kw);
-        // Gradient rows laid out on the grid, zero in the thrown-away columns.
+            for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = in.tapOffset(p, grid, c, kh, kw);
+        // Gradient rows laid out on the grid, zero in the thrown-away rows and columns.
         for (int64_t o = 0; o < Og; ++o) {
-          const float* src = gradOutput + (n * p.outChannels + g * Og + o) * plane;
-          float* dst = grads + o * kWeightGradPixels;
-          for (int64_t i = 0; i < padded; ++i) {
-            const int64_t q = q0 + i, oh = q / gw, ow = q % gw;
-            dst[i] = (i < span && ow < OW) ? src[oh * OW + ow] : 0.0f;
+          float* dst = grads + o * runLength;
+          for (int64_t r = 0; r < rows; ++r) {
+            const int64_t stacked = row0 + r;
+            const int64_t n = n0 + stacked / rowsPerImage, oh = stacked % rowsPerImage;
+            float* line = dst + r * gw;
+            if (oh >= OH) {
+              fillZero(line, gw);
+              continue;
+            }
+            copyFloats(line, gradOutput + (n * p.outChannels + g * Og + o) * plane + oh * OW, OW);
+            fillZero(line + OW, gw - OW);
           }
+          fillZero(dst + rows * gw, padded - rows * gw);
         }
-        const float* base = rows.data + rows.origin;
         for (int64_t o0 = 0; o0 < Og; o0 += kDotRows) {
           const int64_t mo = std::min(kDotRows, Og - o0);
           for (int64_t k0 = 0; k0 < K; k0 += kDotCols) {
             const int64_t mk = std::min(kDotCols, K - k0);
-            dotFor(mo, mk)(padded, grads + o0 * kWeightGradPixels, kWeightGradPixels, base,
-                           offsets + k0, partial + o0 * K + k0, K);
+            dotFor(mo, mk)(padded, grads + o0 * runLength, runLength, in.data, offsets + k0,
+                           partial + o0 * K + k0, K);
           }
         }
       }
