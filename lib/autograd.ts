@@ -4,6 +4,7 @@
  * the output's gradient to theirs; `backward` walks the graph in reverse topological
  * order. Leaf gradients accumulate, as in PyTorch.
  */
+import { allocFloats } from './alloc';
 import type { Tensor } from './tensor';
 
 /** Maps the gradient of an op's output to one gradient (or null) per parent. */
@@ -58,31 +59,39 @@ export function record(
   return output;
 }
 
+let epoch = 0;
+
 /** Tensors reachable from `root` through recorded nodes, parents before children. */
 function topologicalOrder(root: Tensor): Tensor[] {
+  const mark = ++epoch; // tensors visited in this pass carry this mark
   const order: Tensor[] = [];
-  const visited = new Set<Tensor>([root]);
+  root._mark = mark;
   // An explicit stack: long chains (many training steps unrolled) must not overflow.
-  const stack: Array<{ tensor: Tensor; next: number }> = [{ tensor: root, next: 0 }];
+  const stack: Tensor[] = [root];
+  const next: number[] = [0];
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
-    const parents = top.tensor._node?.parents ?? [];
-    if (top.next < parents.length) {
-      const parent = parents[top.next++];
-      if (parent.requiresGrad && !visited.has(parent)) {
-        visited.add(parent);
-        stack.push({ tensor: parent, next: 0 });
+    const parents = top._node?.parents;
+    const k = next[next.length - 1];
+    if (parents !== undefined && k < parents.length) {
+      next[next.length - 1] = k + 1;
+      const parent = parents[k];
+      if (parent.requiresGrad && parent._mark !== mark) {
+        parent._mark = mark;
+        stack.push(parent);
+        next.push(0);
       }
     } else {
-      order.push(top.tensor);
+      order.push(top);
       stack.pop();
+      next.pop();
     }
   }
   return order;
 }
 
 function addArrays(a: Float32Array, b: Float32Array): Float32Array {
-  const sum = new Float32Array(a.length);
+  const sum = allocFloats(a.length);
   for (let i = 0; i < a.length; i++) sum[i] = a[i] + b[i];
   return sum;
 }
@@ -90,25 +99,28 @@ function addArrays(a: Float32Array, b: Float32Array): Float32Array {
 /** Propagates `gradRoot` (the gradient of some scalar with respect to `root`) to the leaves. */
 export function runBackward(root: Tensor, gradRoot: Float32Array): void {
   const order = topologicalOrder(root);
-  // Gradient buffers may be shared with other nodes (a reshape passes its buffer on),
-  // so they are never written in place: a second contribution makes a new sum.
-  const grads = new Map<Tensor, Float32Array>([[root, gradRoot]]);
+  // Each tensor's incoming gradient waits in _pendingGrad until its turn. Gradient
+  // buffers may be shared with other nodes (a reshape passes its buffer on), so they
+  // are never written in place: a second contribution makes a new sum.
+  root._pendingGrad = gradRoot;
   for (let i = order.length - 1; i >= 0; i--) {
     const tensor = order[i];
-    const grad = grads.get(tensor);
-    if (grad === undefined) continue;
-    grads.delete(tensor);
+    const grad = tensor._pendingGrad;
+    if (grad === null) continue;
+    tensor._pendingGrad = null;
     const node = tensor._node;
     if (node === null) {
       tensor._accumulateGrad(grad);
       continue;
     }
     const parentGrads = node.backward(grad);
-    node.parents.forEach((parent, k) => {
+    const parents = node.parents;
+    for (let k = 0; k < parents.length; k++) {
       const g = parentGrads[k];
-      if (g === null || g === undefined || !parent.requiresGrad) return;
-      const previous = grads.get(parent);
-      grads.set(parent, previous === undefined ? g : addArrays(previous, g));
-    });
+      const parent = parents[k];
+      if (g === null || g === undefined || !parent.requiresGrad) continue;
+      const previous = parent._pendingGrad;
+      parent._pendingGrad = previous === null ? g : addArrays(previous, g);
+    }
   }
 }

@@ -12,7 +12,9 @@ export function sizeOf(shape: readonly number[]): number {
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function broadcastShapes(fn: string, a: readonly number[], b: readonly number[]): number[] {

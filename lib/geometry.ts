@@ -19,6 +19,8 @@ export interface ConvGeometry {
   dilationH: number;
   dilationW: number;
   groups: number;
+  /** packGeometry's result, kept with the geometry so that a reused plan packs once. */
+  packed?: Float64Array;
 }
 
 export function inputSize(g: ConvGeometry): number {
@@ -35,9 +37,9 @@ export function weightSize(g: ConvGeometry): number {
 
 /** The geometry packed in native/kernels/conv_params.h field order. */
 export function packGeometry(g: ConvGeometry): Float64Array {
-  return Float64Array.of(
+  return (g.packed ??= Float64Array.of(
     g.batch, g.inChannels, g.inHeight, g.inWidth, g.outChannels, g.kernelHeight,
     g.kernelWidth, g.outHeight, g.outWidth, g.strideH, g.strideW, g.padTop, g.padLeft,
     g.dilationH, g.dilationW, g.groups,
-  );
+  ));
 }

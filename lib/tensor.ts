@@ -3,6 +3,7 @@
  * storage itself (never copied on construction from a Float32Array), and `reshape`
  * and `detach` return views of it.
  */
+import { allocFloats } from './alloc';
 import { type GradNode, record, runBackward } from './autograd';
 import { broadcastShapes, sameShape, sizeOf, sumToShape, broadcastIndex } from './broadcast';
 import { AutogradError, ShapeError } from './errors';
@@ -51,6 +52,9 @@ function readTensorOptions(fn: string, options: unknown, known: readonly string[
 
 type Operand = Tensor | number;
 
+/** Passed as `options` by _wrap: the caller guarantees data and shape agree. */
+const TRUSTED: unique symbol = Symbol('trusted');
+
 /** The element-wise binary ops, with the partial derivatives their gradients need. */
 const BINARY = {
   add: { f: (x: number, y: number) => x + y, da: (g: number) => g, db: (g: number) => g },
@@ -77,12 +81,22 @@ export class Tensor {
   grad: Tensor | null = null;
   /** @internal The op that produced this tensor, when it was recorded. */
   _node: GradNode | null = null;
+  /** @internal Gradient waiting to be propagated during backward(). */
+  _pendingGrad: Float32Array | null = null;
+  /** @internal Visit mark of the last backward() pass that reached this tensor. */
+  _mark = 0;
 
   /**
    * Wraps `data` (a Float32Array is used as storage, without copying; a plain array of
    * numbers is copied) as a tensor of `shape` (default: 1-D).
    */
   constructor(data: Float32Array | readonly number[], shape?: Shape, options?: TensorOptions) {
+    if ((options as unknown) === TRUSTED) {
+      this.data = data as Float32Array;
+      this.shape = Object.freeze(shape as number[]);
+      this.requiresGrad = false;
+      return;
+    }
     const fn = 'Tensor';
     let storage: Float32Array;
     if (data instanceof Float32Array) storage = data;
@@ -101,6 +115,11 @@ export class Tensor {
     this.data = storage;
     this.shape = Object.freeze(resolved);
     this.requiresGrad = readTensorOptions(fn, options, TENSOR_OPTIONS).requiresGrad;
+  }
+
+  /** @internal A tensor over `data` with `shape` (a fresh array), skipping validation. */
+  static _wrap(data: Float32Array, shape: number[]): Tensor {
+    return new Tensor(data, shape, TRUSTED as unknown as TensorOptions);
   }
 
   // ---- factories -------------------------------------------------------------------
@@ -186,18 +205,18 @@ export class Tensor {
           `${formatShape(dims)} with ${sizeOf(dims)} elements`),
       );
     }
-    const view = new Tensor(this.data, dims);
+    const view = Tensor._wrap(this.data, dims);
     return record(view, 'reshape', [this], (g) => [g]);
   }
 
   /** A copy of the data; gradients flow back to this tensor. */
   clone(): Tensor {
-    return record(new Tensor(this.data.slice(), this.shape), 'clone', [this], (g) => [g]);
+    return record(Tensor._wrap(this.data.slice(), this.shape.slice()), 'clone', [this], (g) => [g]);
   }
 
   /** Same storage, cut from the graph: no gradient flows through it. */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    return Tensor._wrap(this.data, this.shape.slice());
   }
 
   toArray(): NestedArray {
@@ -253,27 +272,38 @@ export class Tensor {
     df: (g: number, x: number) => number,
   ): Tensor {
     const x = this.data;
-    const out = new Float32Array(x.length);
+    const out = allocFloats(x.length);
     for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
-    return record(new Tensor(out, this.shape), op, [this], (g) => {
-      const gx = new Float32Array(x.length);
+    return record(Tensor._wrap(out, this.shape.slice()), op, [this], (g) => {
+      const gx = allocFloats(x.length);
       for (let i = 0; i < x.length; i++) gx[i] = df(g[i], x[i]);
       return [gx];
     });
   }
 
   private binary(op: keyof typeof BINARY, other: Operand): Tensor {
-    const b = typeof other === 'number' ? new Tensor(Float32Array.of(other), []) : other;
-    if (!(b instanceof Tensor)) throw typeError(op, 'other', 'a Tensor or a number', other);
     const { f, da, db } = BINARY[op];
-    const outShape = broadcastShapes(op, this.shape, b.shape);
+    if (typeof other === 'number') {
+      // A scalar operand: no broadcast bookkeeping, no gradient for it.
+      const x = this.data, y = Math.fround(other);
+      const out = allocFloats(x.length);
+      for (let i = 0; i < out.length; i++) out[i] = f(x[i], y);
+      return record(Tensor._wrap(out, this.shape.slice()), op, [this], (g) => {
+        const gx = allocFloats(g.length);
+        for (let i = 0; i < g.length; i++) gx[i] = da(g[i], x[i], y);
+        return [gx];
+      });
+    }
+    const b = other;
+    if (!(b instanceof Tensor)) throw typeError(op, 'other', 'a Tensor or a number', other);
+    const outShape = sameShape(this.shape, b.shape) ? this.shape.slice() : broadcastShapes(op, this.shape, b.shape);
     const x = expand(this, outShape);
     const y = expand(b, outShape);
-    const out = new Float32Array(x.length);
+    const out = allocFloats(x.length);
     for (let i = 0; i < out.length; i++) out[i] = f(x[i], y[i]);
-    return record(new Tensor(out, outShape), op, [this, b], (g) => {
-      const gx = new Float32Array(g.length);
-      const gy = new Float32Array(g.length);
+    return record(Tensor._wrap(out, outShape), op, [this, b], (g) => {
+      const gx = allocFloats(g.length);
+      const gy = allocFloats(g.length);
       for (let i = 0; i < g.length; i++) {
         gx[i] = da(g[i], x[i], y[i]);
         gy[i] = db(g[i], x[i], y[i]);
@@ -295,7 +325,7 @@ export class Tensor {
   }
 
   private reduce(fn: string, dim: number | undefined, options: unknown, average: boolean): Tensor {
-    const { keepdim } = checkOptions(fn, options, ['keepdim']);
+    const { keepdim } = options === undefined ? { keepdim: undefined } : checkOptions(fn, options, ['keepdim']);
     if (keepdim !== undefined && typeof keepdim !== 'boolean') {
       throw typeError(fn, 'options.keepdim', 'a boolean', keepdim);
     }
@@ -316,7 +346,7 @@ export class Tensor {
       axis === -1 ? [] : keepdim ? this.shape.map((d, i) => (i === axis ? 1 : d)) : this.shape.filter((_, i) => i !== axis);
     const scale = average ? 1 / length : 1;
     const x = this.data;
-    const out = new Float32Array(outer * inner);
+    const out = allocFloats(outer * inner);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         let acc = 0;
@@ -324,8 +354,8 @@ export class Tensor {
         out[o * inner + i] = acc * scale;
       }
     }
-    return record(new Tensor(out, outShape), fn, [this], (g) => {
-      const gx = new Float32Array(x.length);
+    return record(Tensor._wrap(out, outShape), fn, [this], (g) => {
+      const gx = allocFloats(x.length);
       for (let o = 0; o < outer; o++) {
         for (let k = 0; k < length; k++) {
           for (let i = 0; i < inner; i++) gx[(o * length + k) * inner + i] = g[o * inner + i] * scale;
@@ -372,7 +402,7 @@ export class Tensor {
   /** @internal Adds a gradient into `grad` (allocating it on first use). */
   _accumulateGrad(g: Float32Array): void {
     if (this.grad === null) {
-      this.grad = new Tensor(Float32Array.from(g), this.shape);
+      this.grad = Tensor._wrap(g.slice(), this.shape.slice());
       return;
     }
     const acc = this.grad.data;
@@ -384,7 +414,7 @@ export class Tensor {
 function expand(t: Tensor, shape: readonly number[]): Float32Array {
   if (sameShape(t.shape, shape)) return t.data;
   const index = broadcastIndex(t.shape, shape);
-  const out = new Float32Array(index.length);
+  const out = allocFloats(index.length);
   for (let i = 0; i < out.length; i++) out[i] = t.data[index[i]];
   return out;
 }

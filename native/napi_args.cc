@@ -5,15 +5,30 @@
 
 namespace convcore {
 
+namespace {
+
+// One napi_get_typedarray_info call (node-addon-api's accessors make one each):
+// the element type, length and data pointer, or false for anything but a typed array.
+bool typedArrayInfo(const Napi::Value& value, napi_typedarray_type* type, size_t* length,
+                    void** data) {
+  bool isTypedArray = false;
+  if (napi_is_typedarray(value.Env(), value, &isTypedArray) != napi_ok || !isTypedArray) return false;
+  return napi_get_typedarray_info(value.Env(), value, type, length, data, nullptr, nullptr) == napi_ok;
+}
+
+}  // namespace
+
 ConvParams readConvParams(const Napi::Value& value) {
   const Napi::Env env = value.Env();
-  if (!value.IsTypedArray() ||
-      value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-      value.As<Napi::TypedArray>().ElementLength() != kConvParamCount) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (!typedArrayInfo(value, &type, &length, &data) || type != napi_float64_array ||
+      length != kConvParamCount) {
     throw Napi::TypeError::New(
         env, "convcore native: expected params to be a Float64Array of 16 integers");
   }
-  const double* raw = value.As<Napi::Float64Array>().Data();
+  const double* raw = static_cast<const double*>(data);
   int64_t fields[kConvParamCount];
   for (int i = 0; i < kConvParamCount; ++i) {
     const double v = raw[i];
@@ -37,19 +52,19 @@ float* readFloatBuffer(const Napi::Value& value, int64_t length, const char* nam
                        bool optional) {
   const Napi::Env env = value.Env();
   if (optional && (value.IsNull() || value.IsUndefined())) return nullptr;
-  if (!value.IsTypedArray() ||
-      value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+  napi_typedarray_type type;
+  size_t actual = 0;
+  void* data = nullptr;
+  if (!typedArrayInfo(value, &type, &actual, &data) || type != napi_float32_array) {
     throw Napi::TypeError::New(
         env, std::string("convcore native: expected ") + name + " to be a Float32Array");
   }
-  auto array = value.As<Napi::Float32Array>();
-  if (static_cast<int64_t>(array.ElementLength()) != length) {
+  if (static_cast<int64_t>(actual) != length) {
     throw Napi::RangeError::New(env, std::string("convcore native: expected ") + name +
                                          " to have " + std::to_string(length) +
-                                         " elements, but it has " +
-                                         std::to_string(array.ElementLength()));
+                                         " elements, but it has " + std::to_string(actual));
   }
-  return array.Data();
+  return static_cast<float*>(data);
 }
 
 }  // namespace convcore

@@ -33,11 +33,11 @@ export const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'paddi
 
 /** Options with every default filled in and every value checked (shape-independent). */
 export interface NormalizedConv2dOptions {
-  stride: [number, number];
-  padding: [number, number] | 'valid' | 'same';
-  dilation: [number, number];
-  groups: number;
-  paddingMode: PaddingMode;
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number] | 'valid' | 'same';
+  readonly dilation: readonly [number, number];
+  readonly groups: number;
+  readonly paddingMode: PaddingMode;
 }
 
 /** Padding amounts on each side of the image. */
@@ -62,12 +62,18 @@ export interface Conv2dPlan {
   geometry: ConvGeometry;
 }
 
+/** Options objects this module built (frozen): they need no second validation. */
+const normalized = new WeakSet<object>();
+
 /** Validates the options alone (no shapes); `known` may add names the caller handles itself. */
 export function normalizeConv2dOptions(
   fn: string,
   options: unknown,
   known: readonly string[] = CONV2D_OPTIONS,
 ): NormalizedConv2dOptions {
+  if (typeof options === 'object' && options !== null && normalized.has(options)) {
+    return options as NormalizedConv2dOptions;
+  }
   const o = checkOptions(fn, options, known);
   const stride = intPair(fn, 'options.stride', o.stride ?? 1, is.positiveInteger, 'a positive integer');
   const dilation = intPair(fn, 'options.dilation', o.dilation ?? 1, is.positiveInteger, 'a positive integer');
@@ -86,7 +92,14 @@ export function normalizeConv2dOptions(
   if (padding === 'same' && (stride[0] !== 1 || stride[1] !== 1)) {
     throw rangeError(fn, "options.stride when options.padding is 'same'", '1 (PyTorch does not support strided same convolutions either)', stride);
   }
-  return { stride, padding, dilation, groups, paddingMode };
+  const result = Object.freeze({ stride, padding, dilation, groups, paddingMode });
+  normalized.add(result);
+  return result;
+}
+
+/** True for options that cannot change between calls: none, or ones built here. */
+export function isImmutableOptions(options: unknown): boolean {
+  return options === undefined || (typeof options === 'object' && options !== null && normalized.has(options));
 }
 
 function expectTensor(fn: string, name: string, value: unknown): Tensor {

@@ -2,14 +2,16 @@
  * conv2d and its gradients, synchronous and asynchronous, with PyTorch's semantics.
  * Validation is all in conv2d-options.ts; the kernels come from the active backend.
  */
+import { allocFloats } from '../alloc';
 import { record, shouldRecord } from '../autograd';
 import { type BackwardBuffers, backend } from '../backend';
 import { ShapeError } from '../errors';
 import { inputSize, outputSize, weightSize } from '../geometry';
 import { Tensor } from '../tensor';
 import { checkOptions, formatShape, message, typeError } from '../validate';
+import { sameShape } from '../broadcast';
 import {
-  CONV2D_OPTIONS, type Conv2dOptions, type Conv2dPlan, normalizeConv2dOptions, planConv2d,
+  CONV2D_OPTIONS, type Conv2dOptions, type Conv2dPlan, isImmutableOptions, normalizeConv2dOptions, planConv2d,
 } from './conv2d-options';
 import { pad2d, pad2dBackward, pad2dData } from './pad2d';
 
@@ -19,11 +21,33 @@ import { pad2d, pad2dBackward, pad2dData } from './pad2d';
  * Differentiable in input, weight and bias.
  */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor {
-  const plan = planConv2d('conv2d', input, weight, bias, normalizeConv2dOptions('conv2d', options));
+  const plan = cachedPlan(input, weight, bias, options) ??
+    rememberPlan(input, weight, bias, options, planConv2d('conv2d', input, weight, bias, normalizeConv2dOptions('conv2d', options)));
   const x = paddedInput(input, plan);
-  const out = new Float32Array(outputSize(plan.geometry));
+  const out = allocFloats(outputSize(plan.geometry));
   backend().forward(plan.geometry, x.data, weight.data, bias?.data ?? null, out);
   return recordConv(plan, x, weight, bias ?? null, out, shouldRecord([x, weight, bias]));
+}
+
+/**
+ * The last plan, for repeated calls (a layer's forward in a training loop): reused only
+ * when the options cannot have changed (none, or a layer's frozen ones) and the
+ * shapes are the same, so every check it passed still holds.
+ */
+let last: { options: unknown; input: readonly number[]; weight: readonly number[]; bias: readonly number[] | null; plan: Conv2dPlan } | null = null;
+
+function cachedPlan(input: unknown, weight: unknown, bias: unknown, options: unknown): Conv2dPlan | null {
+  if (last === null || last.options !== options || !(input instanceof Tensor) || !(weight instanceof Tensor)) return null;
+  if (!sameShape(last.input, input.shape) || !sameShape(last.weight, weight.shape)) return null;
+  if (bias === undefined || bias === null) return last.bias === null ? last.plan : null;
+  return bias instanceof Tensor && last.bias !== null && sameShape(last.bias, bias.shape) ? last.plan : null;
+}
+
+function rememberPlan(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: unknown, plan: Conv2dPlan): Conv2dPlan {
+  if (isImmutableOptions(options)) {
+    last = { options, input: input.shape, weight: weight.shape, bias: bias ? bias.shape : null, plan };
+  }
+  return plan;
 }
 
 /**
@@ -37,7 +61,7 @@ export async function conv2dAsync(
   const plan = planConv2d('conv2dAsync', input, weight, bias, normalizeConv2dOptions('conv2dAsync', options));
   const enabled = shouldRecord([input, weight, bias]);
   const x = paddedInput(input, plan);
-  const out = new Float32Array(outputSize(plan.geometry));
+  const out = allocFloats(outputSize(plan.geometry));
   await backend().forwardAsync(plan.geometry, x.data, weight.data, bias?.data ?? null, out);
   return recordConv(plan, x, weight, bias ?? null, out, enabled);
 }
@@ -51,11 +75,11 @@ function recordConv(
   plan: Conv2dPlan, x: Tensor, weight: Tensor, bias: Tensor | null, out: Float32Array, enabled: boolean,
 ): Tensor {
   const parents = bias === null ? [x, weight] : [x, weight, bias];
-  return record(new Tensor(out, plan.outputShape), 'conv2d', parents, (g) => {
+  return record(Tensor._wrap(out, plan.outputShape.slice()), 'conv2d', parents, (g) => {
     const buffers: BackwardBuffers = {
-      gradInput: x.requiresGrad ? new Float32Array(x.size) : null,
-      gradWeight: weight.requiresGrad ? new Float32Array(weight.size) : null,
-      gradBias: bias?.requiresGrad ? new Float32Array(bias.size) : null,
+      gradInput: x.requiresGrad ? allocFloats(x.size) : null,
+      gradWeight: weight.requiresGrad ? allocFloats(weight.size) : null,
+      gradBias: bias?.requiresGrad ? allocFloats(bias.size) : null,
     };
     backend().backward(plan.geometry, x.data, weight.data, g, buffers);
     return [buffers.gradInput, buffers.gradWeight, buffers.gradBias];
@@ -120,9 +144,9 @@ function prepareBackward(fn: string, input: unknown, weight: unknown, gradOutput
     gradOutput,
     x: plan.paddingMode === 'zeros' ? inputTensor.data : pad2dData(inputTensor.data, plan.inputDims, plan.padding, plan.paddingMode),
     buffers: {
-      gradInput: mask.gradInput === false ? null : new Float32Array(inputSize(g)),
-      gradWeight: mask.gradWeight === false ? null : new Float32Array(weightSize(g)),
-      gradBias: mask.gradBias === false ? null : new Float32Array(g.outChannels),
+      gradInput: mask.gradInput === false ? null : allocFloats(inputSize(g)),
+      gradWeight: mask.gradWeight === false ? null : allocFloats(weightSize(g)),
+      gradBias: mask.gradBias === false ? null : allocFloats(g.outChannels),
     },
   };
 }

@@ -61,7 +61,7 @@ export class Conv2D extends Module {
   }
 
   override forward(input: Tensor): Tensor {
-    return conv2d(input, this.weight, this.bias, this.options);
+    return conv2d(input, this.weight, this.bias, this.options as Conv2dOptions);
   }
 
   override toString(): string {

@@ -13,7 +13,8 @@ export abstract class Module {
   /** (name, parameter) pairs, e.g. ["weight", …], ["bias", …], ["conv1.weight", …]. */
   namedParameters(prefix = ''): Array<[string, Tensor]> {
     const out: Array<[string, Tensor]> = [];
-    for (const [key, value] of Object.entries(this)) {
+    for (const key of Object.keys(this)) {
+      const value: unknown = (this as Record<string, unknown>)[key];
       if (value instanceof Tensor && value.requiresGrad) out.push([prefix + key, value]);
       else if (value instanceof Module) out.push(...value.namedParameters(`${prefix}${key}.`));
     }

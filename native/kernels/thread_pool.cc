@@ -70,8 +70,12 @@ void ThreadPool::workerLoop() {
 void ThreadPool::parallelFor(int64_t items, int64_t grain, const RangeFn& fn) {
   if (items <= 0) return;
   grain = std::max<int64_t>(1, grain);
+  if (items <= grain) {  // one chunk: no thread to wake
+    fn(0, items);
+    return;
+  }
   std::unique_lock<std::mutex> hold(submit_, std::try_to_lock);
-  if (!hold.owns_lock() || workers_.empty() || items <= grain) {
+  if (!hold.owns_lock() || workers_.empty()) {
     fn(0, items);
     return;
   }

@@ -6,15 +6,26 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace convcore {
 
-// fn(begin, end) processes items [begin, end). It must not throw.
-using RangeFn = std::function<void(int64_t begin, int64_t end)>;
+// A non-owning reference to a callable fn(begin, end) that processes items [begin, end)
+// and does not throw. Unlike std::function it never allocates, so a small call costs
+// nothing beyond the work itself.
+class RangeFn {
+ public:
+  template <typename F>
+  RangeFn(const F& f)  // NOLINT(runtime/explicit): built implicitly from lambdas
+      : object_(&f), call_([](const void* o, int64_t b, int64_t e) { (*static_cast<const F*>(o))(b, e); }) {}
+  void operator()(int64_t begin, int64_t end) const { call_(object_, begin, end); }
+
+ private:
+  const void* object_;
+  void (*call_)(const void*, int64_t, int64_t);
+};
 
 class ThreadPool {
  public:
