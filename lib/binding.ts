@@ -30,6 +30,8 @@ export interface NativeAddon {
   setNumThreads(threads: number): void;
   getNumThreads(): number;
   isa(): string;
+  fmaPeak(seconds: number): number;
+  parallelCopy(src: Float32Array, dst: Float32Array): void;
 }
 
 /** The package root: lib/.. when run from source, dist/.. when installed. */

@@ -6,7 +6,7 @@ export { noGrad, isGradEnabled } from './autograd';
 export { manualSeed } from './random';
 
 export { conv2d, conv2dAsync, conv2dBackward, conv2dBackwardAsync } from './functional/conv2d';
-export type { Conv2dBackwardOptions, Conv2dGradients, Conv2dGradientMask } from './functional/conv2d';
+export type { Conv2dBackwardOptions, Conv2dForwardOptions, Conv2dGradients, Conv2dGradientMask } from './functional/conv2d';
 export type { Conv2dOptions, PaddingMode } from './functional/conv2d-options';
 export { corr2d, convolve2d } from './functional/corr2d';
 export { mseLoss } from './functional/loss';

@@ -3,6 +3,9 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <vector>
 #include <memory>
 #include <thread>
 
@@ -84,6 +87,8 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
                     InstanceMethod("setNumThreads", &ConvcoreAddon::SetNumThreads),
                     InstanceMethod("getNumThreads", &ConvcoreAddon::GetNumThreads),
                     InstanceMethod("isa", &ConvcoreAddon::Isa),
+                    InstanceMethod("fmaPeak", &ConvcoreAddon::FmaPeak),
+                    InstanceMethod("parallelCopy", &ConvcoreAddon::ParallelCopy),
                 });
   }
 
@@ -140,6 +145,41 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
 
   Napi::Value Isa(const Napi::CallbackInfo& info) {
     return Napi::String::New(info.Env(), isaName(activeIsa()));
+  }
+
+  // (seconds) → GFLOP/s of independent FMA chains on every pool thread at once: the
+  // benchmark's measured peak.
+  Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+    const double seconds = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0.2;
+    if (!(seconds > 0 && seconds <= 10)) {
+      throw Napi::RangeError::New(info.Env(), "convcore native: seconds must be in (0, 10]");
+    }
+    const int threads = pool_->size();
+    std::vector<double> gigaflops(threads, 0.0);
+    const auto start = std::chrono::steady_clock::now();
+    pool_->parallelFor(threads, 1, [&](int64_t first, int64_t last) {
+      for (int64_t i = first; i < last; ++i) gigaflops[i] = fmaPeakGflops(seconds) * seconds;
+    });
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double total = 0;
+    for (double g : gigaflops) total += g;
+    return Napi::Number::New(info.Env(), total / wall);
+  }
+
+  // (src, dst) Float32Arrays of one length: copied by every pool thread, a slice each;
+  // the benchmark's measure of memory bandwidth.
+  Napi::Value ParallelCopy(const Napi::CallbackInfo& info) {
+    const int64_t length = info[0].IsTypedArray() ? info[0].As<Napi::TypedArray>().ElementLength() : 0;
+    const float* src = readFloatBuffer(info[0], length, "src");
+    float* dst = readFloatBuffer(info[1], length, "dst");
+    const int64_t threads = pool_->size();
+    pool_->parallelFor(threads, 1, [&](int64_t first, int64_t last) {
+      for (int64_t i = first; i < last; ++i) {
+        const int64_t begin = i * length / threads, end = (i + 1) * length / threads;
+        std::memcpy(dst + begin, src + begin, static_cast<size_t>(end - begin) * sizeof(float));
+      }
+    });
+    return info.Env().Undefined();
   }
 
   std::shared_ptr<ThreadPool> pool_;

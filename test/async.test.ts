@@ -38,9 +38,9 @@ describe('asynchronous conv2d', () => {
   });
 
   test('the event loop keeps running during a long native convolution', async () => {
-    // About 2 GFLOP: long enough that a blocked event loop would miss every tick.
-    const x = Tensor.randn([8, 32, 64, 64], { seed: 1 });
-    const w = Tensor.randn([64, 32, 3, 3], { seed: 2 });
+    // About 11 GFLOP (tens of milliseconds): a blocked event loop would miss every tick.
+    const x = Tensor.randn([16, 64, 96, 96], { seed: 1 });
+    const w = Tensor.randn([64, 64, 3, 3], { seed: 2 });
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
     const started = performance.now();
@@ -48,7 +48,7 @@ describe('asynchronous conv2d', () => {
     const y = await pending;
     const elapsed = performance.now() - started;
     clearInterval(timer);
-    expect(y.shape).toEqual([8, 64, 64, 64]);
+    expect(y.shape).toEqual([16, 64, 96, 96]);
     // With the loop free, the 1 ms timer fires many times while the work runs.
     expect(elapsed).toBeGreaterThan(20);
     expect(ticks).toBeGreaterThan(5);
@@ -59,5 +59,41 @@ describe('asynchronous conv2d', () => {
       const y = await conv2dAsync(Tensor.ones([1, 1, 3, 3]), Tensor.ones([1, 1, 2, 2]));
       expect(y.toArray()).toEqual([[[[4, 4], [4, 4]]]]);
     });
+  });
+});
+
+describe('writing into caller-provided outputs', () => {
+  test('conv2d and conv2dBackward fill `out` tensors and match the allocating calls', async () => {
+    const x = Tensor.randn([2, 3, 9, 8], { seed: 1 });
+    const w = Tensor.randn([4, 3, 3, 3], { seed: 2 });
+    const b = Tensor.randn([4], { seed: 3 });
+    for (const paddingMode of ['zeros', 'reflect'] as const) {
+      const opts = { padding: 1, paddingMode };
+      const out = Tensor.zeros([2, 4, 9, 8]);
+      const y = conv2d(x, w, b, { ...opts, out });
+      expect(y.data).toBe(out.data);
+      expect(out.data).toEqual(conv2d(x, w, b, opts).data);
+      const yAsync = await conv2dAsync(x, w, b, { ...opts, out: Tensor.zeros([2, 4, 9, 8]) });
+      expect(yAsync.data).toEqual(out.data);
+      const g = Tensor.randn([2, 4, 9, 8], { seed: 4 });
+      const targets = { gradInput: Tensor.zeros([2, 3, 9, 8]), gradWeight: Tensor.zeros([4, 3, 3, 3]), gradBias: Tensor.zeros([4]) };
+      const grads = conv2dBackward(x, w, g, { ...opts, out: targets });
+      const expected = conv2dBackward(x, w, g, opts);
+      expect(grads.gradInput!.data).toBe(targets.gradInput.data);
+      expect(targets.gradInput.data).toEqual(expected.gradInput!.data);
+      expect(targets.gradWeight.data).toEqual(expected.gradWeight!.data);
+      expect(targets.gradBias.data).toEqual(expected.gradBias!.data);
+    }
+  });
+
+  test('an `out` of the wrong shape or sharing memory with an input is rejected', () => {
+    const x = Tensor.randn([1, 1, 4, 4], { seed: 1 });
+    const w = Tensor.ones([1, 1, 3, 3]);
+    expect(() => conv2d(x, w, null, { out: Tensor.zeros([1, 1, 3, 3]) })).toThrow(
+      'conv2d: expected options.out.shape to be [1, 1, 2, 2], but got [1, 1, 3, 3]');
+    expect(() => conv2d(x, w, null, { out: x.reshape([1, 1, 2, 8]).reshape([1, 1, 4, 4]).reshape([4, 4]).reshape([1, 1, 2, 8]) })).toThrow(/shape/);
+    const alias = new Tensor(x.data.subarray(0, 4), [1, 1, 2, 2]);
+    expect(() => conv2d(x, w, null, { out: alias })).toThrow(
+      'conv2d: expected options.out to be a tensor whose memory does not overlap the inputs, but got one that shares memory with an input');
   });
 });

@@ -6,7 +6,7 @@ import { allocFloats } from '../alloc';
 import { record, shouldRecord } from '../autograd';
 import { type BackwardBuffers, backend } from '../backend';
 import { ShapeError } from '../errors';
-import { inputSize, outputSize, weightSize } from '../geometry';
+import { inputSize } from '../geometry';
 import { Tensor } from '../tensor';
 import { checkOptions, formatShape, message, typeError } from '../validate';
 import { sameShape } from '../broadcast';
@@ -15,18 +15,51 @@ import {
 } from './conv2d-options';
 import { pad2d, pad2dBackward, pad2dData } from './pad2d';
 
+export interface Conv2dForwardOptions extends Conv2dOptions {
+  /**
+   * A tensor of the output's shape to write the result into (and return), instead of
+   * allocating one: for loops that must not allocate. It must not overlap the inputs.
+   */
+  out?: Tensor;
+}
+
+const FORWARD_OPTIONS = [...CONV2D_OPTIONS, 'out'] as const;
+
 /**
  * 2-D cross-correlation of `input` (N, C, H, W) or (C, H, W) with `weight`
  * (O, C / groups, kH, kW), plus `bias` (O) if given: `torch.nn.functional.conv2d`.
  * Differentiable in input, weight and bias.
  */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor {
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dForwardOptions): Tensor {
   const plan = cachedPlan(input, weight, bias, options) ??
-    rememberPlan(input, weight, bias, options, planConv2d('conv2d', input, weight, bias, normalizeConv2dOptions('conv2d', options)));
+    rememberPlan(input, weight, bias, options, planConv2d('conv2d', input, weight, bias,
+      normalizeConv2dOptions('conv2d', options, FORWARD_OPTIONS)));
+  const out = outputBuffer('conv2d', 'options.out', options?.out, plan.outputShape, [input, weight, bias]);
   const x = paddedInput(input, plan);
-  const out = allocFloats(outputSize(plan.geometry));
   backend().forward(plan.geometry, x.data, weight.data, bias?.data ?? null, out);
   return recordConv(plan, x, weight, bias ?? null, out, shouldRecord([x, weight, bias]));
+}
+
+/** Checks a caller's `out` tensor (or allocates the output when there is none). */
+function outputBuffer(
+  fn: string, name: string, out: unknown, shape: readonly number[], inputs: ReadonlyArray<Tensor | null | undefined>,
+): Float32Array {
+  if (out === undefined || out === null) return allocFloats(shape.reduce((a, b) => a * b, 1));
+  if (!(out instanceof Tensor)) throw typeError(fn, name, 'a Tensor', out);
+  if (!sameShape(out.shape, shape)) {
+    throw new ShapeError(message(fn, `${name}.shape`, formatShape(shape), formatShape(out.shape)));
+  }
+  for (const t of inputs) {
+    if (t && overlaps(t.data, out.data)) {
+      throw new ShapeError(message(fn, name, 'a tensor whose memory does not overlap the inputs', 'one that shares memory with an input'));
+    }
+  }
+  return out.data;
+}
+
+function overlaps(a: Float32Array, b: Float32Array): boolean {
+  return a.buffer === b.buffer &&
+    a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 /**
@@ -56,12 +89,12 @@ function rememberPlan(input: Tensor, weight: Tensor, bias: Tensor | null | undef
  * autograd like conv2d's (its backward runs synchronously).
  */
 export async function conv2dAsync(
-  input: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions,
+  input: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dForwardOptions,
 ): Promise<Tensor> {
-  const plan = planConv2d('conv2dAsync', input, weight, bias, normalizeConv2dOptions('conv2dAsync', options));
+  const plan = planConv2d('conv2dAsync', input, weight, bias, normalizeConv2dOptions('conv2dAsync', options, FORWARD_OPTIONS));
+  const out = outputBuffer('conv2dAsync', 'options.out', options?.out, plan.outputShape, [input, weight, bias]);
   const enabled = shouldRecord([input, weight, bias]);
   const x = paddedInput(input, plan);
-  const out = allocFloats(outputSize(plan.geometry));
   await backend().forwardAsync(plan.geometry, x.data, weight.data, bias?.data ?? null, out);
   return recordConv(plan, x, weight, bias ?? null, out, enabled);
 }
@@ -95,6 +128,8 @@ export interface Conv2dGradientMask {
 
 export interface Conv2dBackwardOptions extends Conv2dOptions {
   compute?: Conv2dGradientMask;
+  /** Tensors to write the gradients into, instead of allocating them. */
+  out?: { gradInput?: Tensor; gradWeight?: Tensor; gradBias?: Tensor };
 }
 
 /** The gradients of a conv2d; a gradient not asked for is null. */
@@ -104,7 +139,7 @@ export interface Conv2dGradients {
   gradBias: Tensor | null;
 }
 
-const BACKWARD_OPTIONS = [...CONV2D_OPTIONS, 'compute'] as const;
+const BACKWARD_OPTIONS = [...CONV2D_OPTIONS, 'compute', 'out'] as const;
 const MASK_KEYS = ['gradInput', 'gradWeight', 'gradBias'] as const;
 
 interface BackwardJob {
@@ -114,6 +149,8 @@ interface BackwardJob {
   gradOutput: Tensor;
   /** The input as the kernels read it (padded for non-zero modes). */
   x: Float32Array;
+  /** The caller's output tensors, if any. */
+  out: Record<string, unknown>;
   buffers: BackwardBuffers;
 }
 
@@ -136,17 +173,24 @@ function prepareBackward(fn: string, input: unknown, weight: unknown, gradOutput
     }
   }
   const g = plan.geometry;
-  const inputTensor = input as Tensor;
+  const inputTensor = input as Tensor, weightTensor = weight as Tensor;
+  const rawOut = (options as Conv2dBackwardOptions | undefined)?.out;
+  const out = checkOptions(fn, rawOut, MASK_KEYS);
+  const sources = [inputTensor, weightTensor, gradOutput];
+  // gradInput is computed for the padded input when the padding is explicit, then folded.
+  const explicit = plan.paddingMode !== 'zeros';
   return {
     plan,
     input: inputTensor,
-    weight: weight as Tensor,
+    weight: weightTensor,
     gradOutput,
-    x: plan.paddingMode === 'zeros' ? inputTensor.data : pad2dData(inputTensor.data, plan.inputDims, plan.padding, plan.paddingMode),
+    x: explicit ? pad2dData(inputTensor.data, plan.inputDims, plan.padding, plan.paddingMode) : inputTensor.data,
+    out,
     buffers: {
-      gradInput: mask.gradInput === false ? null : allocFloats(inputSize(g)),
-      gradWeight: mask.gradWeight === false ? null : allocFloats(weightSize(g)),
-      gradBias: mask.gradBias === false ? null : allocFloats(g.outChannels),
+      gradInput: mask.gradInput === false ? null
+        : explicit ? allocFloats(inputSize(g)) : outputBuffer(fn, 'options.out.gradInput', out.gradInput, inputTensor.shape, sources),
+      gradWeight: mask.gradWeight === false ? null : outputBuffer(fn, 'options.out.gradWeight', out.gradWeight, weightTensor.shape, sources),
+      gradBias: mask.gradBias === false ? null : outputBuffer(fn, 'options.out.gradBias', out.gradBias, [g.outChannels], sources),
     },
   };
 }
@@ -156,11 +200,18 @@ function finishBackward(job: BackwardJob): Conv2dGradients {
   let gradInput = buffers.gradInput;
   if (gradInput !== null && plan.paddingMode !== 'zeros') {
     gradInput = pad2dBackward(gradInput, plan.inputDims, plan.padding, plan.paddingMode);
+    const target = job.out.gradInput;
+    if (target !== undefined && target !== null) {
+      const checked = outputBuffer('conv2dBackward', 'options.out.gradInput', target, job.input.shape,
+        [job.input, job.weight, job.gradOutput]);
+      checked.set(gradInput);
+      gradInput = checked;
+    }
   }
   return {
-    gradInput: gradInput && new Tensor(gradInput, job.input.shape),
-    gradWeight: buffers.gradWeight && new Tensor(buffers.gradWeight, job.weight.shape),
-    gradBias: buffers.gradBias && new Tensor(buffers.gradBias, [plan.geometry.outChannels]),
+    gradInput: gradInput && Tensor._wrap(gradInput, job.input.shape.slice()),
+    gradWeight: buffers.gradWeight && Tensor._wrap(buffers.gradWeight, job.weight.shape.slice()),
+    gradBias: buffers.gradBias && Tensor._wrap(buffers.gradBias, [plan.geometry.outChannels]),
   };
 }
 

@@ -1,0 +1,46 @@
+// The benchmark's Markdown tables (results/latest.md, pasted into the README).
+const f1 = (v) => (v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+export function markdownReport({ date, machine, results, peers, smallCalls }) {
+  const at = (shape, pass, threads) => results.find((r) => r.shape === shape && r.pass === pass && r.threads === threads);
+  const peer = (name, shape, pass) => peers.find((r) => r.peer === name && r.shape === shape && r.pass === pass);
+  const lines = [];
+  lines.push(`Measured ${date.slice(0, 10)} by \`npm run bench\` on ${machine.cpu} (${machine.cores} cores, ` +
+    `kernels: ${machine.isa}, Node ${machine.node}). Measured FMA peak: ${f1(machine.peakGflops[1])} GFLOP/s ` +
+    `on 1 thread, ${f1(machine.peakGflops[2])} on 2; memory copy ${f1(machine.copyGBps[1])} / ${f1(machine.copyGBps[2])} GB/s. ` +
+    'Medians; GFLOP/s = 2·N·O·Ho·Wo·(C/groups)·kh·kw per pass; peers run one thread; ' +
+    '"×" is how many times faster convcore (1 thread) is.');
+  lines.push('');
+  lines.push('| shape | pass | 1T ms | 1T GFLOP/s | % peak | 2T ms | 2T GFLOP/s | % peak | 2T/1T | tfjs-wasm GFLOP/s (×) | tfjs-cpu GFLOP/s (×) | TS reference (×) |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const shapes = [...new Set(results.map((r) => r.shape))];
+  for (const shape of shapes) {
+    for (const pass of ['fwd', 'bwd_data', 'bwd_weight']) {
+      const one = at(shape, pass, 1), two = at(shape, pass, 2);
+      const versus = (name) => {
+        const p = peer(name, shape, pass);
+        if (!p) return '–';
+        if (p.skipped) return p.skipped;
+        return `${f1(p.gflops)} (${f1(p.medianMs / one.medianMs)}×)`;
+      };
+      lines.push(`| ${shape} | ${pass} | ${f1(one.medianMs)} | ${f1(one.gflops)} | ${one.pctPeak.toFixed(0)}% | ` +
+        `${f1(two.medianMs)} | ${f1(two.gflops)} | ${two.pctPeak.toFixed(0)}% | ${(one.medianMs / two.medianMs).toFixed(2)} | ` +
+        `${versus('wasm')} | ${versus('cpu')} | ${versus('reference')} |`);
+    }
+  }
+  const images = results.filter((r) => r.streamMs !== undefined && r.threads === 2);
+  if (images.length > 0) {
+    lines.push('');
+    lines.push('Image filters, forward at 2 threads, against streaming input and output through memory once at the measured copy bandwidth:');
+    lines.push('');
+    lines.push('| shape | ms | GB/s | stream ms | ratio |');
+    lines.push('|---|---|---|---|---|');
+    for (const r of images) lines.push(`| ${r.shape} | ${f1(r.medianMs)} | ${f1(r.GBps)} | ${f1(r.streamMs)} | ${(r.medianMs / r.streamMs).toFixed(2)} |`);
+  }
+  if (smallCalls) {
+    lines.push('');
+    lines.push(`The book's 6×8 example: forward ${smallCalls.forwardUs.toFixed(2)} µs a call, ` +
+      `a training step (forward, loss, backward, SGD) ${smallCalls.trainStepUs.toFixed(2)} µs.`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,148 @@
+// npm run bench: convcore's three passes on the standard shapes (shapes.json, a copy of
+// the team's bench/shapes.json) at 1 and 2 threads, against the machine's measured FMA
+// peak and memory bandwidth, side by side with TensorFlow.js (WASM and CPU backends)
+// and convcore's own pure-TS reference, in one run. Writes results/latest.{json,md}.
+//   node bench/run.mjs [--shapes id,id] [--no-peers] [--quick]
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { Conv2D, SGD, Tensor, conv2d, getNumThreads, isa, setNumThreads } from 'convcore';
+import binding from '../dist/binding.js';
+import { convcoreCalls } from './convcore-runner.mjs';
+import { PASSES, measure, outputSize, passFlops } from './measure.mjs';
+import { markdownReport } from './report.mjs';
+import { loadTfjs, tfjsCalls } from './tfjs-runner.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const only = option('--shapes')?.split(',');
+const quick = flag('--quick');
+const timing = quick ? { minReps: 3, minSeconds: 0.1 } : { minReps: 5, minSeconds: 0.4 };
+const shapes = JSON.parse(fs.readFileSync(new URL('./shapes.json', import.meta.url), 'utf8')).shapes
+  .filter((s) => !only || only.includes(s.id));
+const addon = binding.nativeAddon();
+const THREADS = [1, 2];
+const IMAGE_SHAPES = ['gray1080', 'gauss1080', 'rgbbatch'];
+const log = (...a) => console.error(...a);
+
+// ---- the machine ------------------------------------------------------------------------
+const defaultThreads = getNumThreads();
+const machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, isa: isa(), node: process.version,
+  peakGflops: {}, copyGBps: {},
+};
+const big = 16 << 20; // 64 MiB of floats each way
+const src = new Float32Array(big).fill(1), dst = new Float32Array(big);
+for (const t of THREADS) {
+  setNumThreads(t);
+  machine.peakGflops[t] = addon.fmaPeak(0.5);
+  const copy = measure(() => addon.parallelCopy(src, dst), { minReps: 5, minSeconds: 0.3 });
+  machine.copyGBps[t] = (2 * big * 4) / (copy.medianMs / 1e3) / 1e9;
+}
+log(`machine: ${machine.cpu}, ${machine.cores} cores, isa ${machine.isa}; FMA peak ` +
+  THREADS.map((t) => `${machine.peakGflops[t].toFixed(0)} GFLOP/s @${t}T`).join(', ') +
+  '; copy ' + THREADS.map((t) => `${machine.copyGBps[t].toFixed(1)} GB/s @${t}T`).join(', '));
+
+// ---- convcore -----------------------------------------------------------------------------
+const results = [];
+for (const s of shapes) {
+  const calls = convcoreCalls(s);
+  const flops = passFlops(s);
+  for (const t of THREADS) {
+    setNumThreads(t);
+    for (const pass of PASSES) {
+      const m = measure(calls[pass], timing);
+      const gflops = flops / (m.medianMs / 1e3) / 1e9;
+      const row = { shape: s.id, pass, threads: t, ...m, gflops, pctPeak: (100 * gflops) / machine.peakGflops[t] };
+      if (IMAGE_SHAPES.includes(s.id) && pass === 'fwd') {
+        const bytes = calls.bytes.input + calls.bytes.output;
+        row.streamMs = (bytes / (machine.copyGBps[t] * 1e9)) * 1e3;
+        row.GBps = bytes / (m.medianMs / 1e3) / 1e9;
+      }
+      results.push(row);
+      log(`${s.id.padEnd(10)} ${pass.padEnd(10)} ${t}T ${m.medianMs.toFixed(3).padStart(9)} ms ` +
+        `${gflops.toFixed(1).padStart(7)} GFLOP/s ${row.pctPeak.toFixed(0).padStart(4)}% of peak`);
+    }
+  }
+}
+setNumThreads(defaultThreads);
+
+// ---- peers (one thread each: tfjs in Node runs its kernels on the JS thread) --------------
+const peers = [];
+// Rough rates from earlier runs, only to skip calls that would take minutes.
+const EXPECTED_GFLOPS = {
+  reference: { fwd: 0.3, bwd_data: 0.3, bwd_weight: 0.3 },
+  wasm: { fwd: 3, bwd_data: 1, bwd_weight: 1 },
+  cpu: { fwd: 0.4, bwd_data: 0.4, bwd_weight: 0.005 },
+};
+const LIMIT_SECONDS = quick ? 1 : 10;
+const peerTiming = { minReps: 1, maxReps: 20, minSeconds: quick ? 0.2 : 0.5, warmup: 1 };
+
+function runPeer(peer, s, pass, fn) {
+  const flops = passFlops(s);
+  const estimate = flops / (EXPECTED_GFLOPS[peer][pass] * 1e9);
+  const row = { peer, shape: s.id, pass, threads: 1 };
+  if (fn === null) row.skipped = 'no kernel';
+  else if (estimate > LIMIT_SECONDS) row.skipped = `too slow (≈${estimate.toFixed(0)} s a call)`;
+  else {
+    try {
+      const m = measure(fn, { ...peerTiming, warmup: estimate > 0.5 ? 0 : 1 });
+      Object.assign(row, m, { gflops: flops / (m.medianMs / 1e3) / 1e9 });
+    } catch (error) {
+      row.skipped = `failed: ${String(error.message).split('\n')[0].slice(0, 60)}`;
+    }
+  }
+  peers.push(row);
+  log(`${peer.padEnd(9)} ${s.id.padEnd(10)} ${pass.padEnd(10)} ` + (row.skipped ?? `${row.medianMs.toFixed(2)} ms ${row.gflops.toFixed(2)} GFLOP/s`));
+}
+
+setNumThreads(1);
+for (const s of shapes) {
+  const calls = convcoreCalls(s, { backend: 'reference' });
+  for (const pass of PASSES) runPeer('reference', s, pass, calls[pass]);
+}
+setNumThreads(defaultThreads);
+if (!flag('--no-peers')) {
+  const tf = await loadTfjs();
+  for (const backendName of ['wasm', 'cpu']) {
+    for (const s of shapes) {
+      const calls = await tfjsCalls(tf, backendName, s);
+      for (const pass of PASSES) runPeer(backendName, s, pass, calls ? calls[pass] : null);
+      calls?.dispose();
+    }
+  }
+}
+
+// ---- small calls: the book's example --------------------------------------------------------
+const X = Tensor.ones([1, 1, 6, 8]);
+const K = Tensor.fromArray([[[[1, -1]]]]);
+const Y = conv2d(X, K);
+const layer = new Conv2D(1, 1, [1, 2], { bias: false });
+const sgd = new SGD(layer.parameters(), { lr: 3e-2 });
+const perCall = (fn) => {
+  const n = 20000;
+  const m = measure(() => { for (let i = 0; i < n; i++) fn(); }, { minReps: 5, minSeconds: 0.5 });
+  return (m.medianMs * 1e3) / n;
+};
+const smallCalls = {
+  forwardUs: perCall(() => conv2d(X, K)),
+  trainStepUs: perCall(() => {
+    const loss = layer.forward(X).sub(Y).square().sum();
+    layer.zeroGrad();
+    loss.backward();
+    sgd.step();
+  }),
+};
+log(`toy: forward ${smallCalls.forwardUs.toFixed(2)} µs, training step ${smallCalls.trainStepUs.toFixed(2)} µs`);
+
+// ---- report -----------------------------------------------------------------------------------
+const report = { date: new Date().toISOString(), machine, results, peers, smallCalls };
+const dir = new URL('./results/', import.meta.url);
+fs.mkdirSync(dir, { recursive: true });
+fs.writeFileSync(new URL('latest.json', dir), JSON.stringify(report, null, 2) + '\n');
+const markdown = markdownReport(report);
+fs.writeFileSync(new URL('latest.md', dir), markdown);
+console.log(markdown);
