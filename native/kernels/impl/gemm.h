@@ -8,58 +8,129 @@
 namespace gemm {
 
 // ---- micro-kernels --------------------------------------------------------------------
+// The accumulators are named variables, not arrays: GCC keeps an array of vector
+// structs in memory and stores it back on every iteration, halving the FMA rate.
 
-// c[6][16] (=|+=) Σ_k a[k][0..6) ⊗ b_k[0..16), with b_k = base + offsets[k].
-// `a` is a packed panel: six output channels per k. c rows are `ldc` apart.
-template <bool kAccumulate>
+// Σ_k a[k][0..6) ⊗ b_k[0..16) with b_k = base + offsets[k] (`a` is a packed panel: six
+// output channels per k), then finish(row, low 8, high 8) for each of the six rows.
+template <typename Finish>
 inline void tile6x16(int64_t kc, const float* a, const float* base, const int64_t* offsets,
-                     float* c, int64_t ldc) {
-  V8 acc[6][2];
-  for (int i = 0; i < 6; ++i) acc[i][0] = acc[i][1] = zero();
+                     const Finish& finish) {
+  V8 c00 = zero(), c01 = zero(), c10 = zero(), c11 = zero(), c20 = zero(), c21 = zero();
+  V8 c30 = zero(), c31 = zero(), c40 = zero(), c41 = zero(), c50 = zero(), c51 = zero();
   for (int64_t k = 0; k < kc; ++k) {
     const float* b = base + offsets[k];
     const V8 b0 = load(b), b1 = load(b + kLanes);
     const float* ak = a + k * 6;
-    for (int i = 0; i < 6; ++i) {
-      const V8 av = broadcast(ak + i);
-      acc[i][0] = fmadd(av, b0, acc[i][0]);
-      acc[i][1] = fmadd(av, b1, acc[i][1]);
-    }
+    V8 av = broadcast(ak + 0);
+    c00 = fmadd(av, b0, c00);
+    c01 = fmadd(av, b1, c01);
+    av = broadcast(ak + 1);
+    c10 = fmadd(av, b0, c10);
+    c11 = fmadd(av, b1, c11);
+    av = broadcast(ak + 2);
+    c20 = fmadd(av, b0, c20);
+    c21 = fmadd(av, b1, c21);
+    av = broadcast(ak + 3);
+    c30 = fmadd(av, b0, c30);
+    c31 = fmadd(av, b1, c31);
+    av = broadcast(ak + 4);
+    c40 = fmadd(av, b0, c40);
+    c41 = fmadd(av, b1, c41);
+    av = broadcast(ak + 5);
+    c50 = fmadd(av, b0, c50);
+    c51 = fmadd(av, b1, c51);
   }
-  for (int i = 0; i < 6; ++i) {
+  finish(0, c00, c01);
+  finish(1, c10, c11);
+  finish(2, c20, c21);
+  finish(3, c30, c31);
+  finish(4, c40, c41);
+  finish(5, c50, c51);
+}
+
+// c[6][16] (=|+=) the tile; c rows are `ldc` apart.
+template <bool kAccumulate>
+__attribute__((noinline)) void tileToBuffer(int64_t kc, const float* a, const float* base,
+                                            const int64_t* offsets, float* c, int64_t ldc) {
+  tile6x16(kc, a, base, offsets, [&](int i, V8 v0, V8 v1) {
     float* row = c + i * ldc;
     if (kAccumulate) {
-      acc[i][0] = add(acc[i][0], load(row));
-      acc[i][1] = add(acc[i][1], load(row + kLanes));
+      v0 = add(v0, load(row));
+      v1 = add(v1, load(row + kLanes));
     }
-    store(row, acc[i][0]);
-    store(row + kLanes, acc[i][1]);
-  }
+    store(row, v0);
+    store(row + kLanes, v1);
+  });
+}
+
+// The tile finished straight into the output: `rows` channels (planeStride apart) of
+// `cols` consecutive pixels, plus the partial sums of earlier reduction blocks (`prior`,
+// ldp apart, or null) and the bias. Streaming stores for large, aligned outputs.
+__attribute__((noinline)) void tileToOutput(int64_t kc, const float* a, const float* base,
+                                            const int64_t* offsets, const float* prior, int64_t ldp,
+                                            const float* bias, float* out, int64_t planeStride,
+                                            int64_t rows, int64_t cols, bool stream) {
+  tile6x16(kc, a, base, offsets, [&](int i, V8 v0, V8 v1) {
+    if (i >= rows) return;
+    if (prior) {
+      v0 = add(v0, load(prior + i * ldp));
+      v1 = add(v1, load(prior + i * ldp + kLanes));
+    }
+    const V8 b = broadcast(bias + i);
+    v0 = add(v0, b);
+    v1 = add(v1, b);
+    float* dst = out + i * planeStride;
+    if (cols == kTileCols) {
+      if (stream && (reinterpret_cast<uintptr_t>(dst) & 31) == 0) {
+        streamStore(dst, v0);
+        streamStore(dst + kLanes, v1);
+      } else {
+        store(dst, v0);
+        store(dst + kLanes, v1);
+      }
+    } else {
+      float line[kTileCols];
+      store(line, v0);
+      store(line + kLanes, v1);
+      for (int64_t j = 0; j < cols; ++j) dst[j] = line[j];
+    }
+  });
 }
 
 // partial[o][t] += Σ_i g[o][i] · x_t[i] for kRows gradient rows (ldg apart) and kCols
 // input runs x_t = base + offsets[t]; `length` is a multiple of 8.
 template <int kRows, int kCols>
-inline void dotTile(int64_t length, const float* g, int64_t ldg, const float* base,
-                    const int64_t* offsets, float* partial, int64_t ldp) {
-  V8 acc[4][3];
-  for (int r = 0; r < 4; ++r)
-    for (int t = 0; t < 3; ++t) acc[r][t] = zero();
-  const float* x[3];
-  for (int t = 0; t < kCols; ++t) x[t] = base + offsets[t];
+__attribute__((noinline)) void dotTile(int64_t length, const float* g, int64_t ldg, const float* base,
+                                       const int64_t* offsets, float* partial, int64_t ldp) {
+  V8 a00 = zero(), a01 = zero(), a02 = zero(), a10 = zero(), a11 = zero(), a12 = zero();
+  V8 a20 = zero(), a21 = zero(), a22 = zero(), a30 = zero(), a31 = zero(), a32 = zero();
+  const float* x0 = base + offsets[0];
+  const float* x1 = base + offsets[kCols > 1 ? 1 : 0];
+  const float* x2 = base + offsets[kCols > 2 ? 2 : 0];
   for (int64_t i = 0; i < length; i += kLanes) {
-    V8 xv[kCols];
-    for (int t = 0; t < kCols; ++t) xv[t] = load(x[t] + i);
-    for (int r = 0; r < kRows; ++r) {
-      const V8 gv = load(g + r * ldg + i);
-      for (int t = 0; t < kCols; ++t) acc[r][t] = fmadd(gv, xv[t], acc[r][t]);
+    const V8 v0 = load(x0 + i);
+    const V8 v1 = kCols > 1 ? load(x1 + i) : zero();
+    const V8 v2 = kCols > 2 ? load(x2 + i) : zero();
+#define CONVCORE_DOT_ROW(r)                                 \
+    if (kRows > r) {                                        \
+      const V8 gv = load(g + r * ldg + i);                  \
+      a##r##0 = fmadd(gv, v0, a##r##0);                     \
+      if (kCols > 1) a##r##1 = fmadd(gv, v1, a##r##1);      \
+      if (kCols > 2) a##r##2 = fmadd(gv, v2, a##r##2);      \
     }
+    CONVCORE_DOT_ROW(0)
+    CONVCORE_DOT_ROW(1)
+    CONVCORE_DOT_ROW(2)
+    CONVCORE_DOT_ROW(3)
+#undef CONVCORE_DOT_ROW
   }
-  for (int t = 0; t < kCols; ++t) {
-    float sums[4];
-    sum4(acc[0][t], acc[1][t], acc[2][t], acc[3][t], sums);
-    for (int r = 0; r < kRows; ++r) partial[r * ldp + t] += sums[r];
-  }
+  float sums[3][4];
+  sum4(a00, a10, a20, a30, sums[0]);
+  sum4(a01, a11, a21, a31, sums[1]);
+  sum4(a02, a12, a22, a32, sums[2]);
+  for (int t = 0; t < kCols; ++t)
+    for (int r = 0; r < kRows; ++r) partial[r * ldp + t] += sums[t][r];
 }
 
 using DotFn = void (*)(int64_t, const float*, int64_t, const float*, const int64_t*, float*, int64_t);
@@ -122,12 +193,14 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
   const int64_t furthest = start + span - 1 + grid.reachH * gw + grid.reachW;
   const int64_t planeRows = furthest / gw + 1;
   InputRows rows;
-  rows.planeSize = planeRows * gw;
+  // Rounded to whole cache lines, so every channel's run is aligned alike.
+  rows.planeSize = roundUp(planeRows * gw, kTileCols);
   rows.data = scratch(slot, static_cast<size_t>(Cg * sH * sW * rows.planeSize));
   for (int64_t c = 0; c < Cg; ++c) {
     for (int64_t ah = 0; ah < sH; ++ah) {
       for (int64_t aw = 0; aw < sW; ++aw) {
         float* dst = rows.data + ((c * sH + ah) * sW + aw) * rows.planeSize;
+        fillZero(dst + planeRows * gw, rows.planeSize - planeRows * gw);
         // Plane column j reads input column j·sW + aw − padLeft.
         const ColumnRange cols = validColumns(aw - p.padLeft, sW, W, gw);
         for (int64_t r = 0; r < planeRows; ++r, dst += gw) {
@@ -191,6 +264,14 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
   const int64_t kBlocks = (K + kBlockK - 1) / kBlockK;
   const float* packed = packWeightPanels(p, weight);
   const bool stream = wholeRows && p.outputSize() > kStreamingOutputFloats;
+  // Wide rows: most tiles lie within one output row and are stored from registers.
+  // Narrow rows: most tiles straddle rows, so whole blocks are copied out at the end.
+  const bool directStores = grid.gridW >= 4 * kTileCols;
+  // The bias per panel row (zero without a bias or past the group's channels).
+  float* biases = scratch(ScratchSlot::kPartials, static_cast<size_t>(G * panels * 6));
+  for (int64_t g = 0; g < G; ++g)
+    for (int64_t i = 0; i < panels * 6; ++i)
+      biases[g * panels * 6 + i] = (bias && i < Og) ? bias[g * Og + i] : 0.0f;
 
   pool.parallelFor(p.batch * G * blocks, grainFor(blockPixels * Og * K), [&](int64_t first, int64_t last) {
     int64_t* offsets = reinterpret_cast<int64_t*>(scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(2 * K)));
@@ -205,27 +286,57 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
         for (int64_t kh = 0; kh < KH; ++kh)
           for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = rows.tapOffset(p, grid, c, kh, kw);
       float* acc = scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(panels * 6 * ldc));
+      const float* biasOf = biases + g * panels * 6;
+      float* image = output + (n * p.outChannels + g * Og) * plane;
       for (int64_t kb = 0; kb < kBlocks; ++kb) {
         const int64_t k0 = kb * K / kBlocks, kc = (kb + 1) * K / kBlocks - k0;
+        const bool final = kb == kBlocks - 1;
         for (int64_t s = 0; s < padded; s += kTileCols) {
           const float* base = rows.data + origin + s;
+          // The strip's pixels: `valid` real columns of one output row, then nothing
+          // that must be kept (thrown-away columns, or pixels past the block).
+          const int64_t q = q0 + s, oh = q / grid.gridW, ow = q % grid.gridW;
+          const bool oneRow = directStores &&
+                              (ow + kTileCols <= grid.gridW || q0 + span <= (oh + 1) * grid.gridW);
+          const int64_t valid = ow < OW ? std::min(std::min(kTileCols, OW - ow), q0 + span - q) : 0;
           for (int64_t panel = 0; panel < panels; ++panel) {
             const float* a = packed + ((g * panels + panel) * K + k0) * 6;
             float* c = acc + panel * 6 * ldc + s;
-            if (kb == 0) tile6x16<false>(kc, a, base, offsets + k0, c, ldc);
-            else tile6x16<true>(kc, a, base, offsets + k0, c, ldc);
+            if (final && oneRow) {
+              tileToOutput(kc, a, base, offsets + k0, kb > 0 ? c : nullptr, ldc, biasOf + panel * 6,
+                               image + panel * 6 * plane + oh * OW + ow, plane,
+                               std::min<int64_t>(6, Og - panel * 6), valid, stream);
+            } else if (kb == 0) {
+              tileToBuffer<false>(kc, a, base, offsets + k0, c, ldc);
+            } else {
+              tileToBuffer<true>(kc, a, base, offsets + k0, c, ldc);
+            }
+          }
+          if (final && directStores && !oneRow) {
+            // A strip across a row end: keep the real columns of each row it covers.
+            for (int64_t o = 0; o < Og; ++o) {
+              const float* src = acc + o * ldc - q0;
+              float* out = image + o * plane;
+              for (int64_t r = oh; r * grid.gridW < std::min(q + kTileCols, q0 + span); ++r) {
+                const int64_t rowStart = r * grid.gridW;
+                const int64_t begin = std::max(q, rowStart);
+                const int64_t end = std::min(std::min(q + kTileCols, q0 + span), rowStart + OW);
+                for (int64_t x = begin; x < end; ++x) out[r * OW + (x - rowStart)] = src[x] + biasOf[o];
+              }
+            }
           }
         }
       }
-      // Keep the real columns of each grid row, adding the bias.
-      for (int64_t o = 0; o < Og; ++o) {
-        const float b = bias ? bias[g * Og + o] : 0.0f;
-        float* out = output + (n * p.outChannels + g * Og + o) * plane;
-        const float* src = acc + o * ldc - q0;
-        for (int64_t oh = firstRow; oh * grid.gridW < q0 + span; ++oh) {
-          const int64_t rowStart = oh * grid.gridW;
-          const int64_t begin = std::max(q0, rowStart), end = std::min(q0 + span, rowStart + OW);
-          if (begin < end) storeRow(out + oh * OW + (begin - rowStart), src + begin, end - begin, b, stream);
+      if (!directStores) {
+        // Narrow rows: the whole block went through the buffer; keep each row's real columns.
+        for (int64_t o = 0; o < Og; ++o) {
+          const float* src = acc + o * ldc - q0;
+          for (int64_t oh = firstRow; oh * grid.gridW < q0 + span; ++oh) {
+            const int64_t rowStart = oh * grid.gridW;
+            const int64_t begin = std::max(q0, rowStart), end = std::min(q0 + span, rowStart + OW);
+            if (begin < end)
+              storeRow(image + o * plane + oh * OW + (begin - rowStart), src + begin, end - begin, biasOf[o], stream);
+          }
         }
       }
     }
@@ -288,8 +399,8 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gra
               const int64_t o0 = ob * Og / oBlocks, oc = (ob + 1) * Og / oBlocks - o0;
               const float* a = packed + ((g * panels + panel) * Og + o0) * 6;
               for (int64_t s = 0; s < padded; s += kTileCols) {
-                if (ob == 0) tile6x16<false>(oc, a, rows + s, offsets + o0, c + s, kBlockPixels);
-                else tile6x16<true>(oc, a, rows + s, offsets + o0, c + s, kBlockPixels);
+                if (ob == 0) tileToBuffer<false>(oc, a, rows + s, offsets + o0, c + s, kBlockPixels);
+                else tileToBuffer<true>(oc, a, rows + s, offsets + o0, c + s, kBlockPixels);
               }
             }
           }
