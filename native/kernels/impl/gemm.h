@@ -436,12 +436,63 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gra
 
 // ---- backward-weight: dot products over pixel runs, split into shape-fixed chunks ------
 
+// Where one unit of work (a run of pixels) finds its inputs: tap k's run starts at
+// base + offsets[k], gradient row o at grads + o · ldg; runs are `padded` long.
+struct WeightGradUnit {
+  const float* base;
+  int64_t padded;
+};
+
+// Runs `units` units split into at most 16 chunks (a number fixed by the shape), each
+// chunk summing into its own partial gradient, then adds the partials in chunk order.
+// prepare(unit, offsets, grads, ldg) gathers one unit's inputs and gradient rows.
+template <typename Prepare>
+inline void reduceWeightGrad(ThreadPool& pool, const ConvParams& p, int64_t units, int64_t ldg,
+                             float* gradWeight, const Prepare& prepare) {
+  const int64_t G = p.groups, Og = p.outChannelsPerGroup();
+  const int64_t K = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
+  const int64_t chunks = std::min<int64_t>(units, 16);
+  const int64_t partialSize = Og * K;
+  float* partials = scratch(ScratchSlot::kPartials, static_cast<size_t>(G * chunks * partialSize));
+  fillZero(partials, G * chunks * partialSize);
+
+  pool.parallelFor(G * chunks, 1, [&](int64_t first, int64_t last) {
+    int64_t* offsets = reinterpret_cast<int64_t*>(scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(2 * K)));
+    float* grads = scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(Og * ldg));
+    for (int64_t task = first; task < last; ++task) {
+      const int64_t g = task / chunks, chunk = task % chunks;
+      float* partial = partials + task * partialSize;
+      for (int64_t unit = chunk * units / chunks; unit < (chunk + 1) * units / chunks; ++unit) {
+        const WeightGradUnit u = prepare(g, unit, offsets, grads);
+        for (int64_t o0 = 0; o0 < Og; o0 += kDotRows) {
+          const int64_t mo = std::min(kDotRows, Og - o0);
+          for (int64_t k0 = 0; k0 < K; k0 += kDotCols) {
+            const int64_t mk = std::min(kDotCols, K - k0);
+            dotFor(mo, mk)(u.padded, grads + o0 * ldg, ldg, u.base, offsets + k0, partial + o0 * K + k0, K);
+          }
+        }
+      }
+    }
+  });
+
+  pool.parallelFor(G * partialSize, 4096, [&](int64_t first, int64_t last) {
+    for (int64_t i = first; i < last; ++i) {
+      const int64_t g = i / partialSize, j = i % partialSize;
+      double sum = 0.0;
+      for (int64_t chunk = 0; chunk < chunks; ++chunk) sum += partials[(g * chunks + chunk) * partialSize + j];
+      gradWeight[i] = static_cast<float>(sum);
+    }
+  });
+}
+
 inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
                            const float* gradOutput, float* gradWeight) {
   const Grid grid(p);
-  const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
-  const int64_t KH = p.kernelHeight, KW = p.kernelWidth, K = Cg * KH * KW;
+  const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t KH = p.kernelHeight, KW = p.kernelWidth;
   const int64_t OH = p.outHeight, OW = p.outWidth, plane = OH * OW, gw = grid.gridW;
+  const int64_t groupStride = Cg * p.inHeight * p.inWidth;
+
   // A unit is a run of grid rows: part of one image, or several whole small images
   // stacked (worth it when few rows are thrown away), so runs stay long.
   const int64_t rowsPerImage = OH + grid.reachH;
@@ -452,65 +503,35 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
   const int64_t totalRows = stack ? p.batch * rowsPerImage : 0;
   const int64_t blocksPerImage = (OH + unitRows - 1) / unitRows;
   const int64_t units = stack ? (totalRows + unitRows - 1) / unitRows : p.batch * blocksPerImage;
-  const int64_t runLength = roundUp(unitRows * gw, kTileCols);
-  const int64_t chunks = std::min<int64_t>(units, 16);
-  const int64_t partialSize = Og * K;
-  float* partials = scratch(ScratchSlot::kPartials, static_cast<size_t>(G * chunks * partialSize));
-  fillZero(partials, G * chunks * partialSize);
-
-  pool.parallelFor(G * chunks, 1, [&](int64_t first, int64_t last) {
-    int64_t* offsets = reinterpret_cast<int64_t*>(scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(2 * K)));
-    float* grads = scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(Og * runLength));
-    for (int64_t task = first; task < last; ++task) {
-      const int64_t g = task / chunks, chunk = task % chunks;
-      float* partial = partials + task * partialSize;
-      for (int64_t unit = chunk * units / chunks; unit < (chunk + 1) * units / chunks; ++unit) {
-        // Stacked: unit rows [unit·unitRows, …) of all images; else rows of image n.
-        const int64_t n0 = stack ? 0 : unit / blocksPerImage;
-        const int64_t row0 = stack ? unit * unitRows : (unit % blocksPerImage) * unitRows;
-        const int64_t rows = stack ? std::min(unitRows, totalRows - row0) : std::min(unitRows, OH - row0);
-        const int64_t padded = roundUp(rows * gw, kTileCols);
-        const InputRows in = gatherInputRows(p, grid, input + g * Cg * p.inHeight * p.inWidth, n0, row0,
-                                             rowsPerImage, 0, padded, ScratchSlot::kTaskInput);
-        for (int64_t c = 0, k = 0; c < Cg; ++c)
-          for (int64_t kh = 0; kh < KH; ++kh)
-            for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = in.tapOffset(p, grid, c, kh, kw);
-        // Gradient rows laid out on the grid, zero in the thrown-away rows and columns.
-        for (int64_t o = 0; o < Og; ++o) {
-          float* dst = grads + o * runLength;
-          for (int64_t r = 0; r < rows; ++r) {
-            const int64_t stacked = row0 + r;
-            const int64_t n = n0 + stacked / rowsPerImage, oh = stacked % rowsPerImage;
-            float* line = dst + r * gw;
-            if (oh >= OH) {
-              fillZero(line, gw);
-              continue;
-            }
-            copyFloats(line, gradOutput + (n * p.outChannels + g * Og + o) * plane + oh * OW, OW);
-            fillZero(line + OW, gw - OW);
-          }
-          fillZero(dst + rows * gw, padded - rows * gw);
+  const int64_t ldg = roundUp(unitRows * gw, kTileCols);
+  reduceWeightGrad(pool, p, units, ldg, gradWeight, [&](int64_t g, int64_t unit, int64_t* offsets, float* grads) {
+    // Stacked: unit rows [unit·unitRows, …) of all images; else rows of image n.
+    const int64_t n0 = stack ? 0 : unit / blocksPerImage;
+    const int64_t row0 = stack ? unit * unitRows : (unit % blocksPerImage) * unitRows;
+    const int64_t rows = stack ? std::min(unitRows, totalRows - row0) : std::min(unitRows, OH - row0);
+    const int64_t padded = roundUp(rows * gw, kTileCols);
+    const InputRows in = gatherInputRows(p, grid, input + g * groupStride, n0, row0, rowsPerImage, 0,
+                                         padded, ScratchSlot::kTaskInput);
+    for (int64_t c = 0, k = 0; c < Cg; ++c)
+      for (int64_t kh = 0; kh < KH; ++kh)
+        for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = in.tapOffset(p, grid, c, kh, kw);
+    // Gradient rows laid out on the grid, zero in the thrown-away rows and columns.
+    for (int64_t o = 0; o < Og; ++o) {
+      float* dst = grads + o * ldg;
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t stacked = row0 + r;
+        const int64_t n = n0 + stacked / rowsPerImage, oh = stacked % rowsPerImage;
+        float* line = dst + r * gw;
+        if (oh >= OH) {
+          fillZero(line, gw);
+          continue;
         }
-        for (int64_t o0 = 0; o0 < Og; o0 += kDotRows) {
-          const int64_t mo = std::min(kDotRows, Og - o0);
-          for (int64_t k0 = 0; k0 < K; k0 += kDotCols) {
-            const int64_t mk = std::min(kDotCols, K - k0);
-            dotFor(mo, mk)(padded, grads + o0 * runLength, runLength, in.data, offsets + k0,
-                           partial + o0 * K + k0, K);
-          }
-        }
+        copyFloats(line, gradOutput + (n * p.outChannels + g * Og + o) * plane + oh * OW, OW);
+        fillZero(line + OW, gw - OW);
       }
+      fillZero(dst + rows * gw, padded - rows * gw);
     }
-  });
-
-  // Add the chunks' partial sums in chunk order.
-  pool.parallelFor(G * partialSize, 4096, [&](int64_t first, int64_t last) {
-    for (int64_t i = first; i < last; ++i) {
-      const int64_t g = i / partialSize, j = i % partialSize;
-      double sum = 0.0;
-      for (int64_t chunk = 0; chunk < chunks; ++chunk) sum += partials[(g * chunks + chunk) * partialSize + j];
-      gradWeight[i] = static_cast<float>(sum);
-    }
+    return WeightGradUnit{in.data, padded};
   });
 }
 
