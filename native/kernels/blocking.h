@@ -17,7 +17,7 @@ constexpr int64_t kBlockK = 256;
 
 // Pixels per block: with up to kBlockK input rows of them, the block's input (~208 KiB
 // at most) and its accumulators stay in L2. A multiple of kTileCols.
-constexpr int64_t kBlockPixels = 208;
+constexpr int64_t kBlockPixels = 320;
 
 // Backward-weight reduces over longer pixel runs (fewer horizontal sums per tile):
 // 4 gradient rows (12 KiB) stay in L1, the block's input rows stream from L2.

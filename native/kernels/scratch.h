@@ -9,6 +9,7 @@ namespace convcore {
 
 enum class ScratchSlot {
   kPackedWeights,  // owned by the thread that runs a call: read by all of its tasks
+  kFlippedWeights, // likewise: backward-data's rotated kernel, packed again by forward
   kPartials,       // backward-weight partial sums, likewise
   kTaskInput,      // a task's padded input rows
   kTaskOutput,     // a task's accumulator block

@@ -128,11 +128,13 @@ inline void backwardDataGather(ThreadPool& pool, const ConvParams& p, const floa
 
 // Backward-data with stride 1 is a forward convolution of gradOutput with the kernel
 // rotated by 180° and its channel axes swapped, padded by dilation·(k − 1) − pad.
+// `forwardPass` is the forward dispatcher (direct or GEMM, by the new shape).
+template <typename Forward>
 inline void backwardDataAsForward(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
-                                  const float* weight, float* gradInput) {
+                                  const float* weight, float* gradInput, const Forward& forwardPass) {
   const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t KH = p.kernelHeight, KW = p.kernelWidth;
-  float* flipped = scratch(ScratchSlot::kPackedWeights, static_cast<size_t>(p.weightSize()));
+  float* flipped = scratch(ScratchSlot::kFlippedWeights, static_cast<size_t>(p.weightSize()));
   for (int64_t g = 0; g < G; ++g)
     for (int64_t c = 0; c < Cg; ++c)
       for (int64_t o = 0; o < Og; ++o)
@@ -149,7 +151,7 @@ inline void backwardDataAsForward(ThreadPool& pool, const ConvParams& p, const f
   t.outWidth = p.inWidth;
   t.padTop = (KH - 1) * p.dilationH - p.padTop;
   t.padLeft = (KW - 1) * p.dilationW - p.padLeft;
-  forward(pool, t, gradOutput, flipped, nullptr, gradInput);
+  forwardPass(pool, t, gradOutput, flipped, nullptr, gradInput);
 }
 
 // Backward-weight for few channels: per (output channel, input channel) pair, the rows

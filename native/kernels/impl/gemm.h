@@ -288,41 +288,54 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
       float* acc = scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(panels * 6 * ldc));
       const float* biasOf = biases + g * panels * 6;
       float* image = output + (n * p.outChannels + g * Og) * plane;
+      // Where strip s's pixels go: `valid` real columns of one output row and then
+      // nothing that must be kept (oneRow), or pixels of several rows.
+      struct Strip {
+        int64_t oh, ow, valid;
+        bool oneRow;
+      };
+      auto strip = [&](int64_t s) {
+        const int64_t q = q0 + s, oh = q / grid.gridW, ow = q % grid.gridW;
+        const bool oneRow = directStores &&
+                            (ow + kTileCols <= grid.gridW || q0 + span <= (oh + 1) * grid.gridW);
+        const int64_t valid = ow < OW ? std::min(std::min(kTileCols, OW - ow), q0 + span - q) : 0;
+        return Strip{oh, ow, valid, oneRow};
+      };
       for (int64_t kb = 0; kb < kBlocks; ++kb) {
         const int64_t k0 = kb * K / kBlocks, kc = (kb + 1) * K / kBlocks - k0;
         const bool final = kb == kBlocks - 1;
-        for (int64_t s = 0; s < padded; s += kTileCols) {
-          const float* base = rows.data + origin + s;
-          // The strip's pixels: `valid` real columns of one output row, then nothing
-          // that must be kept (thrown-away columns, or pixels past the block).
-          const int64_t q = q0 + s, oh = q / grid.gridW, ow = q % grid.gridW;
-          const bool oneRow = directStores &&
-                              (ow + kTileCols <= grid.gridW || q0 + span <= (oh + 1) * grid.gridW);
-          const int64_t valid = ow < OW ? std::min(std::min(kTileCols, OW - ow), q0 + span - q) : 0;
-          for (int64_t panel = 0; panel < panels; ++panel) {
-            const float* a = packed + ((g * panels + panel) * K + k0) * 6;
+        // Panel outer, strip inner: the 6-row weight panel stays in L1 while the
+        // block's input runs stream past it from L2.
+        for (int64_t panel = 0; panel < panels; ++panel) {
+          const float* a = packed + ((g * panels + panel) * K + k0) * 6;
+          for (int64_t s = 0; s < padded; s += kTileCols) {
+            const float* base = rows.data + origin + s;
             float* c = acc + panel * 6 * ldc + s;
-            if (final && oneRow) {
+            const Strip st = strip(s);
+            if (final && st.oneRow) {
               tileToOutput(kc, a, base, offsets + k0, kb > 0 ? c : nullptr, ldc, biasOf + panel * 6,
-                               image + panel * 6 * plane + oh * OW + ow, plane,
-                               std::min<int64_t>(6, Og - panel * 6), valid, stream);
+                           image + panel * 6 * plane + st.oh * OW + st.ow, plane,
+                           std::min<int64_t>(6, Og - panel * 6), st.valid, stream);
             } else if (kb == 0) {
               tileToBuffer<false>(kc, a, base, offsets + k0, c, ldc);
             } else {
               tileToBuffer<true>(kc, a, base, offsets + k0, c, ldc);
             }
           }
-          if (final && directStores && !oneRow) {
-            // A strip across a row end: keep the real columns of each row it covers.
-            for (int64_t o = 0; o < Og; ++o) {
-              const float* src = acc + o * ldc - q0;
-              float* out = image + o * plane;
-              for (int64_t r = oh; r * grid.gridW < std::min(q + kTileCols, q0 + span); ++r) {
-                const int64_t rowStart = r * grid.gridW;
-                const int64_t begin = std::max(q, rowStart);
-                const int64_t end = std::min(std::min(q + kTileCols, q0 + span), rowStart + OW);
-                for (int64_t x = begin; x < end; ++x) out[r * OW + (x - rowStart)] = src[x] + biasOf[o];
-              }
+        }
+      }
+      if (directStores) {
+        // Strips across a row end went to the buffer: keep the real columns of each row.
+        for (int64_t s = 0; s < padded; s += kTileCols) {
+          if (strip(s).oneRow) continue;
+          const int64_t q = q0 + s, end = std::min(q + kTileCols, q0 + span);
+          for (int64_t o = 0; o < Og; ++o) {
+            const float* src = acc + o * ldc - q0;
+            float* out = image + o * plane;
+            for (int64_t r = q / grid.gridW; r * grid.gridW < end; ++r) {
+              const int64_t rowStart = r * grid.gridW;
+              const int64_t stop = std::min(end, rowStart + OW);
+              for (int64_t x = std::max(q, rowStart); x < stop; ++x) out[r * OW + (x - rowStart)] = src[x] + biasOf[o];
             }
           }
         }

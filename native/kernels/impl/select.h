@@ -15,14 +15,19 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
 
 inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
                          const float* weight, float* gradInput) {
-  const int64_t K = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
+  const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t taps = p.kernelHeight * p.kernelWidth;
   const bool strideOne = p.strideH == 1 && p.strideW == 1;
-  if (gemmWorthIt(K, p.outChannelsPerGroup()) && p.outChannelsPerGroup() >= 6)
-    gemm::backwardData(pool, p, gradOutput, weight, gradInput);
-  else if (strideOne)
-    direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput);
-  else
-    direct::backwardDataGather(pool, p, gradOutput, weight, gradInput);
+  // Stride 1 with enough input channels and an output about as large as the input (so
+  // that the rotated kernel mostly reads real gradients, not padding): a forward GEMM
+  // over gradOutput, with no scatter.
+  const bool fullSize = 4 * p.inHeight * p.inWidth <= 5 * p.outHeight * p.outWidth;
+  if (strideOne && Cg >= 6 && fullSize)
+    direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput, forward);
+  // Otherwise the column gradient by GEMM, scattered back (any stride).
+  else if (gemmWorthIt(Cg * taps, Og) && Og >= 6) gemm::backwardData(pool, p, gradOutput, weight, gradInput);
+  else if (strideOne) direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput, direct::forward);
+  else direct::backwardDataGather(pool, p, gradOutput, weight, gradInput);
 }
 
 inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
