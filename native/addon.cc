@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 #include <memory>
@@ -17,7 +18,12 @@
 namespace convcore {
 namespace {
 
+// CONVCORE_NUM_THREADS (1..1024) if set, else the machine's hardware threads.
 int defaultThreadCount() {
+  if (const char* text = std::getenv("CONVCORE_NUM_THREADS")) {
+    const int n = std::atoi(text);
+    if (n >= 1 && n <= 1024) return n;
+  }
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
