@@ -11,7 +11,7 @@ export function markdownReport({ date, machine, results, peers, smallCalls }) {
     'Medians; GFLOP/s = 2·N·O·Ho·Wo·(C/groups)·kh·kw per pass; peers run one thread; ' +
     '"×" is how many times faster convcore (1 thread) is.');
   lines.push('');
-  lines.push('| shape | pass | 1T ms | 1T GFLOP/s | % peak | 2T ms | 2T GFLOP/s | % peak | 2T/1T | tfjs-wasm GFLOP/s (×) | tfjs-cpu GFLOP/s (×) | TS reference (×) |');
+  lines.push('| shape | pass | 1T ms (min) | 1T GFLOP/s | % peak | 2T ms (min) | 2T GFLOP/s | % peak | 2T/1T | tfjs-wasm GFLOP/s (×) | tfjs-cpu GFLOP/s (×) | TS reference (×) |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   const shapes = [...new Set(results.map((r) => r.shape))];
   for (const shape of shapes) {
@@ -23,8 +23,8 @@ export function markdownReport({ date, machine, results, peers, smallCalls }) {
         if (p.skipped) return p.skipped;
         return `${f1(p.gflops)} (${f1(p.medianMs / one.medianMs)}×)`;
       };
-      lines.push(`| ${shape} | ${pass} | ${f1(one.medianMs)} | ${f1(one.gflops)} | ${one.pctPeak.toFixed(0)}% | ` +
-        `${f1(two.medianMs)} | ${f1(two.gflops)} | ${two.pctPeak.toFixed(0)}% | ${(one.medianMs / two.medianMs).toFixed(2)} | ` +
+      lines.push(`| ${shape} | ${pass} | ${f1(one.medianMs)} (${f1(one.minMs)}) | ${f1(one.gflops)} | ${one.pctPeak.toFixed(0)}% | ` +
+        `${f1(two.medianMs)} (${f1(two.minMs)}) | ${f1(two.gflops)} | ${two.pctPeak.toFixed(0)}% | ${(one.medianMs / two.medianMs).toFixed(2)} | ` +
         `${versus('wasm')} | ${versus('cpu')} | ${versus('reference')} |`);
     }
   }

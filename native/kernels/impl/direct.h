@@ -76,6 +76,9 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
       const float b = bias ? bias[o] : 0.0f;
       float* out = stream ? line : output + r * OW;
       int64_t ow = inner.begin;
+      // Eight accumulators hide the FMA latency (4 cycles, 2 per cycle).
+      for (; ow + 8 * kLanes <= inner.end; ow += 8 * kLanes)
+        vectors<8>(p, image, w, b, oh, ow, out + ow);
       for (; ow + 4 * kLanes <= inner.end; ow += 4 * kLanes)
         vectors<4>(p, image, w, b, oh, ow, out + ow);
       for (; ow + kLanes <= inner.end; ow += kLanes) vectors<1>(p, image, w, b, oh, ow, out + ow);
