@@ -184,9 +184,9 @@ struct InputRows {
 
 // `start` is the plane index of the first pixel read (its column within plane row 0).
 inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const float* groupInput,
-                                 int64_t n0, int64_t oh0, int64_t rowsPerImage, int64_t start,
-                                 int64_t span, ScratchSlot slot) {
-  const int64_t Cg = p.inChannelsPerGroup(), H = p.inHeight, W = p.inWidth;
+                                 int64_t channels, int64_t n0, int64_t oh0, int64_t rowsPerImage,
+                                 int64_t start, int64_t span, ScratchSlot slot) {
+  const int64_t Cg = channels, H = p.inHeight, W = p.inWidth;
   const int64_t sH = p.strideH, sW = p.strideW, gw = grid.gridW;
   const int64_t imageStride = p.inChannels * H * W;
   // Furthest read: the last (padded) pixel plus the furthest tap.
@@ -266,7 +266,9 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
   const bool stream = wholeRows && p.outputSize() > kStreamingOutputFloats;
   // Wide rows: most tiles lie within one output row and are stored from registers.
   // Narrow rows: most tiles straddle rows, so whole blocks are copied out at the end.
-  const bool directStores = grid.gridW >= 4 * kTileCols;
+  // Without thrown-away columns (1×1 kernels, say) the grid is the output itself.
+  const bool contiguous = grid.gridW == OW;
+  const bool directStores = contiguous || grid.gridW >= 4 * kTileCols;
   // The bias per panel row (zero without a bias or past the group's channels).
   float* biases = scratch(ScratchSlot::kPartials, static_cast<size_t>(G * panels * 6));
   for (int64_t g = 0; g < G; ++g)
@@ -280,7 +282,7 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
       const int64_t q0 = block * blockPixels;
       const int64_t span = std::min(blockPixels, gridPixels - q0), padded = roundUp(span, kTileCols);
       const int64_t firstRow = q0 / grid.gridW, origin = q0 - firstRow * grid.gridW;
-      const InputRows rows = gatherInputRows(p, grid, input + g * Cg * p.inHeight * p.inWidth, n, firstRow,
+      const InputRows rows = gatherInputRows(p, grid, input + g * Cg * p.inHeight * p.inWidth, Cg, n, firstRow,
                                              p.outHeight + grid.reachH, origin, padded, ScratchSlot::kTaskInput);
       for (int64_t c = 0, k = 0; c < Cg; ++c)
         for (int64_t kh = 0; kh < KH; ++kh)
@@ -296,6 +298,7 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
       };
       auto strip = [&](int64_t s) {
         const int64_t q = q0 + s, oh = q / grid.gridW, ow = q % grid.gridW;
+        if (contiguous) return Strip{oh, ow, std::min(kTileCols, q0 + span - q), true};
         const bool oneRow = directStores &&
                             (ow + kTileCols <= grid.gridW || q0 + span <= (oh + 1) * grid.gridW);
         const int64_t valid = ow < OW ? std::min(std::min(kTileCols, OW - ow), q0 + span - q) : 0;
@@ -458,30 +461,35 @@ struct WeightGradUnit {
 
 // Runs `units` units split into at most 16 chunks (a number fixed by the shape), each
 // chunk summing into its own partial gradient, then adds the partials in chunk order.
-// prepare(unit, offsets, grads, ldg) gathers one unit's inputs and gradient rows.
+// With few chunks the input channels are split across tasks too: each (o, tap) is still
+// summed by one task, in the same order. prepare(g, unit, c0, c1, offsets, grads)
+// gathers channels [c0, c1) of one unit and all its gradient rows.
 template <typename Prepare>
 inline void reduceWeightGrad(ThreadPool& pool, const ConvParams& p, int64_t units, int64_t ldg,
                              float* gradWeight, const Prepare& prepare) {
-  const int64_t G = p.groups, Og = p.outChannelsPerGroup();
-  const int64_t K = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
+  const int64_t G = p.groups, Og = p.outChannelsPerGroup(), Cg = p.inChannelsPerGroup();
+  const int64_t taps = p.kernelHeight * p.kernelWidth, K = Cg * taps;
   const int64_t chunks = std::min<int64_t>(units, 16);
+  const int64_t splits = std::min(Cg, std::max<int64_t>(1, (6 + G * chunks - 1) / (G * chunks)));
   const int64_t partialSize = Og * K;
   float* partials = scratch(ScratchSlot::kPartials, static_cast<size_t>(G * chunks * partialSize));
   fillZero(partials, G * chunks * partialSize);
 
-  pool.parallelFor(G * chunks, 1, [&](int64_t first, int64_t last) {
+  pool.parallelFor(G * chunks * splits, 1, [&](int64_t first, int64_t last) {
     int64_t* offsets = reinterpret_cast<int64_t*>(scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(2 * K)));
     float* grads = scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(Og * ldg));
     for (int64_t task = first; task < last; ++task) {
-      const int64_t g = task / chunks, chunk = task % chunks;
-      float* partial = partials + task * partialSize;
+      const int64_t split = task % splits, chunk = (task / splits) % chunks, g = task / splits / chunks;
+      const int64_t c0 = split * Cg / splits, c1 = (split + 1) * Cg / splits;
+      const int64_t k0 = c0 * taps, k1 = c1 * taps;
+      float* partial = partials + (g * chunks + chunk) * partialSize;
       for (int64_t unit = chunk * units / chunks; unit < (chunk + 1) * units / chunks; ++unit) {
-        const WeightGradUnit u = prepare(g, unit, offsets, grads);
+        const WeightGradUnit u = prepare(g, unit, c0, c1, offsets, grads);
         for (int64_t o0 = 0; o0 < Og; o0 += kDotRows) {
           const int64_t mo = std::min(kDotRows, Og - o0);
-          for (int64_t k0 = 0; k0 < K; k0 += kDotCols) {
-            const int64_t mk = std::min(kDotCols, K - k0);
-            dotFor(mo, mk)(u.padded, grads + o0 * ldg, ldg, u.base, offsets + k0, partial + o0 * K + k0, K);
+          for (int64_t k = k0; k < k1; k += kDotCols) {
+            const int64_t mk = std::min(kDotCols, k1 - k);
+            dotFor(mo, mk)(u.padded, grads + o0 * ldg, ldg, u.base, offsets + (k - k0), partial + o0 * K + k, K);
           }
         }
       }
@@ -517,15 +525,16 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
   const int64_t blocksPerImage = (OH + unitRows - 1) / unitRows;
   const int64_t units = stack ? (totalRows + unitRows - 1) / unitRows : p.batch * blocksPerImage;
   const int64_t ldg = roundUp(unitRows * gw, kTileCols);
-  reduceWeightGrad(pool, p, units, ldg, gradWeight, [&](int64_t g, int64_t unit, int64_t* offsets, float* grads) {
+  reduceWeightGrad(pool, p, units, ldg, gradWeight, [&](int64_t g, int64_t unit, int64_t c0, int64_t c1,
+                                                       int64_t* offsets, float* grads) {
     // Stacked: unit rows [unit·unitRows, …) of all images; else rows of image n.
     const int64_t n0 = stack ? 0 : unit / blocksPerImage;
     const int64_t row0 = stack ? unit * unitRows : (unit % blocksPerImage) * unitRows;
     const int64_t rows = stack ? std::min(unitRows, totalRows - row0) : std::min(unitRows, OH - row0);
     const int64_t padded = roundUp(rows * gw, kTileCols);
-    const InputRows in = gatherInputRows(p, grid, input + g * groupStride, n0, row0, rowsPerImage, 0,
-                                         padded, ScratchSlot::kTaskInput);
-    for (int64_t c = 0, k = 0; c < Cg; ++c)
+    const InputRows in = gatherInputRows(p, grid, input + g * groupStride + c0 * p.inHeight * p.inWidth, c1 - c0,
+                                         n0, row0, rowsPerImage, 0, padded, ScratchSlot::kTaskInput);
+    for (int64_t c = 0, k = 0; c < c1 - c0; ++c)
       for (int64_t kh = 0; kh < KH; ++kh)
         for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = in.tapOffset(p, grid, c, kh, kw);
     // Gradient rows laid out on the grid, zero in the thrown-away rows and columns.
