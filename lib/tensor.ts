@@ -92,6 +92,8 @@ export class Tensor {
    */
   constructor(data: Float32Array | readonly number[], shape?: Shape, options?: TensorOptions) {
     if ((options as unknown) === TRUSTED) {
+      // Internal results: a fresh shape array nobody else holds, so no copy. (Frozen like
+      // every shape, so that code reading shapes sees one kind of array.)
       this.data = data as Float32Array;
       this.shape = Object.freeze(shape as number[]);
       this.requiresGrad = false;
@@ -402,7 +404,9 @@ export class Tensor {
   /** @internal Adds a gradient into `grad` (allocating it on first use). */
   _accumulateGrad(g: Float32Array): void {
     if (this.grad === null) {
-      this.grad = Tensor._wrap(g.slice(), this.shape.slice());
+      const copy = allocFloats(g.length);
+      copy.set(g);
+      this.grad = Tensor._wrap(copy, this.shape.slice());
       return;
     }
     const acc = this.grad.data;

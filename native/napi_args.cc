@@ -9,10 +9,10 @@ namespace {
 
 // One napi_get_typedarray_info call (node-addon-api's accessors make one each):
 // the element type, length and data pointer, or false for anything but a typed array.
+// (napi_get_typedarray_info answers napi_invalid_arg, without throwing, for anything
+// that is not a typed array, so no separate napi_is_typedarray call is needed.)
 bool typedArrayInfo(const Napi::Value& value, napi_typedarray_type* type, size_t* length,
                     void** data) {
-  bool isTypedArray = false;
-  if (napi_is_typedarray(value.Env(), value, &isTypedArray) != napi_ok || !isTypedArray) return false;
   return napi_get_typedarray_info(value.Env(), value, type, length, data, nullptr, nullptr) == napi_ok;
 }
 

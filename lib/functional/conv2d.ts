@@ -78,7 +78,8 @@ function cachedPlan(input: unknown, weight: unknown, bias: unknown, options: unk
 
 function rememberPlan(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: unknown, plan: Conv2dPlan): Conv2dPlan {
   if (isImmutableOptions(options)) {
-    last = { options, input: input.shape, weight: weight.shape, bias: bias ? bias.shape : null, plan };
+    // Copies: a plain-JS caller could still write to a shape array.
+    last = { options, input: input.shape.slice(), weight: weight.shape.slice(), bias: bias ? bias.shape.slice() : null, plan };
   }
   return plan;
 }
