@@ -9,7 +9,8 @@ export function markdownReport({ date, machine, results, peers, smallCalls }) {
     `kernels: ${machine.isa}, Node ${machine.node}). Measured FMA peak: ${f1(machine.peakGflops[1])} GFLOP/s ` +
     `on 1 thread, ${f1(machine.peakGflops[2])} on 2; memory copy ${f1(machine.copyGBps[1])} / ${f1(machine.copyGBps[2])} GB/s. ` +
     'Medians; GFLOP/s = 2·N·O·Ho·Wo·(C/groups)·kh·kw per pass; peers run one thread; ' +
-    '"×" is how many times faster convcore (1 thread) is.');
+    '"×" is how many times faster convcore (1 thread) is.' +
+    (machine.stealPercent !== undefined ? ` CPU time stolen by the hypervisor during the run: ${machine.stealPercent.toFixed(1)}%.` : ''));
   lines.push('');
   lines.push('| shape | pass | 1T ms (min) | 1T GFLOP/s | % peak | 2T ms (min) | 2T GFLOP/s | % peak | 2T/1T | tfjs-wasm GFLOP/s (×) | tfjs-cpu GFLOP/s (×) | TS reference (×) |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');

@@ -29,6 +29,17 @@ const IMAGE_SHAPES = ['gray1080', 'gauss1080', 'rgbbatch'];
 const log = (...a) => console.error(...a);
 
 // ---- the machine ------------------------------------------------------------------------
+// CPU time the hypervisor gave to other guests (steal), from /proc/stat: on a shared
+// virtual machine it explains 2-thread timings that fall short.
+function stealTicks() {
+  try {
+    const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { steal: cpu[7] ?? 0, total: cpu.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+const stealAtStart = stealTicks();
 const defaultThreads = getNumThreads();
 const machine = {
   cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, isa: isa(), node: process.version,
@@ -139,6 +150,10 @@ const smallCalls = {
 log(`toy: forward ${smallCalls.forwardUs.toFixed(2)} µs, training step ${smallCalls.trainStepUs.toFixed(2)} µs`);
 
 // ---- report -----------------------------------------------------------------------------------
+const stealAtEnd = stealTicks();
+if (stealAtStart && stealAtEnd && stealAtEnd.total > stealAtStart.total) {
+  machine.stealPercent = (100 * (stealAtEnd.steal - stealAtStart.steal)) / (stealAtEnd.total - stealAtStart.total);
+}
 const report = { date: new Date().toISOString(), machine, results, peers, smallCalls };
 const dir = new URL('./results/', import.meta.url);
 fs.mkdirSync(dir, { recursive: true });
