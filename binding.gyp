@@ -10,6 +10,7 @@
         "native/kernels/scratch.cc",
         "native/kernels/cpu_features.cc",
         "native/kernels/conv2d.cc",
+        "native/kernels/conv_volume.cc",
         "native/kernels/engine_generic.cc"
       ],
       "dependencies": [

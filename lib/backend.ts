@@ -11,6 +11,12 @@ import {
   conv2dBackwardWeightReference,
   conv2dForwardReference,
 } from './reference/conv2d';
+import {
+  conv3dBackwardBiasReference,
+  conv3dBackwardDataReference,
+  conv3dBackwardWeightReference,
+  conv3dForwardReference,
+} from './reference/conv3d';
 import { oneOf } from './validate';
 
 export type BackendName = 'native' | 'reference';
@@ -35,25 +41,33 @@ export interface ConvBackend {
 const nativeBackend: ConvBackend = {
   name: 'native',
   forward(g, input, weight, bias, output) {
-    nativeAddon().conv2dForward(packGeometry(g), input, weight, bias, output);
+    nativeAddon().convForward(packGeometry(g), input, weight, bias, output);
   },
   backward(g, input, weight, gradOutput, out) {
-    nativeAddon().conv2dBackward(
+    nativeAddon().convBackward(
       packGeometry(g), input, weight, gradOutput, out.gradInput, out.gradWeight, out.gradBias);
   },
   forwardAsync(g, input, weight, bias, output) {
-    return withCallerStack(nativeAddon().conv2dForwardAsync(packGeometry(g), input, weight, bias, output));
+    return withCallerStack(nativeAddon().convForwardAsync(packGeometry(g), input, weight, bias, output));
   },
   backwardAsync(g, input, weight, gradOutput, out) {
-    return withCallerStack(nativeAddon().conv2dBackwardAsync(
+    return withCallerStack(nativeAddon().convBackwardAsync(
       packGeometry(g), input, weight, gradOutput, out.gradInput, out.gradWeight, out.gradBias));
   },
 };
 
+/** Depth 1: the 2-D reference; otherwise the 3-D one. */
+const flat = (g: ConvGeometry) => g.inDepth === 1 && g.kernelDepth === 1 && g.outDepth === 1 && g.padFront === 0;
+
+function referenceForward(g: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array) {
+  (flat(g) ? conv2dForwardReference : conv3dForwardReference)(g, input, weight, bias, output);
+}
+
 function referenceBackward(g: ConvGeometry, input: Float32Array, weight: Float32Array, gradOutput: Float32Array, out: BackwardBuffers) {
-  if (out.gradInput) conv2dBackwardDataReference(g, gradOutput, weight, out.gradInput);
-  if (out.gradWeight) conv2dBackwardWeightReference(g, input, gradOutput, out.gradWeight);
-  if (out.gradBias) conv2dBackwardBiasReference(g, gradOutput, out.gradBias);
+  const two = flat(g);
+  if (out.gradInput) (two ? conv2dBackwardDataReference : conv3dBackwardDataReference)(g, gradOutput, weight, out.gradInput);
+  if (out.gradWeight) (two ? conv2dBackwardWeightReference : conv3dBackwardWeightReference)(g, input, gradOutput, out.gradWeight);
+  if (out.gradBias) (two ? conv2dBackwardBiasReference : conv3dBackwardBiasReference)(g, gradOutput, out.gradBias);
 }
 
 /** Runs `work` on a later turn of the event loop (the reference has no thread of its own). */
@@ -72,9 +86,9 @@ function deferred(work: () => void): Promise<void> {
 
 const referenceBackend: ConvBackend = {
   name: 'reference',
-  forward: conv2dForwardReference,
+  forward: referenceForward,
   backward: referenceBackward,
-  forwardAsync: (...args) => deferred(() => conv2dForwardReference(...args)),
+  forwardAsync: (...args) => deferred(() => referenceForward(...args)),
   backwardAsync: (...args) => deferred(() => referenceBackward(...args)),
 };
 

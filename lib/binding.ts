@@ -7,22 +7,25 @@ import * as path from 'node:path';
 import load from 'node-gyp-build';
 import { NativeBindingError } from './errors';
 
-/** The addon's exports (native/addon.cc). Buffers are checked again on the C++ side. */
+/**
+ * The addon's exports (native/addon.cc): convolutions of any rank, described by a packed
+ * ConvGeometry. Buffers are checked again on the C++ side.
+ */
 export interface NativeAddon {
-  conv2dForward(
+  convForward(
     params: Float64Array, input: Float32Array, weight: Float32Array,
     bias: Float32Array | null, output: Float32Array,
   ): void;
-  conv2dBackward(
+  convBackward(
     params: Float64Array, input: Float32Array | null, weight: Float32Array | null,
     gradOutput: Float32Array, gradInput: Float32Array | null,
     gradWeight: Float32Array | null, gradBias: Float32Array | null,
   ): void;
-  conv2dForwardAsync(
+  convForwardAsync(
     params: Float64Array, input: Float32Array, weight: Float32Array,
     bias: Float32Array | null, output: Float32Array,
   ): Promise<void>;
-  conv2dBackwardAsync(
+  convBackwardAsync(
     params: Float64Array, input: Float32Array | null, weight: Float32Array | null,
     gradOutput: Float32Array, gradInput: Float32Array | null,
     gradWeight: Float32Array | null, gradBias: Float32Array | null,

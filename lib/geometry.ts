@@ -1,21 +1,28 @@
 /**
  * The geometry the kernels see: sizes after any explicit (non-zero) padding, with the
- * remaining zero padding given by its top and left amounts.
+ * remaining zero padding given by its front, top and left amounts. conv1d and conv2d
+ * have depth 1 (and conv1d height 1).
  */
 export interface ConvGeometry {
   batch: number;
   inChannels: number;
+  inDepth: number;
   inHeight: number;
   inWidth: number;
   outChannels: number;
+  kernelDepth: number;
   kernelHeight: number;
   kernelWidth: number;
+  outDepth: number;
   outHeight: number;
   outWidth: number;
+  strideD: number;
   strideH: number;
   strideW: number;
+  padFront: number;
   padTop: number;
   padLeft: number;
+  dilationD: number;
   dilationH: number;
   dilationW: number;
   groups: number;
@@ -24,22 +31,23 @@ export interface ConvGeometry {
 }
 
 export function inputSize(g: ConvGeometry): number {
-  return g.batch * g.inChannels * g.inHeight * g.inWidth;
+  return g.batch * g.inChannels * g.inDepth * g.inHeight * g.inWidth;
 }
 
 export function outputSize(g: ConvGeometry): number {
-  return g.batch * g.outChannels * g.outHeight * g.outWidth;
+  return g.batch * g.outChannels * g.outDepth * g.outHeight * g.outWidth;
 }
 
 export function weightSize(g: ConvGeometry): number {
-  return g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth;
+  return g.outChannels * (g.inChannels / g.groups) * g.kernelDepth * g.kernelHeight * g.kernelWidth;
 }
 
-/** The geometry packed in native/kernels/conv_params.h field order. */
+/** The geometry packed in the order of native/kernels/conv_params.h (kConvParamCount). */
 export function packGeometry(g: ConvGeometry): Float64Array {
   return (g.packed ??= Float64Array.of(
-    g.batch, g.inChannels, g.inHeight, g.inWidth, g.outChannels, g.kernelHeight,
-    g.kernelWidth, g.outHeight, g.outWidth, g.strideH, g.strideW, g.padTop, g.padLeft,
-    g.dilationH, g.dilationW, g.groups,
+    g.batch, g.inChannels, g.inDepth, g.inHeight, g.inWidth, g.outChannels,
+    g.kernelDepth, g.kernelHeight, g.kernelWidth, g.outDepth, g.outHeight, g.outWidth,
+    g.strideD, g.strideH, g.strideW, g.padFront, g.padTop, g.padLeft,
+    g.dilationD, g.dilationH, g.dilationW, g.groups,
   ));
 }

@@ -6,8 +6,15 @@ export { noGrad, isGradEnabled } from './autograd';
 export { manualSeed } from './random';
 
 export { conv2d, conv2dAsync, conv2dBackward, conv2dBackwardAsync } from './functional/conv2d';
-export type { Conv2dBackwardOptions, Conv2dForwardOptions, Conv2dGradients, Conv2dGradientMask } from './functional/conv2d';
-export type { Conv2dOptions, PaddingMode } from './functional/conv2d-options';
+export type {
+  Conv2dOptions, Conv2dBackwardOptions, Conv2dForwardOptions, Conv2dGradients, Conv2dGradientMask,
+} from './functional/conv2d';
+export { conv1d, conv1dAsync, conv1dBackward, conv1dBackwardAsync } from './functional/conv1d';
+export type { Conv1dOptions, Conv1dBackwardOptions, Conv1dForwardOptions } from './functional/conv1d';
+export { conv3d, conv3dAsync, conv3dBackward, conv3dBackwardAsync } from './functional/conv3d';
+export type { Conv3dOptions, Conv3dBackwardOptions, Conv3dForwardOptions } from './functional/conv3d';
+export type { ConvGradients, ConvGradientMask } from './functional/conv';
+export type { PaddingMode } from './functional/conv-options';
 export { corr2d, convolve2d } from './functional/corr2d';
 export { mseLoss } from './functional/loss';
 export type { Reduction } from './functional/loss';
@@ -15,6 +22,10 @@ export type { Reduction } from './functional/loss';
 export { Module } from './nn/module';
 export { Conv2D } from './nn/conv2d';
 export type { Conv2DOptions } from './nn/conv2d';
+export { Conv1D } from './nn/conv1d';
+export type { Conv1DOptions } from './nn/conv1d';
+export { Conv3D } from './nn/conv3d';
+export type { Conv3DOptions } from './nn/conv3d';
 export { SGD } from './optim/sgd';
 export type { SGDOptions } from './optim/sgd';
 

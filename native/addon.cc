@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "kernels/conv2d.h"
+#include "kernels/conv_volume.h"
 #include "kernels/cpu_features.h"
 #include "napi_args.h"
 #include "promise_worker.h"
@@ -29,7 +30,7 @@ int defaultThreadCount() {
 
 // Buffers of one forward call, checked against the geometry.
 struct ForwardArgs {
-  ConvParams p;
+  VolumeParams p;
   const float* input;
   const float* weight;
   const float* bias;
@@ -41,14 +42,14 @@ ForwardArgs readForwardArgs(const Napi::CallbackInfo& info) {
   a.p = readConvParams(info[0]);
   a.input = readFloatBuffer(info[1], a.p.inputSize(), "input");
   a.weight = readFloatBuffer(info[2], a.p.weightSize(), "weight");
-  a.bias = readFloatBuffer(info[3], a.p.outChannels, "bias", /*optional=*/true);
+  a.bias = readFloatBuffer(info[3], a.p.plane.outChannels, "bias", /*optional=*/true);
   a.output = readFloatBuffer(info[4], a.p.outputSize(), "output");
   return a;
 }
 
 // Buffers of one backward call; each gradient output may be null (not wanted).
 struct BackwardArgs {
-  ConvParams p;
+  VolumeParams p;
   const float* input;
   const float* weight;
   const float* gradOutput;
@@ -63,7 +64,7 @@ BackwardArgs readBackwardArgs(const Napi::CallbackInfo& info) {
   a.gradOutput = readFloatBuffer(info[3], a.p.outputSize(), "gradOutput");
   a.gradInput = readFloatBuffer(info[4], a.p.inputSize(), "gradInput", true);
   a.gradWeight = readFloatBuffer(info[5], a.p.weightSize(), "gradWeight", true);
-  a.gradBias = readFloatBuffer(info[6], a.p.outChannels, "gradBias", true);
+  a.gradBias = readFloatBuffer(info[6], a.p.plane.outChannels, "gradBias", true);
   // input is needed only for gradWeight, weight only for gradInput.
   a.input = readFloatBuffer(info[1], a.p.inputSize(), "input", a.gradWeight == nullptr);
   a.weight = readFloatBuffer(info[2], a.p.weightSize(), "weight", a.gradInput == nullptr);
@@ -71,13 +72,13 @@ BackwardArgs readBackwardArgs(const Napi::CallbackInfo& info) {
 }
 
 void runForward(ThreadPool& pool, const ForwardArgs& a) {
-  conv2dForward(pool, a.p, a.input, a.weight, a.bias, a.output);
+  convForward(pool, a.p, a.input, a.weight, a.bias, a.output);
 }
 
 void runBackward(ThreadPool& pool, const BackwardArgs& a) {
-  if (a.gradInput) conv2dBackwardData(pool, a.p, a.gradOutput, a.weight, a.gradInput);
-  if (a.gradWeight) conv2dBackwardWeight(pool, a.p, a.input, a.gradOutput, a.gradWeight);
-  if (a.gradBias) conv2dBackwardBias(pool, a.p, a.gradOutput, a.gradBias);
+  if (a.gradInput) convBackwardData(pool, a.p, a.gradOutput, a.weight, a.gradInput);
+  if (a.gradWeight) convBackwardWeight(pool, a.p, a.input, a.gradOutput, a.gradWeight);
+  if (a.gradBias) convBackwardBias(pool, a.p, a.gradOutput, a.gradBias);
 }
 
 class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
@@ -86,10 +87,10 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
       : pool_(std::make_shared<ThreadPool>(defaultThreadCount())) {
     DefineAddon(exports,
                 {
-                    InstanceMethod("conv2dForward", &ConvcoreAddon::Forward),
-                    InstanceMethod("conv2dBackward", &ConvcoreAddon::Backward),
-                    InstanceMethod("conv2dForwardAsync", &ConvcoreAddon::ForwardAsync),
-                    InstanceMethod("conv2dBackwardAsync", &ConvcoreAddon::BackwardAsync),
+                    InstanceMethod("convForward", &ConvcoreAddon::Forward),
+                    InstanceMethod("convBackward", &ConvcoreAddon::Backward),
+                    InstanceMethod("convForwardAsync", &ConvcoreAddon::ForwardAsync),
+                    InstanceMethod("convBackwardAsync", &ConvcoreAddon::BackwardAsync),
                     InstanceMethod("setNumThreads", &ConvcoreAddon::SetNumThreads),
                     InstanceMethod("getNumThreads", &ConvcoreAddon::GetNumThreads),
                     InstanceMethod("isa", &ConvcoreAddon::Isa),

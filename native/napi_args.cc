@@ -18,7 +18,7 @@ bool typedArrayInfo(const Napi::Value& value, napi_typedarray_type* type, size_t
 
 }  // namespace
 
-ConvParams readConvParams(const Napi::Value& value) {
+VolumeParams readConvParams(const Napi::Value& value) {
   const Napi::Env env = value.Env();
   napi_typedarray_type type;
   size_t length = 0;
@@ -26,7 +26,7 @@ ConvParams readConvParams(const Napi::Value& value) {
   if (!typedArrayInfo(value, &type, &length, &data) || type != napi_float64_array ||
       length != kConvParamCount) {
     throw Napi::TypeError::New(
-        env, "convcore native: expected params to be a Float64Array of 16 integers");
+        env, "convcore native: expected params to be a Float64Array of 22 integers");
   }
   const double* raw = static_cast<const double*>(data);
   int64_t fields[kConvParamCount];
@@ -39,10 +39,17 @@ ConvParams readConvParams(const Napi::Value& value) {
     }
     fields[i] = static_cast<int64_t>(v);
   }
-  ConvParams p{fields[0],  fields[1],  fields[2],  fields[3],  fields[4],  fields[5],
-               fields[6],  fields[7],  fields[8],  fields[9],  fields[10], fields[11],
-               fields[12], fields[13], fields[14], fields[15]};
-  if (const char* problem = checkConvParams(p)) {
+  const int64_t* f = fields;
+  VolumeParams p{};
+  p.plane = ConvParams{f[0], f[1], f[3], f[4], f[5], f[7], f[8], f[10], f[11],
+                       f[13], f[14], f[16], f[17], f[19], f[20], f[21]};
+  p.inDepth = f[2];
+  p.kernelDepth = f[6];
+  p.outDepth = f[9];
+  p.strideD = f[12];
+  p.padFront = f[15];
+  p.dilationD = f[18];
+  if (const char* problem = checkVolumeParams(p)) {
     throw Napi::RangeError::New(env, std::string("convcore native: ") + problem);
   }
   return p;

@@ -11,8 +11,8 @@
 
 namespace convcore {
 
-// params: a Float64Array of kConvParamCount integers, in ConvParams field order.
-ConvParams readConvParams(const Napi::Value& value);
+// params: a Float64Array of kConvParamCount integers, in the order conv_params.h gives.
+VolumeParams readConvParams(const Napi::Value& value);
 
 // A Float32Array of exactly `length` elements, or nullptr when `value` is null or
 // undefined and `optional` is true. `name` appears in the error message.

@@ -8,6 +8,7 @@ import {
   conv2d, conv2dAsync, conv2dBackward, corr2d, mseLoss, setBackend, setNumThreads,
 } from '../lib/index';
 import { nativeAddon } from '../lib/binding';
+import { type ConvGeometry, packGeometry } from '../lib/geometry';
 
 const x = Tensor.zeros([1, 3, 5, 5]);
 const w = Tensor.zeros([2, 3, 3, 3]);
@@ -197,37 +198,45 @@ describe('other functions reject bad input the same way', () => {
 
 describe('the C++ side checks again and never touches memory out of bounds', () => {
   const addon = nativeAddon();
-  const params = (...v: number[]) => Float64Array.from(v);
-  // N C H W O KH KW OH OW sH sW pT pL dH dW groups
-  const good = params(1, 1, 4, 4, 1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1);
+  // A 4×4 image, one 3×3 kernel, a 2×2 output; fields as native/kernels/conv_params.h.
+  const base: ConvGeometry = {
+    batch: 1, inChannels: 1, inDepth: 1, inHeight: 4, inWidth: 4, outChannels: 1,
+    kernelDepth: 1, kernelHeight: 3, kernelWidth: 3, outDepth: 1, outHeight: 2, outWidth: 2,
+    strideD: 1, strideH: 1, strideW: 1, padFront: 0, padTop: 0, padLeft: 0,
+    dilationD: 1, dilationH: 1, dilationW: 1, groups: 1,
+  };
+  const params = (changes: Partial<ConvGeometry> = {}) => packGeometry({ ...base, ...changes });
 
   test('wrong buffer sizes and types are errors, not crashes', () => {
     const input = new Float32Array(16), weight = new Float32Array(9), out = new Float32Array(4);
-    expect(() => addon.conv2dForward(good, input, weight, null, out)).not.toThrow();
-    expect(() => addon.conv2dForward(good, new Float32Array(15), weight, null, out)).toThrow(
+    expect(() => addon.convForward(params(), input, weight, null, out)).not.toThrow();
+    expect(() => addon.convForward(params(), new Float32Array(15), weight, null, out)).toThrow(
       'convcore native: expected input to have 16 elements, but it has 15');
-    expect(() => addon.conv2dForward(good, input, weight, null, new Float32Array(3))).toThrow(/output to have 4 elements/);
-    expect(() => addon.conv2dForward(good, input, new Float64Array(9) as never, null, out)).toThrow(/weight to be a Float32Array/);
-    expect(() => addon.conv2dForward(good, input, weight, new Float32Array(2), out)).toThrow(/bias to have 1 elements/);
-    expect(() => addon.conv2dBackward(good, null, weight, out, null, new Float32Array(9), null)).toThrow(/input to be a Float32Array/);
+    expect(() => addon.convForward(params(), input, weight, null, new Float32Array(3))).toThrow(/output to have 4 elements/);
+    expect(() => addon.convForward(params(), input, new Float64Array(9) as never, null, out)).toThrow(/weight to be a Float32Array/);
+    expect(() => addon.convForward(params(), input, weight, new Float32Array(2), out)).toThrow(/bias to have 1 elements/);
+    expect(() => addon.convBackward(params(), null, weight, out, null, new Float32Array(9), null)).toThrow(/input to be a Float32Array/);
+    expect(() => addon.convForward(params({ inDepth: 2 }), input, weight, null, out)).toThrow(/input to have 32 elements/);
   });
 
   test('inconsistent or hostile parameters are errors', () => {
     const input = new Float32Array(16), weight = new Float32Array(9), out = new Float32Array(4);
-    expect(() => addon.conv2dForward(params(1, 1, 4), input, weight, null, out)).toThrow(/Float64Array of 16 integers/);
-    expect(() => addon.conv2dForward(params(1, 1, 4, 4, 1, 3, 3, 2, 2, 0, 1, 0, 0, 1, 1, 1), input, weight, null, out)).toThrow(/stride must be positive/);
-    expect(() => addon.conv2dForward(params(1, 1, 4, 4, 1, 3, 3, 2, 2, 1, 1, -1, 0, 1, 1, 1), input, weight, null, out)).toThrow(/padding must be >= 0/);
-    expect(() => addon.conv2dForward(params(1, 1, 4, 4, 1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1.5), input, weight, null, out)).toThrow(/params\[15\] to be an integer/);
-    expect(() => addon.conv2dForward(params(1, 3, 4, 4, 1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 2), input, weight, null, out)).toThrow(/groups must divide/);
-    expect(() => addon.conv2dForward(params(2 ** 30, 2 ** 30, 4, 4, 1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1), input, weight, null, out)).toThrow(/too large/);
+    expect(() => addon.convForward(Float64Array.of(1, 1, 4), input, weight, null, out)).toThrow(/Float64Array of 22 integers/);
+    expect(() => addon.convForward(params({ strideH: 0 }), input, weight, null, out)).toThrow(/stride must be positive/);
+    expect(() => addon.convForward(params({ padTop: -1 }), input, weight, null, out)).toThrow(/padding must be >= 0/);
+    expect(() => addon.convForward(params({ padFront: -1 }), input, weight, null, out)).toThrow(/padding must be >= 0/);
+    expect(() => addon.convForward(params({ groups: 1.5 }), input, weight, null, out)).toThrow(/params\[21\] to be an integer/);
+    expect(() => addon.convForward(params({ inChannels: 3, groups: 2 }), input, weight, null, out)).toThrow(/groups must divide/);
+    expect(() => addon.convForward(params({ batch: 2 ** 30, inChannels: 2 ** 30 }), input, weight, null, out)).toThrow(/too large/);
+    expect(() => addon.convForward(params({ kernelDepth: 0 }), input, weight, null, out)).toThrow(/depth sizes must be positive/);
   });
 
   test('an output size that claims more than the input holds reads only inside it', () => {
     // OH and OW far beyond what the 4×4 input allows, with huge padding: every read is
     // clipped to the input, so the extra outputs are just the bias.
-    const p = params(1, 1, 4, 4, 1, 3, 3, 9, 9, 1, 1, 100, 100, 1, 1, 1);
+    const p = params({ outHeight: 9, outWidth: 9, padTop: 100, padLeft: 100 });
     const out = new Float32Array(81);
-    addon.conv2dForward(p, new Float32Array(16).fill(1), new Float32Array(9).fill(1), Float32Array.of(0.5), out);
+    addon.convForward(p, new Float32Array(16).fill(1), new Float32Array(9).fill(1), Float32Array.of(0.5), out);
     expect(Array.from(out).every((v) => v === 0.5)).toBe(true);
   });
 });

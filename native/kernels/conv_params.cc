@@ -34,4 +34,17 @@ const char* checkConvParams(const ConvParams& p) {
   return nullptr;
 }
 
+const char* checkVolumeParams(const VolumeParams& p) {
+  if (const char* problem = checkConvParams(p.plane)) return problem;
+  if (!inRange(p.inDepth, 1) || !inRange(p.kernelDepth, 1) || !inRange(p.outDepth, 1))
+    return "depth sizes must be positive integers";
+  if (!inRange(p.strideD, 1) || !inRange(p.dilationD, 1)) return "depth stride and dilation must be positive";
+  if (!inRange(p.padFront, 0)) return "padding must be >= 0";
+  const double scale = double(p.inDepth) * p.kernelDepth * p.outDepth;
+  if (double(p.plane.inputSize()) * p.inDepth > kMaxExtent || double(p.plane.outputSize()) * p.outDepth > kMaxExtent ||
+      double(p.plane.weightSize()) * p.kernelDepth > kMaxExtent || scale > kMaxExtent)
+    return "tensor too large";
+  return nullptr;
+}
+
 }  // namespace convcore

@@ -37,12 +37,30 @@ struct ConvParams {
   }
 };
 
-// Number of fields in the packed Float64Array that JavaScript passes, in the order above.
-constexpr int kConvParamCount = 16;
+// A 1-, 2- or 3-D convolution: a 2-D one (`plane`) plus the depth axis, which is 1 with
+// no padding for conv1d and conv2d. Tensors are (N, C, D, H, W) and (O, C/groups, KD,
+// KH, KW); `plane` holds N, C, H, W, O, KH, KW and the rest.
+struct VolumeParams {
+  ConvParams plane;
+  int64_t inDepth, kernelDepth, outDepth;
+  int64_t strideD, padFront, dilationD;
+
+  bool flat() const { return inDepth == 1 && kernelDepth == 1 && outDepth == 1 && padFront == 0; }
+  int64_t inputSize() const { return plane.inputSize() * inDepth; }
+  int64_t outputSize() const { return plane.outputSize() * outDepth; }
+  int64_t weightSize() const { return plane.weightSize() * kernelDepth; }
+};
+
+// Number of fields in the packed Float64Array that JavaScript passes: batch, inChannels,
+// inDepth, inHeight, inWidth, outChannels, kernelDepth, kernelHeight, kernelWidth,
+// outDepth, outHeight, outWidth, strideD, strideH, strideW, padFront, padTop, padLeft,
+// dilationD, dilationH, dilationW, groups.
+constexpr int kConvParamCount = 22;
 
 // Returns nullptr when the geometry is consistent, else a message naming the first
 // field that is not. Every size must be a positive integer small enough that the
 // index arithmetic (int64) cannot overflow.
 const char* checkConvParams(const ConvParams& p);
+const char* checkVolumeParams(const VolumeParams& p);
 
 }  // namespace convcore

@@ -11,6 +11,10 @@ enum class ScratchSlot {
   kPackedWeights,  // owned by the thread that runs a call: read by all of its tasks
   kFlippedWeights, // likewise: backward-data's rotated kernel, packed again by forward
   kPartials,       // backward-weight partial sums, likewise
+  kSlab,           // conv3d: one output depth's input planes (depth taps as channels)
+  kSlabOutput,     // conv3d: one output depth's output or gradient planes
+  kSlabGrad,       // conv3d: one output depth's gradient of the slab or the weight
+  kWeightSum,      // conv3d: backward-weight's float64 sum over output depths
   kTaskInput,      // a task's padded input rows
   kTaskOutput,     // a task's accumulator block
   kTaskGrad,       // a task's gradient rows

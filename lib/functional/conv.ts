@@ -1,0 +1,267 @@
+/**
+ * The machinery shared by conv1d, conv2d and conv3d: plans (validated in
+ * conv-options.ts), explicit padding, the kernel calls, autograd records, async
+ * variants and the functional backward. The kernels see every rank as a 3-D geometry
+ * (depth and height 1 where the rank is lower) and come from the active backend.
+ */
+import { allocFloats } from '../alloc';
+import { record, shouldRecord } from '../autograd';
+import { type BackwardBuffers, backend } from '../backend';
+import { sameShape } from '../broadcast';
+import { ShapeError } from '../errors';
+import { type ConvGeometry, inputSize } from '../geometry';
+import { Tensor } from '../tensor';
+import { checkOptions, formatShape, message, typeError } from '../validate';
+import {
+  CONV_OPTIONS, type ConvPlan, type PaddingMode, type SpatialRank, isImmutableOptions, normalizeConvOptions, planConv,
+} from './conv-options';
+import { pad, padBackward, padData, padSpec } from './pad';
+
+/** A plan with what the kernels see. */
+interface KernelPlan extends ConvPlan {
+  rank: SpatialRank;
+  /** Unpadded input as (N, C, …spatial). */
+  inputDims: number[];
+  geometry: ConvGeometry;
+}
+
+/** Which gradients a functional backward computes (each defaults to true). */
+export interface ConvGradientMask {
+  gradInput?: boolean;
+  gradWeight?: boolean;
+  gradBias?: boolean;
+}
+
+/** The gradients of a convolution; a gradient not asked for is null. */
+export interface ConvGradients {
+  gradInput: Tensor | null;
+  gradWeight: Tensor | null;
+  gradBias: Tensor | null;
+}
+
+export interface ConvBackwardExtras {
+  compute?: ConvGradientMask;
+  /** Tensors to write the gradients into, instead of allocating them. */
+  out?: { gradInput?: Tensor; gradWeight?: Tensor; gradBias?: Tensor };
+}
+
+const FORWARD_OPTIONS = [...CONV_OPTIONS, 'out'] as const;
+const BACKWARD_OPTIONS = [...CONV_OPTIONS, 'compute', 'out'] as const;
+const MASK_KEYS = ['gradInput', 'gradWeight', 'gradBias'] as const;
+
+/** Sizes aligned to (depth, height, width): lower ranks fill the front with `fill`. */
+function align(values: readonly number[], fill: number): [number, number, number] {
+  const out: [number, number, number] = [fill, fill, fill];
+  for (let i = 0; i < values.length; i++) out[3 - values.length + i] = values[i];
+  return out;
+}
+
+function kernelPlan(fn: string, rank: SpatialRank, input: unknown, weight: unknown, bias: unknown, options: unknown, known: readonly string[]): KernelPlan {
+  const plan = planConv(fn, rank, input, weight, bias, normalizeConvOptions(fn, rank, options, known));
+  // Non-zero padding modes pad explicitly; the kernels then see no padding.
+  const explicit = plan.paddingMode !== 'zeros';
+  const [inD, inH, inW] = align(plan.inSize.map((s, i) => (explicit ? s + plan.before[i] + plan.after[i] : s)), 1);
+  const [padD, padH, padW] = align(explicit ? plan.before.map(() => 0) : plan.before, 0);
+  const [kD, kH, kW] = align(plan.kernel, 1);
+  const [oD, oH, oW] = align(plan.outSize, 1);
+  const [sD, sH, sW] = align(plan.stride, 1);
+  const [dD, dH, dW] = align(plan.dilation, 1);
+  return {
+    ...plan,
+    rank,
+    inputDims: [plan.batch, plan.inChannels, ...plan.inSize],
+    geometry: {
+      batch: plan.batch, inChannels: plan.inChannels, outChannels: plan.outChannels, groups: plan.groups,
+      inDepth: inD, inHeight: inH, inWidth: inW,
+      kernelDepth: kD, kernelHeight: kH, kernelWidth: kW,
+      outDepth: oD, outHeight: oH, outWidth: oW,
+      strideD: sD, strideH: sH, strideW: sW,
+      padFront: padD, padTop: padH, padLeft: padW,
+      dilationD: dD, dilationH: dH, dilationW: dW,
+    },
+  };
+}
+
+// ---- plan reuse ---------------------------------------------------------------------------
+
+/**
+ * The last plan, for repeated calls (a layer's forward in a training loop): reused only
+ * when the options cannot have changed (none, or a layer's frozen ones) and the
+ * shapes are the same, so every check it passed still holds.
+ */
+let last: { rank: SpatialRank; options: unknown; input: readonly number[]; weight: readonly number[]; bias: readonly number[] | null; plan: KernelPlan } | null = null;
+
+function cachedPlan(rank: SpatialRank, input: unknown, weight: unknown, bias: unknown, options: unknown): KernelPlan | null {
+  if (last === null || last.rank !== rank || last.options !== options || !(input instanceof Tensor) || !(weight instanceof Tensor)) return null;
+  if (!sameShape(last.input, input.shape) || !sameShape(last.weight, weight.shape)) return null;
+  if (bias === undefined || bias === null) return last.bias === null ? last.plan : null;
+  return bias instanceof Tensor && last.bias !== null && sameShape(last.bias, bias.shape) ? last.plan : null;
+}
+
+function planFor(fn: string, rank: SpatialRank, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: unknown): KernelPlan {
+  const hit = cachedPlan(rank, input, weight, bias, options);
+  if (hit) return hit;
+  const plan = kernelPlan(fn, rank, input, weight, bias, options, FORWARD_OPTIONS);
+  if (isImmutableOptions(options)) {
+    // Copies: a plain-JS caller could still write to a shape array.
+    last = { rank, options, input: input.shape.slice(), weight: weight.shape.slice(), bias: bias ? bias.shape.slice() : null, plan };
+  }
+  return plan;
+}
+
+// ---- outputs --------------------------------------------------------------------------------
+
+/** Checks a caller's `out` tensor (or allocates the output when there is none). */
+function outputBuffer(
+  fn: string, name: string, out: unknown, shape: readonly number[], inputs: ReadonlyArray<Tensor | null | undefined>,
+): Float32Array {
+  if (out === undefined || out === null) return allocFloats(shape.reduce((a, b) => a * b, 1));
+  if (!(out instanceof Tensor)) throw typeError(fn, name, 'a Tensor', out);
+  if (!sameShape(out.shape, shape)) {
+    throw new ShapeError(message(fn, `${name}.shape`, formatShape(shape), formatShape(out.shape)));
+  }
+  for (const t of inputs) {
+    if (t && overlaps(t.data, out.data)) {
+      throw new ShapeError(message(fn, name, 'a tensor whose memory does not overlap the inputs', 'one that shares memory with an input'));
+    }
+  }
+  return out.data;
+}
+
+function overlaps(a: Float32Array, b: Float32Array): boolean {
+  return a.buffer === b.buffer &&
+    a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+// ---- forward ----------------------------------------------------------------------------------
+
+/** The input as the kernels read it: explicitly padded for the non-zero padding modes. */
+function paddedInput(input: Tensor, plan: KernelPlan): Tensor {
+  return plan.paddingMode === 'zeros' ? input : pad(input, plan.inputDims, plan.before, plan.after, plan.paddingMode);
+}
+
+function recordConv(
+  op: string, plan: KernelPlan, x: Tensor, weight: Tensor, bias: Tensor | null, out: Float32Array, enabled: boolean,
+): Tensor {
+  const parents = bias === null ? [x, weight] : [x, weight, bias];
+  return record(Tensor._wrap(out, plan.outputShape.slice()), op, parents, (g) => {
+    const buffers: BackwardBuffers = {
+      gradInput: x.requiresGrad ? allocFloats(x.size) : null,
+      gradWeight: weight.requiresGrad ? allocFloats(weight.size) : null,
+      gradBias: bias?.requiresGrad ? allocFloats(bias.size) : null,
+    };
+    backend().backward(plan.geometry, x.data, weight.data, g, buffers);
+    return [buffers.gradInput, buffers.gradWeight, buffers.gradBias];
+  }, enabled);
+}
+
+/** A differentiable convolution of the given rank; `fn` names it in errors. */
+export function convolve(
+  fn: string, rank: SpatialRank, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { out?: Tensor } | undefined,
+): Tensor {
+  const plan = planFor(fn, rank, input, weight, bias, options);
+  const out = outputBuffer(fn, 'options.out', options?.out, plan.outputShape, [input, weight, bias]);
+  const x = paddedInput(input, plan);
+  backend().forward(plan.geometry, x.data, weight.data, bias?.data ?? null, out);
+  return recordConv(fn, plan, x, weight, bias ?? null, out, shouldRecord([x, weight, bias]));
+}
+
+/** `convolve` computed off the JavaScript thread. */
+export async function convolveAsync(
+  fn: string, rank: SpatialRank, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { out?: Tensor } | undefined,
+): Promise<Tensor> {
+  const plan = kernelPlan(fn, rank, input, weight, bias, options, FORWARD_OPTIONS);
+  const out = outputBuffer(fn, 'options.out', options?.out, plan.outputShape, [input, weight, bias]);
+  const enabled = shouldRecord([input, weight, bias]);
+  const x = paddedInput(input, plan);
+  await backend().forwardAsync(plan.geometry, x.data, weight.data, bias?.data ?? null, out);
+  return recordConv(fn.replace(/Async$/, ''), plan, x, weight, bias ?? null, out, enabled);
+}
+
+// ---- functional backward ------------------------------------------------------------------------
+
+interface BackwardJob {
+  fn: string;
+  plan: KernelPlan;
+  input: Tensor;
+  weight: Tensor;
+  gradOutput: Tensor;
+  /** The input as the kernels read it (padded for non-zero modes). */
+  x: Float32Array;
+  /** The caller's output tensors, if any. */
+  out: Record<string, unknown>;
+  buffers: BackwardBuffers;
+}
+
+function prepareBackward(fn: string, rank: SpatialRank, input: unknown, weight: unknown, gradOutput: unknown, options: unknown): BackwardJob {
+  const plan = kernelPlan(fn, rank, input, weight, null, options, BACKWARD_OPTIONS);
+  if (!(gradOutput instanceof Tensor)) throw typeError(fn, 'gradOutput', 'a Tensor', gradOutput);
+  const expected = plan.outputShape;
+  if (!sameShape(gradOutput.shape, expected)) {
+    const forward = fn.replace(/Backward(Async)?$/, '');
+    throw new ShapeError(message(fn, 'gradOutput.shape', `${formatShape(expected)} (the shape of ${forward}'s output)`,
+      formatShape(gradOutput.shape)));
+  }
+  const extras = options as ConvBackwardExtras | undefined;
+  const mask = checkOptions(fn, extras?.compute, MASK_KEYS);
+  for (const key of MASK_KEYS) {
+    if (mask[key] !== undefined && typeof mask[key] !== 'boolean') {
+      throw typeError(fn, `options.compute.${key}`, 'a boolean', mask[key]);
+    }
+  }
+  const g = plan.geometry;
+  const inputTensor = input as Tensor, weightTensor = weight as Tensor;
+  const out = checkOptions(fn, extras?.out, MASK_KEYS);
+  const sources = [inputTensor, weightTensor, gradOutput];
+  // gradInput is computed for the padded input when the padding is explicit, then folded.
+  const explicit = plan.paddingMode !== 'zeros';
+  const spec = explicit ? padSpec(plan.inputDims, plan.before, plan.after, plan.paddingMode as PaddingMode) : null;
+  return {
+    fn, plan, input: inputTensor, weight: weightTensor, gradOutput, out,
+    x: spec ? padData(inputTensor.data, spec) : inputTensor.data,
+    buffers: {
+      gradInput: mask.gradInput === false ? null
+        : explicit ? allocFloats(inputSize(g)) : outputBuffer(fn, 'options.out.gradInput', out.gradInput, inputTensor.shape, sources),
+      gradWeight: mask.gradWeight === false ? null : outputBuffer(fn, 'options.out.gradWeight', out.gradWeight, weightTensor.shape, sources),
+      gradBias: mask.gradBias === false ? null : outputBuffer(fn, 'options.out.gradBias', out.gradBias, [g.outChannels], sources),
+    },
+  };
+}
+
+function finishBackward(job: BackwardJob): ConvGradients {
+  const { plan, buffers } = job;
+  let gradInput = buffers.gradInput;
+  if (gradInput !== null && plan.paddingMode !== 'zeros') {
+    gradInput = padBackward(gradInput, padSpec(plan.inputDims, plan.before, plan.after, plan.paddingMode));
+    const target = job.out.gradInput;
+    if (target !== undefined && target !== null) {
+      const checked = outputBuffer(job.fn, 'options.out.gradInput', target, job.input.shape,
+        [job.input, job.weight, job.gradOutput]);
+      checked.set(gradInput);
+      gradInput = checked;
+    }
+  }
+  return {
+    gradInput: gradInput && Tensor._wrap(gradInput, job.input.shape.slice()),
+    gradWeight: buffers.gradWeight && Tensor._wrap(buffers.gradWeight, job.weight.shape.slice()),
+    gradBias: buffers.gradBias && Tensor._wrap(buffers.gradBias, [plan.geometry.outChannels]),
+  };
+}
+
+/** The gradients of a convolution given its output's gradient (no graph). */
+export function convolveBackward(
+  fn: string, rank: SpatialRank, input: Tensor, weight: Tensor, gradOutput: Tensor, options: unknown,
+): ConvGradients {
+  const job = prepareBackward(fn, rank, input, weight, gradOutput, options);
+  backend().backward(job.plan.geometry, job.x, job.weight.data, job.gradOutput.data, job.buffers);
+  return finishBackward(job);
+}
+
+/** `convolveBackward` computed off the JavaScript thread. */
+export async function convolveBackwardAsync(
+  fn: string, rank: SpatialRank, input: Tensor, weight: Tensor, gradOutput: Tensor, options: unknown,
+): Promise<ConvGradients> {
+  const job = prepareBackward(fn, rank, input, weight, gradOutput, options);
+  await backend().backwardAsync(job.plan.geometry, job.x, job.weight.data, job.gradOutput.data, job.buffers);
+  return finishBackward(job);
+}
