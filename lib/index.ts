@@ -15,7 +15,8 @@ export { conv3d, conv3dAsync, conv3dBackward, conv3dBackwardAsync } from './func
 export type { Conv3dOptions, Conv3dBackwardOptions, Conv3dForwardOptions } from './functional/conv3d';
 export type { ConvGradients, ConvGradientMask } from './functional/conv';
 export type { PaddingMode } from './functional/conv-options';
-export { corr2d, convolve2d } from './functional/corr2d';
+export { corr1d, corr2d, corr3d, convolve2d } from './functional/correlate';
+export { conv2dAsDense } from './functional/dense';
 export { mseLoss } from './functional/loss';
 export type { Reduction } from './functional/loss';
 

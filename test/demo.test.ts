@@ -17,3 +17,12 @@ test('npm start (examples/edge-detection.mjs) prints the book example and learns
   expect(Math.abs(Number(kernel![1]) - 1)).toBeLessThan(0.1);
   expect(Math.abs(Number(kernel![2]) + 1)).toBeLessThan(0.1);
 });
+
+test('examples/fully-connected-view.mjs counts the dense matrix of the book example', () => {
+  const root = path.resolve(__dirname, '..');
+  const out = execFileSync(process.execPath, [path.join(root, 'examples', 'fully-connected-view.mjs')], { cwd: root, encoding: 'utf8' });
+  expect(out).toContain('W is 42 × 48 = 2016 weights');
+  expect(out).toContain('non-zero: 84 (4.2%)');
+  expect(out).toContain('distinct non-zero values: 2');
+  expect(out).toContain('W · vec(X) equals conv2d(X, K): true');
+});
