@@ -1,5 +1,7 @@
 #include "conv_volume.h"
 
+#include <algorithm>
+
 #include "conv2d.h"
 #include "scratch.h"
 
@@ -7,10 +9,20 @@ namespace convcore {
 
 namespace {
 
-// The 2-D convolution of one output depth: C·KD input channels, batch 1.
-ConvParams slabParams(const VolumeParams& p) {
+// Output depths handled by one 2-D call (a batch of slabs): enough to give every thread
+// work and to pack the weights once, within a bounded scratch (shape-determined, so the
+// results do not depend on the thread count).
+constexpr int64_t kSlabBudgetFloats = int64_t(1) << 18;
+
+int64_t depthsPerCall(const VolumeParams& p) {
+  const int64_t slab = p.plane.inChannels * p.kernelDepth * p.plane.inHeight * p.plane.inWidth;
+  return std::max<int64_t>(1, std::min(p.outDepth, kSlabBudgetFloats / std::max<int64_t>(1, slab)));
+}
+
+// The 2-D convolution of `depths` output depths: a batch of slabs with C·KD channels.
+ConvParams slabParams(const VolumeParams& p, int64_t depths) {
   ConvParams s = p.plane;
-  s.batch = 1;
+  s.batch = depths;
   s.inChannels = p.plane.inChannels * p.kernelDepth;
   return s;
 }
@@ -50,72 +62,78 @@ void gatherOutputDepth(const VolumeParams& p, const float* gradOutput, int64_t n
   }
 }
 
+// Calls fn(n, od0, count) for batches of consecutive output depths of each image.
+template <typename Fn>
+void forEachDepthBatch(const VolumeParams& p, const Fn& fn) {
+  const int64_t batch = depthsPerCall(p);
+  for (int64_t n = 0; n < p.plane.batch; ++n)
+    for (int64_t od = 0; od < p.outDepth; od += batch) fn(n, od, std::min(batch, p.outDepth - od));
+}
+
 }  // namespace
 
 void convForward(ThreadPool& pool, const VolumeParams& p, const float* input, const float* weight,
                  const float* bias, float* output) {
   if (p.flat()) return conv2dForward(pool, p.plane, input, weight, bias, output);
-  const ConvParams s = slabParams(p);
-  const int64_t O = p.plane.outChannels, plane = planeOut(p);
-  float* slab = scratch(ScratchSlot::kSlab, static_cast<size_t>(s.inputSize()));
-  float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(s.outputSize()));
-  for (int64_t n = 0; n < p.plane.batch; ++n) {
-    for (int64_t od = 0; od < p.outDepth; ++od) {
-      gatherSlab(p, input, n, od, slab);
-      conv2dForward(pool, s, slab, weight, bias, out2d);
+  const int64_t O = p.plane.outChannels, plane = planeOut(p), batch = depthsPerCall(p);
+  const ConvParams one = slabParams(p, 1);
+  float* slabs = scratch(ScratchSlot::kSlab, static_cast<size_t>(one.inputSize() * batch));
+  float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
+  forEachDepthBatch(p, [&](int64_t n, int64_t od0, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
+    conv2dForward(pool, slabParams(p, count), slabs, weight, bias, out2d);
+    for (int64_t i = 0; i < count; ++i)
       for (int64_t o = 0; o < O; ++o) {
-        float* dst = output + ((n * O + o) * p.outDepth + od) * plane;
-        for (int64_t i = 0; i < plane; ++i) dst[i] = out2d[o * plane + i];
+        float* dst = output + ((n * O + o) * p.outDepth + od0 + i) * plane;
+        const float* src = out2d + (i * O + o) * plane;
+        for (int64_t j = 0; j < plane; ++j) dst[j] = src[j];
       }
-    }
-  }
+  });
 }
 
 void convBackwardData(ThreadPool& pool, const VolumeParams& p, const float* gradOutput,
                       const float* weight, float* gradInput) {
   if (p.flat()) return conv2dBackwardData(pool, p.plane, gradOutput, weight, gradInput);
-  const ConvParams s = slabParams(p);
-  const int64_t C = p.plane.inChannels, KD = p.kernelDepth, plane = planeIn(p);
+  const int64_t C = p.plane.inChannels, KD = p.kernelDepth, plane = planeIn(p), batch = depthsPerCall(p);
+  const ConvParams one = slabParams(p, 1);
   for (int64_t i = 0; i < p.inputSize(); ++i) gradInput[i] = 0.0f;
-  float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(s.outputSize()));
-  float* slabGrad = scratch(ScratchSlot::kSlabGrad, static_cast<size_t>(s.inputSize()));
+  float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
+  float* slabGrad = scratch(ScratchSlot::kSlabGrad, static_cast<size_t>(one.inputSize() * batch));
   // Output depths in order: each adds its slab gradient into the input depths it read.
-  for (int64_t n = 0; n < p.plane.batch; ++n) {
-    for (int64_t od = 0; od < p.outDepth; ++od) {
-      gatherOutputDepth(p, gradOutput, n, od, out2d);
-      conv2dBackwardData(pool, s, out2d, weight, slabGrad);
-      for (int64_t c = 0; c < C; ++c) {
+  forEachDepthBatch(p, [&](int64_t n, int64_t od0, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) gatherOutputDepth(p, gradOutput, n, od0 + i, out2d + i * one.outputSize());
+    conv2dBackwardData(pool, slabParams(p, count), out2d, weight, slabGrad);
+    for (int64_t i = 0; i < count; ++i)
+      for (int64_t c = 0; c < C; ++c)
         for (int64_t kd = 0; kd < KD; ++kd) {
-          const int64_t d = inputDepth(p, od, kd);
+          const int64_t d = inputDepth(p, od0 + i, kd);
           if (d < 0) continue;
           float* dst = gradInput + ((n * C + c) * p.inDepth + d) * plane;
-          const float* src = slabGrad + (c * KD + kd) * plane;
-          for (int64_t i = 0; i < plane; ++i) dst[i] += src[i];
+          const float* src = slabGrad + i * one.inputSize() + (c * KD + kd) * plane;
+          for (int64_t j = 0; j < plane; ++j) dst[j] += src[j];
         }
-      }
-    }
-  }
+  });
 }
 
 void convBackwardWeight(ThreadPool& pool, const VolumeParams& p, const float* input,
                         const float* gradOutput, float* gradWeight) {
   if (p.flat()) return conv2dBackwardWeight(pool, p.plane, input, gradOutput, gradWeight);
-  const ConvParams s = slabParams(p);
-  const int64_t size = p.weightSize();
-  float* slab = scratch(ScratchSlot::kSlab, static_cast<size_t>(s.inputSize()));
-  float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(s.outputSize()));
+  const int64_t size = p.weightSize(), batch = depthsPerCall(p);
+  const ConvParams one = slabParams(p, 1);
+  float* slabs = scratch(ScratchSlot::kSlab, static_cast<size_t>(one.inputSize() * batch));
+  float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
   float* slice = scratch(ScratchSlot::kSlabGrad, static_cast<size_t>(size));
   double* sum = reinterpret_cast<double*>(scratch(ScratchSlot::kWeightSum, static_cast<size_t>(2 * size)));
   for (int64_t i = 0; i < size; ++i) sum[i] = 0.0;
-  // Each output depth's weight gradient, summed in a fixed order.
-  for (int64_t n = 0; n < p.plane.batch; ++n) {
-    for (int64_t od = 0; od < p.outDepth; ++od) {
-      gatherSlab(p, input, n, od, slab);
-      gatherOutputDepth(p, gradOutput, n, od, out2d);
-      conv2dBackwardWeight(pool, s, slab, out2d, slice);
-      for (int64_t i = 0; i < size; ++i) sum[i] += slice[i];
+  // Each batch of depths' weight gradient, summed in a fixed order.
+  forEachDepthBatch(p, [&](int64_t n, int64_t od0, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) {
+      gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
+      gatherOutputDepth(p, gradOutput, n, od0 + i, out2d + i * one.outputSize());
     }
-  }
+    conv2dBackwardWeight(pool, slabParams(p, count), slabs, out2d, slice);
+    for (int64_t i = 0; i < size; ++i) sum[i] += slice[i];
+  });
   for (int64_t i = 0; i < size; ++i) gradWeight[i] = static_cast<float>(sum[i]);
 }
 
