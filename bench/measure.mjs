@@ -13,14 +13,24 @@ export function measure(fn, { minReps = 5, maxReps = 200, minSeconds = 0.3, warm
   return { medianMs: times[times.length >> 1], minMs: times[0], reps: times.length };
 }
 
-/** FLOPs of one pass: 2·N·O·Ho·Wo·(C/groups)·kh·kw (the same for all three passes). */
+/** A shape's rank, spatial sizes and kernel (shapes.json is 2-D; shapes-nd.json 1-D and 3-D). */
+export function dims(s) {
+  const rank = s.rank ?? 2;
+  const spatial = rank === 1 ? [s.L] : rank === 2 ? [s.H, s.W] : [s.D, s.H, s.W];
+  const kernel = rank === 2 ? [s.kh, s.kw] : new Array(rank).fill(s.k);
+  return { rank, spatial, kernel };
+}
+
+/** FLOPs of one pass: 2·N·O·∏out·(C/groups)·∏kernel (the same for all three passes). */
 export function passFlops(s) {
-  const [oh, ow] = outputSize(s);
-  return 2 * s.N * s.O * oh * ow * (s.C / s.groups) * s.kh * s.kw;
+  const { kernel } = dims(s);
+  const product = (a) => a.reduce((x, y) => x * y, 1);
+  return 2 * s.N * s.O * product(outputSize(s)) * (s.C / s.groups) * product(kernel);
 }
 
 export function outputSize(s) {
-  return [Math.floor((s.H + 2 * s.pad - s.kh) / s.stride) + 1, Math.floor((s.W + 2 * s.pad - s.kw) / s.stride) + 1];
+  const { spatial, kernel } = dims(s);
+  return spatial.map((size, i) => Math.floor((size + 2 * s.pad - kernel[i]) / s.stride) + 1);
 }
 
 export const PASSES = ['fwd', 'bwd_data', 'bwd_weight'];

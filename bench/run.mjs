@@ -1,5 +1,5 @@
 // npm run bench: convcore's three passes on the standard shapes (shapes.json, a copy of
-// the team's bench/shapes.json) at 1 and 2 threads, against the machine's measured FMA
+// the team's bench/shapes.json, and the 1-D and 3-D ones of shapes-nd.json) at 1 and 2 threads, against the machine's measured FMA
 // peak and memory bandwidth, side by side with TensorFlow.js (WASM and CPU backends)
 // and convcore's own pure-TS reference, in one run. Writes results/latest.{json,md}.
 //   node bench/run.mjs [--shapes id,id] [--no-peers] [--quick]
@@ -21,7 +21,8 @@ const option = (name) => {
 const only = option('--shapes')?.split(',');
 const quick = flag('--quick');
 const timing = quick ? { minReps: 3, minSeconds: 0.1 } : { minReps: 5, minSeconds: 0.4 };
-const shapes = JSON.parse(fs.readFileSync(new URL('./shapes.json', import.meta.url), 'utf8')).shapes
+const readShapes = (file) => JSON.parse(fs.readFileSync(new URL(file, import.meta.url), 'utf8')).shapes;
+const shapes = [...readShapes('./shapes.json'), ...readShapes('./shapes-nd.json')]
   .filter((s) => !only || only.includes(s.id));
 const addon = binding.nativeAddon();
 const THREADS = [1, 2];
