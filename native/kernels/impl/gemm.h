@@ -11,9 +11,10 @@ namespace gemm {
 // The accumulators are named variables, not arrays: GCC keeps an array of vector
 // structs in memory and stores it back on every iteration, halving the FMA rate.
 
-// Σ_k a[k][0..6) ⊗ b_k[0..16) with b_k = base + offsets[k] (`a` is a packed panel: six
-// output channels per k), then finish(row, low 8, high 8) for each of the six rows.
-template <typename Finish>
+// Σ_k a[k][0..kRows) ⊗ b_k[0..16) with b_k = base + offsets[k] (`a` is a packed panel:
+// six output channels per k, of which the first kRows are used: a panel's last rows
+// may be padding), then finish(row, low 8, high 8) for each row.
+template <int kRows, typename Finish>
 inline void tile6x16(int64_t kc, const float* a, const float* base, const int64_t* offsets,
                      const Finish& finish) {
   V8 c00 = zero(), c01 = zero(), c10 = zero(), c11 = zero(), c20 = zero(), c21 = zero();
@@ -22,38 +23,41 @@ inline void tile6x16(int64_t kc, const float* a, const float* base, const int64_
     const float* b = base + offsets[k];
     const V8 b0 = load(b), b1 = load(b + kLanes);
     const float* ak = a + k * 6;
-    V8 av = broadcast(ak + 0);
-    c00 = fmadd(av, b0, c00);
-    c01 = fmadd(av, b1, c01);
-    av = broadcast(ak + 1);
-    c10 = fmadd(av, b0, c10);
-    c11 = fmadd(av, b1, c11);
-    av = broadcast(ak + 2);
-    c20 = fmadd(av, b0, c20);
-    c21 = fmadd(av, b1, c21);
-    av = broadcast(ak + 3);
-    c30 = fmadd(av, b0, c30);
-    c31 = fmadd(av, b1, c31);
-    av = broadcast(ak + 4);
-    c40 = fmadd(av, b0, c40);
-    c41 = fmadd(av, b1, c41);
-    av = broadcast(ak + 5);
-    c50 = fmadd(av, b0, c50);
-    c51 = fmadd(av, b1, c51);
+#define CONVCORE_TILE_ROW(i)                   \
+    if (kRows > i) {                           \
+      const V8 av = broadcast(ak + i);         \
+      c##i##0 = fmadd(av, b0, c##i##0);        \
+      c##i##1 = fmadd(av, b1, c##i##1);        \
+    }
+    CONVCORE_TILE_ROW(0)
+    CONVCORE_TILE_ROW(1)
+    CONVCORE_TILE_ROW(2)
+    CONVCORE_TILE_ROW(3)
+    CONVCORE_TILE_ROW(4)
+    CONVCORE_TILE_ROW(5)
+#undef CONVCORE_TILE_ROW
   }
   finish(0, c00, c01);
-  finish(1, c10, c11);
-  finish(2, c20, c21);
-  finish(3, c30, c31);
-  finish(4, c40, c41);
-  finish(5, c50, c51);
+  if (kRows > 1) finish(1, c10, c11);
+  if (kRows > 2) finish(2, c20, c21);
+  if (kRows > 3) finish(3, c30, c31);
+  if (kRows > 4) finish(4, c40, c41);
+  if (kRows > 5) finish(5, c50, c51);
 }
 
-// c[6][16] (=|+=) the tile; c rows are `ldc` apart.
-template <bool kAccumulate>
+// Calls call(kRows) with the smallest tile height in {2, 4, 6} covering `rows`.
+template <typename Call>
+inline void withTileRows(int64_t rows, const Call& call) {
+  if (rows > 4) call(std::integral_constant<int, 6>());
+  else if (rows > 2) call(std::integral_constant<int, 4>());
+  else call(std::integral_constant<int, 2>());
+}
+
+// c[kRows][16] (=|+=) the tile; c rows are `ldc` apart.
+template <int kRows, bool kAccumulate>
 __attribute__((noinline)) void tileToBuffer(int64_t kc, const float* a, const float* base,
                                             const int64_t* offsets, float* c, int64_t ldc) {
-  tile6x16(kc, a, base, offsets, [&](int i, V8 v0, V8 v1) {
+  tile6x16<kRows>(kc, a, base, offsets, [&](int i, V8 v0, V8 v1) {
     float* row = c + i * ldc;
     if (kAccumulate) {
       v0 = add(v0, load(row));
@@ -64,14 +68,24 @@ __attribute__((noinline)) void tileToBuffer(int64_t kc, const float* a, const fl
   });
 }
 
+// The same for a panel with `rows` real rows (the tile height is chosen to fit).
+inline void tileToBuffer(int64_t rows, bool accumulate, int64_t kc, const float* a, const float* base,
+                         const int64_t* offsets, float* c, int64_t ldc) {
+  withTileRows(rows, [&](auto height) {
+    if (accumulate) tileToBuffer<decltype(height)::value, true>(kc, a, base, offsets, c, ldc);
+    else tileToBuffer<decltype(height)::value, false>(kc, a, base, offsets, c, ldc);
+  });
+}
+
 // The tile finished straight into the output: `rows` channels (planeStride apart) of
 // `cols` consecutive pixels, plus the partial sums of earlier reduction blocks (`prior`,
 // ldp apart, or null) and the bias. Streaming stores for large, aligned outputs.
+template <int kRows>
 __attribute__((noinline)) void tileToOutput(int64_t kc, const float* a, const float* base,
                                             const int64_t* offsets, const float* prior, int64_t ldp,
                                             const float* bias, float* out, int64_t planeStride,
                                             int64_t rows, int64_t cols, bool stream) {
-  tile6x16(kc, a, base, offsets, [&](int i, V8 v0, V8 v1) {
+  tile6x16<kRows>(kc, a, base, offsets, [&](int i, V8 v0, V8 v1) {
     if (i >= rows) return;
     if (prior) {
       v0 = add(v0, load(prior + i * ldp));
@@ -95,6 +109,14 @@ __attribute__((noinline)) void tileToOutput(int64_t kc, const float* a, const fl
       store(line + kLanes, v1);
       for (int64_t j = 0; j < cols; ++j) dst[j] = line[j];
     }
+  });
+}
+
+inline void tileToOutput(int64_t kc, const float* a, const float* base, const int64_t* offsets,
+                         const float* prior, int64_t ldp, const float* bias, float* out,
+                         int64_t planeStride, int64_t rows, int64_t cols, bool stream) {
+  withTileRows(rows, [&](auto height) {
+    tileToOutput<decltype(height)::value>(kc, a, base, offsets, prior, ldp, bias, out, planeStride, rows, cols, stream);
   });
 }
 
@@ -254,9 +276,15 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
   const int64_t KH = p.kernelHeight, KW = p.kernelWidth, K = Cg * KH * KW;
   const int64_t panels = (Og + 5) / 6, OW = p.outWidth, plane = p.outHeight * OW;
   const int64_t gridPixels = grid.pixels(p);
-  // Blocks of whole grid rows where rows are not too wide, so that each block writes
-  // whole output rows (aligned, full cache lines: good for streaming stores).
-  const bool wholeRows = grid.gridW <= 3 * kBlockPixels;
+  // Without thrown-away columns (1×1 kernels, say) the grid is the output itself.
+  const bool contiguous = grid.gridW == OW;
+  // Wide rows: most tiles lie within one output row and are stored from registers.
+  // Narrow rows: most tiles straddle rows, so whole blocks are copied out at the end.
+  const bool directStores = contiguous || grid.gridW >= 4 * kTileCols;
+  // With direct stores, blocks of whole grid rows where rows are not too wide, so that
+  // each block writes whole output rows (aligned, full cache lines: good for streaming
+  // stores); otherwise blocks of whole tiles, which waste nothing on tails.
+  const bool wholeRows = directStores && grid.gridW <= 3 * kBlockPixels;
   const int64_t blockPixels =
       wholeRows ? std::max<int64_t>(1, kBlockPixels / grid.gridW) * grid.gridW : kBlockPixels;
   const int64_t ldc = roundUp(blockPixels, kTileCols);
@@ -264,11 +292,6 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
   const int64_t kBlocks = (K + kBlockK - 1) / kBlockK;
   const float* packed = packWeightPanels(p, weight);
   const bool stream = wholeRows && p.outputSize() > kStreamingOutputFloats;
-  // Wide rows: most tiles lie within one output row and are stored from registers.
-  // Narrow rows: most tiles straddle rows, so whole blocks are copied out at the end.
-  // Without thrown-away columns (1×1 kernels, say) the grid is the output itself.
-  const bool contiguous = grid.gridW == OW;
-  const bool directStores = contiguous || grid.gridW >= 4 * kTileCols;
   // The bias per panel row (zero without a bias or past the group's channels).
   float* biases = scratch(ScratchSlot::kPartials, static_cast<size_t>(G * panels * 6));
   for (int64_t g = 0; g < G; ++g)
@@ -319,10 +342,8 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
               tileToOutput(kc, a, base, offsets + k0, kb > 0 ? c : nullptr, ldc, biasOf + panel * 6,
                            image + panel * 6 * plane + st.oh * OW + st.ow, plane,
                            std::min<int64_t>(6, Og - panel * 6), st.valid, stream);
-            } else if (kb == 0) {
-              tileToBuffer<false>(kc, a, base, offsets + k0, c, ldc);
             } else {
-              tileToBuffer<true>(kc, a, base, offsets + k0, c, ldc);
+              tileToBuffer(Og - panel * 6, kb > 0, kc, a, base, offsets + k0, c, ldc);
             }
           }
         }
@@ -415,8 +436,7 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gra
               const int64_t o0 = ob * Og / oBlocks, oc = (ob + 1) * Og / oBlocks - o0;
               const float* a = packed + ((g * panels + panel) * Og + o0) * 6;
               for (int64_t s = 0; s < padded; s += kTileCols) {
-                if (ob == 0) tileToBuffer<false>(oc, a, rows + s, offsets + o0, c + s, kBlockPixels);
-                else tileToBuffer<true>(oc, a, rows + s, offsets + o0, c + s, kBlockPixels);
+                tileToBuffer(t1 - panel * 6, ob > 0, oc, a, rows + s, offsets + o0, c + s, kBlockPixels);
               }
             }
           }
