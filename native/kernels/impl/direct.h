@@ -82,6 +82,12 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
       for (; ow + 4 * kLanes <= inner.end; ow += 4 * kLanes)
         vectors<4>(p, image, w, b, oh, ow, out + ow);
       for (; ow + kLanes <= inner.end; ow += kLanes) vectors<1>(p, image, w, b, oh, ow, out + ow);
+      // The interior's last few columns: one more vector, overlapping columns already
+      // done (recomputed in the same order, so with the same bits).
+      if (ow < inner.end && inner.end - inner.begin >= kLanes) {
+        vectors<1>(p, image, w, b, oh, inner.end - kLanes, out + inner.end - kLanes);
+        ow = inner.end;
+      }
       for (int64_t x = 0; x < inner.begin; ++x) out[x] = column(p, image, w, b, oh, x);
       for (int64_t x = ow; x < OW; ++x) out[x] = column(p, image, w, b, oh, x);
       if (stream) storeRow(output + r * OW, line, OW, 0.0f, true);
