@@ -68,8 +68,19 @@ export function intTuple(
   throw typeError(fn, argument, whole, value);
 }
 
-/** Options objects this module built (frozen): they need no second validation. */
-const normalized = new WeakSet<object>();
+/** The class of the options objects built here (frozen): they need no second validation. */
+class Normalized implements NormalizedConvOptions {
+  constructor(
+    readonly rank: SpatialRank,
+    readonly stride: readonly number[],
+    readonly padding: readonly number[] | 'valid' | 'same',
+    readonly dilation: readonly number[],
+    readonly groups: number,
+    readonly paddingMode: PaddingMode,
+  ) {
+    Object.freeze(this);
+  }
+}
 
 /** Validates the options alone (no shapes); `known` may add names the caller handles itself. */
 export function normalizeConvOptions(
@@ -78,10 +89,7 @@ export function normalizeConvOptions(
   options: unknown,
   known: readonly string[] = CONV_OPTIONS,
 ): NormalizedConvOptions {
-  if (typeof options === 'object' && options !== null && normalized.has(options) &&
-      (options as NormalizedConvOptions).rank === rank) {
-    return options as NormalizedConvOptions;
-  }
+  if (options instanceof Normalized && options.rank === rank) return options;
   const o = checkOptions(fn, options, known);
   const stride = intTuple(fn, 'options.stride', o.stride ?? 1, rank, is.positiveInteger, 'a positive integer');
   const dilation = intTuple(fn, 'options.dilation', o.dilation ?? 1, rank, is.positiveInteger, 'a positive integer');
@@ -100,14 +108,12 @@ export function normalizeConvOptions(
   if (padding === 'same' && stride.some((s) => s !== 1)) {
     throw rangeError(fn, "options.stride when options.padding is 'same'", '1 (PyTorch does not support strided same convolutions either)', stride);
   }
-  const result = Object.freeze({ rank, stride, padding, dilation, groups, paddingMode });
-  normalized.add(result);
-  return result;
+  return new Normalized(rank, stride, padding, dilation, groups, paddingMode);
 }
 
 /** True for options that cannot change between calls: none, or ones built here. */
 export function isImmutableOptions(options: unknown): boolean {
-  return options === undefined || (typeof options === 'object' && options !== null && normalized.has(options));
+  return options === undefined || options instanceof Normalized;
 }
 
 function expectTensor(fn: string, name: string, value: unknown): Tensor {

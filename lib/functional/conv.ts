@@ -49,37 +49,28 @@ const FORWARD_OPTIONS = [...CONV_OPTIONS, 'out'] as const;
 const BACKWARD_OPTIONS = [...CONV_OPTIONS, 'compute', 'out'] as const;
 const MASK_KEYS = ['gradInput', 'gradWeight', 'gradBias'] as const;
 
-/** Sizes aligned to (depth, height, width): lower ranks fill the front with `fill`. */
-function align(values: readonly number[], fill: number): [number, number, number] {
-  const out: [number, number, number] = [fill, fill, fill];
-  for (let i = 0; i < values.length; i++) out[3 - values.length + i] = values[i];
-  return out;
-}
-
 function kernelPlan(fn: string, rank: SpatialRank, input: unknown, weight: unknown, bias: unknown, options: unknown, known: readonly string[]): KernelPlan {
-  const plan = planConv(fn, rank, input, weight, bias, normalizeConvOptions(fn, rank, options, known));
+  const plan = planConv(fn, rank, input, weight, bias, normalizeConvOptions(fn, rank, options, known)) as KernelPlan;
+  // Axes aligned to (depth, height, width): lower ranks have size 1 in front.
+  const lead = 3 - rank;
+  const at = (values: readonly number[], axis: number, fill: number) => (axis >= lead ? values[axis - lead] : fill);
   // Non-zero padding modes pad explicitly; the kernels then see no padding.
   const explicit = plan.paddingMode !== 'zeros';
-  const [inD, inH, inW] = align(plan.inSize.map((s, i) => (explicit ? s + plan.before[i] + plan.after[i] : s)), 1);
-  const [padD, padH, padW] = align(explicit ? plan.before.map(() => 0) : plan.before, 0);
-  const [kD, kH, kW] = align(plan.kernel, 1);
-  const [oD, oH, oW] = align(plan.outSize, 1);
-  const [sD, sH, sW] = align(plan.stride, 1);
-  const [dD, dH, dW] = align(plan.dilation, 1);
-  return {
-    ...plan,
-    rank,
-    inputDims: [plan.batch, plan.inChannels, ...plan.inSize],
-    geometry: {
-      batch: plan.batch, inChannels: plan.inChannels, outChannels: plan.outChannels, groups: plan.groups,
-      inDepth: inD, inHeight: inH, inWidth: inW,
-      kernelDepth: kD, kernelHeight: kH, kernelWidth: kW,
-      outDepth: oD, outHeight: oH, outWidth: oW,
-      strideD: sD, strideH: sH, strideW: sW,
-      padFront: padD, padTop: padH, padLeft: padW,
-      dilationD: dD, dilationH: dH, dilationW: dW,
-    },
+  const inAt = (axis: number) =>
+    axis >= lead ? plan.inSize[axis - lead] + (explicit ? plan.before[axis - lead] + plan.after[axis - lead] : 0) : 1;
+  const padAt = (axis: number) => (explicit ? 0 : at(plan.before, axis, 0));
+  plan.rank = rank;
+  plan.inputDims = [plan.batch, plan.inChannels, ...plan.inSize];
+  plan.geometry = {
+    batch: plan.batch, inChannels: plan.inChannels, outChannels: plan.outChannels, groups: plan.groups,
+    inDepth: inAt(0), inHeight: inAt(1), inWidth: inAt(2),
+    kernelDepth: at(plan.kernel, 0, 1), kernelHeight: at(plan.kernel, 1, 1), kernelWidth: at(plan.kernel, 2, 1),
+    outDepth: at(plan.outSize, 0, 1), outHeight: at(plan.outSize, 1, 1), outWidth: at(plan.outSize, 2, 1),
+    strideD: at(plan.stride, 0, 1), strideH: at(plan.stride, 1, 1), strideW: at(plan.stride, 2, 1),
+    padFront: padAt(0), padTop: padAt(1), padLeft: padAt(2),
+    dilationD: at(plan.dilation, 0, 1), dilationH: at(plan.dilation, 1, 1), dilationW: at(plan.dilation, 2, 1),
   };
+  return plan;
 }
 
 // ---- plan reuse ---------------------------------------------------------------------------
