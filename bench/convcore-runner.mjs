@@ -20,7 +20,12 @@ export function convcoreCalls(s, { backend = 'native' } = {}) {
   const opts = { stride: s.stride, padding: s.pad, groups: s.groups };
   const y = Tensor.zeros(g.shape);
   const gx = Tensor.zeros(x.shape), gw = Tensor.zeros(w.shape);
-  const use = (fn) => () => {
+  // Options built once, as a training loop would; the reference backend is switched in
+  // around each of its calls only.
+  const forwardOptions = { ...opts, out: y };
+  const dataOptions = { ...opts, compute: { gradWeight: false, gradBias: false }, out: { gradInput: gx } };
+  const weightOptions = { ...opts, compute: { gradInput: false, gradBias: false }, out: { gradWeight: gw } };
+  const use = (fn) => backend === 'native' ? fn : () => {
     setBackend(backend);
     try {
       return fn();
@@ -29,9 +34,9 @@ export function convcoreCalls(s, { backend = 'native' } = {}) {
     }
   };
   return {
-    fwd: use(() => forward(x, w, null, { ...opts, out: y })),
-    bwd_data: use(() => backward(x, w, g, { ...opts, compute: { gradWeight: false, gradBias: false }, out: { gradInput: gx } })),
-    bwd_weight: use(() => backward(x, w, g, { ...opts, compute: { gradInput: false, gradBias: false }, out: { gradWeight: gw } })),
+    fwd: use(() => forward(x, w, null, forwardOptions)),
+    bwd_data: use(() => backward(x, w, g, dataOptions)),
+    bwd_weight: use(() => backward(x, w, g, weightOptions)),
     bytes: { input: x.size * 4, output: y.size * 4 },
   };
 }

@@ -1,5 +1,5 @@
 // The benchmark's Markdown tables (results/latest.md, pasted into the README).
-const f1 = (v) => (v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const f1 = (v) => (v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2));
 
 export function markdownReport({ date, machine, results, peers, smallCalls }) {
   const at = (shape, pass, threads) => results.find((r) => r.shape === shape && r.pass === pass && r.threads === threads);

@@ -256,3 +256,25 @@ describe('inputs are never modified', () => {
     expect(g.data).toEqual(gCopy);
   });
 });
+
+describe('a reused options object is checked again when it changes', () => {
+  test('mutating stride, adding a misspelled key or changing shapes is caught', () => {
+    const input = Tensor.zeros([1, 3, 5, 5]);
+    const weight = Tensor.zeros([2, 3, 3, 3]);
+    const options: Record<string, unknown> = { stride: 1, padding: 1 };
+    expect(conv2d(input, weight, null, options).shape).toEqual([1, 2, 5, 5]);
+    expect(conv2d(input, weight, null, options).shape).toEqual([1, 2, 5, 5]);
+    options.stride = 2;
+    expect(conv2d(input, weight, null, options).shape).toEqual([1, 2, 3, 3]);
+    options.stride = 0;
+    expect(() => conv2d(input, weight, null, options)).toThrow(ArgumentRangeError);
+    options.stride = [1, 1];
+    expect(conv2d(input, weight, null, options).shape).toEqual([1, 2, 5, 5]);
+    (options.stride as number[])[1] = 2;
+    expect(conv2d(input, weight, null, options).shape).toEqual([1, 2, 5, 3]);
+    options.strides = 3;
+    expect(() => conv2d(input, weight, null, options)).toThrow(UnknownOptionError);
+    delete options.strides;
+    expect(() => conv2d(Tensor.zeros([1, 4, 5, 5]), weight, null, options)).toThrow(ShapeError);
+  });
+});

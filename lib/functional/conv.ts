@@ -76,27 +76,83 @@ function kernelPlan(fn: string, rank: SpatialRank, input: unknown, weight: unkno
 // ---- plan reuse ---------------------------------------------------------------------------
 
 /**
- * The last plan, for repeated calls (a layer's forward in a training loop): reused only
- * when the options cannot have changed (none, or a layer's frozen ones) and the
- * shapes are the same, so every check it passed still holds.
+ * The values of an options object that a plan depends on, to tell whether a caller's
+ * (mutable) options object still holds what was validated.
  */
-let last: { rank: SpatialRank; options: unknown; input: readonly number[]; weight: readonly number[]; bias: readonly number[] | null; plan: KernelPlan } | null = null;
-
-function cachedPlan(rank: SpatialRank, input: unknown, weight: unknown, bias: unknown, options: unknown): KernelPlan | null {
-  if (last === null || last.rank !== rank || last.options !== options || !(input instanceof Tensor) || !(weight instanceof Tensor)) return null;
-  if (!sameShape(last.input, input.shape) || !sameShape(last.weight, weight.shape)) return null;
-  if (bias === undefined || bias === null) return last.bias === null ? last.plan : null;
-  return bias instanceof Tensor && last.bias !== null && sameShape(last.bias, bias.shape) ? last.plan : null;
+interface OptionValues {
+  keys: number;
+  values: unknown[];
 }
 
-function planFor(fn: string, rank: SpatialRank, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: unknown): KernelPlan {
-  const hit = cachedPlan(rank, input, weight, bias, options);
-  if (hit) return hit;
-  const plan = kernelPlan(fn, rank, input, weight, bias, options, FORWARD_OPTIONS);
-  if (isImmutableOptions(options)) {
-    // Copies: a plain-JS caller could still write to a shape array.
-    last = { rank, options, input: input.shape.slice(), weight: weight.shape.slice(), bias: bias ? bias.shape.slice() : null, plan };
+function snapshot(options: unknown): OptionValues | null {
+  if (options === undefined || options === null || typeof options !== 'object') return null;
+  const record = options as Record<string, unknown>;
+  let keys = 0;
+  for (const key in record) if (Object.prototype.hasOwnProperty.call(record, key)) keys++;
+  const values = new Array<unknown>(CONV_OPTIONS.length);
+  for (let i = 0; i < CONV_OPTIONS.length; i++) {
+    const value = record[CONV_OPTIONS[i]];
+    values[i] = Array.isArray(value) ? value.slice() : value;
   }
+  return { keys, values };
+}
+
+function unchanged(before: OptionValues | null, options: unknown): boolean {
+  if (before === null) return true; // undefined, or a frozen layer options object
+  const now = snapshot(options);
+  if (now === null || now.keys !== before.keys) return false;
+  return before.values.every((v, i) => {
+    const w = now.values[i];
+    return Array.isArray(v) ? Array.isArray(w) && sameShape(v, w) : v === w;
+  });
+}
+
+interface CachedPlan {
+  rank: SpatialRank;
+  options: unknown;
+  /**
+   * What the options held when checked: null for immutable options; 'pending' until
+   * the same object comes back (a fresh object per call then costs no snapshot).
+   */
+  values: OptionValues | null | 'pending';
+  input: readonly number[];
+  weight: readonly number[];
+  bias: readonly number[] | null;
+  plan: KernelPlan;
+}
+
+/**
+ * The last plan of each kind of call, for repeated calls (a training loop): reused when
+ * the same options object still holds the same values and the shapes are the same, so
+ * every check it passed still holds.
+ */
+const lastPlans: { forward: CachedPlan | null; backward: CachedPlan | null } = { forward: null, backward: null };
+
+function cachedPlan(last: CachedPlan | null, rank: SpatialRank, input: unknown, weight: unknown, bias: unknown, options: unknown): KernelPlan | null {
+  if (last === null || last.rank !== rank || last.options !== options || !(input instanceof Tensor) || !(weight instanceof Tensor)) return null;
+  if (!sameShape(last.input, input.shape) || !sameShape(last.weight, weight.shape)) return null;
+  if (bias === undefined || bias === null) {
+    if (last.bias !== null) return null;
+  } else if (!(bias instanceof Tensor) || last.bias === null || !sameShape(last.bias, bias.shape)) {
+    return null;
+  }
+  return last.values !== 'pending' && unchanged(last.values, options) ? last.plan : null;
+}
+
+function planFor(
+  kind: 'forward' | 'backward', fn: string, rank: SpatialRank, input: unknown, weight: unknown, bias: unknown, options: unknown,
+): KernelPlan {
+  const previous = lastPlans[kind];
+  const hit = cachedPlan(previous, rank, input, weight, bias, options);
+  if (hit) return hit;
+  const plan = kernelPlan(fn, rank, input, weight, bias, options, kind === 'forward' ? FORWARD_OPTIONS : BACKWARD_OPTIONS);
+  const reused = previous !== null && previous.options === options;
+  // Copies: a plain-JS caller could still write to a shape array.
+  lastPlans[kind] = {
+    rank, options, values: isImmutableOptions(options) ? null : reused ? snapshot(options) : 'pending',
+    input: (input as Tensor).shape.slice(), weight: (weight as Tensor).shape.slice(),
+    bias: bias instanceof Tensor ? bias.shape.slice() : null, plan,
+  };
   return plan;
 }
 
@@ -150,7 +206,7 @@ function recordConv(
 export function convolve(
   fn: string, rank: SpatialRank, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { out?: Tensor } | undefined,
 ): Tensor {
-  const plan = planFor(fn, rank, input, weight, bias, options);
+  const plan = planFor('forward', fn, rank, input, weight, bias, options);
   const out = outputBuffer(fn, 'options.out', options?.out, plan.outputShape, [input, weight, bias]);
   const x = paddedInput(input, plan);
   backend().forward(plan.geometry, x.data, weight.data, bias?.data ?? null, out);
@@ -161,7 +217,7 @@ export function convolve(
 export async function convolveAsync(
   fn: string, rank: SpatialRank, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { out?: Tensor } | undefined,
 ): Promise<Tensor> {
-  const plan = kernelPlan(fn, rank, input, weight, bias, options, FORWARD_OPTIONS);
+  const plan = planFor('forward', fn, rank, input, weight, bias, options);
   const out = outputBuffer(fn, 'options.out', options?.out, plan.outputShape, [input, weight, bias]);
   const enabled = shouldRecord([input, weight, bias]);
   const x = paddedInput(input, plan);
@@ -185,7 +241,7 @@ interface BackwardJob {
 }
 
 function prepareBackward(fn: string, rank: SpatialRank, input: unknown, weight: unknown, gradOutput: unknown, options: unknown): BackwardJob {
-  const plan = kernelPlan(fn, rank, input, weight, null, options, BACKWARD_OPTIONS);
+  const plan = planFor('backward', fn, rank, input, weight, null, options);
   if (!(gradOutput instanceof Tensor)) throw typeError(fn, 'gradOutput', 'a Tensor', gradOutput);
   const expected = plan.outputShape;
   if (!sameShape(gradOutput.shape, expected)) {
