@@ -204,6 +204,35 @@ struct InputRows {
   }
 };
 
+// offsets[k] = rows.tapOffset(p, grid, c, kh, kw) for the taps k = (c, kh, kw) of
+// `channels` channels, with the stride divisions done once per kernel row and column
+// (not once per tap: they cost more than the tile work of small blocks).
+inline void tapOffsets(const ConvParams& p, const Grid& grid, const InputRows& rows, int64_t channels,
+                       int64_t* offsets) {
+  const int64_t KH = p.kernelHeight, KW = p.kernelWidth, sH = p.strideH, sW = p.strideW;
+  if (KH > 64 || KW > 64) {
+    for (int64_t c = 0, k = 0; c < channels; ++c)
+      for (int64_t kh = 0; kh < KH; ++kh)
+        for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = rows.tapOffset(p, grid, c, kh, kw);
+    return;
+  }
+  int64_t rowPhase[64], rowPart[64], colPhase[64], colPart[64];
+  for (int64_t kh = 0; kh < KH; ++kh) {
+    rowPhase[kh] = (kh * p.dilationH) % sH;
+    rowPart[kh] = (kh * p.dilationH / sH) * grid.gridW;
+  }
+  for (int64_t kw = 0; kw < KW; ++kw) {
+    colPhase[kw] = (kw * p.dilationW) % sW;
+    colPart[kw] = kw * p.dilationW / sW;
+  }
+  for (int64_t c = 0, k = 0; c < channels; ++c)
+    for (int64_t kh = 0; kh < KH; ++kh) {
+      const int64_t rowBase = (c * sH + rowPhase[kh]) * sW;
+      for (int64_t kw = 0; kw < KW; ++kw)
+        offsets[k++] = (rowBase + colPhase[kw]) * rows.planeSize + rowPart[kh] + colPart[kw];
+    }
+}
+
 // `start` is the plane index of the first pixel read (its column within plane row 0).
 inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const float* groupInput,
                                  int64_t channels, int64_t n0, int64_t oh0, int64_t rowsPerImage,
@@ -307,9 +336,7 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
       const int64_t firstRow = q0 / grid.gridW, origin = q0 - firstRow * grid.gridW;
       const InputRows rows = gatherInputRows(p, grid, input + g * Cg * p.inHeight * p.inWidth, Cg, n, firstRow,
                                              p.outHeight + grid.reachH, origin, padded, ScratchSlot::kTaskInput);
-      for (int64_t c = 0, k = 0; c < Cg; ++c)
-        for (int64_t kh = 0; kh < KH; ++kh)
-          for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = rows.tapOffset(p, grid, c, kh, kw);
+      tapOffsets(p, grid, rows, Cg, offsets);
       float* acc = scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(panels * 6 * ldc));
       const float* biasOf = biases + g * panels * 6;
       float* image = output + (n * p.outChannels + g * Og) * plane;
@@ -530,7 +557,6 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
                            const float* gradOutput, float* gradWeight) {
   const Grid grid(p);
   const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
-  const int64_t KH = p.kernelHeight, KW = p.kernelWidth;
   const int64_t OH = p.outHeight, OW = p.outWidth, plane = OH * OW, gw = grid.gridW;
   const int64_t groupStride = Cg * p.inHeight * p.inWidth;
 
@@ -554,9 +580,7 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
     const int64_t padded = roundUp(rows * gw, kTileCols);
     const InputRows in = gatherInputRows(p, grid, input + g * groupStride + c0 * p.inHeight * p.inWidth, c1 - c0,
                                          n0, row0, rowsPerImage, 0, padded, ScratchSlot::kTaskInput);
-    for (int64_t c = 0, k = 0; c < c1 - c0; ++c)
-      for (int64_t kh = 0; kh < KH; ++kh)
-        for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = in.tapOffset(p, grid, c, kh, kw);
+    tapOffsets(p, grid, in, c1 - c0, offsets);
     // Gradient rows laid out on the grid, zero in the thrown-away rows and columns.
     for (int64_t o = 0; o < Og; ++o) {
       float* dst = grads + o * ldg;
