@@ -254,15 +254,19 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
         fillZero(dst + planeRows * gw, rows.planeSize - planeRows * gw);
         // Plane column j reads input column j·sW + aw − padLeft.
         const ColumnRange cols = validColumns(aw - p.padLeft, sW, W, gw);
+        // Plane row r is output row `oh` of image `n` (stepped, not divided, per row).
+        int64_t n = n0 + oh0 / rowsPerImage, oh = oh0 % rowsPerImage;
         for (int64_t r = 0; r < planeRows; ++r, dst += gw) {
-          const int64_t stacked = oh0 + r;
-          const int64_t n = n0 + stacked / rowsPerImage;
-          const int64_t ih = (stacked % rowsPerImage) * sH + ah - p.padTop;
-          if (n >= p.batch || ih < 0 || ih >= H || cols.begin >= cols.end) {
+          const int64_t image = n, ih = oh * sH + ah - p.padTop;
+          if (++oh == rowsPerImage) {
+            oh = 0;
+            ++n;
+          }
+          if (image >= p.batch || ih < 0 || ih >= H || cols.begin >= cols.end) {
             fillZero(dst, gw);
             continue;
           }
-          const float* src = groupInput + n * imageStride + (c * H + ih) * W + aw - p.padLeft;
+          const float* src = groupInput + image * imageStride + (c * H + ih) * W + aw - p.padLeft;
           fillZero(dst, cols.begin);
           if (sW == 1) {
             copyFloats(dst + cols.begin, src + cols.begin, cols.end - cols.begin);
@@ -584,15 +588,20 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
     // Gradient rows laid out on the grid, zero in the thrown-away rows and columns.
     for (int64_t o = 0; o < Og; ++o) {
       float* dst = grads + o * ldg;
+      // Stepped, not divided, per row: unit row r is output row `oh` of image `n`.
+      int64_t n = n0 + row0 / rowsPerImage, oh = row0 % rowsPerImage;
       for (int64_t r = 0; r < rows; ++r) {
-        const int64_t stacked = row0 + r;
-        const int64_t n = n0 + stacked / rowsPerImage, oh = stacked % rowsPerImage;
+        const int64_t image = n, row = oh;
+        if (++oh == rowsPerImage) {
+          oh = 0;
+          ++n;
+        }
         float* line = dst + r * gw;
-        if (oh >= OH) {
+        if (row >= OH) {
           fillZero(line, gw);
           continue;
         }
-        copyFloats(line, gradOutput + (n * p.outChannels + g * Og + o) * plane + oh * OW, OW);
+        copyFloats(line, gradOutput + (image * p.outChannels + g * Og + o) * plane + row * OW, OW);
         fillZero(line + OW, gw - OW);
       }
       fillZero(dst + rows * gw, padded - rows * gw);
