@@ -80,14 +80,19 @@ void convForward(ThreadPool& pool, const VolumeParams& p, const float* input, co
   float* slabs = scratch(ScratchSlot::kSlab, static_cast<size_t>(one.inputSize() * batch));
   float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
   forEachDepthBatch(p, [&](int64_t n, int64_t od0, int64_t count) {
-    for (int64_t i = 0; i < count; ++i) gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
+    // The copies in and out run on the pool too, so the second thread does not idle.
+    pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
+      for (int64_t i = first; i < last; ++i) gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
+    });
     conv2dForward(pool, slabParams(p, count), slabs, weight, bias, out2d);
-    for (int64_t i = 0; i < count; ++i)
-      for (int64_t o = 0; o < O; ++o) {
+    pool.parallelFor(count * O, 1, [&](int64_t first, int64_t last) {
+      for (int64_t t = first; t < last; ++t) {
+        const int64_t i = t / O, o = t % O;
         float* dst = output + ((n * O + o) * p.outDepth + od0 + i) * plane;
         const float* src = out2d + (i * O + o) * plane;
         for (int64_t j = 0; j < plane; ++j) dst[j] = src[j];
       }
+    });
   });
 }
 
@@ -101,17 +106,22 @@ void convBackwardData(ThreadPool& pool, const VolumeParams& p, const float* grad
   float* slabGrad = scratch(ScratchSlot::kSlabGrad, static_cast<size_t>(one.inputSize() * batch));
   // Output depths in order: each adds its slab gradient into the input depths it read.
   forEachDepthBatch(p, [&](int64_t n, int64_t od0, int64_t count) {
-    for (int64_t i = 0; i < count; ++i) gatherOutputDepth(p, gradOutput, n, od0 + i, out2d + i * one.outputSize());
+    pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
+      for (int64_t i = first; i < last; ++i) gatherOutputDepth(p, gradOutput, n, od0 + i, out2d + i * one.outputSize());
+    });
     conv2dBackwardData(pool, slabParams(p, count), out2d, weight, slabGrad);
-    for (int64_t i = 0; i < count; ++i)
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t kd = 0; kd < KD; ++kd) {
-          const int64_t d = inputDepth(p, od0 + i, kd);
-          if (d < 0) continue;
-          float* dst = gradInput + ((n * C + c) * p.inDepth + d) * plane;
-          const float* src = slabGrad + i * one.inputSize() + (c * KD + kd) * plane;
-          for (int64_t j = 0; j < plane; ++j) dst[j] += src[j];
-        }
+    // One task per input channel: its planes receive in a fixed (depth, tap) order.
+    pool.parallelFor(C, 1, [&](int64_t first, int64_t last) {
+      for (int64_t c = first; c < last; ++c)
+        for (int64_t i = 0; i < count; ++i)
+          for (int64_t kd = 0; kd < KD; ++kd) {
+            const int64_t d = inputDepth(p, od0 + i, kd);
+            if (d < 0) continue;
+            float* dst = gradInput + ((n * C + c) * p.inDepth + d) * plane;
+            const float* src = slabGrad + i * one.inputSize() + (c * KD + kd) * plane;
+            for (int64_t j = 0; j < plane; ++j) dst[j] += src[j];
+          }
+    });
   });
 }
 
@@ -127,10 +137,12 @@ void convBackwardWeight(ThreadPool& pool, const VolumeParams& p, const float* in
   for (int64_t i = 0; i < size; ++i) sum[i] = 0.0;
   // Each batch of depths' weight gradient, summed in a fixed order.
   forEachDepthBatch(p, [&](int64_t n, int64_t od0, int64_t count) {
-    for (int64_t i = 0; i < count; ++i) {
-      gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
-      gatherOutputDepth(p, gradOutput, n, od0 + i, out2d + i * one.outputSize());
-    }
+    pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
+      for (int64_t i = first; i < last; ++i) {
+        gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
+        gatherOutputDepth(p, gradOutput, n, od0 + i, out2d + i * one.outputSize());
+      }
+    });
     conv2dBackwardWeight(pool, slabParams(p, count), slabs, out2d, slice);
     for (int64_t i = 0; i < size; ++i) sum[i] += slice[i];
   });
