@@ -114,30 +114,6 @@ export function checkOptions(
   return options;
 }
 
-/**
- * A number or a pair of numbers, each accepted by `ok`; returns the pair.
- * `expected` describes one element ("a positive integer").
- */
-export function intPair(
-  fn: string,
-  argument: string,
-  value: unknown,
-  ok: (v: unknown) => boolean,
-  expected: string,
-): [number, number] {
-  const whole = `${expected} or a pair of them`;
-  if (typeof value === 'number') {
-    if (!ok(value)) throw rangeError(fn, argument, whole, value);
-    return [value, value];
-  }
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) {
-    if (!value.every(ok)) throw rangeError(fn, argument, whole, value);
-    return [value[0], value[1]];
-  }
-  if (Array.isArray(value) && value.length !== 2) throw rangeError(fn, argument, whole, value);
-  throw typeError(fn, argument, whole, value);
-}
-
 /** One of a fixed set of strings. */
 export function oneOf<T extends string>(
   fn: string,

@@ -49,7 +49,7 @@ export interface ConvPlan {
 }
 
 const DIM_NAMES: Record<SpatialRank, string[]> = { 1: ['L'], 2: ['H', 'W'], 3: ['D', 'H', 'W'] };
-export const TUPLE: Record<SpatialRank, string> = { 1: 'an array of one', 2: 'a pair', 3: 'a triple' };
+const TUPLE: Record<SpatialRank, string> = { 1: 'an array of one', 2: 'a pair', 3: 'a triple' };
 
 /** A number or a tuple of `rank` numbers, each accepted by `ok`; returns the tuple. */
 export function intTuple(
