@@ -92,10 +92,10 @@ export class Tensor {
    */
   constructor(data: Float32Array | readonly number[], shape?: Shape, options?: TensorOptions) {
     if ((options as unknown) === TRUSTED) {
-      // Internal results: a fresh shape array nobody else holds, so no copy. (Frozen like
-      // every shape, so that code reading shapes sees one kind of array.)
+      // Internal results: a fresh shape array, or another tensor's (frozen, so it can be
+      // shared). Every shape is frozen, so code reading shapes sees one kind of array.
       this.data = data as Float32Array;
-      this.shape = Object.freeze(shape as number[]);
+      this.shape = Object.isFrozen(shape) ? (shape as Shape) : Object.freeze(shape as number[]);
       this.requiresGrad = false;
       return;
     }
@@ -120,7 +120,7 @@ export class Tensor {
   }
 
   /** @internal A tensor over `data` with `shape` (a fresh array), skipping validation. */
-  static _wrap(data: Float32Array, shape: number[]): Tensor {
+  static _wrap(data: Float32Array, shape: Shape): Tensor {
     return new Tensor(data, shape, TRUSTED as unknown as TensorOptions);
   }
 
@@ -213,12 +213,12 @@ export class Tensor {
 
   /** A copy of the data; gradients flow back to this tensor. */
   clone(): Tensor {
-    return record(Tensor._wrap(this.data.slice(), this.shape.slice()), 'clone', [this], (g) => [g]);
+    return record(Tensor._wrap(this.data.slice(), this.shape), 'clone', [this], (g) => [g]);
   }
 
   /** Same storage, cut from the graph: no gradient flows through it. */
   detach(): Tensor {
-    return Tensor._wrap(this.data, this.shape.slice());
+    return Tensor._wrap(this.data, this.shape);
   }
 
   toArray(): NestedArray {
@@ -276,7 +276,7 @@ export class Tensor {
     const x = this.data;
     const out = allocFloats(x.length);
     for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
-    return record(Tensor._wrap(out, this.shape.slice()), op, [this], (g) => {
+    return record(Tensor._wrap(out, this.shape), op, [this], (g) => {
       const gx = allocFloats(x.length);
       for (let i = 0; i < x.length; i++) gx[i] = df(g[i], x[i]);
       return [gx];
@@ -290,7 +290,7 @@ export class Tensor {
       const x = this.data, y = Math.fround(other);
       const out = allocFloats(x.length);
       for (let i = 0; i < out.length; i++) out[i] = f(x[i], y);
-      return record(Tensor._wrap(out, this.shape.slice()), op, [this], (g) => {
+      return record(Tensor._wrap(out, this.shape), op, [this], (g) => {
         const gx = allocFloats(g.length);
         for (let i = 0; i < g.length; i++) gx[i] = da(g[i], x[i], y);
         return [gx];
@@ -298,7 +298,7 @@ export class Tensor {
     }
     const b = other;
     if (!(b instanceof Tensor)) throw typeError(op, 'other', 'a Tensor or a number', other);
-    const outShape = sameShape(this.shape, b.shape) ? this.shape.slice() : broadcastShapes(op, this.shape, b.shape);
+    const outShape = sameShape(this.shape, b.shape) ? this.shape : broadcastShapes(op, this.shape, b.shape);
     const x = expand(this, outShape);
     const y = expand(b, outShape);
     const out = allocFloats(x.length);
@@ -406,7 +406,7 @@ export class Tensor {
     if (this.grad === null) {
       const copy = allocFloats(g.length);
       copy.set(g);
-      this.grad = Tensor._wrap(copy, this.shape.slice());
+      this.grad = Tensor._wrap(copy, this.shape);
       return;
     }
     const acc = this.grad.data;

@@ -60,6 +60,8 @@ function kernelPlan(fn: string, rank: SpatialRank, input: unknown, weight: unkno
     axis >= lead ? plan.inSize[axis - lead] + (explicit ? plan.before[axis - lead] + plan.after[axis - lead] : 0) : 1;
   const padAt = (axis: number) => (explicit ? 0 : at(plan.before, axis, 0));
   plan.rank = rank;
+  // Frozen once, so every output tensor can share it.
+  Object.freeze(plan.outputShape);
   plan.inputDims = [plan.batch, plan.inChannels, ...plan.inSize];
   plan.geometry = {
     batch: plan.batch, inChannels: plan.inChannels, outChannels: plan.outChannels, groups: plan.groups,
@@ -191,7 +193,7 @@ function recordConv(
   op: string, plan: KernelPlan, x: Tensor, weight: Tensor, bias: Tensor | null, out: Float32Array, enabled: boolean,
 ): Tensor {
   const parents = bias === null ? [x, weight] : [x, weight, bias];
-  return record(Tensor._wrap(out, plan.outputShape.slice()), op, parents, (g) => {
+  return record(Tensor._wrap(out, plan.outputShape), op, parents, (g) => {
     const buffers: BackwardBuffers = {
       gradInput: x.requiresGrad ? allocFloats(x.size) : null,
       gradWeight: weight.requiresGrad ? allocFloats(weight.size) : null,
@@ -289,8 +291,8 @@ function finishBackward(job: BackwardJob): ConvGradients {
     }
   }
   return {
-    gradInput: gradInput && Tensor._wrap(gradInput, job.input.shape.slice()),
-    gradWeight: buffers.gradWeight && Tensor._wrap(buffers.gradWeight, job.weight.shape.slice()),
+    gradInput: gradInput && Tensor._wrap(gradInput, job.input.shape),
+    gradWeight: buffers.gradWeight && Tensor._wrap(buffers.gradWeight, job.weight.shape),
     gradBias: buffers.gradBias && Tensor._wrap(buffers.gradBias, [plan.geometry.outChannels]),
   };
 }
