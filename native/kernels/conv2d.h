@@ -9,6 +9,16 @@
 
 namespace convcore {
 
+// Whether conv2dForward takes the GEMM path for this shape (the one that can read
+// ConvParams::planeTable, as the GEMM backward-weight can). static: each instruction-set build keeps its own copy.
+static inline bool forwardUsesGemm(const ConvParams& p) {
+  return p.outChannelsPerGroup() >= 3 &&
+         p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth >= 4;
+}
+
+// Likewise for conv2dBackwardWeight.
+static inline bool weightGradUsesGemm(const ConvParams& p) { return p.outChannelsPerGroup() >= 3; }
+
 // output (N,O,OH,OW) = input (N,C,H,W) ⋆ weight (O,C/groups,KH,KW) + bias (O) or none.
 void conv2dForward(ThreadPool& pool, const ConvParams& p, const float* input,
                    const float* weight, const float* bias, float* output);

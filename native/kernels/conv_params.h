@@ -22,6 +22,10 @@ struct ConvParams {
   int64_t padTop, padLeft;
   int64_t dilationH, dilationW;
   int64_t groups;
+  // Optional, for the GEMM forward and backward-weight paths only: the input as planes, planeTable[n · C + c]
+  // pointing at an H × W plane, or null for a plane of zeros (conv3d's depth slabs
+  // without copying). When null the input is the usual dense (N, C, H, W) array.
+  const float* const* planeTable = nullptr;
 
   int64_t inChannelsPerGroup() const { return inChannels / groups; }
   int64_t outChannelsPerGroup() const { return outChannels / groups; }

@@ -62,6 +62,25 @@ void gatherOutputDepth(const VolumeParams& p, const float* gradOutput, int64_t n
   }
 }
 
+// Room for the plane table of `batch` slabs (the GEMM paths read planes in place).
+const float** planeTable(const VolumeParams& p, int64_t batch) {
+  const size_t entries = static_cast<size_t>(batch * p.plane.inChannels * p.kernelDepth);
+  return reinterpret_cast<const float**>(scratch(ScratchSlot::kSlab, 2 * entries));
+}
+
+// table[(i · C + c) · KD + kd] = the input plane slab i's channel (c, kd) reads, or null.
+const float* const* fillPlaneTable(const VolumeParams& p, const float* input, int64_t n, int64_t od0,
+                                   int64_t count, const float** table) {
+  const int64_t C = p.plane.inChannels, KD = p.kernelDepth, plane = planeIn(p);
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t kd = 0; kd < KD; ++kd) {
+        const int64_t d = inputDepth(p, od0 + i, kd);
+        table[(i * C + c) * KD + kd] = d < 0 ? nullptr : input + ((n * C + c) * p.inDepth + d) * plane;
+      }
+  return table;
+}
+
 // Calls fn(n, od0, count) for batches of consecutive output depths of each image.
 template <typename Fn>
 void forEachDepthBatch(const VolumeParams& p, const Fn& fn) {
@@ -77,14 +96,23 @@ void convForward(ThreadPool& pool, const VolumeParams& p, const float* input, co
   if (p.flat()) return conv2dForward(pool, p.plane, input, weight, bias, output);
   const int64_t O = p.plane.outChannels, plane = planeOut(p), batch = depthsPerCall(p);
   const ConvParams one = slabParams(p, 1);
-  float* slabs = scratch(ScratchSlot::kSlab, static_cast<size_t>(one.inputSize() * batch));
+  // The GEMM path reads the slabs' planes where they are, through a table; the direct
+  // path needs them copied into place.
+  const bool table = forwardUsesGemm(one);
+  const float** planes = table ? planeTable(p, batch) : nullptr;
+  float* slabs = table ? nullptr : scratch(ScratchSlot::kSlab, static_cast<size_t>(one.inputSize() * batch));
   float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
   forEachDepthBatch(p, [&](int64_t n, int64_t od0, int64_t count) {
-    // The copies in and out run on the pool too, so the second thread does not idle.
-    pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
-      for (int64_t i = first; i < last; ++i) gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
-    });
-    conv2dForward(pool, slabParams(p, count), slabs, weight, bias, out2d);
+    ConvParams s = slabParams(p, count);
+    if (table) {
+      s.planeTable = fillPlaneTable(p, input, n, od0, count, planes);
+    } else {
+      // The copies in and out run on the pool too, so the second thread does not idle.
+      pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
+        for (int64_t i = first; i < last; ++i) gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
+      });
+    }
+    conv2dForward(pool, s, slabs, weight, bias, out2d);
     pool.parallelFor(count * O, 1, [&](int64_t first, int64_t last) {
       for (int64_t t = first; t < last; ++t) {
         const int64_t i = t / O, o = t % O;
@@ -130,20 +158,24 @@ void convBackwardWeight(ThreadPool& pool, const VolumeParams& p, const float* in
   if (p.flat()) return conv2dBackwardWeight(pool, p.plane, input, gradOutput, gradWeight);
   const int64_t size = p.weightSize(), batch = depthsPerCall(p);
   const ConvParams one = slabParams(p, 1);
-  float* slabs = scratch(ScratchSlot::kSlab, static_cast<size_t>(one.inputSize() * batch));
+  const bool table = weightGradUsesGemm(one);
+  float* slabs = table ? nullptr : scratch(ScratchSlot::kSlab, static_cast<size_t>(one.inputSize() * batch));
+  const float** planes = table ? planeTable(p, batch) : nullptr;
   float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
   float* slice = scratch(ScratchSlot::kSlabGrad, static_cast<size_t>(size));
   double* sum = reinterpret_cast<double*>(scratch(ScratchSlot::kWeightSum, static_cast<size_t>(2 * size)));
   for (int64_t i = 0; i < size; ++i) sum[i] = 0.0;
   // Each batch of depths' weight gradient, summed in a fixed order.
   forEachDepthBatch(p, [&](int64_t n, int64_t od0, int64_t count) {
+    ConvParams s = slabParams(p, count);
+    if (table) s.planeTable = fillPlaneTable(p, input, n, od0, count, planes);
     pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
       for (int64_t i = first; i < last; ++i) {
-        gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
+        if (!table) gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
         gatherOutputDepth(p, gradOutput, n, od0 + i, out2d + i * one.outputSize());
       }
     });
-    conv2dBackwardWeight(pool, slabParams(p, count), slabs, out2d, slice);
+    conv2dBackwardWeight(pool, s, slabs, out2d, slice);
     for (int64_t i = 0; i < size; ++i) sum[i] += slice[i];
   });
   for (int64_t i = 0; i < size; ++i) gradWeight[i] = static_cast<float>(sum[i]);

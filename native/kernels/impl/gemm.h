@@ -234,9 +234,9 @@ inline void tapOffsets(const ConvParams& p, const Grid& grid, const InputRows& r
 }
 
 // `start` is the plane index of the first pixel read (its column within plane row 0).
-inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const float* groupInput,
-                                 int64_t channels, int64_t n0, int64_t oh0, int64_t rowsPerImage,
-                                 int64_t start, int64_t span, ScratchSlot slot) {
+inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const float* input,
+                                 int64_t firstChannel, int64_t channels, int64_t n0, int64_t oh0,
+                                 int64_t rowsPerImage, int64_t start, int64_t span, ScratchSlot slot) {
   const int64_t Cg = channels, H = p.inHeight, W = p.inWidth;
   const int64_t sH = p.strideH, sW = p.strideW, gw = grid.gridW;
   const int64_t imageStride = p.inChannels * H * W;
@@ -262,11 +262,16 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
             oh = 0;
             ++n;
           }
-          if (image >= p.batch || ih < 0 || ih >= H || cols.begin >= cols.end) {
+          const float* plane = nullptr;
+          if (image < p.batch) {
+            plane = p.planeTable ? p.planeTable[image * p.inChannels + firstChannel + c]
+                                 : input + image * imageStride + (firstChannel + c) * H * W;
+          }
+          if (plane == nullptr || ih < 0 || ih >= H || cols.begin >= cols.end) {
             fillZero(dst, gw);
             continue;
           }
-          const float* src = groupInput + image * imageStride + (c * H + ih) * W + aw - p.padLeft;
+          const float* src = plane + ih * W + aw - p.padLeft;
           fillZero(dst, cols.begin);
           if (sW == 1) {
             copyFloats(dst + cols.begin, src + cols.begin, cols.end - cols.begin);
@@ -338,7 +343,7 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
       const int64_t q0 = block * blockPixels;
       const int64_t span = std::min(blockPixels, gridPixels - q0), padded = roundUp(span, kTileCols);
       const int64_t firstRow = q0 / grid.gridW, origin = q0 - firstRow * grid.gridW;
-      const InputRows rows = gatherInputRows(p, grid, input + g * Cg * p.inHeight * p.inWidth, Cg, n, firstRow,
+      const InputRows rows = gatherInputRows(p, grid, input, g * Cg, Cg, n, firstRow,
                                              p.outHeight + grid.reachH, origin, padded, ScratchSlot::kTaskInput);
       tapOffsets(p, grid, rows, Cg, offsets);
       float* acc = scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(panels * 6 * ldc));
@@ -562,7 +567,6 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
   const Grid grid(p);
   const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t OH = p.outHeight, OW = p.outWidth, plane = OH * OW, gw = grid.gridW;
-  const int64_t groupStride = Cg * p.inHeight * p.inWidth;
 
   // A unit is a run of grid rows: part of one image, or several whole small images
   // stacked (worth it when few rows are thrown away), so runs stay long.
@@ -582,8 +586,8 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
     const int64_t row0 = stack ? unit * unitRows : (unit % blocksPerImage) * unitRows;
     const int64_t rows = stack ? std::min(unitRows, totalRows - row0) : std::min(unitRows, OH - row0);
     const int64_t padded = roundUp(rows * gw, kTileCols);
-    const InputRows in = gatherInputRows(p, grid, input + g * groupStride + c0 * p.inHeight * p.inWidth, c1 - c0,
-                                         n0, row0, rowsPerImage, 0, padded, ScratchSlot::kTaskInput);
+    const InputRows in = gatherInputRows(p, grid, input, g * Cg + c0, c1 - c0, n0, row0, rowsPerImage, 0,
+                                         padded, ScratchSlot::kTaskInput);
     tapOffsets(p, grid, in, c1 - c0, offsets);
     // Gradient rows laid out on the grid, zero in the thrown-away rows and columns.
     for (int64_t o = 0; o < Og; ++o) {

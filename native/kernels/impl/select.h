@@ -8,8 +8,7 @@ inline bool gemmWorthIt(int64_t rows, int64_t reduction) { return rows >= 3 && r
 
 inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
                     const float* weight, const float* bias, float* output) {
-  const int64_t K = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
-  if (gemmWorthIt(p.outChannelsPerGroup(), K)) gemm::forward(pool, p, input, weight, bias, output);
+  if (forwardUsesGemm(p)) gemm::forward(pool, p, input, weight, bias, output);
   else direct::forward(pool, p, input, weight, bias, output);
 }
 
@@ -32,7 +31,7 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gra
 
 inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
                            const float* gradOutput, float* gradWeight) {
-  if (p.outChannelsPerGroup() >= 3) gemm::backwardWeight(pool, p, input, gradOutput, gradWeight);
+  if (weightGradUsesGemm(p)) gemm::backwardWeight(pool, p, input, gradOutput, gradWeight);
   else direct::backwardWeight(pool, p, input, gradOutput, gradWeight);
 }
 
