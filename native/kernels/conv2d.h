@@ -10,7 +10,10 @@
 namespace convcore {
 
 // Whether conv2dForward takes the GEMM path for this shape (the one that can read
-// ConvParams::planeTable, as the GEMM backward-weight can). static: each instruction-set build keeps its own copy.
+// ConvParams::planeTable, as the GEMM backward-weight can): a 6-row tile wastes most of
+// its work below a few output channels per group, and per-tile overhead dominates tiny
+// reductions, so those shapes go direct. static: each instruction-set build keeps its
+// own copy.
 static inline bool forwardUsesGemm(const ConvParams& p) {
   return p.outChannelsPerGroup() >= 3 &&
          p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth >= 4;

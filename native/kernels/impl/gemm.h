@@ -384,33 +384,23 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
           }
         }
       }
-      if (directStores) {
-        // Strips across a row end went to the buffer: keep the real columns of each row.
-        for (int64_t s = 0; s < padded; s += kTileCols) {
-          if (strip(s).oneRow) continue;
-          const int64_t q = q0 + s, end = std::min(q + kTileCols, q0 + span);
-          for (int64_t o = 0; o < Og; ++o) {
-            const float* src = acc + o * ldc - q0;
-            float* out = image + o * plane;
-            for (int64_t r = q / grid.gridW; r * grid.gridW < end; ++r) {
-              const int64_t rowStart = r * grid.gridW;
-              const int64_t stop = std::min(end, rowStart + OW);
-              for (int64_t x = std::max(q, rowStart); x < stop; ++x) out[r * OW + (x - rowStart)] = src[x] + biasOf[o];
-            }
-          }
-        }
-      }
-      if (!directStores) {
-        // Narrow rows: the whole block went through the buffer; keep each row's real columns.
+      // From the buffer: the real columns of each grid row in pixels [from, to), plus bias.
+      auto copyOut = [&](int64_t from, int64_t to) {
         for (int64_t o = 0; o < Og; ++o) {
           const float* src = acc + o * ldc - q0;
-          for (int64_t oh = firstRow; oh * grid.gridW < q0 + span; ++oh) {
-            const int64_t rowStart = oh * grid.gridW;
-            const int64_t begin = std::max(q0, rowStart), end = std::min(q0 + span, rowStart + OW);
+          for (int64_t r = from / grid.gridW; r * grid.gridW < to; ++r) {
+            const int64_t rowStart = r * grid.gridW;
+            const int64_t begin = std::max(from, rowStart), end = std::min(to, rowStart + OW);
             if (begin < end)
-              storeRow(image + o * plane + oh * OW + (begin - rowStart), src + begin, end - begin, biasOf[o], stream);
+              storeRow(image + o * plane + r * OW + (begin - rowStart), src + begin, end - begin, biasOf[o], stream);
           }
         }
+      };
+      if (!directStores) {
+        copyOut(q0, q0 + span);  // narrow rows: the whole block went through the buffer
+      } else {
+        for (int64_t s = 0; s < padded; s += kTileCols)  // strips across a row end did
+          if (!strip(s).oneRow) copyOut(q0 + s, std::min(q0 + s + kTileCols, q0 + span));
       }
     }
     streamFence();

@@ -2,9 +2,7 @@
 // result's bits do not depend on it).
 #pragma once
 
-// A 6-row GEMM tile wastes most of its work below a few output channels per group, and
-// the per-tile overhead dominates for tiny reductions: those shapes go direct.
-inline bool gemmWorthIt(int64_t rows, int64_t reduction) { return rows >= 3 && reduction >= 4; }
+// forwardUsesGemm and weightGradUsesGemm (conv2d.h) hold the rules for those passes.
 
 inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
                     const float* weight, const float* bias, float* output) {
@@ -24,7 +22,7 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gra
   if (strideOne && Cg >= 6 && fullSize)
     direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput, forward);
   // Otherwise the column gradient by GEMM, scattered back (any stride).
-  else if (gemmWorthIt(Cg * taps, Og) && Og >= 6) gemm::backwardData(pool, p, gradOutput, weight, gradInput);
+  else if (Cg * taps >= 3 && Og >= 6) gemm::backwardData(pool, p, gradOutput, weight, gradInput);
   else if (strideOne) direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput, direct::forward);
   else direct::backwardDataGather(pool, p, gradOutput, weight, gradInput);
 }
