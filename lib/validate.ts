@@ -51,22 +51,19 @@ export function describe(value: unknown): string {
   return name && name !== 'Object' ? `a ${name}` : 'an object';
 }
 
-function sentence(fn: string, argument: string, expected: string, actual: string): string {
+/** The one message template; `actual` is already rendered (see describe). */
+export function message(fn: string, argument: string, expected: string, actual: string): string {
   return `${fn}: expected ${argument} to be ${expected}, but got ${actual}`;
 }
 
 export function typeError(fn: string, argument: string, expected: string, actual: unknown) {
-  return new ArgumentTypeError(sentence(fn, argument, expected, describe(actual)));
+  return new ArgumentTypeError(message(fn, argument, expected, describe(actual)));
 }
 
 export function rangeError(fn: string, argument: string, expected: string, actual: unknown) {
-  return new ArgumentRangeError(sentence(fn, argument, expected, describe(actual)));
+  return new ArgumentRangeError(message(fn, argument, expected, describe(actual)));
 }
 
-/** The same template, for messages whose "actual" part is already prose. */
-export function message(fn: string, argument: string, expected: string, actual: string) {
-  return sentence(fn, argument, expected, actual);
-}
 
 /** Levenshtein distance, for "did you mean" suggestions. */
 function editDistance(a: string, b: string): number {
