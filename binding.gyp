@@ -11,6 +11,9 @@
         "native/kernels/cpu_features.cc",
         "native/kernels/conv2d.cc",
         "native/kernels/conv_volume.cc",
+        "native/kernels/matmul.cc",
+        "native/kernels/pool2d.cc",
+        "native/kernels/pointwise.cc",
         "native/kernels/engine_generic.cc"
       ],
       "dependencies": [

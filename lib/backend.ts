@@ -1,5 +1,5 @@
 /**
- * Which implementation runs the convolution kernels: the native addon (default) or the
+ * Which implementation runs the kernels (convolution, matmul, pooling): the native addon (default) or the
  * pure-TypeScript reference. Chosen at run time with setBackend() or, at start-up, the
  * CONVCORE_BACKEND environment variable.
  */
@@ -17,6 +17,14 @@ import {
   conv3dBackwardWeightReference,
   conv3dForwardReference,
 } from './reference/conv3d';
+import {
+  type ActivationKind, type AdamHyper, type SgdHyper,
+  activationBackwardReference, activationReference, adamStepReference, sgdStepReference,
+} from './reference/pointwise';
+import { type MatmulGeometry, matmulReference } from './reference/matmul';
+import {
+  type PoolGeometry, avgPool2dBackwardReference, avgPool2dReference, maxPool2dBackwardReference, maxPool2dReference,
+} from './reference/pool2d';
 import { oneOf } from './validate';
 
 export type BackendName = 'native' | 'reference';
@@ -30,15 +38,40 @@ export interface BackwardBuffers {
 }
 
 /** The kernel entry points; every call overwrites its outputs. */
-export interface ConvBackend {
+export interface Backend {
   readonly name: BackendName;
   forward(g: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array): void;
   backward(g: ConvGeometry, input: Float32Array, weight: Float32Array, gradOutput: Float32Array, out: BackwardBuffers): void;
   forwardAsync(g: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array): Promise<void>;
   backwardAsync(g: ConvGeometry, input: Float32Array, weight: Float32Array, gradOutput: Float32Array, out: BackwardBuffers): Promise<void>;
+  matmul(g: MatmulGeometry, a: Float32Array, b: Float32Array, bias: Float32Array | null, c: Float32Array): void;
+  maxPool2d(g: PoolGeometry, input: Float32Array, output: Float32Array, indices: Int32Array): void;
+  maxPool2dBackward(g: PoolGeometry, gradOutput: Float32Array, indices: Int32Array, gradInput: Float32Array): void;
+  avgPool2d(g: PoolGeometry, input: Float32Array, output: Float32Array): void;
+  avgPool2dBackward(g: PoolGeometry, gradOutput: Float32Array, gradInput: Float32Array): void;
+  activation(kind: ActivationKind, x: Float32Array, y: Float32Array): void;
+  activationBackward(kind: ActivationKind, gradOutput: Float32Array, output: Float32Array, gradInput: Float32Array): void;
+  sgdStep(h: SgdHyper, weight: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null): void;
+  adamStep(h: AdamHyper, weight: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array): void;
 }
 
-const nativeBackend: ConvBackend = {
+/** native/kernels/pointwise.h's Activation numbers. */
+const ACTIVATION_CODES: Record<ActivationKind, number> = { relu: 0, sigmoid: 1, tanh: 2 };
+
+/** The order of native/addon.cc's readMatmulParams. */
+function packMatmul(g: MatmulGeometry): Float64Array {
+  return Float64Array.of(g.m, g.n, g.k, +g.transA, +g.transB, +g.accumulate);
+}
+
+/** The order of native/addon.cc's readPoolParams. */
+function packPool(g: PoolGeometry): Float64Array {
+  return (g.packed ??= Float64Array.of(
+    g.planes, g.inHeight, g.inWidth, g.kernelHeight, g.kernelWidth, g.strideH, g.strideW,
+    g.padTop, g.padLeft, g.outHeight, g.outWidth, +g.countIncludePad,
+  ));
+}
+
+const nativeBackend: Backend = {
   name: 'native',
   forward(g, input, weight, bias, output) {
     nativeAddon().convForward(packGeometry(g), input, weight, bias, output);
@@ -53,6 +86,35 @@ const nativeBackend: ConvBackend = {
   backwardAsync(g, input, weight, gradOutput, out) {
     return withCallerStack(nativeAddon().convBackwardAsync(
       packGeometry(g), input, weight, gradOutput, out.gradInput, out.gradWeight, out.gradBias));
+  },
+  matmul(g, a, b, bias, c) {
+    nativeAddon().matmul(packMatmul(g), a, b, bias, c);
+  },
+  maxPool2d(g, input, output, indices) {
+    nativeAddon().maxPool2d(packPool(g), input, output, indices);
+  },
+  maxPool2dBackward(g, gradOutput, indices, gradInput) {
+    nativeAddon().maxPool2dBackward(packPool(g), gradOutput, indices, gradInput);
+  },
+  avgPool2d(g, input, output) {
+    nativeAddon().avgPool2d(packPool(g), input, output);
+  },
+  avgPool2dBackward(g, gradOutput, gradInput) {
+    nativeAddon().avgPool2dBackward(packPool(g), gradOutput, gradInput);
+  },
+  activation(kind, x, y) {
+    nativeAddon().activation(ACTIVATION_CODES[kind], x, y);
+  },
+  activationBackward(kind, gradOutput, output, gradInput) {
+    nativeAddon().activationBackward(ACTIVATION_CODES[kind], gradOutput, output, gradInput);
+  },
+  sgdStep(h, weight, grad, momentumBuffer) {
+    nativeAddon().sgdStep(Float64Array.of(h.lr, h.momentum, h.dampening, h.weightDecay, +h.nesterov, +h.maximize, +h.firstStep),
+      weight, grad, momentumBuffer);
+  },
+  adamStep(h, weight, grad, expAvg, expAvgSq) {
+    nativeAddon().adamStep(Float64Array.of(h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, +h.decoupled, +h.maximize,
+      h.stepSize, h.correction2), weight, grad, expAvg, expAvgSq);
   },
 };
 
@@ -84,12 +146,21 @@ function deferred(work: () => void): Promise<void> {
   });
 }
 
-const referenceBackend: ConvBackend = {
+const referenceBackend: Backend = {
   name: 'reference',
   forward: referenceForward,
   backward: referenceBackward,
   forwardAsync: (...args) => deferred(() => referenceForward(...args)),
   backwardAsync: (...args) => deferred(() => referenceBackward(...args)),
+  matmul: matmulReference,
+  maxPool2d: maxPool2dReference,
+  maxPool2dBackward: maxPool2dBackwardReference,
+  avgPool2d: avgPool2dReference,
+  avgPool2dBackward: avgPool2dBackwardReference,
+  activation: activationReference,
+  activationBackward: activationBackwardReference,
+  sgdStep: sgdStepReference,
+  adamStep: adamStepReference,
 };
 
 /** Native errors come back from another thread without a JS stack; give them the caller's. */
@@ -105,9 +176,9 @@ async function withCallerStack(promise: Promise<void>): Promise<void> {
   }
 }
 
-let current: ConvBackend = initialBackend();
+let current: Backend = initialBackend();
 
-function initialBackend(): ConvBackend {
+function initialBackend(): Backend {
   const fromEnv = process.env.CONVCORE_BACKEND;
   if (fromEnv === undefined || fromEnv === '') return nativeBackend;
   return oneOf('CONVCORE_BACKEND', 'the environment variable', fromEnv, BACKENDS) === 'native'
@@ -125,6 +196,6 @@ export function getBackend(): BackendName {
 }
 
 /** @internal The active kernels. */
-export function backend(): ConvBackend {
+export function backend(): Backend {
   return current;
 }

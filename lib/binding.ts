@@ -30,6 +30,17 @@ export interface NativeAddon {
     gradOutput: Float32Array, gradInput: Float32Array | null,
     gradWeight: Float32Array | null, gradBias: Float32Array | null,
   ): Promise<void>;
+  /** (m, n, k, transA, transB, accumulate): C (m×n) = op(A)·op(B) [+ C] [+ bias]. */
+  matmul(params: Float64Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, c: Float32Array): void;
+  maxPool2d(params: Float64Array, input: Float32Array, output: Float32Array, indices: Int32Array): void;
+  maxPool2dBackward(params: Float64Array, gradOutput: Float32Array, indices: Int32Array, gradInput: Float32Array): void;
+  avgPool2d(params: Float64Array, input: Float32Array, output: Float32Array): void;
+  avgPool2dBackward(params: Float64Array, gradOutput: Float32Array, gradInput: Float32Array): void;
+  /** kind 0 relu, 1 sigmoid, 2 tanh */
+  activation(kind: number, x: Float32Array, y: Float32Array): void;
+  activationBackward(kind: number, gradOutput: Float32Array, output: Float32Array, gradInput: Float32Array): void;
+  sgdStep(params: Float64Array, weight: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null): void;
+  adamStep(params: Float64Array, weight: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array): void;
   setNumThreads(threads: number): void;
   getNumThreads(): number;
   isa(): string;

@@ -17,8 +17,14 @@ export type { ConvGradients, ConvGradientMask } from './functional/conv';
 export type { PaddingMode } from './functional/conv-options';
 export { corr1d, corr2d, corr3d, convolve2d } from './functional/correlate';
 export { conv2dAsDense } from './functional/dense';
-export { mseLoss } from './functional/loss';
-export type { Reduction } from './functional/loss';
+export { mseLoss, crossEntropy } from './functional/loss';
+export type { Reduction, Labels } from './functional/loss';
+export { matmul, linear } from './functional/linear';
+export { relu, sigmoid, tanh } from './functional/activation';
+export { logSoftmax } from './functional/softmax';
+export { maxPool2d, maxPool2dWithIndices, avgPool2d } from './functional/pool';
+export type { Pool2dOptions, AvgPool2dOptions, MaxPoolResult } from './functional/pool';
+export { dropout } from './functional/dropout';
 
 export { Module } from './nn/module';
 export { Conv2D } from './nn/conv2d';
@@ -27,8 +33,28 @@ export { Conv1D } from './nn/conv1d';
 export type { Conv1DOptions } from './nn/conv1d';
 export { Conv3D } from './nn/conv3d';
 export type { Conv3DOptions } from './nn/conv3d';
+export { Sequential } from './nn/sequential';
+export { Linear } from './nn/linear';
+export type { LinearOptions } from './nn/linear';
+export { ReLU, Sigmoid, Tanh } from './nn/activation';
+export { MaxPool2d, AvgPool2d } from './nn/pool';
+export { Flatten } from './nn/flatten';
+export { Dropout } from './nn/dropout';
+export type { DropoutOptions } from './nn/dropout';
+
+export { Optimizer } from './optim/optimizer';
 export { SGD } from './optim/sgd';
 export type { SGDOptions } from './optim/sgd';
+export { Adam, AdamW } from './optim/adam';
+export type { AdamOptions } from './optim/adam';
+export { StepLR, CosineAnnealingLR } from './optim/lr-scheduler';
+
+export { DataLoader } from './data/loader';
+export type { DataLoaderOptions, Batch } from './data/loader';
+export { loadMnist } from './data/mnist';
+export type { Dataset, MnistSplit } from './data/mnist';
+export { saveSafetensors, loadSafetensors, serializeSafetensors, parseSafetensors } from './io/safetensors';
+export type { Safetensors } from './io/safetensors';
 
 export { setBackend, getBackend } from './backend';
 export type { BackendName } from './backend';

@@ -13,6 +13,9 @@
 #include "kernels/conv2d.h"
 #include "kernels/conv_volume.h"
 #include "kernels/cpu_features.h"
+#include "kernels/matmul.h"
+#include "kernels/pointwise.h"
+#include "kernels/pool2d.h"
 #include "napi_args.h"
 #include "promise_worker.h"
 
@@ -81,6 +84,39 @@ void runBackward(ThreadPool& pool, const BackwardArgs& a) {
   if (a.gradBias) convBackwardBias(pool, a.p, a.gradOutput, a.gradBias);
 }
 
+// (m, n, k, transA, transB, accumulate) as a Float64Array.
+MatmulParams readMatmulParams(const Napi::Value& value) {
+  int64_t f[6];
+  readIntegers(value, 6, "matmul params", f);
+  for (int i = 3; i < 6; ++i) {
+    if (f[i] != 0 && f[i] != 1) throw Napi::RangeError::New(value.Env(), "convcore native: matmul flags must be 0 or 1");
+  }
+  const MatmulParams p{f[0], f[1], f[2], f[3] == 1, f[4] == 1, f[5] == 1};
+  if (const char* problem = checkMatmulParams(p)) {
+    throw Napi::RangeError::New(value.Env(), std::string("convcore native: ") + problem);
+  }
+  return p;
+}
+
+// (planes, inHeight, inWidth, kernelHeight, kernelWidth, strideH, strideW, padTop,
+// padLeft, outHeight, outWidth, countIncludePad) as a Float64Array.
+PoolParams readPoolParams(const Napi::Value& value) {
+  int64_t f[12];
+  readIntegers(value, 12, "pool params", f);
+  const PoolParams p{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11] != 0};
+  if (const char* problem = checkPoolParams(p)) {
+    throw Napi::RangeError::New(value.Env(), std::string("convcore native: ") + problem);
+  }
+  return p;
+}
+
+Activation readActivation(const Napi::Value& value) {
+  if (!value.IsNumber()) throw Napi::TypeError::New(value.Env(), "convcore native: expected an activation number");
+  const double kind = value.As<Napi::Number>().DoubleValue();
+  if (kind != 0 && kind != 1 && kind != 2) throw Napi::RangeError::New(value.Env(), "convcore native: activation must be 0, 1 or 2");
+  return static_cast<Activation>(static_cast<int>(kind));
+}
+
 class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
  public:
   ConvcoreAddon(Napi::Env env, Napi::Object exports)
@@ -91,6 +127,15 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
                     InstanceMethod("convBackward", &ConvcoreAddon::Backward),
                     InstanceMethod("convForwardAsync", &ConvcoreAddon::ForwardAsync),
                     InstanceMethod("convBackwardAsync", &ConvcoreAddon::BackwardAsync),
+                    InstanceMethod("matmul", &ConvcoreAddon::Matmul),
+                    InstanceMethod("maxPool2d", &ConvcoreAddon::MaxPool2d),
+                    InstanceMethod("maxPool2dBackward", &ConvcoreAddon::MaxPool2dBackward),
+                    InstanceMethod("avgPool2d", &ConvcoreAddon::AvgPool2d),
+                    InstanceMethod("avgPool2dBackward", &ConvcoreAddon::AvgPool2dBackward),
+                    InstanceMethod("activation", &ConvcoreAddon::ActivationForward),
+                    InstanceMethod("activationBackward", &ConvcoreAddon::ActivationBackward),
+                    InstanceMethod("sgdStep", &ConvcoreAddon::SgdStep),
+                    InstanceMethod("adamStep", &ConvcoreAddon::AdamStep),
                     InstanceMethod("setNumThreads", &ConvcoreAddon::SetNumThreads),
                     InstanceMethod("getNumThreads", &ConvcoreAddon::GetNumThreads),
                     InstanceMethod("isa", &ConvcoreAddon::Isa),
@@ -124,6 +169,108 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     auto* worker = new PromiseWorker(info.Env(), pool_,
                                      [args](ThreadPool& pool) { runBackward(pool, args); });
     return queue(worker, info, 1, 6);
+  }
+
+  // (params, a, b, bias|null, c)
+  Napi::Value Matmul(const Napi::CallbackInfo& info) {
+    const MatmulParams p = readMatmulParams(info[0]);
+    const float* a = readFloatBuffer(info[1], p.m * p.k, "a");
+    const float* b = readFloatBuffer(info[2], p.k * p.n, "b");
+    const float* bias = readFloatBuffer(info[3], p.n, "bias", /*optional=*/true);
+    float* c = readFloatBuffer(info[4], p.m * p.n, "c");
+    matmul(*pool_, p, a, b, bias, c);
+    return info.Env().Undefined();
+  }
+
+  // (params, input, output, indices)
+  Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
+    const PoolParams p = readPoolParams(info[0]);
+    const float* input = readFloatBuffer(info[1], p.inputSize(), "input");
+    float* output = readFloatBuffer(info[2], p.outputSize(), "output");
+    int32_t* indices = readInt32Buffer(info[3], p.outputSize(), "indices");
+    maxPool2dForward(*pool_, p, input, output, indices);
+    return info.Env().Undefined();
+  }
+
+  // (params, gradOutput, indices, gradInput)
+  Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
+    const PoolParams p = readPoolParams(info[0]);
+    const float* gradOutput = readFloatBuffer(info[1], p.outputSize(), "gradOutput");
+    const int32_t* indices = readInt32Buffer(info[2], p.outputSize(), "indices");
+    float* gradInput = readFloatBuffer(info[3], p.inputSize(), "gradInput");
+    maxPool2dBackward(*pool_, p, gradOutput, indices, gradInput);
+    return info.Env().Undefined();
+  }
+
+  // (params, input, output)
+  Napi::Value AvgPool2d(const Napi::CallbackInfo& info) {
+    const PoolParams p = readPoolParams(info[0]);
+    const float* input = readFloatBuffer(info[1], p.inputSize(), "input");
+    float* output = readFloatBuffer(info[2], p.outputSize(), "output");
+    avgPool2dForward(*pool_, p, input, output);
+    return info.Env().Undefined();
+  }
+
+  // (params, gradOutput, gradInput)
+  Napi::Value AvgPool2dBackward(const Napi::CallbackInfo& info) {
+    const PoolParams p = readPoolParams(info[0]);
+    const float* gradOutput = readFloatBuffer(info[1], p.outputSize(), "gradOutput");
+    float* gradInput = readFloatBuffer(info[2], p.inputSize(), "gradInput");
+    avgPool2dBackward(*pool_, p, gradOutput, gradInput);
+    return info.Env().Undefined();
+  }
+
+  // (kind, x, y)
+  Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
+    const Activation kind = readActivation(info[0]);
+    const int64_t n = floatLength(info[1], "x");
+    const float* x = readFloatBuffer(info[1], n, "x");
+    float* y = readFloatBuffer(info[2], n, "y");
+    activationForward(*pool_, kind, x, y, n);
+    return info.Env().Undefined();
+  }
+
+  // (kind, gradOutput, output, gradInput)
+  Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
+    const Activation kind = readActivation(info[0]);
+    const int64_t n = floatLength(info[1], "gradOutput");
+    const float* g = readFloatBuffer(info[1], n, "gradOutput");
+    const float* y = readFloatBuffer(info[2], n, "output");
+    float* dx = readFloatBuffer(info[3], n, "gradInput");
+    activationBackward(*pool_, kind, g, y, dx, n);
+    return info.Env().Undefined();
+  }
+
+  // (Float64Array [lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep],
+  //  weight, grad, momentumBuffer|null)
+  Napi::Value SgdStep(const Napi::CallbackInfo& info) {
+    double h[7];
+    readNumbers(info[0], 7, "sgd params", h);
+    const SgdParams p{static_cast<float>(h[0]), static_cast<float>(h[1]), static_cast<float>(h[2]),
+                      static_cast<float>(h[3]), h[4] != 0, h[5] != 0, h[6] != 0};
+    const int64_t n = floatLength(info[1], "weight");
+    float* weight = readFloatBuffer(info[1], n, "weight");
+    const float* grad = readFloatBuffer(info[2], n, "grad");
+    float* buffer = readFloatBuffer(info[3], n, "momentumBuffer", /*optional=*/true);
+    sgdStep(*pool_, p, weight, grad, buffer, n);
+    return info.Env().Undefined();
+  }
+
+  // (Float64Array [lr, beta1, beta2, eps, weightDecay, decoupled, maximize, stepSize,
+  //  correction2], weight, grad, expAvg, expAvgSq)
+  Napi::Value AdamStep(const Napi::CallbackInfo& info) {
+    double h[9];
+    readNumbers(info[0], 9, "adam params", h);
+    const AdamParams p{static_cast<float>(h[0]), static_cast<float>(h[1]), static_cast<float>(h[2]),
+                       static_cast<float>(h[3]), static_cast<float>(h[4]), h[5] != 0, h[6] != 0,
+                       static_cast<float>(h[7]), static_cast<float>(h[8])};
+    const int64_t n = floatLength(info[1], "weight");
+    float* weight = readFloatBuffer(info[1], n, "weight");
+    const float* grad = readFloatBuffer(info[2], n, "grad");
+    float* m = readFloatBuffer(info[3], n, "expAvg");
+    float* v = readFloatBuffer(info[4], n, "expAvgSq");
+    adamStep(*pool_, p, weight, grad, m, v, n);
+    return info.Env().Undefined();
   }
 
   // Holds arguments first..last alive on the worker, then queues it.

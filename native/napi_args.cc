@@ -18,27 +18,62 @@ bool typedArrayInfo(const Napi::Value& value, napi_typedarray_type* type, size_t
 
 }  // namespace
 
-VolumeParams readConvParams(const Napi::Value& value) {
+void readIntegers(const Napi::Value& value, int count, const char* what, int64_t* out) {
   const Napi::Env env = value.Env();
   napi_typedarray_type type;
   size_t length = 0;
   void* data = nullptr;
   if (!typedArrayInfo(value, &type, &length, &data) || type != napi_float64_array ||
-      length != kConvParamCount) {
-    throw Napi::TypeError::New(
-        env, "convcore native: expected params to be a Float64Array of 22 integers");
+      length != static_cast<size_t>(count)) {
+    throw Napi::TypeError::New(env, std::string("convcore native: expected ") + what +
+                                         " to be a Float64Array of " + std::to_string(count) + " integers");
   }
   const double* raw = static_cast<const double*>(data);
-  int64_t fields[kConvParamCount];
-  for (int i = 0; i < kConvParamCount; ++i) {
+  for (int i = 0; i < count; ++i) {
     const double v = raw[i];
     if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15) {
-      throw Napi::RangeError::New(
-          env, "convcore native: expected params[" + std::to_string(i) +
-                   "] to be an integer, but got " + std::to_string(v));
+      throw Napi::RangeError::New(env, std::string("convcore native: expected ") + what + "[" +
+                                           std::to_string(i) + "] to be an integer, but got " +
+                                           std::to_string(v));
     }
-    fields[i] = static_cast<int64_t>(v);
+    out[i] = static_cast<int64_t>(v);
   }
+}
+
+void readNumbers(const Napi::Value& value, int count, const char* what, double* out) {
+  const Napi::Env env = value.Env();
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (!typedArrayInfo(value, &type, &length, &data) || type != napi_float64_array ||
+      length != static_cast<size_t>(count)) {
+    throw Napi::TypeError::New(env, std::string("convcore native: expected ") + what +
+                                         " to be a Float64Array of " + std::to_string(count) + " numbers");
+  }
+  const double* raw = static_cast<const double*>(data);
+  for (int i = 0; i < count; ++i) {
+    if (!std::isfinite(raw[i])) {
+      throw Napi::RangeError::New(env, std::string("convcore native: expected ") + what + "[" +
+                                           std::to_string(i) + "] to be finite");
+    }
+    out[i] = raw[i];
+  }
+}
+
+int64_t floatLength(const Napi::Value& value, const char* name) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (!typedArrayInfo(value, &type, &length, &data) || type != napi_float32_array) {
+    throw Napi::TypeError::New(value.Env(), std::string("convcore native: expected ") + name + " to be a Float32Array");
+  }
+  return static_cast<int64_t>(length);
+}
+
+VolumeParams readConvParams(const Napi::Value& value) {
+  const Napi::Env env = value.Env();
+  int64_t fields[kConvParamCount];
+  readIntegers(value, kConvParamCount, "params", fields);
   const int64_t* f = fields;
   VolumeParams p{};
   p.plane = ConvParams{f[0], f[1], f[3], f[4], f[5], f[7], f[8], f[10], f[11],
@@ -72,6 +107,22 @@ float* readFloatBuffer(const Napi::Value& value, int64_t length, const char* nam
                                          " elements, but it has " + std::to_string(actual));
   }
   return static_cast<float*>(data);
+}
+
+int32_t* readInt32Buffer(const Napi::Value& value, int64_t length, const char* name) {
+  const Napi::Env env = value.Env();
+  napi_typedarray_type type;
+  size_t actual = 0;
+  void* data = nullptr;
+  if (!typedArrayInfo(value, &type, &actual, &data) || type != napi_int32_array) {
+    throw Napi::TypeError::New(env, std::string("convcore native: expected ") + name + " to be an Int32Array");
+  }
+  if (static_cast<int64_t>(actual) != length) {
+    throw Napi::RangeError::New(env, std::string("convcore native: expected ") + name + " to have " +
+                                         std::to_string(length) + " elements, but it has " +
+                                         std::to_string(actual));
+  }
+  return static_cast<int32_t*>(data);
 }
 
 }  // namespace convcore

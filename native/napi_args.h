@@ -14,6 +14,19 @@ namespace convcore {
 // params: a Float64Array of kConvParamCount integers, in the order conv_params.h gives.
 VolumeParams readConvParams(const Napi::Value& value);
 
+// params: a Float64Array of exactly `count` integers (|v| < 9e15) copied into `out`;
+// `what` names it in the error message.
+void readIntegers(const Napi::Value& value, int count, const char* what, int64_t* out);
+
+// A Float64Array of exactly `count` finite numbers copied into `out`.
+void readNumbers(const Napi::Value& value, int count, const char* what, double* out);
+
+// The length of a Float32Array (for element-wise kernels that take any length).
+int64_t floatLength(const Napi::Value& value, const char* name);
+
+// An Int32Array of exactly `length` elements.
+int32_t* readInt32Buffer(const Napi::Value& value, int64_t length, const char* name);
+
 // A Float32Array of exactly `length` elements, or nullptr when `value` is null or
 // undefined and `optional` is true. `name` appears in the error message.
 float* readFloatBuffer(const Napi::Value& value, int64_t length, const char* name,

@@ -5,50 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { type BackendName, type Conv2dOptions, Tensor, conv2d, corr2d, convolve2d } from '../lib/index';
-import { randomTensor, withBackend } from './helpers';
-
-/** Central differences of `loss` with respect to every element of each tensor in `wrt`. */
-function numericGradients(loss: () => number, wrt: Tensor[], eps: number): Float64Array[] {
-  return wrt.map((t) => {
-    const grad = new Float64Array(t.size);
-    for (let i = 0; i < t.size; i++) {
-      const saved = t.data[i];
-      t.data[i] = saved + eps;
-      const plus = loss();
-      t.data[i] = saved - eps;
-      const minus = loss();
-      t.data[i] = saved;
-      grad[i] = (plus - minus) / (2 * eps);
-    }
-    return grad;
-  });
-}
-
-function weightedSum(y: Tensor, g: Tensor): number {
-  let s = 0;
-  for (let i = 0; i < y.size; i++) s += y.data[i] * g.data[i];
-  return s;
-}
-
-function checkGradients(f: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], seed: number, eps: number, tol: number) {
-  for (const t of inputs) {
-    t.requiresGrad = true;
-    t.grad = null;
-  }
-  const out = f(...inputs);
-  const G = randomTensor([...out.shape], seed);
-  out.mul(G).sum().backward();
-  const numeric = numericGradients(() => weightedSum(f(...inputs), G), inputs, eps);
-  inputs.forEach((t, k) => {
-    const analytic = t.grad!.data;
-    for (let i = 0; i < t.size; i++) {
-      const bound = tol * (1 + Math.abs(numeric[k][i]));
-      if (!(Math.abs(analytic[i] - numeric[k][i]) <= bound)) {
-        expect.fail(`input ${k}, element ${i}: analytic ${analytic[i]}, numeric ${numeric[k][i]}`);
-      }
-    }
-  });
-}
+import { checkGradients, randomTensor, withBackend } from './helpers';
 
 const CONV_CASES: Array<[string, number[], number[], Conv2dOptions]> = [
   ['plain 3x3', [2, 2, 5, 6], [3, 2, 3, 3], {}],

@@ -5,9 +5,9 @@
 import { ShapeError } from '../errors';
 import { convolve } from '../functional/conv';
 import { CONV_OPTIONS, type NormalizedConvOptions, type PaddingMode, type SpatialRank, intTuple, normalizeConvOptions } from '../functional/conv-options';
-import { randomFor } from '../random';
 import { Tensor } from '../tensor';
 import { is, message, rangeError, typeError } from '../validate';
+import { uniformParameter } from './init';
 import { Module } from './module';
 
 export interface ConvLayerOptions {
@@ -18,14 +18,6 @@ export interface ConvLayerOptions {
   paddingMode?: PaddingMode;
   /** Add a learnable bias (default true). */
   bias?: boolean;
-}
-
-/** Uniform in [-bound, bound), from the global generator (see manualSeed). */
-function uniformTensor(shape: number[], bound: number): Tensor {
-  const random = randomFor(undefined);
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < data.length; i++) data[i] = (random.uniform() * 2 - 1) * bound;
-  return new Tensor(data, shape, { requiresGrad: true });
 }
 
 export abstract class ConvLayer extends Module {
@@ -68,15 +60,15 @@ export abstract class ConvLayer extends Module {
     this.rank = rank;
     const fanIn = (inChannels / groups) * this.kernelSize.reduce((a, b) => a * b, 1);
     const bound = 1 / Math.sqrt(fanIn);
-    this.weight = uniformTensor([outChannels, inChannels / groups, ...this.kernelSize], bound);
-    this.bias = useBias ? uniformTensor([outChannels], bound) : null;
+    this.weight = uniformParameter([outChannels, inChannels / groups, ...this.kernelSize], bound);
+    this.bias = useBias ? uniformParameter([outChannels], bound) : null;
   }
 
   override forward(input: Tensor): Tensor {
     return convolve(`${this.fn}.forward`, this.rank, input, this.weight, this.bias, this.options as never);
   }
 
-  override toString(): string {
+  override describe(): string {
     const o = this.options;
     return `${this.fn}(${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize}], ` +
       `stride=[${o.stride}], padding=${typeof o.padding === 'string' ? `'${o.padding}'` : `[${o.padding}]`}, ` +

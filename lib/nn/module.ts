@@ -8,7 +8,20 @@ import { Tensor } from '../tensor';
 import { checkOptions, formatShape, is, message, typeError } from '../validate';
 
 export abstract class Module {
+  /** Training mode (the default) or evaluation mode: Dropout acts only in training. */
+  training = true;
+
   abstract forward(input: Tensor): Tensor;
+
+  /** (name, child) pairs of the modules held directly, in definition order. */
+  namedChildren(): Array<[string, Module]> {
+    const out: Array<[string, Module]> = [];
+    for (const key of Object.keys(this)) {
+      const value: unknown = (this as Record<string, unknown>)[key];
+      if (value instanceof Module) out.push([key, value]);
+    }
+    return out;
+  }
 
   /** (name, parameter) pairs, e.g. ["weight", …], ["bias", …], ["conv1.weight", …]. */
   namedParameters(prefix = ''): Array<[string, Tensor]> {
@@ -23,6 +36,24 @@ export abstract class Module {
 
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** The number of parameter elements (weights and biases) of this module and its children. */
+  parameterCount(): number {
+    return this.parameters().reduce((total, p) => total + p.size, 0);
+  }
+
+  /** Sets training mode on this module and every child; returns this. */
+  train(mode = true): this {
+    if (typeof mode !== 'boolean') throw typeError('train', 'mode', 'a boolean', mode);
+    this.training = mode;
+    for (const [, child] of this.namedChildren()) child.train(mode);
+    return this;
+  }
+
+  /** Evaluation mode (train(false)); returns this. */
+  eval(): this {
+    return this.train(false);
   }
 
   /** Forgets the gradients (sets them to null, as PyTorch's default set_to_none). */
@@ -65,5 +96,27 @@ export abstract class Module {
       const source = state[name];
       if (source !== undefined) target.data.set(source.data);
     }
+  }
+
+  /** One line describing this layer (its class and settings); containers override toString. */
+  describe(): string {
+    return `${this.constructor.name}()`;
+  }
+
+  /**
+   * A readable summary: this layer, its children indented (each with its parameter
+   * count), and the total, like printing a PyTorch module.
+   */
+  toString(): string {
+    const children = this.namedChildren();
+    if (children.length === 0) return this.describe();
+    const lines = [`${this.constructor.name}(`];
+    for (const [name, child] of children) {
+      const count = child.parameterCount();
+      const text = child.toString().split('\n').join('\n  ');
+      lines.push(`  (${name}): ${text}${count > 0 ? `  # ${count.toLocaleString('en-US')} parameters` : ''}`);
+    }
+    lines.push(`)  # ${this.parameterCount().toLocaleString('en-US')} parameters in total`);
+    return lines.join('\n');
   }
 }

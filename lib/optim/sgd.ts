@@ -1,6 +1,8 @@
 /** Stochastic gradient descent with PyTorch's exact update rule (torch.optim.SGD). */
-import { Tensor } from '../tensor';
-import { checkOptions, is, rangeError, typeError } from '../validate';
+import { backend } from '../backend';
+import type { Tensor } from '../tensor';
+import { rangeError } from '../validate';
+import { Optimizer, flag, nonNegative, readOptions } from './optimizer';
 
 export interface SGDOptions {
   /** Learning rate (required, ≥ 0). */
@@ -19,40 +21,17 @@ export interface SGDOptions {
 
 const SGD_OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'] as const;
 
-function nonNegative(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number') throw typeError(fn, `options.${name}`, 'a non-negative finite number', value);
-  if (!(is.finite(value) && value >= 0)) throw rangeError(fn, `options.${name}`, 'a non-negative finite number', value);
-  return value;
-}
-
-function flag(fn: string, name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw typeError(fn, `options.${name}`, 'a boolean', value);
-  return value;
-}
-
-export class SGD {
-  readonly params: Tensor[];
-  lr: number;
+export class SGD extends Optimizer {
   readonly momentum: number;
   readonly dampening: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
   readonly maximize: boolean;
-  /** One momentum buffer per parameter, created at its first step. */
-  private readonly buffers: Array<Float32Array | null>;
 
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
     const fn = 'SGD';
-    if (params === null || typeof (params as Iterable<Tensor>)?.[Symbol.iterator] !== 'function') {
-      throw typeError(fn, 'params', 'an iterable of Tensors', params);
-    }
-    this.params = [...params];
-    this.params.forEach((p, i) => {
-      if (!(p instanceof Tensor)) throw typeError(fn, `params[${i}]`, 'a Tensor', p);
-    });
-    const o = checkOptions(fn, options, SGD_OPTIONS);
-    if (o.lr === undefined) throw typeError(fn, 'options.lr', 'a non-negative finite number', undefined);
-    this.lr = nonNegative(fn, 'lr', o.lr);
+    const o = readOptions(fn, options, SGD_OPTIONS);
+    super(fn, params, o.lr);
     this.momentum = nonNegative(fn, 'momentum', o.momentum ?? 0);
     this.dampening = nonNegative(fn, 'dampening', o.dampening ?? 0);
     this.weightDecay = nonNegative(fn, 'weightDecay', o.weightDecay ?? 0);
@@ -62,7 +41,6 @@ export class SGD {
       throw rangeError(fn, 'options.momentum and options.dampening with nesterov',
         'momentum > 0 and dampening = 0', [this.momentum, this.dampening]);
     }
-    this.buffers = this.params.map(() => null);
   }
 
   /**
@@ -74,24 +52,10 @@ export class SGD {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = this;
     this.params.forEach((p, k) => {
       if (p.grad === null) return;
-      const w = p.data, g = p.grad.data;
-      let buf = this.buffers[k];
-      const first = buf === null;
-      if (momentum !== 0 && buf === null) buf = this.buffers[k] = new Float32Array(w.length);
-      for (let i = 0; i < w.length; i++) {
-        let d = maximize ? -g[i] : g[i];
-        if (weightDecay !== 0) d += weightDecay * w[i];
-        if (buf !== null) {
-          buf[i] = first ? d : momentum * buf[i] + (1 - dampening) * d;
-          d = nesterov ? d + momentum * buf[i] : buf[i];
-        }
-        w[i] -= lr * d;
-      }
+      const firstStep = momentum !== 0 && !this.hasBuffer('momentum', k);
+      const buf = momentum !== 0 ? this.buffer('momentum', k) : null;
+      backend().sgdStep({ lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep }, p.data, p.grad.data, buf);
     });
-  }
-
-  /** Forgets the gradients of every parameter (sets them to null). */
-  zeroGrad(): void {
-    for (const p of this.params) p.grad = null;
+    this.stepCount++;
   }
 }

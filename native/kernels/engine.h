@@ -3,6 +3,7 @@
 #pragma once
 
 #include "conv_params.h"
+#include "matmul.h"
 #include "thread_pool.h"
 
 namespace convcore {
@@ -16,11 +17,16 @@ struct ConvKernels {
                          const float* gradOutput, float* gradWeight);
   void (*backwardBias)(ThreadPool&, const ConvParams&, const float* gradOutput,
                        float* gradBias);
+  void (*matmul)(ThreadPool&, const MatmulParams&, const float* a, const float* b,
+                 const float* bias, float* c);
   // Runs `seconds` of independent FMA chains and returns GFLOP/s on the calling thread.
   double (*fmaPeak)(double seconds);
 };
 
 namespace generic { const ConvKernels& kernels(); }
 namespace avx2 { const ConvKernels& kernels(); }
+
+// The table for the instruction set activeIsa() picked.
+const ConvKernels& activeKernels();
 
 }  // namespace convcore

@@ -29,10 +29,11 @@ inline void copyFloats(float* dst, const float* src, int64_t count) {
 #include "impl/direct.h"
 #include "impl/gemm.h"
 #include "impl/bias.h"
+#include "impl/matmul.h"
 #include "impl/select.h"
 
 const ConvKernels& kernels() {
-  static const ConvKernels table = {forward, backwardData, backwardWeight, backwardBias, fmaPeak};
+  static const ConvKernels table = {forward, backwardData, backwardWeight, backwardBias, dense::matmul, fmaPeak};
   return table;
 }
 

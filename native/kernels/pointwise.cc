@@ -1,0 +1,95 @@
+#include "pointwise.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace convcore {
+
+namespace {
+
+// Elements per parallel chunk: a few hundred KiB of traffic, enough to pay for a wake-up.
+constexpr int64_t kChunk = 1 << 15;
+
+// Runs body(begin, end) over [0, n) in kChunk pieces spread over the pool (inline when
+// there is only one piece).
+template <typename Body>
+void forChunks(ThreadPool& pool, int64_t n, const Body& body) {
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  if (chunks <= 1) {
+    body(int64_t(0), n);
+    return;
+  }
+  pool.parallelFor(chunks, 1, [&](int64_t first, int64_t last) {
+    for (int64_t c = first; c < last; ++c) body(c * kChunk, std::min(n, (c + 1) * kChunk));
+  });
+}
+
+}  // namespace
+
+void activationForward(ThreadPool& pool, Activation kind, const float* x, float* y, int64_t n) {
+  forChunks(pool, n, [&](int64_t begin, int64_t end) {
+    switch (kind) {
+      case Activation::kRelu:
+        // v < 0 ? 0 : v keeps NaN (the comparison is false), as PyTorch.
+        for (int64_t i = begin; i < end; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+        break;
+      case Activation::kSigmoid:
+        for (int64_t i = begin; i < end; ++i) y[i] = 1.0f / (1.0f + std::exp(-x[i]));
+        break;
+      case Activation::kTanh:
+        for (int64_t i = begin; i < end; ++i) y[i] = std::tanh(x[i]);
+        break;
+    }
+  });
+}
+
+void activationBackward(ThreadPool& pool, Activation kind, const float* g, const float* y, float* dx,
+                        int64_t n) {
+  forChunks(pool, n, [&](int64_t begin, int64_t end) {
+    switch (kind) {
+      case Activation::kRelu:
+        for (int64_t i = begin; i < end; ++i) dx[i] = y[i] > 0.0f ? g[i] : 0.0f;
+        break;
+      case Activation::kSigmoid:
+        for (int64_t i = begin; i < end; ++i) dx[i] = g[i] * y[i] * (1.0f - y[i]);
+        break;
+      case Activation::kTanh:
+        for (int64_t i = begin; i < end; ++i) dx[i] = g[i] * (1.0f - y[i] * y[i]);
+        break;
+    }
+  });
+}
+
+void sgdStep(ThreadPool& pool, const SgdParams& p, float* weight, const float* grad,
+             float* momentumBuffer, int64_t n) {
+  forChunks(pool, n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      float d = p.maximize ? -grad[i] : grad[i];
+      if (p.weightDecay != 0.0f) d += p.weightDecay * weight[i];
+      if (momentumBuffer != nullptr) {
+        float& buf = momentumBuffer[i];
+        buf = p.firstStep ? d : p.momentum * buf + (1.0f - p.dampening) * d;
+        d = p.nesterov ? d + p.momentum * buf : buf;
+      }
+      weight[i] -= p.lr * d;
+    }
+  });
+}
+
+void adamStep(ThreadPool& pool, const AdamParams& p, float* weight, const float* grad, float* expAvg,
+              float* expAvgSq, int64_t n) {
+  forChunks(pool, n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      float d = p.maximize ? -grad[i] : grad[i];
+      if (p.weightDecay != 0.0f) {
+        if (p.decoupled) weight[i] *= 1.0f - p.lr * p.weightDecay;
+        else d += p.weightDecay * weight[i];
+      }
+      expAvg[i] = p.beta1 * expAvg[i] + (1.0f - p.beta1) * d;
+      expAvgSq[i] = p.beta2 * expAvgSq[i] + (1.0f - p.beta2) * d * d;
+      weight[i] -= p.stepSize * expAvg[i] / (std::sqrt(expAvgSq[i]) / p.correction2 + p.eps);
+    }
+  });
+}
+
+}  // namespace convcore
