@@ -21,3 +21,42 @@ export function allocFloats(length: number): Float32Array {
   used += (bytes + 15) & ~15; // keep 16-byte alignment for the next one
   return view;
 }
+
+// ---- gradient buffers ----------------------------------------------------------------
+// Gradients live only while backward() runs: each is made by one node's backward and
+// consumed by the next. backward() hands every consumed gradient back here, and the
+// next step's gradients of the same sizes reuse them, so a training step in steady
+// state allocates (and page-faults) no new gradient memory.
+
+const freeGradients = new Map<number, Float32Array[]>();
+const pooled = new WeakSet<Float32Array>();
+/** Bytes held in free lists, bounded so that one huge backward cannot pin memory forever. */
+let retainedBytes = 0;
+const MAX_RETAINED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A buffer for a gradient computed inside a backward function, with unspecified
+ * contents: the caller must write every element. Small ones come from the slab.
+ */
+export function allocGradient(length: number): Float32Array {
+  if (length * 4 <= SMALL_BYTES) return allocFloats(length);
+  const list = freeGradients.get(length);
+  const reused = list?.pop();
+  if (reused !== undefined) {
+    retainedBytes -= reused.byteLength;
+    return reused;
+  }
+  const fresh = new Float32Array(length);
+  pooled.add(fresh);
+  return fresh;
+}
+
+/** Returns a consumed gradient from allocGradient (anything else is ignored). */
+export function releaseGradient(buffer: Float32Array): void {
+  if (!pooled.has(buffer) || retainedBytes + buffer.byteLength > MAX_RETAINED_BYTES) return;
+  let list = freeGradients.get(buffer.length);
+  if (list === undefined) freeGradients.set(buffer.length, (list = []));
+  if (list.includes(buffer)) return; // already free: never hand one buffer out twice
+  list.push(buffer);
+  retainedBytes += buffer.byteLength;
+}

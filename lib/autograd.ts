@@ -4,7 +4,7 @@
  * the output's gradient to theirs; `backward` walks the graph in reverse topological
  * order. Leaf gradients accumulate, as in PyTorch.
  */
-import { allocFloats } from './alloc';
+import { allocGradient, releaseGradient } from './alloc';
 import type { Tensor } from './tensor';
 
 /** Maps the gradient of an op's output to one gradient (or null) per parent. */
@@ -91,7 +91,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
 }
 
 function addArrays(a: Float32Array, b: Float32Array): Float32Array {
-  const sum = allocFloats(a.length);
+  const sum = allocGradient(a.length);
   for (let i = 0; i < a.length; i++) sum[i] = a[i] + b[i];
   return sum;
 }
@@ -101,7 +101,9 @@ export function runBackward(root: Tensor, gradRoot: Float32Array): void {
   const order = topologicalOrder(root);
   // Each tensor's incoming gradient waits in _pendingGrad until its turn. Gradient
   // buffers may be shared with other nodes (a reshape passes its buffer on), so they
-  // are never written in place: a second contribution makes a new sum.
+  // are never written in place: a second contribution makes a new sum. A gradient is
+  // released for reuse (allocGradient) once consumed, unless it was passed on; the
+  // caller's gradRoot is never released (releaseGradient ignores foreign buffers).
   root._pendingGrad = gradRoot;
   for (let i = order.length - 1; i >= 0; i--) {
     const tensor = order[i];
@@ -111,16 +113,23 @@ export function runBackward(root: Tensor, gradRoot: Float32Array): void {
     const node = tensor._node;
     if (node === null) {
       tensor._accumulateGrad(grad);
+      releaseGradient(grad);
       continue;
     }
     const parentGrads = node.backward(grad);
+    if (!parentGrads.includes(grad)) releaseGradient(grad);
     const parents = node.parents;
     for (let k = 0; k < parents.length; k++) {
       const g = parentGrads[k];
       const parent = parents[k];
       if (g === null || g === undefined || !parent.requiresGrad) continue;
       const previous = parent._pendingGrad;
-      parent._pendingGrad = previous === null ? g : addArrays(previous, g);
+      if (previous === null) parent._pendingGrad = g;
+      else {
+        parent._pendingGrad = addArrays(previous, g);
+        releaseGradient(previous);
+        if (!parentGrads.includes(g, k + 1)) releaseGradient(g);
+      }
     }
   }
 }

@@ -3,7 +3,7 @@
  * storage itself (never copied on construction from a Float32Array), and `reshape`
  * and `detach` return views of it.
  */
-import { allocFloats } from './alloc';
+import { allocFloats, allocGradient } from './alloc';
 import { type GradNode, record, runBackward } from './autograd';
 import { broadcastShapes, sameShape, sizeOf, sumToShape, broadcastIndex } from './broadcast';
 import { AutogradError, ShapeError } from './errors';
@@ -277,7 +277,7 @@ export class Tensor {
     const out = allocFloats(x.length);
     for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
     return record(Tensor._wrap(out, this.shape), op, [this], (g) => {
-      const gx = allocFloats(x.length);
+      const gx = allocGradient(x.length);
       for (let i = 0; i < x.length; i++) gx[i] = df(g[i], x[i]);
       return [gx];
     });
@@ -291,7 +291,7 @@ export class Tensor {
       const out = allocFloats(x.length);
       for (let i = 0; i < out.length; i++) out[i] = f(x[i], y);
       return record(Tensor._wrap(out, this.shape), op, [this], (g) => {
-        const gx = allocFloats(g.length);
+        const gx = allocGradient(g.length);
         for (let i = 0; i < g.length; i++) gx[i] = da(g[i], x[i], y);
         return [gx];
       });
@@ -304,8 +304,8 @@ export class Tensor {
     const out = allocFloats(x.length);
     for (let i = 0; i < out.length; i++) out[i] = f(x[i], y[i]);
     return record(Tensor._wrap(out, outShape), op, [this, b], (g) => {
-      const gx = allocFloats(g.length);
-      const gy = allocFloats(g.length);
+      const gx = allocGradient(g.length);
+      const gy = allocGradient(g.length);
       for (let i = 0; i < g.length; i++) {
         gx[i] = da(g[i], x[i], y[i]);
         gy[i] = db(g[i], x[i], y[i]);
@@ -357,7 +357,7 @@ export class Tensor {
       }
     }
     return record(Tensor._wrap(out, outShape), fn, [this], (g) => {
-      const gx = allocFloats(x.length);
+      const gx = allocGradient(x.length);
       for (let o = 0; o < outer; o++) {
         for (let k = 0; k < length; k++) {
           for (let i = 0; i < inner; i++) gx[(o * length + k) * inner + i] = g[o * inner + i] * scale;

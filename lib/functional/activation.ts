@@ -2,7 +2,7 @@
  * Element-wise activations with their gradients, on the active backend. NaN propagates
  * (relu(NaN) = NaN, as in PyTorch); each backward reads the saved output, not the input.
  */
-import { allocFloats } from '../alloc';
+import { allocFloats, allocGradient } from '../alloc';
 import { record } from '../autograd';
 import { backend } from '../backend';
 import type { ActivationKind } from '../reference/pointwise';
@@ -14,7 +14,7 @@ function activation(kind: ActivationKind, input: Tensor): Tensor {
   const y = allocFloats(input.size);
   backend().activation(kind, input.data, y);
   return record(Tensor._wrap(y, input.shape), kind, [input], (g) => {
-    const dx = allocFloats(g.length);
+    const dx = allocGradient(g.length);
     backend().activationBackward(kind, g, y, dx);
     return [dx];
   });

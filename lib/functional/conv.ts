@@ -4,7 +4,7 @@
  * variants and the functional backward. The kernels see every rank as a 3-D geometry
  * (depth and height 1 where the rank is lower) and come from the active backend.
  */
-import { allocFloats } from '../alloc';
+import { allocFloats, allocGradient } from '../alloc';
 import { record, shouldRecord } from '../autograd';
 import { type BackwardBuffers, backend } from '../backend';
 import { sameShape } from '../broadcast';
@@ -195,9 +195,9 @@ function recordConv(
   const parents = bias === null ? [x, weight] : [x, weight, bias];
   return record(Tensor._wrap(out, plan.outputShape), op, parents, (g) => {
     const buffers: BackwardBuffers = {
-      gradInput: x.requiresGrad ? allocFloats(x.size) : null,
-      gradWeight: weight.requiresGrad ? allocFloats(weight.size) : null,
-      gradBias: bias?.requiresGrad ? allocFloats(bias.size) : null,
+      gradInput: x.requiresGrad ? allocGradient(x.size) : null,
+      gradWeight: weight.requiresGrad ? allocGradient(weight.size) : null,
+      gradBias: bias?.requiresGrad ? allocGradient(bias.size) : null,
     };
     backend().backward(plan.geometry, x.data, weight.data, g, buffers);
     return [buffers.gradInput, buffers.gradWeight, buffers.gradBias];

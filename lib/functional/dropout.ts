@@ -1,5 +1,5 @@
 /** Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1 − p). */
-import { allocFloats } from '../alloc';
+import { allocFloats, allocGradient } from '../alloc';
 import { record } from '../autograd';
 import { type Random } from '../random';
 import { Tensor } from '../tensor';
@@ -27,7 +27,7 @@ export function dropout(input: Tensor, p: number, training: boolean, random: Ran
     y[i] = x[i] * mask[i];
   }
   return record(Tensor._wrap(y, input.shape), fn, [input], (g) => {
-    const dx = allocFloats(g.length);
+    const dx = allocGradient(g.length);
     for (let i = 0; i < g.length; i++) dx[i] = g[i] * mask[i];
     return [dx];
   });

@@ -2,7 +2,7 @@
  * Matrix products on the native GEMM (the convolution engine's micro-kernel):
  * `matmul` of two matrices and `linear`, the fully connected layer's y = x·Wᵀ + b.
  */
-import { allocFloats } from '../alloc';
+import { allocFloats, allocGradient } from '../alloc';
 import { record, shouldRecord } from '../autograd';
 import { backend } from '../backend';
 import { ShapeError } from '../errors';
@@ -10,10 +10,13 @@ import type { MatmulGeometry } from '../reference/matmul';
 import { Tensor } from '../tensor';
 import { formatShape, message, typeError } from '../validate';
 
-/** C (m×n) = op(A)·op(B) (+ bias per column) into a fresh buffer. */
+/**
+ * C (m×n) = op(A)·op(B) (+ bias per column) into a new buffer: a gradient buffer
+ * (reused across steps) when called from a backward function.
+ */
 function gemm(m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, transB: boolean,
-  bias: Float32Array | null): Float32Array {
-  const c = allocFloats(m * n);
+  bias: Float32Array | null, forGradient = false): Float32Array {
+  const c = forGradient ? allocGradient(m * n) : allocFloats(m * n);
   if (m > 0 && n > 0) backend().matmul({ m, n, k, transA, transB, accumulate: false } satisfies MatmulGeometry, a, b, bias, c);
   return c;
 }
@@ -36,8 +39,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const out = gemm(m, n, k, a.data, false, b.data, false, null);
   return record(Tensor._wrap(out, [m, n]), fn, [a, b], (g) => [
     // dA = g·Bᵀ, dB = Aᵀ·g
-    a.requiresGrad ? gemm(m, k, n, g, false, b.data, true, null) : null,
-    b.requiresGrad ? gemm(k, n, m, a.data, true, g, false, null) : null,
+    a.requiresGrad ? gemm(m, k, n, g, false, b.data, true, null, true) : null,
+    b.requiresGrad ? gemm(k, n, m, a.data, true, g, false, null, true) : null,
   ]);
 }
 
@@ -68,8 +71,8 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   if (!shouldRecord(parents)) return Tensor._wrap(out, outShape);
   return record(Tensor._wrap(out, outShape), fn, parents, (g) => [
     // dx = g·W, dW = gᵀ·x, db = Σ_rows g
-    input.requiresGrad ? gemm(rows, inFeatures, outFeatures, g, false, weight.data, false, null) : null,
-    weight.requiresGrad ? gemm(outFeatures, inFeatures, rows, g, true, input.data, false, null) : null,
+    input.requiresGrad ? gemm(rows, inFeatures, outFeatures, g, false, weight.data, false, null, true) : null,
+    weight.requiresGrad ? gemm(outFeatures, inFeatures, rows, g, true, input.data, false, null, true) : null,
     b?.requiresGrad ? columnSums(g, rows, outFeatures) : null,
   ]);
 }

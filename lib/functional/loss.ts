@@ -1,5 +1,5 @@
 /** Loss functions, composed from differentiable tensor ops. */
-import { allocFloats } from '../alloc';
+import { allocFloats, allocGradient } from '../alloc';
 import { record } from '../autograd';
 import { ArgumentRangeError, ShapeError } from '../errors';
 import { Tensor } from '../tensor';
@@ -75,7 +75,7 @@ export function crossEntropy(input: Tensor, target: Labels, options?: { reductio
     value = Tensor._wrap(Float32Array.of(reduction === 'mean' ? total / N : total), []);
   }
   return record(value, fn, [input], (g) => {
-    const dx = allocFloats(x.length);
+    const dx = allocGradient(x.length);
     for (let n = 0; n < N; n++) {
       const scale = reduction === 'none' ? g[n] : reduction === 'mean' ? g[0] / N : g[0];
       for (let k = 0; k < classes; k++) dx[n * classes + k] = Math.exp(x[n * classes + k] - logSums[n]) * scale;

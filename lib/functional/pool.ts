@@ -4,7 +4,7 @@
  * (N, C, H, W) or unbatched (C, H, W) inputs. Validation lives here; the kernels come
  * from the active backend.
  */
-import { allocFloats } from '../alloc';
+import { allocFloats, allocGradient } from '../alloc';
 import { record } from '../autograd';
 import { backend } from '../backend';
 import { ShapeError } from '../errors';
@@ -113,7 +113,7 @@ export function maxPool2dWithIndices(input: Tensor, kernelSize: number | readonl
   const indices = new Int32Array(size);
   if (size > 0) backend().maxPool2d(geometry, input.data, out, indices);
   const output = record(Tensor._wrap(out, outputShape), fn, [input], (g) => {
-    const dx = allocFloats(input.size);
+    const dx = allocGradient(input.size);
     backend().maxPool2dBackward(geometry, g, indices, dx);
     return [dx];
   });
@@ -132,7 +132,7 @@ export function avgPool2d(input: Tensor, kernelSize: number | readonly [number, 
   const out = allocFloats(outputShape.reduce((a, b) => a * b, 1));
   if (out.length > 0) backend().avgPool2d(geometry, input.data, out);
   return record(Tensor._wrap(out, outputShape), fn, [input], (g) => {
-    const dx = allocFloats(input.size);
+    const dx = allocGradient(input.size);
     backend().avgPool2dBackward(geometry, g, dx);
     return [dx];
   });

@@ -1,5 +1,5 @@
 /** logSoftmax along one dimension, computed stably (the maximum subtracted first). */
-import { allocFloats } from '../alloc';
+import { allocFloats, allocGradient } from '../alloc';
 import { record } from '../autograd';
 import { ArgumentRangeError } from '../errors';
 import { Tensor } from '../tensor';
@@ -38,7 +38,7 @@ export function logSoftmax(input: Tensor, dim = -1): Tensor {
   }
   return record(Tensor._wrap(y, input.shape), fn, [input], (g) => {
     // dx = g − softmax · Σ g
-    const dx = allocFloats(g.length);
+    const dx = allocGradient(g.length);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         const base = o * size * inner + i;

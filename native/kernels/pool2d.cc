@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "row_range.h"
@@ -57,31 +58,88 @@ int64_t planeGrain(const PoolParams& p) {
 
 }  // namespace
 
+namespace {
+
+inline int32_t floatBits(float v) {
+  int32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits;
+}
+
+inline float bitsFloat(int32_t bits) {
+  float v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
+// One step of a running maximum, without branches (the comparison is unpredictable on
+// real data): v replaces best when v > best, or when v is the first NaN.
+inline void maxStep(float v, int32_t position, float& best, int32_t& at) {
+  const int32_t take = -static_cast<int32_t>((v > best) | ((v != v) & (best == best)));
+  best = bitsFloat((floatBits(v) & take) | (floatBits(best) & ~take));
+  at = (position & take) | (at & ~take);
+}
+
+// Max of one window (clipped), the first maximum winning; a NaN wins and stays
+// (v > NaN is false), as PyTorch.
+inline void maxOfWindow(const PoolParams& p, const float* x, const Window& w, float* best, int32_t* at) {
+  float b = -std::numeric_limits<float>::infinity();
+  int32_t i = static_cast<int32_t>(w.h0 * p.inWidth + w.w0);
+  for (int64_t h = w.h0; h < w.h1; ++h)
+    for (int64_t c = w.w0; c < w.w1; ++c) maxStep(x[h * p.inWidth + c], static_cast<int32_t>(h * p.inWidth + c), b, i);
+  *best = b;
+  *at = i;
+}
+
+// Outputs per block of the row-wise path (its running maxima live on the stack).
+constexpr int64_t kPoolBlock = 64;
+
+}  // namespace
+
+// Edge outputs (windows clipped by the plane's left or right side) go one by one; the
+// interior of each output row goes a block of outputs at a time, tap by tap, so that
+// the comparisons of neighbouring outputs are independent (no dependency chain, and
+// selects instead of unpredictable branches).
 void maxPool2dForward(ThreadPool& pool, const PoolParams& p, const float* input, float* output,
                       int32_t* indices) {
   const int64_t inPlane = p.inHeight * p.inWidth, outPlane = p.outHeight * p.outWidth;
+  // Outputs whose window lies inside the columns [0, inWidth).
+  const int64_t interiorBegin = std::min(p.outWidth, (p.padLeft + p.strideW - 1) / p.strideW);
+  const int64_t interiorEnd = std::max(interiorBegin, std::min(p.outWidth,
+      p.inWidth + p.padLeft >= p.kernelWidth ? (p.inWidth + p.padLeft - p.kernelWidth) / p.strideW + 1 : 0));
   pool.parallelFor(p.planes, planeGrain(p), [&](int64_t first, int64_t last) {
     for (int64_t plane = first; plane < last; ++plane) {
       const float* x = input + plane * inPlane;
-      float* y = output + plane * outPlane;
-      int32_t* idx = indices + plane * outPlane;
       for (int64_t oh = 0; oh < p.outHeight; ++oh) {
+        float* y = output + plane * outPlane + oh * p.outWidth;
+        int32_t* idx = indices + plane * outPlane + oh * p.outWidth;
         for (int64_t ow = 0; ow < p.outWidth; ++ow) {
-          const Window w = windowAt(p, oh, ow);
-          float best = -std::numeric_limits<float>::infinity();
-          int64_t at = w.h0 * p.inWidth + w.w0;
-          for (int64_t h = w.h0; h < w.h1; ++h) {
-            for (int64_t c = w.w0; c < w.w1; ++c) {
-              const float v = x[h * p.inWidth + c];
-              // A NaN wins and stays (std::isnan(best) stops later updates).
-              if (v > best || (std::isnan(v) && !std::isnan(best))) {
-                best = v;
-                at = h * p.inWidth + c;
+          if (ow == interiorBegin) ow = interiorEnd;  // the interior is done below
+          if (ow >= p.outWidth) break;
+          maxOfWindow(p, x, windowAt(p, oh, ow), y + ow, idx + ow);
+        }
+        const Window rows = windowAt(p, oh, interiorBegin);
+        for (int64_t ow0 = interiorBegin; ow0 < interiorEnd; ow0 += kPoolBlock) {
+          const int64_t count = std::min(kPoolBlock, interiorEnd - ow0);
+          float best[kPoolBlock];
+          int32_t at[kPoolBlock];
+          for (int64_t j = 0; j < count; ++j) {
+            best[j] = -std::numeric_limits<float>::infinity();
+            at[j] = static_cast<int32_t>(rows.h0 * p.inWidth + (ow0 + j) * p.strideW - p.padLeft);
+          }
+          for (int64_t h = rows.h0; h < rows.h1; ++h) {
+            for (int64_t kc = 0; kc < p.kernelWidth; ++kc) {
+              const int64_t start = h * p.inWidth + ow0 * p.strideW - p.padLeft + kc;
+              const float* src = x + start;
+              for (int64_t j = 0; j < count; ++j) {
+                maxStep(src[j * p.strideW], static_cast<int32_t>(start + j * p.strideW), best[j], at[j]);
               }
             }
           }
-          y[oh * p.outWidth + ow] = best;
-          idx[oh * p.outWidth + ow] = static_cast<int32_t>(at);
+          for (int64_t j = 0; j < count; ++j) {
+            y[ow0 + j] = best[j];
+            idx[ow0 + j] = at[j];
+          }
         }
       }
     }
