@@ -33,6 +33,8 @@ const pooled = new WeakSet<Float32Array>();
 /** Bytes held in free lists, bounded so that one huge backward cannot pin memory forever. */
 let retainedBytes = 0;
 const MAX_RETAINED_BYTES = 256 * 1024 * 1024;
+/** Counts for tests and benchmarks: gradient buffers made fresh, and handed out again. */
+export const gradientPoolStats = { fresh: 0, reused: 0 };
 
 /**
  * A buffer for a gradient computed inside a backward function, with unspecified
@@ -44,8 +46,10 @@ export function allocGradient(length: number): Float32Array {
   const reused = list?.pop();
   if (reused !== undefined) {
     retainedBytes -= reused.byteLength;
+    gradientPoolStats.reused++;
     return reused;
   }
+  gradientPoolStats.fresh++;
   const fresh = new Float32Array(length);
   pooled.add(fresh);
   return fresh;

@@ -12,6 +12,7 @@ import {
   Sequential, ShapeError, Sigmoid, StepLR, Tanh, Tensor, crossEntropy, loadMnist, loadSafetensors, manualSeed,
   parseSafetensors, saveSafetensors, serializeSafetensors,
 } from '../lib/index';
+import { gradientPoolStats } from '../lib/alloc';
 import { checkGradients, randomTensor } from './helpers';
 
 function smallNet() {
@@ -306,6 +307,25 @@ describe('training LeNet on MNIST', () => {
     resumed.opt.loadStateDict(part('optim.'));
     const after = run(resumed.net, resumed.opt, resumed.loader, [1, 2], 5);
     expect([...before, ...after]).toEqual(uninterrupted);
+  });
+
+  test('after the first step, a training step takes every gradient buffer from the pool', () => {
+    manualSeed(2);
+    const net = lenet();
+    const opt = new SGD(net.parameters(), { lr: 0.05, momentum: 0.9 });
+    const loader = new DataLoader(train.images.reshape([-1, 1, 28, 28]), train.labels, { batchSize: 64, dropLast: true });
+    const batches = [...loader.batches(0)].slice(0, 40);
+    const step = (i: number) => {
+      opt.zeroGrad();
+      crossEntropy(net.forward(batches[i % batches.length].inputs), batches[i % batches.length].labels).backward();
+      opt.step();
+    };
+    step(0);
+    const before = { ...gradientPoolStats };
+    for (let i = 1; i < 40; i++) step(i);
+    expect(gradientPoolStats.fresh - before.fresh).toBe(0);
+    // The large ones (over 1 KiB): conv, pooling, activation and linear gradients.
+    expect(gradientPoolStats.reused - before.reused).toBeGreaterThanOrEqual(39 * 15);
   });
 
   test('two epochs on the digits reach over 90% held-out accuracy', () => {
