@@ -20,26 +20,32 @@ const net = buildLeNet();
 const optimizer = new SGD(net.parameters(), { lr: 0.05, momentum: 0.9 });
 const MB = 1024 * 1024;
 const samples = [];
-const sample = (step) => {
+// V8 frees ArrayBuffer memory on a background thread after a GC: give it a moment, so a
+// sample counts live buffers only.
+const settle = () => new Promise((resolve) => setTimeout(resolve, 25));
+const sample = async (step) => {
   globalThis.gc();
+  await settle();
+  globalThis.gc();
+  await settle();
   const m = process.memoryUsage();
   samples.push({ step, heapUsedMB: m.heapUsed / MB, arrayBuffersMB: m.arrayBuffers / MB, rssMB: m.rss / MB });
 };
 
 let step = 0;
-sample(0);
+await sample(0);
 for (let epoch = 0; step < steps; epoch++) {
   for (const { inputs, labels } of loader.batches(epoch)) {
     optimizer.zeroGrad();
     crossEntropy(net.forward(inputs), labels).backward();
     optimizer.step();
-    if (++step % every === 0) sample(step);
+    if (++step % every === 0) await sample(step);
     if (step === steps) break;
   }
 }
 
-// Warm-up: the first 10% of the steps (pools and scratch reach their sizes).
-const warm = samples.filter((s) => s.step >= steps / 10);
+// Warm-up: the first quarter of the steps (pools, scratch and malloc's arenas reach their sizes).
+const warm = samples.filter((s) => s.step >= steps / 4);
 const growth = (key) => warm.at(-1)[key] - warm[0][key];
 const spread = (key) => Math.max(...warm.map((s) => s[key])) - Math.min(...warm.map((s) => s[key]));
 const f = (x) => x.toFixed(1);

@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { expect, test } from 'vitest';
+import { loadSafetensors } from '../lib/index';
 
 test('npm start (examples/edge-detection.mjs) prints the book example and learns [1, -1]', () => {
   const root = path.resolve(__dirname, '..');
@@ -26,3 +29,28 @@ test('examples/fully-connected-view.mjs counts the dense matrix of the book exam
   expect(out).toContain('distinct non-zero values: 2');
   expect(out).toContain('W · vec(X) equals conv2d(X, K): true');
 });
+
+test('examples/train-mnist.mjs (the end of npm start) trains LeNet and writes a checkpoint that loads', async () => {
+  const root = path.resolve(__dirname, '..');
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'convcore-mnist-')), 'lenet.safetensors');
+  const text = execFileSync(process.execPath, [path.join(root, 'examples', 'train-mnist.mjs'), '--epochs', '1', '--out', out],
+    { cwd: root, encoding: 'utf8' });
+  expect(text).toContain('MNIST: 7996 training and 2004 test digits');
+  expect(text).toContain(')  # 61,706 parameters in total');
+  const accuracy = Number(text.match(/^test accuracy: ([\d.]+)% on 2004 held-out digits$/m)![1]);
+  expect(accuracy).toBeGreaterThan(80);
+  expect(text).toMatch(/^training throughput: \d+ samples\/s/m);
+  const { tensors, metadata } = await loadSafetensors(out);
+  expect(Object.keys(tensors)).toHaveLength(10);
+  expect(tensors['7.weight'].shape).toEqual([120, 400]);
+  expect(metadata.model).toBe('d2l LeNet');
+}, 60_000);
+
+test('examples/train-in-worker.mjs answers HTTP on the main thread while a worker trains', () => {
+  const root = path.resolve(__dirname, '..');
+  const text = execFileSync(process.execPath, [path.join(root, 'examples', 'train-in-worker.mjs'), '--epochs', '1'],
+    { cwd: root, encoding: 'utf8' });
+  expect(text).toMatch(/\[worker\] epoch 1: loss [\d.]+, test accuracy [\d.]+%/);
+  const answered = Number(text.match(/main thread answered (\d+) requests during training/)![1]);
+  expect(answered).toBeGreaterThan(5);
+}, 60_000);

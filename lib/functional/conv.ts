@@ -126,12 +126,14 @@ interface CachedPlan {
 /**
  * The last plan of each kind of call, for repeated calls (a training loop): reused when
  * the same options object still holds the same values and the shapes are the same, so
- * every check it passed still holds.
+ * every check it passed still holds. A layer's options (frozen, normalised) key a plan
+ * of their own, so that a network's layers do not evict each other's plans.
  */
 const lastPlans: { forward: CachedPlan | null; backward: CachedPlan | null } = { forward: null, backward: null };
+const layerPlans = { forward: new WeakMap<object, CachedPlan>(), backward: new WeakMap<object, CachedPlan>() };
 
-function cachedPlan(last: CachedPlan | null, rank: SpatialRank, input: unknown, weight: unknown, bias: unknown, options: unknown): KernelPlan | null {
-  if (last === null || last.rank !== rank || last.options !== options || !(input instanceof Tensor) || !(weight instanceof Tensor)) return null;
+function cachedPlan(last: CachedPlan | null | undefined, rank: SpatialRank, input: unknown, weight: unknown, bias: unknown, options: unknown): KernelPlan | null {
+  if (last == null || last.rank !== rank || last.options !== options || !(input instanceof Tensor) || !(weight instanceof Tensor)) return null;
   if (!sameShape(last.input, input.shape) || !sameShape(last.weight, weight.shape)) return null;
   if (bias === undefined || bias === null) {
     if (last.bias !== null) return null;
@@ -144,17 +146,20 @@ function cachedPlan(last: CachedPlan | null, rank: SpatialRank, input: unknown, 
 function planFor(
   kind: 'forward' | 'backward', fn: string, rank: SpatialRank, input: unknown, weight: unknown, bias: unknown, options: unknown,
 ): KernelPlan {
-  const previous = lastPlans[kind];
+  const layerOptions = options !== undefined && isImmutableOptions(options) ? (options as object) : null;
+  const previous = layerOptions ? layerPlans[kind].get(layerOptions) : lastPlans[kind];
   const hit = cachedPlan(previous, rank, input, weight, bias, options);
   if (hit) return hit;
   const plan = kernelPlan(fn, rank, input, weight, bias, options, kind === 'forward' ? FORWARD_OPTIONS : BACKWARD_OPTIONS);
-  const reused = previous !== null && previous.options === options;
+  const reused = previous != null && previous.options === options;
   // Copies: a plain-JS caller could still write to a shape array.
-  lastPlans[kind] = {
+  const entry: CachedPlan = {
     rank, options, values: isImmutableOptions(options) ? null : reused ? snapshot(options) : 'pending',
     input: (input as Tensor).shape.slice(), weight: (weight as Tensor).shape.slice(),
     bias: bias instanceof Tensor ? bias.shape.slice() : null, plan,
   };
+  if (layerOptions) layerPlans[kind].set(layerOptions, entry);
+  else lastPlans[kind] = entry;
   return plan;
 }
 
