@@ -1,7 +1,7 @@
 // npm run bench:train: d2l's LeNet trained on the MNIST digits (80/20 split per digit,
 // SGD lr 0.05 momentum 0.9, batch 64) by convcore and, in the same run, by
 // TensorFlow.js (layers API, CPU backend: the only tfjs backend that installs here and
-// has every gradient kernel) on the same batches. tfjs needs seconds per step, so it
+// has every gradient kernel) from the same initial weights on the same batches. tfjs needs seconds per step, so it
 // trains --tfjs-steps steps (default 8) unless --tfjs-epochs asks for whole epochs;
 // convcore's accuracy after the same number of steps is reported beside it.
 // Writes results/train.{json,md}.
@@ -33,8 +33,11 @@ const tfjsSteps = tfjsEpochs > 0 ? tfjsEpochs * loader.length : Number(values['t
 
 // ---- convcore ----------------------------------------------------------------------------
 const net = buildLeNet();
+// tfjs starts from the same weights (its own default initialisation differs).
+const initial = Object.fromEntries(Object.entries(net.stateDict()).map(([k, t]) => [k, { shape: t.shape, data: t.data.slice() }]));
 const optimizer = new SGD(net.parameters(), { lr: 0.05, momentum: 0.9 });
 const epochRates = [];
+const convcoreLosses = [];
 let step = 0, accuracyAtTfjsSteps = null, trainSeconds = 0, trainSamples = 0;
 for (let epoch = 0; epoch < epochs; epoch++) {
   let seconds = 0, samples = 0;
@@ -44,9 +47,10 @@ for (let epoch = 0; epoch < epochs; epoch++) {
     const loss = crossEntropy(net.forward(inputs), labels);
     loss.backward();
     optimizer.step();
-    loss.item();
+    const value = loss.item();
     seconds += (performance.now() - start) / 1000;
     samples += labels.length;
+    if (step < tfjsSteps) convcoreLosses.push(value);
     if (++step === tfjsSteps) accuracyAtTfjsSteps = evaluate(net, test.images, test.labels);
   }
   epochRates.push(samples / seconds);
@@ -79,18 +83,42 @@ async function trainTfjs() {
       tfl.layers.dense({ units: 10 }),
     ],
   });
+  // convcore's initial weights in tfjs layouts: conv OIHW → HWIO, dense (out, in) →
+  // (in, out), and the first dense layer's inputs from (c, h, w) to NHWC's (h, w, c) order.
+  const hwio = ({ shape: [O, I, KH, KW], data }) => {
+    const out = new Float32Array(data.length);
+    for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) for (let h = 0; h < KH; h++) for (let w = 0; w < KW; w++) {
+      out[((h * KW + w) * I + i) * O + o] = data[((o * I + i) * KH + h) * KW + w];
+    }
+    return tf.tensor4d(out, [KH, KW, I, O]);
+  };
+  const dense = ({ shape: [O, I], data }, channels = 1) => {
+    const out = new Float32Array(data.length);
+    const plane = I / channels;
+    for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) {
+      const c = Math.floor(i / plane), p = i % plane;  // convcore's input i = (c, p)
+      out[(p * channels + c) * O + o] = data[o * I + i];
+    }
+    return tf.tensor2d(out, [I, O]);
+  };
+  const vector = ({ data }) => tf.tensor1d(data);
+  model.layers[0].setWeights([hwio(initial['0.weight']), vector(initial['0.bias'])]);
+  model.layers[2].setWeights([hwio(initial['3.weight']), vector(initial['3.bias'])]);
+  model.layers[5].setWeights([dense(initial['7.weight'], 16), vector(initial['7.bias'])]);
+  model.layers[6].setWeights([dense(initial['9.weight']), vector(initial['9.bias'])]);
+  model.layers[7].setWeights([dense(initial['11.weight']), vector(initial['11.bias'])]);
   // tf.train.momentum is PyTorch's SGD with momentum (v = μ·v + g; p −= lr·v).
   model.compile({ optimizer: tf.train.momentum(0.05, 0.9), loss: (y, p) => tf.losses.softmaxCrossEntropy(y, p) });
   // (N, 1, 28, 28) is (N, 28, 28, 1) in memory: the same bytes serve NHWC.
   const nhwc = (images) => tf.tensor4d(images.data, [images.shape[0], 28, 28, 1]);
-  const times = [];
+  const times = [], losses = [];
   let done = 0;
   for (let epoch = 0; done < tfjsSteps; epoch++) {
     for (const { inputs, labels } of loader.batches(epoch)) {
       if (done === tfjsSteps) break;
       const x = nhwc(inputs), y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
       const start = performance.now();
-      await model.trainOnBatch(x, y);
+      losses.push(Number(await model.trainOnBatch(x, y)));
       times.push((performance.now() - start) / 1000);
       tf.dispose([x, y]);
       log(`tfjs-cpu step ${++done}/${tfjsSteps}: ${times.at(-1).toFixed(2)} s`);
@@ -104,6 +132,8 @@ async function trainTfjs() {
   return {
     backend: 'cpu', version: tf.version_core, steps: done, testAccuracy: correct / test.labels.length,
     samplesPerSecond: 64 / median(times), medianStepSeconds: median(times),
+    // Same weights, same batches: the two losses agree step by step up to float rounding.
+    maxLossDifference: Math.max(...losses.map((l, i) => Math.abs(l - convcoreLosses[i]))),
   };
 }
 const tfjs = values['no-tfjs'] || tfjsSteps === 0 ? null : await trainTfjs();
@@ -124,6 +154,10 @@ if (tfjs) {
   lines.push(`| convcore after ${tfjs.steps} steps | ${tfjs.steps} | ${pct(convcore.accuracyAtTfjsSteps)} | (same run) | |`);
   lines.push(`| tfjs-cpu ${tfjs.version} (layers API) after ${tfjs.steps} steps | ${tfjs.steps} | ${pct(tfjs.testAccuracy)} | ` +
     `${tfjs.samplesPerSecond.toFixed(1)} (median step ${tfjs.medianStepSeconds.toFixed(2)} s) | 1× |`);
+}
+if (tfjs) {
+  lines.push('', `Starting from the same weights on the same batches, the two libraries' losses agree at every one of ` +
+    `the ${tfjs.steps} steps to within ${tfjs.maxLossDifference.toExponential(1)}.`);
 }
 const markdown = lines.join('\n') + '\n';
 fs.mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
