@@ -14,6 +14,7 @@
         "native/kernels/matmul.cc",
         "native/kernels/pool2d.cc",
         "native/kernels/pointwise.cc",
+        "native/kernels/image.cc",
         "native/kernels/engine_generic.cc"
       ],
       "dependencies": [

@@ -62,3 +62,10 @@ export { setNumThreads, getNumThreads, isa } from './threads';
 export {
   ArgumentTypeError, ArgumentRangeError, ShapeError, UnknownOptionError, AutogradError, NativeBindingError,
 } from './errors';
+
+export { imageToTensor, tensorToImage } from './image/codec';
+export type { DecodedImage, DecodeOptions, EncodeOptions, PixelMapping, ImageFormat } from './image/codec';
+export { filterImage, filterImages } from './image/batch';
+export type { FilterOptions, FilterImagesOptions, FilterSummary, ImageResult } from './image/batch';
+export type { BorderMode } from './image/filter-engine';
+export type { FilterSpec } from './image/filters';

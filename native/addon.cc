@@ -13,6 +13,7 @@
 #include "kernels/conv2d.h"
 #include "kernels/conv_volume.h"
 #include "kernels/cpu_features.h"
+#include "kernels/image.h"
 #include "kernels/matmul.h"
 #include "kernels/pointwise.h"
 #include "kernels/pool2d.h"
@@ -136,6 +137,10 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
                     InstanceMethod("activationBackward", &ConvcoreAddon::ActivationBackward),
                     InstanceMethod("sgdStep", &ConvcoreAddon::SgdStep),
                     InstanceMethod("adamStep", &ConvcoreAddon::AdamStep),
+                    InstanceMethod("planesFromPixels", &ConvcoreAddon::PlanesFromPixels),
+                    InstanceMethod("pixelsFromPlanes", &ConvcoreAddon::PixelsFromPlanes),
+                    InstanceMethod("magnitude", &ConvcoreAddon::Magnitude),
+                    InstanceMethod("filterBorder", &ConvcoreAddon::FilterBorder),
                     InstanceMethod("setNumThreads", &ConvcoreAddon::SetNumThreads),
                     InstanceMethod("getNumThreads", &ConvcoreAddon::GetNumThreads),
                     InstanceMethod("isa", &ConvcoreAddon::Isa),
@@ -270,6 +275,76 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     float* m = readFloatBuffer(info[3], n, "expAvg");
     float* v = readFloatBuffer(info[4], n, "expAvgSq");
     adamStep(*pool_, p, weight, grad, m, v, n);
+    return info.Env().Undefined();
+  }
+
+  // (Float64Array [pixels, channels, colour], pixels Uint8Array, planes, alpha|null)
+  Napi::Value PlanesFromPixels(const Napi::CallbackInfo& info) {
+    int64_t f[3];
+    readIntegers(info[0], 3, "image params", f);
+    const int64_t pixels = f[0], channels = f[1], colour = f[2];
+    if (pixels < 0 || pixels > (int64_t(1) << 40) || channels < 1 || channels > 4 || colour < 1 || colour > channels) {
+      throw Napi::RangeError::New(info.Env(), "convcore native: bad image params");
+    }
+    const uint8_t* src = readByteBuffer(info[1], pixels * channels, "pixels");
+    float* planes = readFloatBuffer(info[2], pixels * colour, "planes");
+    uint8_t* alpha = readByteBuffer(info[3], pixels, "alpha", /*optional=*/true);
+    if (alpha != nullptr && channels != colour + 1) throw Napi::RangeError::New(info.Env(), "convcore native: no alpha channel to extract");
+    planesFromPixels(*pool_, src, pixels, static_cast<int>(channels), static_cast<int>(colour), planes, alpha);
+    return info.Env().Undefined();
+  }
+
+  // (Float64Array [pixels, colour, absolute, offset, round], planes, alpha|null, pixels Uint8Array)
+  Napi::Value PixelsFromPlanes(const Napi::CallbackInfo& info) {
+    double h[5];
+    readNumbers(info[0], 5, "image params", h);
+    const int64_t pixels = static_cast<int64_t>(h[0]), colour = static_cast<int64_t>(h[1]);
+    if (h[0] != static_cast<double>(pixels) || pixels < 0 || pixels > (int64_t(1) << 40) || colour < 1 || colour > 4 ||
+        h[1] != static_cast<double>(colour)) {
+      throw Napi::RangeError::New(info.Env(), "convcore native: bad image params");
+    }
+    const float* planes = readFloatBuffer(info[1], pixels * colour, "planes");
+    const uint8_t* alpha = readByteBuffer(info[2], pixels, "alpha", /*optional=*/true);
+    uint8_t* dst = readByteBuffer(info[3], pixels * (colour + (alpha != nullptr ? 1 : 0)), "pixels");
+    pixelsFromPlanes(*pool_, planes, pixels, static_cast<int>(colour), alpha,
+                     PixelMapping{h[2] != 0, static_cast<float>(h[3]), h[4] != 0}, dst);
+    return info.Env().Undefined();
+  }
+
+  // (gx, gy, out)
+  Napi::Value Magnitude(const Napi::CallbackInfo& info) {
+    const int64_t n = floatLength(info[0], "gx");
+    const float* gx = readFloatBuffer(info[0], n, "gx");
+    const float* gy = readFloatBuffer(info[1], n, "gy");
+    float* out = readFloatBuffer(info[2], n, "out");
+    magnitude(*pool_, gx, gy, out, n);
+    return info.Env().Undefined();
+  }
+
+  // (Float64Array [planes, height, width, kernelHeight, kernelWidth, padTop, padLeft],
+  //  weight, rowMap, colMap, input, output)
+  Napi::Value FilterBorder(const Napi::CallbackInfo& info) {
+    int64_t f[7];
+    readIntegers(info[0], 7, "border params", f);
+    const BorderParams p{f[0], f[1], f[2], f[3], f[4], f[5], f[6]};
+    constexpr int64_t kLimit = int64_t(1) << 31;
+    if (p.planes < 1 || p.height < 1 || p.width < 1 || p.kernelHeight < 1 || p.kernelWidth < 1 ||
+        p.height >= kLimit || p.width >= kLimit || p.kernelHeight > p.height + kLimit / 4 ||
+        p.padTop < 0 || p.padTop >= p.kernelHeight || p.padLeft < 0 || p.padLeft >= p.kernelWidth ||
+        p.planes * p.height * p.width >= (int64_t(1) << 40) || p.kernelHeight * p.kernelWidth >= kLimit) {
+      throw Napi::RangeError::New(info.Env(), "convcore native: bad border params");
+    }
+    const float* weight = readFloatBuffer(info[1], p.planes * p.kernelHeight * p.kernelWidth, "weight");
+    const int32_t* rowMap = readInt32Buffer(info[2], p.height + p.kernelHeight - 1, "rowMap");
+    const int32_t* colMap = readInt32Buffer(info[3], p.width + p.kernelWidth - 1, "colMap");
+    // The maps come from JavaScript: every entry must name a row or column (or −1).
+    for (int64_t i = 0; i < p.height + p.kernelHeight - 1; ++i)
+      if (rowMap[i] < -1 || rowMap[i] >= p.height) throw Napi::RangeError::New(info.Env(), "convcore native: rowMap out of range");
+    for (int64_t i = 0; i < p.width + p.kernelWidth - 1; ++i)
+      if (colMap[i] < -1 || colMap[i] >= p.width) throw Napi::RangeError::New(info.Env(), "convcore native: colMap out of range");
+    const float* input = readFloatBuffer(info[4], p.planes * p.height * p.width, "input");
+    float* output = readFloatBuffer(info[5], p.planes * p.height * p.width, "output");
+    filterBorder(*pool_, p, weight, rowMap, colMap, input, output);
     return info.Env().Undefined();
   }
 

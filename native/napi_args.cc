@@ -109,6 +109,22 @@ float* readFloatBuffer(const Napi::Value& value, int64_t length, const char* nam
   return static_cast<float*>(data);
 }
 
+uint8_t* readByteBuffer(const Napi::Value& value, int64_t length, const char* name, bool optional) {
+  const Napi::Env env = value.Env();
+  if (optional && (value.IsNull() || value.IsUndefined())) return nullptr;
+  napi_typedarray_type type;
+  size_t actual = 0;
+  void* data = nullptr;
+  if (!typedArrayInfo(value, &type, &actual, &data) || type != napi_uint8_array) {
+    throw Napi::TypeError::New(env, std::string("convcore native: expected ") + name + " to be a Uint8Array");
+  }
+  if (static_cast<int64_t>(actual) != length) {
+    throw Napi::RangeError::New(env, std::string("convcore native: expected ") + name + " to have " +
+                                         std::to_string(length) + " bytes, but it has " + std::to_string(actual));
+  }
+  return static_cast<uint8_t*>(data);
+}
+
 int32_t* readInt32Buffer(const Napi::Value& value, int64_t length, const char* name) {
   const Napi::Env env = value.Env();
   napi_typedarray_type type;

@@ -24,6 +24,10 @@ void readNumbers(const Napi::Value& value, int count, const char* what, double* 
 // The length of a Float32Array (for element-wise kernels that take any length).
 int64_t floatLength(const Napi::Value& value, const char* name);
 
+// A Uint8Array (or Buffer) of exactly `length` bytes, or nullptr when `value` is null
+// or undefined and `optional` is true.
+uint8_t* readByteBuffer(const Napi::Value& value, int64_t length, const char* name, bool optional = false);
+
 // An Int32Array of exactly `length` elements.
 int32_t* readInt32Buffer(const Napi::Value& value, int64_t length, const char* name);
 

@@ -1,0 +1,198 @@
+/**
+ * filterImage and filterImages: decode → filters → encode, over many files with a
+ * bounded number in flight, so that decoding and encoding (sharp, on libuv's threads)
+ * overlap with the convolutions (convcore's pool). Nothing is lost: a file that fails
+ * is reported with its path and reason and the batch goes on; outputs are written to a
+ * temporary name and renamed; existing outputs are kept unless `overwrite`; an input is
+ * never overwritten.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ArgumentRangeError } from '../errors';
+import { checkOptions, is, message, oneOf, rangeError, typeError } from '../validate';
+import { type ImageFormat, OUTPUT_FORMATS, encodePixels, imageToTensor, planesToPixels, readMapping } from './codec';
+import { BORDER_MODES, type BorderMode, applyFilters } from './filter-engine';
+import { type Filter, type FilterSpec, parseFilter } from './filters';
+
+export interface FilterOptions {
+  /** How the image continues past its edges (default 'reflect', PyTorch's = OpenCV's BORDER_REFLECT_101). */
+  border?: BorderMode;
+  /** Convert to grey first (default false). */
+  grayscale?: boolean;
+  /** |v| before rounding (signed filters such as edges). */
+  abs?: boolean;
+  /** Added before rounding (e.g. 128). */
+  offset?: number;
+  /** Round to nearest (default true) or truncate. */
+  round?: boolean;
+  /** Output format (default: the input's). */
+  format?: ImageFormat;
+  /** JPEG/WebP quality 1..100. */
+  quality?: number;
+}
+
+export interface FilterImagesOptions extends FilterOptions {
+  /** Images in flight at once (default: the number of cores). */
+  concurrency?: number;
+  /** Replace existing output files (default false). */
+  overwrite?: boolean;
+  /** Called after each image (done, total, the image's result). */
+  onProgress?: (done: number, total: number, result: ImageResult) => void;
+}
+
+export interface ImageResult {
+  input: string;
+  output: string | null;
+  status: 'written' | 'skipped' | 'failed';
+  /** Why it failed or was skipped. */
+  reason?: string;
+  megapixels: number;
+}
+
+export interface FilterSummary {
+  images: number;
+  written: number;
+  skipped: number;
+  failed: number;
+  megapixels: number;
+  seconds: number;
+  results: ImageResult[];
+}
+
+const FILTER_OPTIONS = ['border', 'grayscale', 'abs', 'offset', 'round', 'format', 'quality'] as const;
+
+interface Plan {
+  filters: Filter[];
+  border: BorderMode;
+  grayscale: boolean;
+  mapping: ReturnType<typeof readMapping>;
+  format: ImageFormat | undefined;
+  quality: number | undefined;
+}
+
+function plan(fn: string, filters: unknown, o: Record<string, unknown>): Plan {
+  const list = Array.isArray(filters) && !Array.isArray(filters[0]) ? filters : [filters];
+  if (list.length === 0) throw rangeError(fn, 'filters', 'at least one filter', filters);
+  if (o.grayscale !== undefined && typeof o.grayscale !== 'boolean') throw typeError(fn, 'options.grayscale', 'a boolean', o.grayscale);
+  return {
+    filters: list.map((f) => parseFilter(f as FilterSpec)),
+    border: oneOf(fn, 'options.border', o.border ?? 'reflect', BORDER_MODES),
+    grayscale: (o.grayscale as boolean | undefined) ?? false,
+    mapping: { ...readMapping(fn, o), clamp: true },
+    format: o.format === undefined ? undefined : oneOf(fn, 'options.format', o.format, OUTPUT_FORMATS),
+    quality: o.quality as number | undefined,
+  };
+}
+
+function outputFormat(p: Plan, inputFormat: string): ImageFormat {
+  if (p.format !== undefined) return p.format;
+  if ((OUTPUT_FORMATS as readonly string[]).includes(inputFormat)) return inputFormat as ImageFormat;
+  throw new ArgumentRangeError(message('filterImage', 'options.format (the input is ' + inputFormat + ')',
+    `one of ${OUTPUT_FORMATS.join(', ')}`, 'undefined'));
+}
+
+async function run(input: string | Buffer, p: Plan): Promise<{ bytes: Buffer; format: ImageFormat; megapixels: number }> {
+  const decoded = await imageToTensor(input, { grayscale: p.grayscale });
+  const [colour, height, width] = decoded.tensor.shape;
+  const filtered = await applyFilters({ data: decoded.tensor.data, channels: colour, height, width }, p.filters, p.border);
+  const format = outputFormat(p, decoded.format);
+  // JPEG has no alpha channel: it is dropped there, kept everywhere else.
+  const alpha = format === 'jpeg' ? null : decoded.alpha;
+  const pixels = planesToPixels('filterImage', filtered, colour, width * height, alpha, p.mapping);
+  const bytes = await encodePixels(pixels, width, height, colour + (alpha ? 1 : 0), format, p.quality);
+  return { bytes, format, megapixels: (width * height) / 1e6 };
+}
+
+/** One image (a path or its bytes) through the filters; resolves to the encoded output. */
+export async function filterImage(input: string | Buffer, filters: FilterSpec | readonly FilterSpec[], options?: FilterOptions): Promise<Buffer> {
+  const fn = 'filterImage';
+  if (typeof input !== 'string' && !Buffer.isBuffer(input)) throw typeError(fn, 'input', 'a file path or a Buffer', input);
+  return (await run(input, plan(fn, filters, checkOptions(fn, options, FILTER_OPTIONS)))).bytes;
+}
+
+const EXTENSIONS: Record<ImageFormat, string> = { png: '.png', jpeg: '.jpg', webp: '.webp', tiff: '.tif', gif: '.gif' };
+
+const FORMAT_OF_EXTENSION: Record<string, ImageFormat> = {
+  '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp': 'webp', '.tif': 'tiff', '.tiff': 'tiff', '.gif': 'gif',
+};
+
+/** The output path: the input's name in outDir; a requested format changes the extension. */
+function outputPath(input: string, outDir: string, format: ImageFormat | undefined): string {
+  const parsed = path.parse(input);
+  const keep = format === undefined || FORMAT_OF_EXTENSION[parsed.ext.toLowerCase()] === format;
+  return path.join(outDir, parsed.name + (keep ? parsed.ext : EXTENSIONS[format]));
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.stat(file).then(() => true, () => false);
+}
+
+/** Writes `bytes` to `file` through a temporary name in the same directory, then renames. */
+async function writeAtomically(file: string, bytes: Buffer): Promise<void> {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await fs.writeFile(temporary, bytes);
+    await fs.rename(temporary, file);
+  } catch (error) {
+    await fs.rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Every input file through the filters into outDir (created if needed), at most
+ * `concurrency` at a time; never throws for one bad file: each result says what happened.
+ */
+export async function filterImages(inputs: readonly string[], outDir: string, filters: FilterSpec | readonly FilterSpec[],
+  options?: FilterImagesOptions): Promise<FilterSummary> {
+  const fn = 'filterImages';
+  if (!Array.isArray(inputs) || !inputs.every((i) => typeof i === 'string')) throw typeError(fn, 'inputs', 'an array of file paths', inputs);
+  if (typeof outDir !== 'string' || outDir === '') throw typeError(fn, 'outDir', 'a directory path', outDir);
+  const o = checkOptions(fn, options, [...FILTER_OPTIONS, 'concurrency', 'overwrite', 'onProgress']);
+  const p = plan(fn, filters, o);
+  const concurrency = o.concurrency ?? os.availableParallelism();
+  if (!is.positiveInteger(concurrency)) throw rangeError(fn, 'options.concurrency', 'a positive integer', concurrency);
+  if (o.overwrite !== undefined && typeof o.overwrite !== 'boolean') throw typeError(fn, 'options.overwrite', 'a boolean', o.overwrite);
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError(fn, 'options.onProgress', 'a function', o.onProgress);
+  const onProgress = o.onProgress as FilterImagesOptions['onProgress'];
+  await fs.mkdir(outDir, { recursive: true });
+  const inputSet = new Set(inputs.map((i) => path.resolve(i)));
+
+  const start = performance.now();
+  const results: ImageResult[] = new Array(inputs.length);
+  let next = 0, done = 0;
+  const one = async (input: string): Promise<ImageResult> => {
+    // The output name follows from the input's name alone, so existing outputs and
+    // inputs are checked before any work.
+    const output = outputPath(input, outDir, p.format);
+    if (inputSet.has(path.resolve(output))) {
+      return { input, output, status: 'failed', reason: 'the output would overwrite an input', megapixels: 0 };
+    }
+    if (o.overwrite !== true && await exists(output)) {
+      return { input, output, status: 'skipped', reason: 'the output exists (use overwrite to replace it)', megapixels: 0 };
+    }
+    try {
+      const { bytes, megapixels } = await run(input, p);
+      await writeAtomically(output, bytes);
+      return { input, output, status: 'written', megapixels };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      return { input, output: null, status: 'failed', reason, megapixels: 0 };
+    }
+  };
+  const worker = async () => {
+    while (next < inputs.length) {
+      const index = next++;
+      results[index] = await one(inputs[index]);
+      onProgress?.(++done, inputs.length, results[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));
+  const count = (status: ImageResult['status']) => results.filter((r) => r.status === status).length;
+  return {
+    images: inputs.length, written: count('written'), skipped: count('skipped'), failed: count('failed'),
+    megapixels: results.reduce((m, r) => m + r.megapixels, 0), seconds: (performance.now() - start) / 1000, results,
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * Image files to tensors and back, through sharp: decoding gives (C, H, W) float32
+ * planes in [0, 255] (C = 1 grey or 3 RGB) with the alpha channel kept aside, untouched;
+ * encoding maps floats back to 8 bits (optionally |v| or + offset, then rounding and
+ * clamping) and re-attaches the alpha.
+ */
+import { backend } from '../backend';
+import { nativeAddon } from '../binding';
+import { ArgumentRangeError, ShapeError } from '../errors';
+import { Tensor } from '../tensor';
+import { checkOptions, formatShape, message, oneOf, typeError } from '../validate';
+import { loadSharp } from './sharp';
+
+export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp', 'tiff', 'gif'] as const;
+export type ImageFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** A decoded image. */
+export interface DecodedImage {
+  /** (C, H, W) float32 in [0, 255]: C = 1 (grey) or 3 (RGB). */
+  tensor: Tensor;
+  /** The alpha channel (H·W bytes), kept aside untouched, or null. */
+  alpha: Uint8Array | null;
+  /** The file's format ('jpeg', 'png', 'webp', 'tiff', 'gif', …). */
+  format: string;
+}
+
+export interface DecodeOptions {
+  /** Convert to one grey channel (default false). */
+  grayscale?: boolean;
+  /** The tensor's element type: only 'float32' (the default) exists. */
+  dtype?: 'float32';
+}
+
+/** Reads and decodes an image (a file path or its bytes); GIFs give their first frame. */
+export async function imageToTensor(input: string | Buffer, options?: DecodeOptions): Promise<DecodedImage> {
+  const fn = 'imageToTensor';
+  if (typeof input !== 'string' && !Buffer.isBuffer(input)) throw typeError(fn, 'input', 'a file path or a Buffer', input);
+  const o = checkOptions(fn, options, ['grayscale', 'dtype']);
+  if (o.grayscale !== undefined && typeof o.grayscale !== 'boolean') throw typeError(fn, 'options.grayscale', 'a boolean', o.grayscale);
+  oneOf(fn, 'options.dtype', o.dtype ?? 'float32', ['float32'] as const);
+  const sharp = loadSharp();
+  // failOn 'warning': a truncated or corrupt file is an error, not a half-grey image.
+  const source = sharp(input, { failOn: 'warning' });
+  const { format = 'unknown' } = await source.metadata();
+  let pipeline = sharp(input, { failOn: 'warning' }).rotate();  // applies EXIF orientation
+  if (o.grayscale === true) pipeline = pipeline.grayscale();
+  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  const { width, height, channels } = info;
+  const colour = channels >= 3 ? 3 : 1;
+  const pixels = width * height;
+  const planes = new Float32Array(colour * pixels);
+  const alpha = channels === colour + 1 ? new Uint8Array(pixels) : null;
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (backend().name === 'native') nativeAddon().planesFromPixels(Float64Array.of(pixels, channels, colour), bytes, planes, alpha);
+  else planesFromPixelsReference(bytes, pixels, channels, colour, planes, alpha);
+  return { tensor: new Tensor(planes, [colour, height, width]), alpha, format };
+}
+
+function planesFromPixelsReference(src: Uint8Array, pixels: number, channels: number, colour: number, planes: Float32Array, alpha: Uint8Array | null) {
+  for (let i = 0; i < pixels; i++) {
+    for (let c = 0; c < colour; c++) planes[c * pixels + i] = src[i * channels + c];
+    if (alpha) alpha[i] = src[i * channels + colour];
+  }
+}
+
+/** How float values become bytes. */
+export interface PixelMapping {
+  /** Take |v| first (for signed filters such as edges; default false). */
+  abs?: boolean;
+  /** Then add this (e.g. 128 shows negative edges as dark, positive as light; default 0). */
+  offset?: number;
+  /** Round to nearest (default true); false truncates toward zero, as sharp does. */
+  round?: boolean;
+  /** Clamp to [0, 255] (default true); false makes a value outside it an error. */
+  clamp?: boolean;
+}
+
+export interface EncodeOptions extends PixelMapping {
+  format: ImageFormat;
+  /** An alpha channel to re-attach (H·W bytes), e.g. DecodedImage.alpha. */
+  alpha?: Uint8Array | null;
+  /** JPEG/WebP quality 1..100 (sharp's default 80). */
+  quality?: number;
+}
+
+const ENCODE_OPTIONS = ['format', 'alpha', 'quality', 'abs', 'offset', 'round', 'clamp'] as const;
+
+/** Checks a PixelMapping's fields (shared with filterImage). */
+export function readMapping(fn: string, o: Record<string, unknown>): Required<PixelMapping> {
+  for (const key of ['abs', 'round', 'clamp'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw typeError(fn, `options.${key}`, 'a boolean', o[key]);
+  }
+  const offset = o.offset ?? 0;
+  if (typeof offset !== 'number') throw typeError(fn, 'options.offset', 'a finite number', offset);
+  if (!Number.isFinite(offset)) throw new ArgumentRangeError(message(fn, 'options.offset', 'a finite number', String(offset)));
+  return { abs: (o.abs as boolean) ?? false, offset, round: (o.round as boolean) ?? true, clamp: (o.clamp as boolean) ?? true };
+}
+
+/** 8-bit interleaved pixels (colour channels, then alpha) from float planes. */
+export function planesToPixels(fn: string, planes: Float32Array, colour: number, pixels: number, alpha: Uint8Array | null,
+  mapping: Required<PixelMapping>): Uint8Array {
+  if (!mapping.clamp) {
+    for (let i = 0; i < planes.length; i++) {
+      const v = (mapping.abs ? Math.abs(planes[i]) : planes[i]) + mapping.offset;
+      if (!(v >= 0 && v <= 255)) {
+        throw new ArgumentRangeError(message(fn, 'every mapped value (clamp is false)', 'in [0, 255]',
+          `${v} at channel ${Math.floor(i / pixels)}, pixel ${i % pixels}`));
+      }
+    }
+  }
+  const out = new Uint8Array(pixels * (colour + (alpha ? 1 : 0)));
+  if (backend().name === 'native') {
+    nativeAddon().pixelsFromPlanes(Float64Array.of(pixels, colour, +mapping.abs, mapping.offset, +mapping.round), planes, alpha, out);
+  } else {
+    const channels = colour + (alpha ? 1 : 0);
+    for (let i = 0; i < pixels; i++) {
+      for (let c = 0; c < colour; c++) {
+        const v = Math.fround(Math.fround(mapping.abs ? Math.abs(planes[c * pixels + i]) : planes[c * pixels + i]) + Math.fround(mapping.offset));
+        out[i * channels + c] = !(v > 0) ? 0 : v >= 255 ? 255 : mapping.round ? roundHalfEven(v) : Math.trunc(v);
+      }
+      if (alpha) out[i * channels + colour] = alpha[i];
+    }
+  }
+  return out;
+}
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Encodes a (C, H, W) tensor (C = 1 or 3) as an image file's bytes. */
+export async function tensorToImage(tensor: Tensor, options: EncodeOptions): Promise<Buffer> {
+  const fn = 'tensorToImage';
+  if (!(tensor instanceof Tensor)) throw typeError(fn, 'tensor', 'a Tensor', tensor);
+  if (tensor.shape.length !== 3 || (tensor.shape[0] !== 1 && tensor.shape[0] !== 3)) {
+    throw new ShapeError(message(fn, 'tensor.shape', '(C, H, W) with C = 1 or 3', formatShape(tensor.shape)));
+  }
+  const o = checkOptions(fn, options, ENCODE_OPTIONS);
+  const format = oneOf(fn, 'options.format', o.format, OUTPUT_FORMATS);
+  const [colour, height, width] = tensor.shape;
+  const alpha = (o.alpha ?? null) as Uint8Array | null;
+  if (alpha !== null && !(alpha instanceof Uint8Array && alpha.length === width * height)) {
+    throw typeError(fn, 'options.alpha', `a Uint8Array of ${width * height} bytes (H·W) or null`, alpha);
+  }
+  const pixels = planesToPixels(fn, tensor.data, colour, width * height, alpha, readMapping(fn, o));
+  return encodePixels(pixels, width, height, colour + (alpha ? 1 : 0), format, o.quality);
+}
+
+/** sharp's encoder over raw interleaved bytes. */
+export async function encodePixels(pixels: Uint8Array, width: number, height: number, channels: number, format: ImageFormat,
+  quality: unknown): Promise<Buffer> {
+  if (quality !== undefined && !(Number.isInteger(quality) && (quality as number) >= 1 && (quality as number) <= 100)) {
+    throw new ArgumentRangeError(message('tensorToImage', 'options.quality', 'an integer in 1..100', String(quality)));
+  }
+  const sharp = loadSharp();
+  const raw = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+  return sharp(raw, { raw: { width, height, channels } }).toFormat(format, quality === undefined ? {} : { quality }).toBuffer();
+}
