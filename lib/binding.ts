@@ -41,7 +41,7 @@ export interface NativeAddon {
   activationBackward(kind: number, gradOutput: Float32Array, output: Float32Array, gradInput: Float32Array): void;
   sgdStep(params: Float64Array, weight: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null): void;
   adamStep(params: Float64Array, weight: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array): void;
-  /** params [pixels, channels, colour]: interleaved bytes → colour planes (+ alpha bytes). */
+  /** params [pixels, channels, colour, alphaChannel (−1: none)]: interleaved bytes → colour planes (+ alpha bytes). */
   planesFromPixels(params: Float64Array, pixels: Uint8Array, planes: Float32Array, alpha: Uint8Array | null): void;
   /** params [pixels, colour, abs, offset, round]: planes (+ alpha) → interleaved bytes. */
   pixelsFromPlanes(params: Float64Array, planes: Float32Array, alpha: Uint8Array | null, pixels: Uint8Array): void;

@@ -278,19 +278,22 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     return info.Env().Undefined();
   }
 
-  // (Float64Array [pixels, channels, colour], pixels Uint8Array, planes, alpha|null)
+  // (Float64Array [pixels, channels, colour, alphaChannel], pixels Uint8Array, planes
+  //  (may be empty when colour is 0), alpha|null)
   Napi::Value PlanesFromPixels(const Napi::CallbackInfo& info) {
-    int64_t f[3];
-    readIntegers(info[0], 3, "image params", f);
-    const int64_t pixels = f[0], channels = f[1], colour = f[2];
-    if (pixels < 0 || pixels > (int64_t(1) << 40) || channels < 1 || channels > 4 || colour < 1 || colour > channels) {
+    int64_t f[4];
+    readIntegers(info[0], 4, "image params", f);
+    const int64_t pixels = f[0], channels = f[1], colour = f[2], alphaChannel = f[3];
+    if (pixels < 0 || pixels > (int64_t(1) << 40) || channels < 1 || channels > 4 || colour < 0 || colour > channels ||
+        alphaChannel < -1 || alphaChannel >= channels) {
       throw Napi::RangeError::New(info.Env(), "convcore native: bad image params");
     }
     const uint8_t* src = readByteBuffer(info[1], pixels * channels, "pixels");
     float* planes = readFloatBuffer(info[2], pixels * colour, "planes");
     uint8_t* alpha = readByteBuffer(info[3], pixels, "alpha", /*optional=*/true);
-    if (alpha != nullptr && channels != colour + 1) throw Napi::RangeError::New(info.Env(), "convcore native: no alpha channel to extract");
-    planesFromPixels(*pool_, src, pixels, static_cast<int>(channels), static_cast<int>(colour), planes, alpha);
+    if (alpha != nullptr && alphaChannel < 0) throw Napi::RangeError::New(info.Env(), "convcore native: no alpha channel to extract");
+    planesFromPixels(*pool_, src, pixels, static_cast<int>(channels), static_cast<int>(colour), planes, alpha,
+                     static_cast<int>(alphaChannel));
     return info.Env().Undefined();
   }
 

@@ -73,7 +73,9 @@ interface Plan {
 }
 
 function plan(fn: string, filters: unknown, o: Record<string, unknown>): Plan {
-  const list = Array.isArray(filters) && !Array.isArray(filters[0]) ? filters : [filters];
+  // One kernel is itself an array (of rows of numbers): tell it from a list of specs.
+  const oneKernel = Array.isArray(filters) && Array.isArray(filters[0]) && typeof filters[0][0] === 'number';
+  const list = Array.isArray(filters) && !oneKernel ? filters : [filters];
   if (list.length === 0) throw rangeError(fn, 'filters', 'at least one filter', filters);
   if (o.grayscale !== undefined && typeof o.grayscale !== 'boolean') throw typeError(fn, 'options.grayscale', 'a boolean', o.grayscale);
   return {

@@ -40,26 +40,47 @@ export async function imageToTensor(input: string | Buffer, options?: DecodeOpti
   oneOf(fn, 'options.dtype', o.dtype ?? 'float32', ['float32'] as const);
   const sharp = loadSharp();
   // failOn 'warning': a truncated or corrupt file is an error, not a half-grey image.
-  const source = sharp(input, { failOn: 'warning' });
-  const { format = 'unknown' } = await source.metadata();
-  let pipeline = sharp(input, { failOn: 'warning' }).rotate();  // applies EXIF orientation
-  if (o.grayscale === true) pipeline = pipeline.grayscale();
-  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  const open = () => sharp(input, { failOn: 'warning' }).rotate();  // rotate(): EXIF orientation
+  const { format = 'unknown', channels: stored = 3 } = await sharp(input, { failOn: 'warning' }).metadata();
+  // sharp hands out sRGB(A) pixels, grey sources included (then R = G = B).
+  const { data, info } = await open().raw().toBuffer({ resolveWithObject: true });
   const { width, height, channels } = info;
-  const colour = channels >= 3 ? 3 : 1;
   const pixels = width * height;
+  const alphaChannel = channels === 4 || channels === 2 ? channels - 1 : -1;
+  let colour = stored <= 2 || channels <= 2 ? 1 : 3;
+  let source = new Uint8Array(data.buffer, data.byteOffset, data.byteLength), sourceChannels = channels;
+  const alpha = alphaChannel >= 0 ? new Uint8Array(pixels) : null;
+  if (o.grayscale === true && colour === 3) {
+    // sharp's grey conversion drops alpha: take the grey from it, the alpha from above.
+    if (alpha) extract(source, pixels, channels, 0, null, alpha, alphaChannel);
+    const grey = await open().grayscale().raw().toBuffer();
+    source = new Uint8Array(grey.buffer, grey.byteOffset, grey.byteLength);
+    sourceChannels = 1;
+    colour = 1;
+    const planes = new Float32Array(pixels);
+    extract(source, pixels, 1, 1, planes, null, -1);
+    return { tensor: new Tensor(planes, [1, height, width]), alpha, format };
+  }
   const planes = new Float32Array(colour * pixels);
-  const alpha = channels === colour + 1 ? new Uint8Array(pixels) : null;
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (backend().name === 'native') nativeAddon().planesFromPixels(Float64Array.of(pixels, channels, colour), bytes, planes, alpha);
-  else planesFromPixelsReference(bytes, pixels, channels, colour, planes, alpha);
+  extract(source, pixels, sourceChannels, colour, planes, alpha, alphaChannel);
   return { tensor: new Tensor(planes, [colour, height, width]), alpha, format };
 }
 
-function planesFromPixelsReference(src: Uint8Array, pixels: number, channels: number, colour: number, planes: Float32Array, alpha: Uint8Array | null) {
+/** The first `colour` channels as planes, and channel `alphaChannel` (if ≥ 0) as bytes. */
+function extract(src: Uint8Array, pixels: number, channels: number, colour: number, planes: Float32Array | null,
+  alpha: Uint8Array | null, alphaChannel: number): void {
+  if (backend().name === 'native') {
+    nativeAddon().planesFromPixels(Float64Array.of(pixels, channels, colour, alphaChannel), src, planes ?? new Float32Array(0), alpha);
+  } else {
+    planesFromPixelsReference(src, pixels, channels, colour, planes, alpha, alphaChannel);
+  }
+}
+
+function planesFromPixelsReference(src: Uint8Array, pixels: number, channels: number, colour: number, planes: Float32Array | null,
+  alpha: Uint8Array | null, alphaChannel: number) {
   for (let i = 0; i < pixels; i++) {
-    for (let c = 0; c < colour; c++) planes[c * pixels + i] = src[i * channels + c];
-    if (alpha) alpha[i] = src[i * channels + colour];
+    if (planes) for (let c = 0; c < colour; c++) planes[c * pixels + i] = src[i * channels + c];
+    if (alpha) alpha[i] = src[i * channels + alphaChannel];
   }
 }
 
@@ -154,6 +175,15 @@ export async function encodePixels(pixels: Uint8Array, width: number, height: nu
     throw new ArgumentRangeError(message('tensorToImage', 'options.quality', 'an integer in 1..100', String(quality)));
   }
   const sharp = loadSharp();
-  const raw = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
-  return sharp(raw, { raw: { width, height, channels } }).toFormat(format, quality === undefined ? {} : { quality }).toBuffer();
+  let raw = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+  if (format === 'tiff' && channels === 2) {
+    // sharp's TIFF writer drops a grey image's alpha: write it as RGBA instead.
+    const rgba = Buffer.alloc(width * height * 4);
+    for (let i = 0; i < width * height; i++) rgba.fill(raw[2 * i], 4 * i, 4 * i + 3).writeUInt8(raw[2 * i + 1], 4 * i + 3);
+    raw = rgba;
+    channels = 4;
+  }
+  let image = sharp(raw, { raw: { width, height, channels } });
+  if (channels <= 2) image = image.toColourspace('b-w');  // grey stays grey (sharp would write RGB)
+  return image.toFormat(format, quality === undefined ? {} : { quality }).toBuffer();
 }

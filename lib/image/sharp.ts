@@ -9,11 +9,12 @@ import { NativeBindingError } from '../errors';
 export interface SharpInstance {
   rotate(): SharpInstance;
   grayscale(): SharpInstance;
+  toColourspace(space: string): SharpInstance;
   raw(): SharpInstance;
   toFormat(format: string, options?: Record<string, unknown>): SharpInstance;
   toBuffer(options: { resolveWithObject: true }): Promise<{ data: Buffer; info: { width: number; height: number; channels: number } }>;
   toBuffer(): Promise<Buffer>;
-  metadata(): Promise<{ format?: string; width?: number; height?: number; pages?: number }>;
+  metadata(): Promise<{ format?: string; width?: number; height?: number; pages?: number; channels?: number }>;
 }
 
 export type SharpModule = ((input?: string | Buffer, options?: Record<string, unknown>) => SharpInstance) & {

@@ -32,14 +32,14 @@ inline uint8_t toByte(float v, const PixelMapping& m) {
 }  // namespace
 
 void planesFromPixels(ThreadPool& pool, const uint8_t* src, int64_t pixels, int channels, int colour,
-                      float* planes, uint8_t* alpha) {
+                      float* planes, uint8_t* alpha, int alphaChannel) {
   forChunks(pool, pixels, [&](int64_t begin, int64_t end) {
     for (int c = 0; c < colour; ++c) {
       float* plane = planes + c * pixels;
       for (int64_t i = begin; i < end; ++i) plane[i] = src[i * channels + c];
     }
     if (alpha != nullptr)
-      for (int64_t i = begin; i < end; ++i) alpha[i] = src[i * channels + colour];
+      for (int64_t i = begin; i < end; ++i) alpha[i] = src[i * channels + alphaChannel];
   });
 }
 

@@ -10,11 +10,11 @@
 
 namespace convcore {
 
-// src: `pixels` pixels of `channels` interleaved bytes, of which the first `colour` are
-// colour (the next, if any, alpha). planes: colour × pixels floats in [0, 255]; alpha
-// (pixels bytes) receives channel `colour` when not null.
+// src: `pixels` pixels of `channels` interleaved bytes. planes (colour × pixels floats
+// in [0, 255]) receives the first `colour` channels; alpha (pixels bytes), when not
+// null, receives channel `alphaChannel`.
 void planesFromPixels(ThreadPool& pool, const uint8_t* src, int64_t pixels, int channels, int colour,
-                      float* planes, uint8_t* alpha);
+                      float* planes, uint8_t* alpha, int alphaChannel);
 
 struct PixelMapping {
   bool absolute;  // |v| first (signed filters: edges)
