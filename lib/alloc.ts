@@ -22,45 +22,64 @@ export function allocFloats(length: number): Float32Array {
   return view;
 }
 
-// ---- gradient buffers ----------------------------------------------------------------
-// Gradients live only while backward() runs: each is made by one node's backward and
-// consumed by the next. backward() hands every consumed gradient back here, and the
-// next step's gradients of the same sizes reuse them, so a training step in steady
-// state allocates (and page-faults) no new gradient memory.
+// ---- recycled buffers ------------------------------------------------------------------
+// Large buffers whose end of life the library knows (a gradient once backward() has
+// consumed it, an image pipeline's intermediate planes) go back to a pool, and later
+// requests of the same length reuse them: a training step or an image in steady state
+// then allocates, and page-faults, no new memory. A fresh large ArrayBuffer costs far
+// more than the arithmetic on it (the kernel zero-fills every page on first touch).
 
-const freeGradients = new Map<number, Float32Array[]>();
-const pooled = new WeakSet<Float32Array>();
-/** Bytes held in free lists, bounded so that one huge backward cannot pin memory forever. */
-let retainedBytes = 0;
-const MAX_RETAINED_BYTES = 256 * 1024 * 1024;
-/** Counts for tests and benchmarks: gradient buffers made fresh, and handed out again. */
-export const gradientPoolStats = { fresh: 0, reused: 0 };
+class RecyclingPool<T extends Float32Array | Uint8Array> {
+  private readonly free = new Map<number, T[]>();
+  private readonly mine = new WeakSet<T>();
+  private retainedBytes = 0;
+  /** Buffers made fresh, and handed out again (for tests and benchmarks). */
+  readonly stats = { fresh: 0, reused: 0 };
+
+  constructor(private readonly make: (length: number) => T, private readonly maxRetainedBytes: number) {}
+
+  /** A buffer of `length` elements with unspecified contents: the caller writes every one. */
+  take(length: number): T {
+    const reused = this.free.get(length)?.pop();
+    if (reused !== undefined) {
+      this.retainedBytes -= reused.byteLength;
+      this.stats.reused++;
+      return reused;
+    }
+    this.stats.fresh++;
+    const fresh = this.make(length);
+    this.mine.add(fresh);
+    return fresh;
+  }
+
+  /** Returns a buffer from take() that nothing reads any more (anything else is ignored). */
+  give(buffer: T): void {
+    if (!this.mine.has(buffer) || this.retainedBytes + buffer.byteLength > this.maxRetainedBytes) return;
+    let list = this.free.get(buffer.length);
+    if (list === undefined) this.free.set(buffer.length, (list = []));
+    if (list.includes(buffer)) return; // already free: never hand one buffer out twice
+    list.push(buffer);
+    this.retainedBytes += buffer.byteLength;
+  }
+}
+
+/** Float buffers: gradients and image planes (bounded so one huge job cannot pin memory). */
+export const floatPool = new RecyclingPool<Float32Array>((n) => new Float32Array(n), 256 * 1024 * 1024);
+/** Byte buffers: encoded-to-be image pixels. */
+export const bytePool = new RecyclingPool<Uint8Array>((n) => new Uint8Array(n), 64 * 1024 * 1024);
+
+/** Counts of the gradient (float) pool, for tests. */
+export const gradientPoolStats = floatPool.stats;
 
 /**
  * A buffer for a gradient computed inside a backward function, with unspecified
  * contents: the caller must write every element. Small ones come from the slab.
  */
 export function allocGradient(length: number): Float32Array {
-  if (length * 4 <= SMALL_BYTES) return allocFloats(length);
-  const list = freeGradients.get(length);
-  const reused = list?.pop();
-  if (reused !== undefined) {
-    retainedBytes -= reused.byteLength;
-    gradientPoolStats.reused++;
-    return reused;
-  }
-  gradientPoolStats.fresh++;
-  const fresh = new Float32Array(length);
-  pooled.add(fresh);
-  return fresh;
+  return length * 4 <= SMALL_BYTES ? allocFloats(length) : floatPool.take(length);
 }
 
 /** Returns a consumed gradient from allocGradient (anything else is ignored). */
 export function releaseGradient(buffer: Float32Array): void {
-  if (!pooled.has(buffer) || retainedBytes + buffer.byteLength > MAX_RETAINED_BYTES) return;
-  let list = freeGradients.get(buffer.length);
-  if (list === undefined) freeGradients.set(buffer.length, (list = []));
-  if (list.includes(buffer)) return; // already free: never hand one buffer out twice
-  list.push(buffer);
-  retainedBytes += buffer.byteLength;
+  floatPool.give(buffer);
 }

@@ -140,6 +140,7 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
                     InstanceMethod("planesFromPixels", &ConvcoreAddon::PlanesFromPixels),
                     InstanceMethod("pixelsFromPlanes", &ConvcoreAddon::PixelsFromPlanes),
                     InstanceMethod("magnitude", &ConvcoreAddon::Magnitude),
+                    InstanceMethod("restoreAlpha", &ConvcoreAddon::RestoreAlpha),
                     InstanceMethod("filterBorder", &ConvcoreAddon::FilterBorder),
                     InstanceMethod("setNumThreads", &ConvcoreAddon::SetNumThreads),
                     InstanceMethod("getNumThreads", &ConvcoreAddon::GetNumThreads),
@@ -311,6 +312,19 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     uint8_t* dst = readByteBuffer(info[3], pixels * (colour + (alpha != nullptr ? 1 : 0)), "pixels");
     pixelsFromPlanes(*pool_, planes, pixels, static_cast<int>(colour), alpha,
                      PixelMapping{h[2] != 0, static_cast<float>(h[3]), h[4] != 0}, dst);
+    return info.Env().Undefined();
+  }
+
+  // (Float64Array [pixels, channels], source bytes, destination bytes)
+  Napi::Value RestoreAlpha(const Napi::CallbackInfo& info) {
+    int64_t f[2];
+    readIntegers(info[0], 2, "alpha params", f);
+    if (f[0] < 0 || f[0] > (int64_t(1) << 40) || f[1] < 2 || f[1] > 4) {
+      throw Napi::RangeError::New(info.Env(), "convcore native: bad alpha params");
+    }
+    const uint8_t* src = readByteBuffer(info[1], f[0] * f[1], "source");
+    uint8_t* dst = readByteBuffer(info[2], f[0] * f[1], "destination");
+    restoreAlpha(*pool_, src, dst, f[0], static_cast<int>(f[1]));
     return info.Env().Undefined();
   }
 

@@ -10,9 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { bytePool, floatPool } from '../alloc';
 import { ArgumentRangeError } from '../errors';
 import { checkOptions, is, message, oneOf, rangeError, typeError } from '../validate';
-import { type ImageFormat, OUTPUT_FORMATS, encodePixels, imageToTensor, planesToPixels, readMapping } from './codec';
+import { backend } from '../backend';
+import { nativeAddon } from '../binding';
+import { type ImageFormat, OUTPUT_FORMATS, decodeRaw, encodePixels, extract, planesToPixels, readMapping } from './codec';
 import { BORDER_MODES, type BorderMode, applyFilters } from './filter-engine';
 import { type Filter, type FilterSpec, parseFilter } from './filters';
 
@@ -96,15 +99,43 @@ function outputFormat(p: Plan, inputFormat: string): ImageFormat {
 }
 
 async function run(input: string | Buffer, p: Plan): Promise<{ bytes: Buffer; format: ImageFormat; megapixels: number }> {
-  const decoded = await imageToTensor(input, { grayscale: p.grayscale });
-  const [colour, height, width] = decoded.tensor.shape;
-  const filtered = await applyFilters({ data: decoded.tensor.data, channels: colour, height, width }, p.filters, p.border);
-  const format = outputFormat(p, decoded.format);
-  // JPEG has no alpha channel: it is dropped there, kept everywhere else.
-  const alpha = format === 'jpeg' ? null : decoded.alpha;
-  const pixels = planesToPixels('filterImage', filtered, colour, width * height, alpha, p.mapping);
-  const bytes = await encodePixels(pixels, width, height, colour + (alpha ? 1 : 0), format, p.quality);
-  return { bytes, format, megapixels: (width * height) / 1e6 };
+  const raw = await decodeRaw(input, p.grayscale);
+  const { width, height, channels } = raw;
+  const pixels = width * height;
+  const format = outputFormat(p, raw.format);
+  const grey = channels <= 2, hasAlpha = channels === 2 || channels === 4;
+  // Colour images are filtered with their channels interleaved, alpha included (put
+  // back afterwards); grey ones as one channel, alpha kept aside.
+  const filteredChannels = grey ? 1 : channels;
+  const floats = floatPool.take(pixels * filteredChannels);
+  if (grey) extract(raw.bytes, pixels, channels, 1, floats, null, -1);
+  else extract(raw.bytes, pixels * channels, 1, 1, floats, null, -1);
+  const filtered = await applyFilters({ data: floats, height, width, channels: filteredChannels }, p.filters, p.border);
+  floatPool.give(floats);
+  let alpha: Uint8Array | null = null;
+  if (grey && hasAlpha && format !== 'jpeg') {
+    alpha = new Uint8Array(pixels);
+    extract(raw.bytes, pixels, 2, 0, null, alpha, 1);
+  }
+  const out = grey
+    ? planesToPixels('filterImage', filtered, 1, pixels, alpha, p.mapping)
+    : planesToPixels('filterImage', filtered, 1, pixels * channels, null, p.mapping);
+  floatPool.give(filtered);
+  if (!grey && hasAlpha) restoreAlpha(raw.bytes, out, pixels, channels);
+  try {
+    // JPEG has no alpha channel: it is dropped there (not flattened), kept everywhere else.
+    const outChannels = grey ? 1 + (alpha ? 1 : 0) : channels;
+    const bytes = await encodePixels(out, width, height, outChannels, format, p.quality, format === 'jpeg' && !grey && hasAlpha);
+    return { bytes, format, megapixels: pixels / 1e6 };
+  } finally {
+    bytePool.give(out);
+  }
+}
+
+/** dst's last channel = src's (the alpha channel, after a filter ran over all channels). */
+function restoreAlpha(src: Uint8Array, dst: Uint8Array, pixels: number, channels: number): void {
+  if (backend().name === 'native') nativeAddon().restoreAlpha(Float64Array.of(pixels, channels), src, dst);
+  else for (let i = 0; i < pixels; i++) dst[i * channels + channels - 1] = src[i * channels + channels - 1];
 }
 
 /** One image (a path or its bytes) through the filters; resolves to the encoded output. */

@@ -4,6 +4,7 @@
  * encoding maps floats back to 8 bits (optionally |v| or + offset, then rounding and
  * clamping) and re-attaches the alpha.
  */
+import { bytePool } from '../alloc';
 import { backend } from '../backend';
 import { nativeAddon } from '../binding';
 import { ArgumentRangeError, ShapeError } from '../errors';
@@ -31,6 +32,43 @@ export interface DecodeOptions {
   dtype?: 'float32';
 }
 
+/** A decoded image as sharp gives it: interleaved bytes. */
+export interface RawImage {
+  bytes: Uint8Array;
+  width: number;
+  height: number;
+  /** Interleaved channels in `bytes`: 1 or 2 (grey, + alpha) or 3 or 4 (RGB, + alpha). */
+  channels: number;
+  format: string;
+}
+
+/**
+ * Decodes to interleaved bytes: grey sources (or any, with grayscale) as grey (+ alpha),
+ * colour ones as RGB(A). A truncated or corrupt file is an error, not a half-grey image.
+ */
+export async function decodeRaw(input: string | Buffer, grayscale: boolean): Promise<RawImage> {
+  const sharp = loadSharp();
+  const open = () => sharp(input, { failOn: 'warning' }).rotate();  // rotate(): EXIF orientation
+  const { format = 'unknown', channels: stored = 3 } = await sharp(input, { failOn: 'warning' }).metadata();
+  // sharp hands out sRGB(A) pixels, grey sources included (then R = G = B).
+  const { data, info } = await open().raw().toBuffer({ resolveWithObject: true });
+  const { width, height, channels } = info;
+  const pixels = width * height;
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const hasAlpha = channels === 2 || channels === 4;
+  if (!grayscale && stored > 2 && channels >= 3) return { bytes, width, height, channels, format };
+  if (channels <= 2) return { bytes, width, height, channels, format };
+  // Grey: R of a grey source, or sharp's grey conversion (which drops alpha: taken from above).
+  const grey = stored <= 2 ? bytes : new Uint8Array(await open().grayscale().raw().toBuffer());
+  const greyChannels = stored <= 2 ? channels : 1;
+  const out = new Uint8Array(pixels * (hasAlpha ? 2 : 1));
+  for (let i = 0; i < pixels; i++) {
+    out[i * (hasAlpha ? 2 : 1)] = grey[i * greyChannels];
+    if (hasAlpha) out[i * 2 + 1] = bytes[i * channels + channels - 1];
+  }
+  return { bytes: out, width, height, channels: hasAlpha ? 2 : 1, format };
+}
+
 /** Reads and decodes an image (a file path or its bytes); GIFs give their first frame. */
 export async function imageToTensor(input: string | Buffer, options?: DecodeOptions): Promise<DecodedImage> {
   const fn = 'imageToTensor';
@@ -38,36 +76,19 @@ export async function imageToTensor(input: string | Buffer, options?: DecodeOpti
   const o = checkOptions(fn, options, ['grayscale', 'dtype']);
   if (o.grayscale !== undefined && typeof o.grayscale !== 'boolean') throw typeError(fn, 'options.grayscale', 'a boolean', o.grayscale);
   oneOf(fn, 'options.dtype', o.dtype ?? 'float32', ['float32'] as const);
-  const sharp = loadSharp();
-  // failOn 'warning': a truncated or corrupt file is an error, not a half-grey image.
-  const open = () => sharp(input, { failOn: 'warning' }).rotate();  // rotate(): EXIF orientation
-  const { format = 'unknown', channels: stored = 3 } = await sharp(input, { failOn: 'warning' }).metadata();
-  // sharp hands out sRGB(A) pixels, grey sources included (then R = G = B).
-  const { data, info } = await open().raw().toBuffer({ resolveWithObject: true });
-  const { width, height, channels } = info;
+  const raw = await decodeRaw(input, o.grayscale === true);
+  const { width, height, channels } = raw;
   const pixels = width * height;
-  const alphaChannel = channels === 4 || channels === 2 ? channels - 1 : -1;
-  let colour = stored <= 2 || channels <= 2 ? 1 : 3;
-  let source = new Uint8Array(data.buffer, data.byteOffset, data.byteLength), sourceChannels = channels;
+  const colour = channels >= 3 ? 3 : 1;
+  const alphaChannel = channels === colour + 1 ? colour : -1;
   const alpha = alphaChannel >= 0 ? new Uint8Array(pixels) : null;
-  if (o.grayscale === true && colour === 3) {
-    // sharp's grey conversion drops alpha: take the grey from it, the alpha from above.
-    if (alpha) extract(source, pixels, channels, 0, null, alpha, alphaChannel);
-    const grey = await open().grayscale().raw().toBuffer();
-    source = new Uint8Array(grey.buffer, grey.byteOffset, grey.byteLength);
-    sourceChannels = 1;
-    colour = 1;
-    const planes = new Float32Array(pixels);
-    extract(source, pixels, 1, 1, planes, null, -1);
-    return { tensor: new Tensor(planes, [1, height, width]), alpha, format };
-  }
   const planes = new Float32Array(colour * pixels);
-  extract(source, pixels, sourceChannels, colour, planes, alpha, alphaChannel);
-  return { tensor: new Tensor(planes, [colour, height, width]), alpha, format };
+  extract(raw.bytes, pixels, channels, colour, planes, alpha, alphaChannel);
+  return { tensor: new Tensor(planes, [colour, height, width]), alpha, format: raw.format };
 }
 
 /** The first `colour` channels as planes, and channel `alphaChannel` (if ≥ 0) as bytes. */
-function extract(src: Uint8Array, pixels: number, channels: number, colour: number, planes: Float32Array | null,
+export function extract(src: Uint8Array, pixels: number, channels: number, colour: number, planes: Float32Array | null,
   alpha: Uint8Array | null, alphaChannel: number): void {
   if (backend().name === 'native') {
     nativeAddon().planesFromPixels(Float64Array.of(pixels, channels, colour, alphaChannel), src, planes ?? new Float32Array(0), alpha);
@@ -129,7 +150,8 @@ export function planesToPixels(fn: string, planes: Float32Array, colour: number,
       }
     }
   }
-  const out = new Uint8Array(pixels * (colour + (alpha ? 1 : 0)));
+  // From the pool: the caller gives it back once it is encoded.
+  const out = bytePool.take(pixels * (colour + (alpha ? 1 : 0)));
   if (backend().name === 'native') {
     nativeAddon().pixelsFromPlanes(Float64Array.of(pixels, colour, +mapping.abs, mapping.offset, +mapping.round), planes, alpha, out);
   } else {
@@ -165,12 +187,16 @@ export async function tensorToImage(tensor: Tensor, options: EncodeOptions): Pro
     throw typeError(fn, 'options.alpha', `a Uint8Array of ${width * height} bytes (H·W) or null`, alpha);
   }
   const pixels = planesToPixels(fn, tensor.data, colour, width * height, alpha, readMapping(fn, o));
-  return encodePixels(pixels, width, height, colour + (alpha ? 1 : 0), format, o.quality);
+  try {
+    return await encodePixels(pixels, width, height, colour + (alpha ? 1 : 0), format, o.quality);
+  } finally {
+    bytePool.give(pixels);
+  }
 }
 
 /** sharp's encoder over raw interleaved bytes. */
 export async function encodePixels(pixels: Uint8Array, width: number, height: number, channels: number, format: ImageFormat,
-  quality: unknown): Promise<Buffer> {
+  quality: unknown, dropAlpha = false): Promise<Buffer> {
   if (quality !== undefined && !(Number.isInteger(quality) && (quality as number) >= 1 && (quality as number) <= 100)) {
     throw new ArgumentRangeError(message('tensorToImage', 'options.quality', 'an integer in 1..100', String(quality)));
   }
@@ -185,5 +211,6 @@ export async function encodePixels(pixels: Uint8Array, width: number, height: nu
   }
   let image = sharp(raw, { raw: { width, height, channels } });
   if (channels <= 2) image = image.toColourspace('b-w');  // grey stays grey (sharp would write RGB)
+  if (dropAlpha) image = image.removeAlpha();
   return image.toFormat(format, quality === undefined ? {} : { quality }).toBuffer();
 }

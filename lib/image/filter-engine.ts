@@ -1,22 +1,24 @@
 /**
- * Filters on (C, H, W) float planes with a border mode, output the input's size. Each
- * kernel runs depthwise through conv2d with zero padding ('same'), on the engine's
- * direct path; for the other border modes only the pixels whose window leaves the
- * image are then recomputed through the mode's index maps (the interior does not
- * depend on the border). Separable kernels run as a row pass then a column pass.
+ * Filters on interleaved float images (H, W, C), output the input's size. With the
+ * channels interleaved, a per-channel filter is one single-channel convolution of an
+ * H × (W·C) image whose kernel taps are C elements apart horizontally (dilation C):
+ * the engine's direct path, one pass over memory for all channels, zero padding. For
+ * the other border modes, only the pixels whose window leaves the image are then
+ * recomputed through the mode's index maps (the interior does not depend on the
+ * border). Large separable kernels run as a row pass then a column pass.
  */
+import { floatPool } from '../alloc';
 import { backend } from '../backend';
 import { nativeAddon } from '../binding';
-import { conv2dAsync } from '../functional/conv2d';
-import { Tensor } from '../tensor';
+import type { ConvGeometry } from '../geometry';
 import { type Filter, type KernelFilter } from './filters';
 
 export type BorderMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 export const BORDER_MODES: readonly BorderMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
 
 /**
- * For each of the size + kernel − 1 padded coordinates, its source in [0, size) or −1
- * (zeros). reflect is PyTorch's 'reflect' (OpenCV's BORDER_REFLECT_101), folded again
+ * For each of the size + before + after padded coordinates, its source in [0, size) or
+ * −1 (zeros). reflect is PyTorch's 'reflect' (OpenCV's BORDER_REFLECT_101), folded again
  * as often as needed, so any kernel fits any image.
  */
 export function borderMap(size: number, before: number, after: number, mode: BorderMode): Int32Array {
@@ -37,76 +39,116 @@ export function borderMap(size: number, before: number, after: number, mode: Bor
   return map;
 }
 
-export interface Planes {
+/** An image as interleaved floats: pixel (h, w) channel c at (h·width + w)·channels + c. */
+export interface FloatImage {
   data: Float32Array;
-  channels: number;
   height: number;
   width: number;
+  channels: number;
 }
 
-/** One kernel (height × width weights) on every plane, off the JS thread. */
-async function correlate(x: Planes, weights: Float32Array, kh: number, kw: number, border: BorderMode): Promise<Float32Array> {
-  const { channels: C, height: H, width: W } = x;
-  const weight = new Float32Array(C * kh * kw);
-  for (let c = 0; c < C; c++) weight.set(weights, c * kh * kw);
-  const input = new Tensor(x.data, [1, C, H, W]);
-  const w = new Tensor(weight, [C, 1, kh, kw]);
-  const options = { padding: 'same', groups: C } as const;
-  const out = (await conv2dAsync(input, w, null, options)).data;
-  const padTop = (kh - 1) >> 1, padLeft = (kw - 1) >> 1;
-  if (border !== 'zeros' && (kh > 1 || kw > 1)) {
-    const rows = borderMap(H, padTop, kh - 1 - padTop, border), cols = borderMap(W, padLeft, kw - 1 - padLeft, border);
-    const params = Float64Array.of(C, H, W, kh, kw, padTop, padLeft);
-    if (backend().name === 'native') nativeAddon().filterBorder(params, weight, rows, cols, x.data, out);
-    else filterBorderReference(C, H, W, kh, kw, weight, rows, cols, x.data, out);
-  }
+/** The kernel (kh × kw) on every channel, into a buffer from floatPool, off the JS thread. */
+async function correlate(x: FloatImage, weights: Float32Array, kh: number, kw: number, border: BorderMode): Promise<Float32Array> {
+  const { height: H, width: W, channels: C } = x;
+  const rowElements = W * C;
+  // 'same' output: PyTorch's split of an even kernel's padding (the smaller half first).
+  const padTop = (kh - 1) >> 1, padLeftPixels = (kw - 1) >> 1;
+  const geometry: ConvGeometry = {
+    batch: 1, inChannels: 1, outChannels: 1, groups: 1,
+    inDepth: 1, inHeight: H, inWidth: rowElements, kernelDepth: 1, kernelHeight: kh, kernelWidth: kw,
+    outDepth: 1, outHeight: H, outWidth: rowElements, strideD: 1, strideH: 1, strideW: 1,
+    padFront: 0, padTop, padLeft: padLeftPixels * C, dilationD: 1, dilationH: 1, dilationW: C,
+  };
+  // From the pool: a fresh multi-megabyte buffer would cost more than the filter.
+  const out = floatPool.take(H * rowElements);
+  await backend().forwardAsync(geometry, x.data, weights, null, out);
+  if (border !== 'zeros' && (kh > 1 || kw > 1)) fixBorder(x, weights, kh, kw, padTop, padLeftPixels, border, out);
   return out;
 }
 
-/** The reference of the native border pass: every pixel recomputed through the maps. */
-function filterBorderReference(C: number, H: number, W: number, kh: number, kw: number, weight: Float32Array,
-  rows: Int32Array, cols: Int32Array, x: Float32Array, out: Float32Array): void {
-  for (let c = 0; c < C; c++) {
-    for (let oh = 0; oh < H; oh++) {
-      for (let ow = 0; ow < W; ow++) {
-        let acc = 0;
-        for (let i = 0; i < kh; i++) {
-          const sh = rows[oh + i];
-          if (sh < 0) continue;
-          for (let j = 0; j < kw; j++) {
-            const sw = cols[ow + j];
-            if (sw >= 0) acc += weight[(c * kh + i) * kw + j] * x[(c * H + sh) * W + sw];
-          }
+/**
+ * Recomputes the pixels whose window leaves the image, reading through the border
+ * maps. The kernel is spread to its dilated width (zeros between taps) and the column
+ * map works on elements (pixel map × C + channel).
+ */
+function fixBorder(x: FloatImage, weights: Float32Array, kh: number, kw: number, padTop: number, padLeftPixels: number,
+  border: BorderMode, out: Float32Array): void {
+  const { height: H, width: W, channels: C } = x;
+  const spread = (kw - 1) * C + 1;
+  const dense = new Float32Array(kh * spread);
+  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) dense[i * spread + j * C] = weights[i * kw + j];
+  const rows = borderMap(H, padTop, kh - 1 - padTop, border);
+  const pixels = borderMap(W, padLeftPixels, kw - 1 - padLeftPixels, border);
+  const cols = new Int32Array(W * C + (kw - 1) * C);
+  for (let q = 0; q < cols.length; q++) {
+    const p = Math.floor(q / C), c = q - p * C;  // padded pixel p, channel c
+    cols[q] = pixels[p] < 0 ? -1 : pixels[p] * C + c;
+  }
+  const padLeft = padLeftPixels * C;
+  if (backend().name === 'native') {
+    nativeAddon().filterBorder(Float64Array.of(1, H, W * C, kh, spread, padTop, padLeft), dense, rows, cols, x.data, out);
+  } else {
+    filterBorderReference(H, W * C, kh, spread, padTop, padLeft, dense, rows, cols, x.data, out);
+  }
+}
+
+/** The reference of the native border pass: the pixels near the edges recomputed through the maps. */
+function filterBorderReference(H: number, W: number, kh: number, kw: number, padTop: number, padLeft: number,
+  weight: Float32Array, rows: Int32Array, cols: Int32Array, x: Float32Array, out: Float32Array): void {
+  const inside = (oh: number, ow: number) => oh >= padTop && oh < H - (kh - 1 - padTop) && ow >= padLeft && ow < W - (kw - 1 - padLeft);
+  for (let oh = 0; oh < H; oh++) {
+    for (let ow = 0; ow < W; ow++) {
+      if (inside(oh, ow)) continue;
+      let acc = 0;
+      for (let i = 0; i < kh; i++) {
+        const sh = rows[oh + i];
+        if (sh < 0) continue;
+        for (let j = 0; j < kw; j++) {
+          const sw = cols[ow + j];
+          if (sw >= 0) acc += weight[i * kw + j] * x[sh * W + sw];
         }
-        out[(c * H + oh) * W + ow] = acc;
       }
+      out[oh * W + ow] = acc;
     }
   }
 }
 
-async function applyKernel(x: Planes, f: KernelFilter, border: BorderMode): Promise<Float32Array> {
-  if (f.separable === null) return correlate(x, f.weights, f.height, f.width, border);
-  const [column, row] = f.separable;
+/**
+ * Whether to run a separable kernel as two 1-D passes: each pass streams the image
+ * through memory once, so it pays only when the taps saved outweigh the second pass.
+ */
+const useSeparable = (f: KernelFilter) => f.separable !== null && f.height * f.width >= 25;
+
+async function applyKernel(x: FloatImage, f: KernelFilter, border: BorderMode): Promise<Float32Array> {
+  if (!useSeparable(f)) return correlate(x, f.weights, f.height, f.width, border);
+  const [column, row] = f.separable!;
   const across = await correlate(x, row, 1, row.length, border);
-  return correlate({ ...x, data: across }, column, column.length, 1, border);
+  const result = await correlate({ ...x, data: across }, column, column.length, 1, border);
+  floatPool.give(across);
+  return result;
 }
 
-async function applyOne(x: Planes, f: Filter, border: BorderMode): Promise<Float32Array> {
+async function applyOne(x: FloatImage, f: Filter, border: BorderMode): Promise<Float32Array> {
   if (f.kind === 'kernel') return applyKernel(x, f, border);
   const gx = await applyKernel(x, f.x, border);
   const gy = await applyKernel(x, f.y, border);
   if (backend().name === 'native') nativeAddon().magnitude(gx, gy, gx);
   else for (let i = 0; i < gx.length; i++) gx[i] = Math.sqrt(gx[i] * gx[i] + gy[i] * gy[i]);
+  floatPool.give(gy);
   return gx;
 }
 
 /**
- * The filters in order on (C, H, W) planes, off the JS thread; the result is float (no
- * rounding between filters).
+ * The filters in order on every channel, off the JS thread; the result is float (no
+ * rounding between filters), interleaved like the input, in a buffer from floatPool
+ * (the caller may give it back). The input is left as it is.
  */
-export async function applyFilters(x: Planes, filters: readonly Filter[], border: BorderMode): Promise<Float32Array> {
+export async function applyFilters(x: FloatImage, filters: readonly Filter[], border: BorderMode): Promise<Float32Array> {
   let data = x.data;
-  for (const f of filters) data = await applyOne({ ...x, data }, f, border);
+  for (const f of filters) {
+    const next = await applyOne({ ...x, data }, f, border);
+    if (data !== x.data) floatPool.give(data);  // an intermediate of this loop
+    data = next;
+  }
   return data;
 }
-

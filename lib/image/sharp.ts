@@ -10,6 +10,7 @@ export interface SharpInstance {
   rotate(): SharpInstance;
   grayscale(): SharpInstance;
   toColourspace(space: string): SharpInstance;
+  removeAlpha(): SharpInstance;
   raw(): SharpInstance;
   toFormat(format: string, options?: Record<string, unknown>): SharpInstance;
   toBuffer(options: { resolveWithObject: true }): Promise<{ data: Buffer; info: { width: number; height: number; channels: number } }>;

@@ -21,12 +21,40 @@ void forChunks(ThreadPool& pool, int64_t n, const Body& body) {
   });
 }
 
-inline uint8_t toByte(float v, const PixelMapping& m) {
-  if (m.absolute) v = std::fabs(v);
-  v += m.offset;
-  if (!(v > 0.0f)) return 0;  // also NaN
-  if (v >= 255.0f) return 255;
-  return static_cast<uint8_t>(m.round ? std::nearbyint(v) : v);
+template <bool kAbsolute, bool kRound>
+void toBytes(const float* __restrict src, uint8_t* __restrict dst, int64_t begin, int64_t end, float offset) {
+  constexpr float kRoundBias = 8388608.0f;
+  for (int64_t i = begin; i < end; ++i) {
+    float v = kAbsolute ? std::fabs(src[i]) : src[i];
+    v += offset;
+    v = v > 0.0f ? v : 0.0f;
+    v = v < 255.0f ? v : 255.0f;
+    if (kRound) v = (v + kRoundBias) - kRoundBias;
+    dst[i] = static_cast<uint8_t>(static_cast<int32_t>(v));
+  }
+}
+
+// One channel: dst[i · stride] = byte(src[i]) for i in [begin, end). Branch-free (real
+// images make the clamps unpredictable): the comparisons compile to max/min, the first
+// maps NaN to 0; for v in [0, 2^23), (v + 2^23) − 2^23 is v rounded to nearest, ties to
+// even, in float arithmetic itself. Everything is in locals: dst is bytes, which may
+// alias anything, so fields read through a reference would be reloaded every element.
+template <bool kAbsolute, bool kRound>
+void toBytes(const float* __restrict src, uint8_t* __restrict dst, int64_t stride, int64_t begin, int64_t end,
+             float offset) {
+  if (stride == 1) {  // a grey image without alpha: contiguous, so the loop vectorises
+    toBytes<kAbsolute, kRound>(src, dst, begin, end, offset);
+    return;
+  }
+  constexpr float kRoundBias = 8388608.0f;
+  for (int64_t i = begin; i < end; ++i) {
+    float v = kAbsolute ? std::fabs(src[i]) : src[i];
+    v += offset;
+    v = v > 0.0f ? v : 0.0f;
+    v = v < 255.0f ? v : 255.0f;
+    if (kRound) v = (v + kRoundBias) - kRoundBias;
+    dst[i * stride] = static_cast<uint8_t>(static_cast<int32_t>(v));
+  }
 }
 
 }  // namespace
@@ -34,6 +62,12 @@ inline uint8_t toByte(float v, const PixelMapping& m) {
 void planesFromPixels(ThreadPool& pool, const uint8_t* src, int64_t pixels, int channels, int colour,
                       float* planes, uint8_t* alpha, int alphaChannel) {
   forChunks(pool, pixels, [&](int64_t begin, int64_t end) {
+    if (channels == 1 && colour == 1) {  // contiguous: the loop vectorises
+      const uint8_t* __restrict in = src;
+      float* __restrict out = planes;
+      for (int64_t i = begin; i < end; ++i) out[i] = in[i];
+      return;
+    }
     for (int c = 0; c < colour; ++c) {
       float* plane = planes + c * pixels;
       for (int64_t i = begin; i < end; ++i) plane[i] = src[i * channels + c];
@@ -49,10 +83,24 @@ void pixelsFromPlanes(ThreadPool& pool, const float* planes, int64_t pixels, int
   forChunks(pool, pixels, [&](int64_t begin, int64_t end) {
     for (int c = 0; c < colour; ++c) {
       const float* plane = planes + c * pixels;
-      for (int64_t i = begin; i < end; ++i) dst[i * channels + c] = toByte(plane[i], mapping);
+      uint8_t* out = dst + c;
+      const float offset = mapping.offset;
+      if (mapping.absolute) {
+        if (mapping.round) toBytes<true, true>(plane, out, channels, begin, end, offset);
+        else toBytes<true, false>(plane, out, channels, begin, end, offset);
+      } else {
+        if (mapping.round) toBytes<false, true>(plane, out, channels, begin, end, offset);
+        else toBytes<false, false>(plane, out, channels, begin, end, offset);
+      }
     }
     if (alpha != nullptr)
       for (int64_t i = begin; i < end; ++i) dst[i * channels + colour] = alpha[i];
+  });
+}
+
+void restoreAlpha(ThreadPool& pool, const uint8_t* src, uint8_t* dst, int64_t pixels, int channels) {
+  forChunks(pool, pixels, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) dst[i * channels + channels - 1] = src[i * channels + channels - 1];
   });
 }
 

@@ -27,6 +27,10 @@ struct PixelMapping {
 void pixelsFromPlanes(ThreadPool& pool, const float* planes, int64_t pixels, int colour,
                       const uint8_t* alpha, PixelMapping mapping, uint8_t* dst);
 
+// dst's last channel (of `channels` interleaved) = src's: the alpha channel put back
+// after a filter ran over all channels.
+void restoreAlpha(ThreadPool& pool, const uint8_t* src, uint8_t* dst, int64_t pixels, int channels);
+
 // out = √(gx² + gy²)
 void magnitude(ThreadPool& pool, const float* gx, const float* gy, float* out, int64_t n);
 

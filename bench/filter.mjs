@@ -1,0 +1,133 @@
+// npm run bench:filter: convcore's image filters against sharp (libvips) in one run.
+//  1. The filter stage alone, on decoded 8-bit pixels: a grey full-HD frame (3×3 and a
+//     5×5 Gaussian) and an RGB 512² image, 2 threads each (sharp.concurrency(2)); sharp's
+//     convolve always replicates the border, so convcore uses 'replicate' here too.
+//  2. End to end (decode → 3×3 filter → encode, in memory) on 16 RGB 512² JPEGs and
+//     16 PNGs, all in flight at once as the peers measured (Promise.all); sharp also
+//     without the convolution, which bounds what any filter can reach.
+// Medians of --runs runs (default 7). Writes results/filter.{json,md}.
+//   node bench/filter.mjs [--runs 7]
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { filterImage, setNumThreads } from 'convcore';
+import binding from '../dist/binding.js';
+import { bytePool, floatPool } from '../dist/alloc.js';
+import { applyFilters } from '../dist/image/filter-engine.js';
+import { parseFilter } from '../dist/image/filters.js';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
+const runs = Number(values.runs);
+const log = (...a) => console.error(...a);
+const addon = binding.nativeAddon();
+setNumThreads(2);
+sharp.concurrency(2);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function time(fn) {
+  await fn();  // warm-up
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+/** A photo-like test image: smooth gradients, edges and grain (deterministic). */
+function picture(width, height, channels, seed) {
+  const data = Buffer.alloc(width * height * channels);
+  let state = seed;
+  const noise = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 24) % 16;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const inDisc = (x - width / 2) ** 2 + (y - height / 2) ** 2 < (height / 3) ** 2;
+      for (let c = 0; c < channels; c++) {
+        const base = inDisc ? 200 - (c * 40) : (x * 255) / width * (c === 1 ? 0.5 : 1) + (y * 100) / height;
+        data[(y * width + x) * channels + c] = Math.min(255, base + noise());
+      }
+    }
+  }
+  return data;
+}
+
+// ---- 1. the filter stage alone -------------------------------------------------------------
+const SMOOTH_3x3 = [1, 2, 1, 2, 4, 2, 1, 2, 1];
+// As filterImage runs it between decoding and encoding: buffers from the library's
+// pools, given back once used (steady state, as in a batch).
+async function convcoreStage(pixels, width, height, channels, filter) {
+  const count = width * height * channels;
+  const floats = floatPool.take(count);
+  addon.planesFromPixels(Float64Array.of(count, 1, 1, -1), pixels, floats, null);
+  const out = await applyFilters({ data: floats, channels, height, width }, [filter], 'replicate');
+  floatPool.give(floats);
+  const bytes = bytePool.take(count);
+  addon.pixelsFromPlanes(Float64Array.of(count, 1, 0, 0, 1), out, null, bytes);
+  floatPool.give(out);
+  bytePool.give(bytes);
+}
+const sharpStage = (pixels, width, height, channels, kernel, size) =>
+  sharp(pixels, { raw: { width, height, channels } })
+    .convolve({ width: size, height: size, kernel, scale: kernel.reduce((a, b) => a + b, 0) }).raw().toBuffer();
+
+function gaussianKernel5() {
+  const f = parseFilter('gaussian:1:5');
+  return { filter: f, kernel: [...f.weights].map((w) => w * 1e4) };
+}
+
+const stageCases = [];
+{
+  const grey = picture(1920, 1080, 1, 1), rgb = picture(512, 512, 3, 2);
+  const g5 = gaussianKernel5();
+  const cases = [
+    ['gray1080, 3×3', grey, 1920, 1080, 1, parseFilter([[1, 2, 1], [2, 4, 2], [1, 2, 1]].map((r) => r.map((v) => v / 16))), SMOOTH_3x3, 3],
+    ['gauss1080, 5×5 Gaussian', grey, 1920, 1080, 1, g5.filter, g5.kernel, 5],
+    ['RGB 512², 3×3 per channel', rgb, 512, 512, 3, parseFilter([[1, 2, 1], [2, 4, 2], [1, 2, 1]].map((r) => r.map((v) => v / 16))), SMOOTH_3x3, 3],
+  ];
+  for (const [name, pixels, width, height, channels, filter, kernel, size] of cases) {
+    const convcoreMs = await time(() => convcoreStage(pixels, width, height, channels, filter));
+    const sharpMs = await time(() => sharpStage(pixels, width, height, channels, kernel, size));
+    stageCases.push({ name, convcoreMs, sharpMs, speedup: sharpMs / convcoreMs });
+    log(`${name}: convcore ${convcoreMs.toFixed(2)} ms, sharp ${sharpMs.toFixed(2)} ms`);
+  }
+}
+
+// ---- 2. end to end --------------------------------------------------------------------------
+async function batch(format) {
+  return Promise.all(Array.from({ length: 16 }, (_, i) => sharp(picture(512, 512, 3, 10 + i), { raw: { width: 512, height: 512, channels: 3 } })
+    .toFormat(format, format === 'jpeg' ? { quality: 85 } : {}).toBuffer()));
+}
+const endCases = [];
+for (const format of ['jpeg', 'png']) {
+  const files = await batch(format);
+  const kernel = [[1, 2, 1], [2, 4, 2], [1, 2, 1]].map((r) => r.map((v) => v / 16));
+  const convcoreMs = await time(() => Promise.all(files.map((f) => filterImage(f, [kernel], { border: 'replicate' }))));
+  const sharpMs = await time(() => Promise.all(files.map((f) => sharp(f).convolve({ width: 3, height: 3, kernel: SMOOTH_3x3, scale: 16 }).toFormat(format).toBuffer())));
+  const sharpCodecMs = await time(() => Promise.all(files.map((f) => sharp(f).toFormat(format).toBuffer())));
+  endCases.push({ format, convcoreMs, sharpMs, sharpCodecMs, speedup: sharpMs / convcoreMs });
+  log(`16 ${format}: convcore ${convcoreMs.toFixed(1)} ms, sharp ${sharpMs.toFixed(1)} ms, sharp without convolve ${sharpCodecMs.toFixed(1)} ms`);
+}
+
+// ---- report ---------------------------------------------------------------------------------
+const date = new Date().toISOString();
+const f1 = (x) => x.toFixed(1), f2 = (x) => x.toFixed(2);
+const lines = [
+  `Measured ${date.slice(0, 10)} by \`npm run bench:filter\` on ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} cores, ` +
+    `Node ${process.version}, sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}); medians of ${runs} runs, 2 threads each.`,
+  '',
+  '| filter stage (8-bit pixels in and out) | convcore ms | sharp `convolve` ms | speed-up |',
+  '|---|---|---|---|',
+  ...stageCases.map((c) => `| ${c.name} | ${f2(c.convcoreMs)} | ${f2(c.sharpMs)} | ${f1(c.speedup)}× |`),
+  '',
+  '| end to end, 16 RGB 512² images (decode → 3×3 → encode) | convcore ms (images/s) | sharp ms (images/s) | speed-up | sharp without the filter ms |',
+  '|---|---|---|---|---|',
+  ...endCases.map((c) => `| ${c.format.toUpperCase()} | ${f1(c.convcoreMs)} (${Math.round(16000 / c.convcoreMs)}) | ` +
+    `${f1(c.sharpMs)} (${Math.round(16000 / c.sharpMs)}) | ${f2(c.speedup)}× | ${f1(c.sharpCodecMs)} (${Math.round(16000 / c.sharpCodecMs)}) |`),
+];
+const markdown = lines.join('\n') + '\n';
+fs.mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+fs.writeFileSync(new URL('./results/filter.json', import.meta.url), JSON.stringify({ date, stageCases, endCases }, null, 2) + '\n');
+fs.writeFileSync(new URL('./results/filter.md', import.meta.url), markdown);
+console.log(markdown);
