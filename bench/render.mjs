@@ -1,5 +1,7 @@
-// Re-renders results/latest.md from results/latest.json, and with --readme puts it into
-// README.md between the bench:start and bench:end markers.
+// Re-renders results/latest.md from results/latest.json, and with --readme puts the
+// benchmark results into README.md: latest.md between the bench:start/end markers, and
+// train.md, train-memory.md and filter.md (written by bench:train, bench:train-memory
+// and bench:filter) between train:start/end, train-memory:start/end, filter:start/end.
 import * as fs from 'node:fs';
 import { markdownReport } from './report.mjs';
 
@@ -7,12 +9,20 @@ const dir = new URL('./results/', import.meta.url);
 const report = JSON.parse(fs.readFileSync(new URL('latest.json', dir), 'utf8'));
 const markdown = markdownReport(report);
 fs.writeFileSync(new URL('latest.md', dir), markdown);
+
+function replaceSection(text, name, body) {
+  const start = `<!-- ${name}:start -->`, end = `<!-- ${name}:end -->`;
+  if (!text.includes(start) || !text.includes(end)) throw new Error(`README.md has no ${start} … ${end} section`);
+  return `${text.slice(0, text.indexOf(start) + start.length)}\n${body}${text.slice(text.indexOf(end))}`;
+}
+
 if (process.argv.includes('--readme')) {
   const readme = new URL('../README.md', import.meta.url);
-  const text = fs.readFileSync(readme, 'utf8');
-  const start = '<!-- bench:start -->', end = '<!-- bench:end -->';
-  const before = text.slice(0, text.indexOf(start) + start.length);
-  const after = text.slice(text.indexOf(end));
-  fs.writeFileSync(readme, `${before}\n${markdown}${after}`);
+  let text = replaceSection(fs.readFileSync(readme, 'utf8'), 'bench', markdown);
+  for (const name of ['train', 'train-memory', 'filter']) {
+    const file = new URL(`${name}.md`, dir);
+    if (fs.existsSync(file)) text = replaceSection(text, name, fs.readFileSync(file, 'utf8'));
+  }
+  fs.writeFileSync(readme, text);
 }
 console.log(markdown);
