@@ -132,12 +132,26 @@ function referenceBackward(g: ConvGeometry, input: Float32Array, weight: Float32
   if (out.gradBias) (two ? conv2dBackwardBiasReference : conv3dBackwardBiasReference)(g, gradOutput, out.gradBias);
 }
 
-/** Runs `work` on a later turn of the event loop (the reference has no thread of its own). */
-function deferred(work: () => void): Promise<void> {
+/**
+ * The reference's async calls, with the native ones' snapshot semantics: the inputs are
+ * copied when the call is made, the work runs on a later turn of the event loop (the
+ * reference has no thread of its own) into private outputs, which are copied into the
+ * caller's buffers only if they still have their sizes.
+ */
+function deferred(outputs: ReadonlyArray<Float32Array | null>, work: (privateOutputs: Array<Float32Array | null>) => void): Promise<void> {
+  const lengths = outputs.map((o) => o?.length ?? 0);
   return new Promise((resolve, reject) => {
     setImmediate(() => {
       try {
-        work();
+        const mine = outputs.map((o, i) => (o === null ? null : new Float32Array(lengths[i])));
+        work(mine);
+        outputs.forEach((o, i) => {
+          if (o === null) return;
+          if (o.length !== lengths[i]) {
+            throw new RangeError(`convcore reference: expected an output to have ${lengths[i]} elements, but it has ${o.length} (it was detached or resized during the call)`);
+          }
+          o.set(mine[i]!);
+        });
         resolve();
       } catch (error) {
         reject(error);
@@ -146,12 +160,21 @@ function deferred(work: () => void): Promise<void> {
   });
 }
 
+const copy = (a: Float32Array | null) => (a === null ? null : a.slice());
+
 const referenceBackend: Backend = {
   name: 'reference',
   forward: referenceForward,
   backward: referenceBackward,
-  forwardAsync: (...args) => deferred(() => referenceForward(...args)),
-  backwardAsync: (...args) => deferred(() => referenceBackward(...args)),
+  forwardAsync(g, input, weight, bias, output) {
+    const [x, w, b] = [input.slice(), weight.slice(), copy(bias)];
+    return deferred([output], ([out]) => referenceForward(g, x, w, b, out!));
+  },
+  backwardAsync(g, input, weight, gradOutput, out) {
+    const [x, w, go] = [input.slice(), weight.slice(), gradOutput.slice()];
+    return deferred([out.gradInput, out.gradWeight, out.gradBias], ([gradInput, gradWeight, gradBias]) =>
+      referenceBackward(g, x, w, go, { gradInput, gradWeight, gradBias }));
+  },
   matmul: matmulReference,
   maxPool2d: maxPool2dReference,
   maxPool2dBackward: maxPool2dBackwardReference,

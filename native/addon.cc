@@ -163,18 +163,49 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     return info.Env().Undefined();
   }
 
+  // (params, input, weight, bias|null, output): the job computes on snapshots (see
+  // promise_worker.h) and the output is copied back on completion.
   Napi::Value ForwardAsync(const Napi::CallbackInfo& info) {
-    const ForwardArgs args = readForwardArgs(info);
-    auto* worker = new PromiseWorker(info.Env(), pool_,
-                                     [args](ThreadPool& pool) { runForward(pool, args); });
-    return queue(worker, info, 1, 4);
+    const ForwardArgs args = readForwardArgs(info);  // checks every buffer's size
+    const VolumeParams p = args.p;
+    auto input = std::make_shared<Floats>(args.input, args.input + p.inputSize());
+    auto weight = std::make_shared<Floats>(args.weight, args.weight + p.weightSize());
+    auto bias = std::make_shared<Floats>(snapshot(info[3], p.plane.outChannels, "bias", true));
+    auto output = std::make_shared<Floats>(static_cast<size_t>(p.outputSize()));
+    auto* worker = new PromiseWorker(info.Env(), pool_, [p, input, weight, bias, output](ThreadPool& pool) {
+      convForward(pool, p, input->data(), weight->data(), dataOrNull(*bias), output->data());
+    });
+    worker->deliver(info[4], "output", output);
+    return queue(worker);
   }
 
+  // (params, input|null, weight|null, gradOutput, gradInput|null, gradWeight|null,
+  //  gradBias|null), likewise on snapshots.
   Napi::Value BackwardAsync(const Napi::CallbackInfo& info) {
-    const BackwardArgs args = readBackwardArgs(info);
+    const BackwardArgs args = readBackwardArgs(info);  // checks every buffer's size
+    const VolumeParams p = args.p;
+    auto input = std::make_shared<Floats>(args.input ? Floats(args.input, args.input + p.inputSize()) : Floats());
+    auto weight = std::make_shared<Floats>(args.weight ? Floats(args.weight, args.weight + p.weightSize()) : Floats());
+    auto gradOutput = std::make_shared<Floats>(args.gradOutput, args.gradOutput + p.outputSize());
+    auto gradInput = std::make_shared<Floats>(args.gradInput ? static_cast<size_t>(p.inputSize()) : 0);
+    auto gradWeight = std::make_shared<Floats>(args.gradWeight ? static_cast<size_t>(p.weightSize()) : 0);
+    auto gradBias = std::make_shared<Floats>(args.gradBias ? static_cast<size_t>(p.plane.outChannels) : 0);
     auto* worker = new PromiseWorker(info.Env(), pool_,
-                                     [args](ThreadPool& pool) { runBackward(pool, args); });
-    return queue(worker, info, 1, 6);
+                                     [p, input, weight, gradOutput, gradInput, gradWeight, gradBias](ThreadPool& pool) {
+      BackwardArgs a{p, dataOrNull(*input), dataOrNull(*weight), gradOutput->data(),
+                     dataOrNull(*gradInput), dataOrNull(*gradWeight), dataOrNull(*gradBias)};
+      runBackward(pool, a);
+    });
+    if (args.gradInput) worker->deliver(info[4], "gradInput", gradInput);
+    if (args.gradWeight) worker->deliver(info[5], "gradWeight", gradWeight);
+    if (args.gradBias) worker->deliver(info[6], "gradBias", gradBias);
+    return queue(worker);
+  }
+
+  static Napi::Value queue(PromiseWorker* worker) {
+    Napi::Promise promise = worker->promise();
+    worker->Queue();
+    return promise;
   }
 
   // (params, a, b, bias|null, c)
@@ -363,15 +394,6 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     float* output = readFloatBuffer(info[5], p.planes * p.height * p.width, "output");
     filterBorder(*pool_, p, weight, rowMap, colMap, input, output);
     return info.Env().Undefined();
-  }
-
-  // Holds arguments first..last alive on the worker, then queues it.
-  static Napi::Value queue(PromiseWorker* worker, const Napi::CallbackInfo& info,
-                           uint32_t first, uint32_t last) {
-    for (uint32_t i = first; i <= last; ++i) worker->hold(info[i]);
-    Napi::Promise promise = worker->promise();
-    worker->Queue();
-    return promise;
   }
 
   Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {

@@ -1,19 +1,38 @@
-// Runs one kernel job on libuv's thread pool and settles a Promise. The JavaScript
-// buffers it reads and writes are stored on the worker's receiver object, so they stay
-// alive until the job ends even if the caller drops every reference to them (the
-// worker is deleted on the JS thread after OnOK/OnError, releasing them there).
+// Runs one kernel job on libuv's thread pool and settles a Promise, with snapshot
+// semantics: the job works on its own copies of the inputs, taken on the JS thread when
+// the call is made, and on its own output buffers, copied into the caller's typed arrays
+// on the JS thread when it ends (after checking they still have their sizes). So
+// JavaScript may write to, detach or resize any of the buffers meanwhile without the
+// job ever touching freed memory: inputs changed after the call do not affect the
+// result, and an output detached or resized meanwhile rejects the promise.
 #pragma once
 
 #include <napi.h>
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "kernels/thread_pool.h"
+#include "napi_args.h"
 
 namespace convcore {
+
+// A job's private copy of one buffer.
+using Floats = std::vector<float>;
+
+// Copies `length` floats from a JS input (checked as readFloatBuffer does), or returns
+// an empty vector for an optional null/undefined one.
+inline Floats snapshot(const Napi::Value& value, int64_t length, const char* name, bool optional = false) {
+  const float* data = readFloatBuffer(value, length, name, optional);
+  return data == nullptr ? Floats() : Floats(data, data + length);
+}
+
+// A pointer to a snapshot's data, or null for an empty (absent) one.
+inline const float* dataOrNull(const Floats& v) { return v.empty() ? nullptr : v.data(); }
+inline float* dataOrNull(Floats& v) { return v.empty() ? nullptr : v.data(); }
 
 class PromiseWorker : public Napi::AsyncWorker {
  public:
@@ -25,23 +44,47 @@ class PromiseWorker : public Napi::AsyncWorker {
         pool_(std::move(pool)),
         job_(std::move(job)) {}
 
-  // Keeps a buffer (any object; null is skipped) alive for the duration of the job.
-  void hold(const Napi::Value& value) {
-    if (value.IsObject()) held_.push_back(Napi::Persistent(value.As<Napi::Object>()));
+  // On completion, `result` (the job's own buffer) is copied into the typed array
+  // `target` (null/undefined: nothing to copy). The target is kept alive until then.
+  void deliver(const Napi::Value& target, const char* name, std::shared_ptr<Floats> result) {
+    if (target.IsNull() || target.IsUndefined()) return;
+    outputs_.push_back({Napi::Persistent(target.As<Napi::Object>()), name, std::move(result)});
   }
 
   Napi::Promise promise() const { return deferred_.Promise(); }
 
  protected:
   void Execute() override { job_(*pool_); }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+
+  void OnOK() override {
+    const Napi::Env env = Env();
+    try {
+      for (Output& o : outputs_) {
+        // Checked again: JavaScript may have detached or resized the buffer meanwhile.
+        float* target = readFloatBuffer(o.target.Value(), static_cast<int64_t>(o.result->size()), o.name);
+        std::copy(o.result->begin(), o.result->end(), target);
+      }
+    } catch (const Napi::Error& error) {
+      deferred_.Reject(Napi::RangeError::New(env, std::string(error.Message()) +
+                                                      " (it was detached or resized during the call)").Value());
+      return;
+    }
+    deferred_.Resolve(env.Undefined());
+  }
+
   void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
 
  private:
+  struct Output {
+    Napi::ObjectReference target;
+    const char* name;
+    std::shared_ptr<Floats> result;
+  };
+
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<ThreadPool> pool_;  // shared: outlives the addon if the env goes first
   Job job_;
-  std::vector<Napi::ObjectReference> held_;
+  std::vector<Output> outputs_;
 };
 
 }  // namespace convcore

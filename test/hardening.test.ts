@@ -1,0 +1,151 @@
+/**
+ * Nothing crashes, nothing is lost: a thousand overlapping async calls whose inputs
+ * lose their last reference, inputs written, resized and detached during async calls
+ * (snapshot semantics), SharedArrayBuffer tensors across workers, five threads training
+ * at once, workers terminated in the middle of a native call, and a clean exit.
+ */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, test } from 'vitest';
+import {
+  Conv2D, SGD, Tensor, conv2d, conv2dAsync, conv2dBackward, conv2dBackwardAsync, manualSeed, mseLoss,
+} from '../lib/index';
+import { Random } from '../lib/random';
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+describe('concurrent async calls', () => {
+  test('1,000 overlapping forward and backward calls with random shapes all resolve correctly, inputs unreferenced', async () => {
+    const r = new Random(7);
+    const pick = (xs: number[]) => xs[Math.floor(r.uniform() * xs.length)];
+    const expected: Array<{ kind: 'fwd' | 'bwd'; seed: number; shape: number[]; wshape: number[]; options: { padding: number; stride: number }; data: Float32Array[] }> = [];
+    for (let i = 0; i < 1000; i++) {
+      const shape = [pick([1, 2]), pick([1, 3, 8]), pick([5, 9, 16]), pick([4, 7, 16])];
+      const wshape = [pick([1, 4, 6]), shape[1], pick([1, 3]), pick([1, 3])];
+      const options = { padding: pick([0, 1]), stride: pick([1, 2]) };
+      const kind = i % 2 === 0 ? 'fwd' : 'bwd';
+      const x = Tensor.randn(shape, { seed: i }), w = Tensor.randn(wshape, { seed: i + 5000 });
+      const y = conv2d(x, w, null, options);
+      const data = kind === 'fwd' ? [y.data]
+        : Object.values(conv2dBackward(x, w, Tensor.ones([...y.shape]), options)).map((t) => t!.data);
+      expected.push({ kind, seed: i, shape, wshape, options, data });
+    }
+    // Every tensor is made inside the call expression: only the native side holds them.
+    const pending = expected.map((e) => e.kind === 'fwd'
+      ? conv2dAsync(Tensor.randn(e.shape, { seed: e.seed }), Tensor.randn(e.wshape, { seed: e.seed + 5000 }), null, e.options)
+        .then((y) => [y.data])
+      : conv2dBackwardAsync(Tensor.randn(e.shape, { seed: e.seed }), Tensor.randn(e.wshape, { seed: e.seed + 5000 }),
+        Tensor.ones([...conv2d(Tensor.zeros(e.shape), Tensor.zeros(e.wshape), null, e.options).shape]), e.options)
+        .then((g) => Object.values(g).map((t) => t!.data)));
+    (globalThis as { gc?: () => void }).gc?.();
+    const results = await Promise.all(pending);
+    results.forEach((got, i) => got.forEach((d, k) => expect(d).toEqual(expected[i].data[k])));
+  });
+
+  test('an input written to during an async call does not change its result (the call took a snapshot)', async () => {
+    const x = Tensor.randn([4, 32, 64, 64], { seed: 1 }), w = Tensor.randn([32, 32, 3, 3], { seed: 2 });
+    const want = conv2d(x, w, null, { padding: 1 }).data;
+    const pending = conv2dAsync(x, w, null, { padding: 1 });
+    x.data.fill(NaN);
+    w.data.fill(0);
+    expect((await pending).data).toEqual(want);
+  });
+
+  test('an input resized or detached during an async call: no crash, the snapshot result', async () => {
+    const size = 4 * 32 * 64 * 64;
+    const buffer = new ArrayBuffer(size * 4, { maxByteLength: size * 4 });
+    const x = new Tensor(new Float32Array(buffer, 0, size), [4, 32, 64, 64]);
+    x.data.set(Tensor.randn([size], { seed: 3 }).data);
+    const w = Tensor.randn([32, 32, 3, 3], { seed: 4 });
+    const want = conv2d(x, w, null, { padding: 1 }).data;
+    const pending = conv2dAsync(x, w, null, { padding: 1 });
+    buffer.resize(0);  // the pages behind x are gone; the native job reads its own copy
+    expect((await pending).data).toEqual(want);
+
+    const y = Tensor.randn([4, 32, 64, 64], { seed: 5 });
+    const wantY = conv2d(y, w, null, { padding: 1 }).data;
+    const pendingY = conv2dAsync(y, w, null, { padding: 1 });
+    structuredClone(y.data.buffer, { transfer: [y.data.buffer] });  // detaches y's buffer
+    expect((await pendingY).data).toEqual(wantY);
+  });
+
+  test('an output detached during an async call rejects the promise instead of writing to freed memory', async () => {
+    const x = Tensor.randn([2, 16, 64, 64], { seed: 1 }), w = Tensor.randn([16, 16, 3, 3], { seed: 2 });
+    const size = 2 * 16 * 64 * 64;
+    const buffer = new ArrayBuffer(size * 4, { maxByteLength: size * 4 });
+    const out = new Tensor(new Float32Array(buffer, 0, size), [2, 16, 64, 64]);
+    const pending = conv2dAsync(x, w, null, { padding: 1, out });
+    buffer.resize(4);
+    await expect(pending).rejects.toThrow(/detached or resized during the call/);
+    const g = Tensor.ones([2, 16, 64, 64]);
+    const gradWeight = Tensor.zeros([16, 16, 3, 3]);
+    const pendingGrad = conv2dBackwardAsync(x, w, g, { padding: 1, out: { gradWeight } });
+    structuredClone(gradWeight.data.buffer, { transfer: [gradWeight.data.buffer] });
+    await expect(pendingGrad).rejects.toThrow(/gradWeight .*detached or resized during the call/);
+  });
+
+  test('a tensor over a SharedArrayBuffer is computed on in a worker and seen by the main thread', async () => {
+    const shared = { input: new SharedArrayBuffer(48 * 4), output: new SharedArrayBuffer(42 * 4) };
+    const x = new Float32Array(shared.input);
+    x.fill(1);
+    for (let i = 0; i < 6; i++) for (let j = 2; j < 6; j++) x[i * 8 + j] = 0;
+    const worker = new Worker(path.join(FIXTURES, 'train-worker.cjs'), { workerData: { shared } });
+    await new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+    await worker.terminate();
+    const expected = conv2d(new Tensor(Float32Array.from(x), [1, 1, 6, 8]), Tensor.fromArray([[[[1, -1]]]])).data;
+    expect(new Float32Array(shared.output)).toEqual(expected);
+  });
+});
+
+describe('worker threads', () => {
+  test('four workers and the main thread train at once, each getting what it gets alone', async () => {
+    const steps = 200;
+    const alone = (seed: number) => {
+      manualSeed(seed);
+      const X = Tensor.ones([1, 1, 6, 8]);
+      for (let i = 0; i < 6; i++) for (let j = 2; j < 6; j++) X.data[i * 8 + j] = 0;
+      const Y = conv2d(X, Tensor.fromArray([[[[1, -1]]]]));
+      const layer = new Conv2D(1, 1, [1, 2], { bias: false });
+      const opt = new SGD(layer.parameters(), { lr: 3e-2 });
+      for (let s = 0; s < steps; s++) {
+        const loss = mseLoss(layer.forward(X), Y, { reduction: 'sum' });
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+      }
+      return [...layer.weight.data];
+    };
+    const workers = [1, 2, 3, 4].map((seed) => new Promise<number[]>((resolve, reject) => {
+      const worker = new Worker(path.join(FIXTURES, 'train-worker.cjs'), { workerData: { seed, steps } });
+      worker.once('message', (m: number[]) => { resolve(m); void worker.terminate(); });
+      worker.once('error', reject);
+    }));
+    const main = alone(9);
+    const results = await Promise.all(workers);
+    results.forEach((weights, i) => expect(weights).toEqual(alone(i + 1)));
+    expect(main[0]).toBeCloseTo(1, 1);
+    expect(main[1]).toBeCloseTo(-1, 1);
+  });
+
+  test.each(['sync', 'async'])('a worker terminated in the middle of a %s native call does not take the process down', (mode) => {
+    const result = spawnSync(process.execPath, [path.join(FIXTURES, 'terminate-mid-call.cjs'), mode], { encoding: 'utf8', timeout: 60_000 });
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('terminated with 1');
+    expect(result.stdout).toContain('main thread result 4,4,4,4');
+  }, 70_000);
+
+  test('a process with busy pool threads exits promptly when its work is done (the pool is joined)', () => {
+    const script = `
+      const { Tensor, conv2d, setNumThreads } = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'index.js'))});
+      setNumThreads(2);
+      conv2d(Tensor.randn([4, 32, 64, 64], { seed: 1 }), Tensor.randn([32, 32, 3, 3], { seed: 2 }), null, { padding: 1 });
+      console.log('done');`;
+    const started = Date.now();
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toBe('done');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
