@@ -273,6 +273,7 @@ export class Tensor {
     f: (x: number) => number,
     df: (g: number, x: number) => number,
   ): Tensor {
+    assertTensor(op, 'this', this);
     const x = this.data;
     const out = allocFloats(x.length);
     for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
@@ -285,6 +286,7 @@ export class Tensor {
 
   private binary(op: keyof typeof BINARY, other: Operand): Tensor {
     const { f, da, db } = BINARY[op];
+    assertTensor(op, 'this', this);
     if (typeof other === 'number') {
       // A scalar operand: no broadcast bookkeeping, no gradient for it.
       const x = this.data, y = Math.fround(other);
@@ -298,6 +300,7 @@ export class Tensor {
     }
     const b = other;
     if (!(b instanceof Tensor)) throw typeError(op, 'other', 'a Tensor or a number', other);
+    assertTensor(op, 'other', b);
     const outShape = sameShape(this.shape, b.shape) ? this.shape : broadcastShapes(op, this.shape, b.shape);
     const x = expand(this, outShape);
     const y = expand(b, outShape);
@@ -392,7 +395,7 @@ export class Tensor {
       }
       seed = Float32Array.of(1);
     } else {
-      if (!(grad instanceof Tensor)) throw typeError(fn, 'grad', 'a Tensor', grad);
+      assertTensor(fn, 'grad', grad);
       if (!sameShape(grad.shape, this.shape)) {
         throw new ShapeError(message(fn, 'grad.shape', formatShape(this.shape), formatShape(grad.shape)));
       }
@@ -412,6 +415,24 @@ export class Tensor {
     const acc = this.grad.data;
     for (let i = 0; i < acc.length; i++) acc[i] += g[i];
   }
+}
+
+/**
+ * `value` as a Tensor whose storage still holds all its elements: a tensor whose buffer
+ * was detached (transferred) or shrunk since it was made is refused, never read.
+ */
+export function assertTensor(fn: string, name: string, value: unknown): asserts value is Tensor {
+  if (!(value instanceof Tensor)) throw typeError(fn, name, 'a Tensor', value);
+  if (value.data.length !== sizeOf(value.shape)) {
+    throw new ShapeError(message(fn, `${name}.data`, `${sizeOf(value.shape)} elements (shape ${formatShape(value.shape)})`,
+      `${value.data.length} elements: its buffer was detached or resized`));
+  }
+}
+
+/** assertTensor, returning the tensor. */
+export function expectTensor(fn: string, name: string, value: unknown): Tensor {
+  assertTensor(fn, name, value);
+  return value;
 }
 
 /** The data of `t` broadcast to `shape` (the data itself when no broadcast is needed). */

@@ -6,7 +6,7 @@
  */
 import { ShapeError } from '../errors';
 import { Random, randomFor } from '../random';
-import { Tensor } from '../tensor';
+import { Tensor, assertTensor } from '../tensor';
 import { checkOptions, formatShape, is, message, rangeError, typeError } from '../validate';
 
 export interface DataLoaderOptions {
@@ -40,7 +40,7 @@ export class DataLoader implements Iterable<Batch> {
   /** `inputs` (N, …) and `labels` (N integers; an Int32Array, array or Tensor). */
   constructor(inputs: Tensor, labels: ArrayLike<number> | Tensor, options?: DataLoaderOptions) {
     const fn = 'DataLoader';
-    if (!(inputs instanceof Tensor)) throw typeError(fn, 'inputs', 'a Tensor', inputs);
+    assertTensor(fn, 'inputs', inputs);
     if (inputs.shape.length < 1) throw new ShapeError(message(fn, 'inputs.shape', 'at least 1-D (samples first)', formatShape(inputs.shape)));
     const values = labels instanceof Tensor ? labels.data : labels;
     if (values === null || typeof values !== 'object' || typeof (values as ArrayLike<number>).length !== 'number') {

@@ -6,11 +6,10 @@ import { allocFloats, allocGradient } from '../alloc';
 import { record } from '../autograd';
 import { backend } from '../backend';
 import type { ActivationKind } from '../reference/pointwise';
-import { Tensor } from '../tensor';
-import { typeError } from '../validate';
+import { Tensor, assertTensor } from '../tensor';
 
 function activation(kind: ActivationKind, input: Tensor): Tensor {
-  if (!(input instanceof Tensor)) throw typeError(kind, 'input', 'a Tensor', input);
+  assertTensor(kind, 'input', input);
   const y = allocFloats(input.size);
   backend().activation(kind, input.data, y);
   return record(Tensor._wrap(y, input.shape), kind, [input], (g) => {

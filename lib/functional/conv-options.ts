@@ -4,7 +4,7 @@
  * fully defaulted result.
  */
 import { ShapeError } from '../errors';
-import { Tensor } from '../tensor';
+import { expectTensor } from '../tensor';
 import {
   MAX_ELEMENTS, checkOptions, formatShape, is, message, oneOf, rangeError, typeError,
 } from '../validate';
@@ -114,11 +114,6 @@ export function normalizeConvOptions(
 /** True for options that cannot change between calls: none, or ones built here. */
 export function isImmutableOptions(options: unknown): boolean {
   return options === undefined || options instanceof Normalized;
-}
-
-function expectTensor(fn: string, name: string, value: unknown): Tensor {
-  if (!(value instanceof Tensor)) throw typeError(fn, name, 'a Tensor', value);
-  return value;
 }
 
 /**

@@ -10,7 +10,7 @@ import { type BackwardBuffers, backend } from '../backend';
 import { sameShape } from '../broadcast';
 import { ShapeError } from '../errors';
 import { type ConvGeometry, inputSize } from '../geometry';
-import { Tensor } from '../tensor';
+import { Tensor, assertTensor } from '../tensor';
 import { checkOptions, formatShape, message, typeError } from '../validate';
 import {
   CONV_OPTIONS, type ConvPlan, type PaddingMode, type SpatialRank, isImmutableOptions, normalizeConvOptions, planConv,
@@ -170,7 +170,7 @@ function outputBuffer(
   fn: string, name: string, out: unknown, shape: readonly number[], inputs: ReadonlyArray<Tensor | null | undefined>,
 ): Float32Array {
   if (out === undefined || out === null) return allocFloats(shape.reduce((a, b) => a * b, 1));
-  if (!(out instanceof Tensor)) throw typeError(fn, name, 'a Tensor', out);
+  assertTensor(fn, name, out);
   if (!sameShape(out.shape, shape)) {
     throw new ShapeError(message(fn, `${name}.shape`, formatShape(shape), formatShape(out.shape)));
   }
@@ -249,7 +249,7 @@ interface BackwardJob {
 
 function prepareBackward(fn: string, rank: SpatialRank, input: unknown, weight: unknown, gradOutput: unknown, options: unknown): BackwardJob {
   const plan = planFor('backward', fn, rank, input, weight, null, options);
-  if (!(gradOutput instanceof Tensor)) throw typeError(fn, 'gradOutput', 'a Tensor', gradOutput);
+  assertTensor(fn, 'gradOutput', gradOutput);
   const expected = plan.outputShape;
   if (!sameShape(gradOutput.shape, expected)) {
     const forward = fn.replace(/Backward(Async)?$/, '');

@@ -5,8 +5,8 @@
  */
 import { record } from '../autograd';
 import { ShapeError } from '../errors';
-import { Tensor } from '../tensor';
-import { formatShape, message, typeError } from '../validate';
+import { Tensor, assertTensor } from '../tensor';
+import { formatShape, message } from '../validate';
 import { conv1d } from './conv1d';
 import { conv2d } from './conv2d';
 import { conv3d } from './conv3d';
@@ -14,7 +14,7 @@ import { conv3d } from './conv3d';
 const AXES: Record<number, string> = { 1: '1-D (length)', 2: '2-D (height, width)', 3: '3-D (depth, height, width)' };
 
 function expectRank(fn: string, name: string, value: unknown, rank: number): Tensor {
-  if (!(value instanceof Tensor)) throw typeError(fn, name, 'a Tensor', value);
+  assertTensor(fn, name, value);
   if (value.shape.length !== rank || value.size === 0) {
     throw new ShapeError(message(fn, name, `a non-empty ${AXES[rank]} tensor`, `shape ${formatShape(value.shape)}`));
   }

@@ -3,7 +3,7 @@
  * matrix W, of shape (output size, input size), with W · vec(x) = vec(conv2d(x, weight)).
  * Its sparsity is locality, its repeated values are weight sharing.
  */
-import { Tensor } from '../tensor';
+import { Tensor, assertTensor } from '../tensor';
 import { MAX_ELEMENTS, rangeError, typeError } from '../validate';
 import { type Conv2dOptions } from './conv2d';
 import { CONV_OPTIONS, normalizeConvOptions, planConv } from './conv-options';
@@ -18,7 +18,7 @@ export function conv2dAsDense(weight: Tensor, inputShape: readonly number[], opt
   if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isSafeInteger(d) && d > 0)) {
     throw typeError(fn, 'inputShape', 'an array of positive integers', inputShape);
   }
-  if (!(weight instanceof Tensor)) throw typeError(fn, 'weight', 'a Tensor', weight);
+  assertTensor(fn, 'weight', weight);
   const plan = planConv(fn, 2, Tensor.zeros(inputShape), weight, null,
     normalizeConvOptions(fn, 2, options, CONV_OPTIONS));
   const [N, C, H, W] = [plan.batch, plan.inChannels, ...plan.inSize];

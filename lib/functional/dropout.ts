@@ -2,7 +2,7 @@
 import { allocFloats, allocGradient } from '../alloc';
 import { record } from '../autograd';
 import { type Random } from '../random';
-import { Tensor } from '../tensor';
+import { Tensor, assertTensor } from '../tensor';
 import { is, rangeError, typeError } from '../validate';
 
 export function checkDropProbability(fn: string, p: unknown): number {
@@ -14,7 +14,7 @@ export function checkDropProbability(fn: string, p: unknown): number {
 /** In training, a fresh mask from `random`; otherwise the input itself. */
 export function dropout(input: Tensor, p: number, training: boolean, random: Random): Tensor {
   const fn = 'dropout';
-  if (!(input instanceof Tensor)) throw typeError(fn, 'input', 'a Tensor', input);
+  assertTensor(fn, 'input', input);
   checkDropProbability(fn, p);
   if (!training || p === 0) return input;
   const keep = 1 - p;

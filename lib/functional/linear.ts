@@ -7,8 +7,8 @@ import { record, shouldRecord } from '../autograd';
 import { backend } from '../backend';
 import { ShapeError } from '../errors';
 import type { MatmulGeometry } from '../reference/matmul';
-import { Tensor } from '../tensor';
-import { formatShape, message, typeError } from '../validate';
+import { Tensor, assertTensor } from '../tensor';
+import { formatShape, message } from '../validate';
 
 /**
  * C (m×n) = op(A)·op(B) (+ bias per column) into a new buffer: a gradient buffer
@@ -22,7 +22,7 @@ function gemm(m: number, n: number, k: number, a: Float32Array, transA: boolean,
 }
 
 function checkTensor(fn: string, name: string, value: unknown, rank: number, what: string): Tensor {
-  if (!(value instanceof Tensor)) throw typeError(fn, name, 'a Tensor', value);
+  assertTensor(fn, name, value);
   if (value.shape.length !== rank) {
     throw new ShapeError(message(fn, `${name}.shape`, `${rank}-D ${what}`, formatShape(value.shape)));
   }
@@ -50,7 +50,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const fn = 'linear';
-  if (!(input instanceof Tensor)) throw typeError(fn, 'input', 'a Tensor', input);
+  assertTensor(fn, 'input', input);
   if (input.shape.length < 1) throw new ShapeError(message(fn, 'input.shape', 'at least 1-D (…, inFeatures)', formatShape(input.shape)));
   checkTensor(fn, 'weight', weight, 2, '(outFeatures, inFeatures)');
   const [outFeatures, inFeatures] = weight.shape;

@@ -2,7 +2,7 @@
 import { allocFloats, allocGradient } from '../alloc';
 import { record } from '../autograd';
 import { ArgumentRangeError, ShapeError } from '../errors';
-import { Tensor } from '../tensor';
+import { Tensor, assertTensor } from '../tensor';
 import { checkOptions, formatShape, message, oneOf, typeError } from '../validate';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -10,8 +10,8 @@ export type Reduction = 'mean' | 'sum' | 'none';
 /** Squared error (pred − target)², averaged (default), summed, or element-wise. */
 export function mseLoss(pred: Tensor, target: Tensor, options?: { reduction?: Reduction }): Tensor {
   const fn = 'mseLoss';
-  if (!(pred instanceof Tensor)) throw typeError(fn, 'pred', 'a Tensor', pred);
-  if (!(target instanceof Tensor)) throw typeError(fn, 'target', 'a Tensor', target);
+  assertTensor(fn, 'pred', pred);
+  assertTensor(fn, 'target', target);
   const o = checkOptions(fn, options, ['reduction']);
   const reduction = oneOf(fn, 'options.reduction', o.reduction ?? 'mean', ['mean', 'sum', 'none'] as const);
   if (pred.shape.length !== target.shape.length || pred.shape.some((d, i) => d !== target.shape[i])) {
@@ -50,7 +50,7 @@ function readLabels(fn: string, target: unknown, count: number, classes: number)
  */
 export function crossEntropy(input: Tensor, target: Labels, options?: { reduction?: Reduction }): Tensor {
   const fn = 'crossEntropy';
-  if (!(input instanceof Tensor)) throw typeError(fn, 'input', 'a Tensor', input);
+  assertTensor(fn, 'input', input);
   if (input.shape.length !== 2) throw new ShapeError(message(fn, 'input.shape', '2-D (N, classes) logits', formatShape(input.shape)));
   const o = checkOptions(fn, options, ['reduction']);
   const reduction = oneOf(fn, 'options.reduction', o.reduction ?? 'mean', ['mean', 'sum', 'none'] as const);

@@ -9,7 +9,7 @@ import { record } from '../autograd';
 import { backend } from '../backend';
 import { ShapeError } from '../errors';
 import type { PoolGeometry } from '../reference/pool2d';
-import { Tensor } from '../tensor';
+import { Tensor, assertTensor } from '../tensor';
 import { checkOptions, formatShape, is, message, typeError } from '../validate';
 import { intTuple } from './conv-options';
 
@@ -74,7 +74,7 @@ export function normalizePoolOptions(fn: string, kernelSize: unknown, options: u
 }
 
 function planPool(fn: string, input: unknown, kernelSize: unknown, options: unknown, average: boolean): PoolPlan {
-  if (!(input instanceof Tensor)) throw typeError(fn, 'input', 'a Tensor', input);
+  assertTensor(fn, 'input', input);
   const rank = input.shape.length;
   if (rank !== 3 && rank !== 4) {
     throw new ShapeError(message(fn, 'input.shape', '4-D (N, C, H, W) or 3-D (C, H, W)', formatShape(input.shape)));

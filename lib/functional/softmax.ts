@@ -2,8 +2,8 @@
 import { allocFloats, allocGradient } from '../alloc';
 import { record } from '../autograd';
 import { ArgumentRangeError } from '../errors';
-import { Tensor } from '../tensor';
-import { is, message, typeError } from '../validate';
+import { Tensor, assertTensor } from '../tensor';
+import { is, message } from '../validate';
 
 /** The axis `dim` (negative counts from the end) as outer × size × inner strides. */
 export function axisLayout(fn: string, shape: readonly number[], dim: unknown): { outer: number; size: number; inner: number } {
@@ -21,7 +21,7 @@ export function axisLayout(fn: string, shape: readonly number[], dim: unknown): 
 /** log(softmax(x)) along `dim` (default: the last). */
 export function logSoftmax(input: Tensor, dim = -1): Tensor {
   const fn = 'logSoftmax';
-  if (!(input instanceof Tensor)) throw typeError(fn, 'input', 'a Tensor', input);
+  assertTensor(fn, 'input', input);
   const { outer, size, inner } = axisLayout(fn, input.shape, dim);
   const x = input.data;
   const y = allocFloats(x.length);

@@ -8,7 +8,7 @@ import { bytePool } from '../alloc';
 import { backend } from '../backend';
 import { nativeAddon } from '../binding';
 import { ArgumentRangeError, ShapeError } from '../errors';
-import { Tensor } from '../tensor';
+import { Tensor, assertTensor } from '../tensor';
 import { checkOptions, formatShape, message, oneOf, typeError } from '../validate';
 import { loadSharp } from './sharp';
 
@@ -175,7 +175,7 @@ function roundHalfEven(v: number): number {
 /** Encodes a (C, H, W) tensor (C = 1 or 3) as an image file's bytes. */
 export async function tensorToImage(tensor: Tensor, options: EncodeOptions): Promise<Buffer> {
   const fn = 'tensorToImage';
-  if (!(tensor instanceof Tensor)) throw typeError(fn, 'tensor', 'a Tensor', tensor);
+  assertTensor(fn, 'tensor', tensor);
   if (tensor.shape.length !== 3 || (tensor.shape[0] !== 1 && tensor.shape[0] !== 3)) {
     throw new ShapeError(message(fn, 'tensor.shape', '(C, H, W) with C = 1 or 3', formatShape(tensor.shape)));
   }

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { ArgumentTypeError, ShapeError } from '../errors';
-import { Tensor } from '../tensor';
+import { Tensor, assertTensor } from '../tensor';
 import { is, message, typeError } from '../validate';
 
 export interface Safetensors {
@@ -34,7 +34,7 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: 
   let offset = 0;
   for (const name of names) {
     const t = tensors[name];
-    if (!(t instanceof Tensor)) throw typeError(fn, `tensors['${name}']`, 'a Tensor', t);
+    assertTensor(fn, `tensors['${name}']`, t);
     if (name === '__metadata__') throw new ArgumentTypeError(message(fn, 'a tensor name', "anything but '__metadata__'", "'__metadata__'"));
     header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.size * 4] };
     offset += t.size * 4;

@@ -4,7 +4,7 @@
  * parameters, modules are children (their parameters get a "name." prefix).
  */
 import { ShapeError } from '../errors';
-import { Tensor } from '../tensor';
+import { Tensor, assertTensor } from '../tensor';
 import { checkOptions, formatShape, is, message, typeError } from '../validate';
 
 export abstract class Module {
@@ -87,7 +87,7 @@ export abstract class Module {
     for (const [name, target] of own) {
       const source = state[name];
       if (source === undefined) continue;
-      if (!(source instanceof Tensor)) throw typeError(fn, `state['${name}']`, 'a Tensor', source);
+      assertTensor(fn, `state['${name}']`, source);
       if (source.shape.length !== target.shape.length || source.shape.some((d, i) => d !== target.shape[i])) {
         throw new ShapeError(message(fn, `state['${name}'].shape`, formatShape(target.shape), formatShape(source.shape)));
       }

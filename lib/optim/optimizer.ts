@@ -4,7 +4,7 @@
  * restore (so that a resumed run takes exactly the steps an uninterrupted one would).
  */
 import { ShapeError } from '../errors';
-import { Tensor } from '../tensor';
+import { Tensor, assertTensor } from '../tensor';
 import { checkOptions, formatShape, is, message, rangeError, typeError } from '../validate';
 
 export function nonNegative(fn: string, name: string, value: unknown): number {
@@ -40,7 +40,7 @@ export abstract class Optimizer {
     }
     this.params = [...params];
     this.params.forEach((p, i) => {
-      if (!(p instanceof Tensor)) throw typeError(fn, `params[${i}]`, 'a Tensor', p);
+      assertTensor(fn, `params[${i}]`, p);
     });
     this.lr = nonNegative(fn, 'lr', lr);
   }
@@ -95,7 +95,7 @@ export abstract class Optimizer {
       if (match === null || k >= this.params.length) {
         throw new ShapeError(message(fn, 'the keys of state', `'step' and '<buffer>.<k>' with k < ${this.params.length}`, `'${key}'`));
       }
-      if (!(value instanceof Tensor)) throw typeError(fn, `state['${key}']`, 'a Tensor', value);
+      assertTensor(fn, `state['${key}']`, value);
       if (value.size !== this.params[k].size) {
         throw new ShapeError(message(fn, `state['${key}'].shape`, formatShape(this.params[k].shape), formatShape(value.shape)));
       }
