@@ -185,12 +185,32 @@ export function planConv(
   if (outputElements > MAX_ELEMENTS) {
     throw rangeError(fn, 'the output size', `at most ${MAX_ELEMENTS} elements`, outputElements);
   }
+  // The engine's GEMM grid spans each output row plus the kernel's reach, for every
+  // stride phase: with a dilation or padding far beyond the input that grid would not
+  // fit 64-bit indexing (native/kernels/conv_params.cc refuses it too).
+  const effectiveStride = stride.map((st, i) => (outSize[i] === 1 ? 1 : st));
+  const effectiveDilation = dilation.map((d, i) => (kernel[i] === 1 ? 1 : d));
+  const grid = (C / groups) * kernel.slice(-2).reduce((product, k, j) => {
+    const i = kernel.length - Math.min(2, kernel.length) + j;
+    const reach = ((k - 1) * effectiveDilation[i]) / effectiveStride[i];
+    return product * effectiveStride[i] * (outSize[i] + reach + 1);
+  }, 1);
+  if (grid > 2 ** 40 || span.some((s) => s > 2 ** 40)) {
+    throw rangeError(fn, 'the geometry (dilation and padding against the input)',
+      'a dilated kernel and padding of at most about 2^40 positions per image', `dilation ${formatShape(dilation)}, padding [${before}]`);
+  }
   return {
     batched,
     outputShape: batched ? [N, O, ...outSize] : [O, ...outSize],
     paddingMode, before, after,
     batch: N, inChannels: C, outChannels: O,
-    inSize, outSize, kernel, stride, dilation, groups,
+    // Where one output position or one kernel tap exists, stride or dilation cannot
+    // matter: they reach the kernels as 1 (so a stride of 2^40 never enters their
+    // index arithmetic).
+    inSize, outSize, kernel,
+    stride: effectiveStride,
+    dilation: effectiveDilation,
+    groups,
   };
 }
 

@@ -31,6 +31,17 @@ const char* checkConvParams(const ConvParams& p) {
   const double out = double(p.batch) * p.outChannels * p.outHeight * p.outWidth;
   const double w = double(p.outChannels) * p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
   if (in > kMaxExtent || out > kMaxExtent || w > kMaxExtent) return "tensor too large";
+  // Every coordinate the kernels compute stays far inside int64: output positions times
+  // strides, dilated kernel extents, and the GEMM path's phase-split input rows (Cg·sH·sW
+  // planes of about the strided input's size).
+  if (double(p.outHeight - 1) * p.strideH > kMaxExtent || double(p.outWidth - 1) * p.strideW > kMaxExtent)
+    return "stride times output size too large";
+  if (double(p.kernelHeight - 1) * p.dilationH > kMaxExtent || double(p.kernelWidth - 1) * p.dilationW > kMaxExtent)
+    return "dilated kernel too large";
+  const double rows = p.outHeight + double(p.kernelHeight - 1) * p.dilationH / p.strideH + 1;
+  const double cols = p.outWidth + double(p.kernelWidth - 1) * p.dilationW / p.strideW + 1;
+  if (double(p.inChannelsPerGroup()) * p.strideH * p.strideW * rows * cols > kMaxExtent)
+    return "strides too large for the input (stride products overflow)";
   return nullptr;
 }
 
@@ -40,6 +51,8 @@ const char* checkVolumeParams(const VolumeParams& p) {
     return "depth sizes must be positive integers";
   if (!inRange(p.strideD, 1) || !inRange(p.dilationD, 1)) return "depth stride and dilation must be positive";
   if (!inRange(p.padFront, 0)) return "padding must be >= 0";
+  if (double(p.outDepth - 1) * p.strideD > kMaxExtent || double(p.kernelDepth - 1) * p.dilationD > kMaxExtent)
+    return "depth stride or dilation too large";
   const double scale = double(p.inDepth) * p.kernelDepth * p.outDepth;
   if (double(p.plane.inputSize()) * p.inDepth > kMaxExtent || double(p.plane.outputSize()) * p.outDepth > kMaxExtent ||
       double(p.plane.weightSize()) * p.kernelDepth > kMaxExtent || scale > kMaxExtent)

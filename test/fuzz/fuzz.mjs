@@ -58,6 +58,7 @@ function runConv(c, backend) {
 
 let compared = 0;
 const parity = fc.property(convCase, (c) => {
+  trace(`parity: ${JSON.stringify(c)}`);
   let native;
   try {
     native = runConv(c, 'native');
@@ -147,7 +148,13 @@ const CALLS = {
 const outcomes = {};
 const count = (name, how) => { (outcomes[name] ??= { worked: 0, refused: 0 })[how]++; };
 
+// FUZZ_TRACE=1 prints each call before it runs (to find the one a crash interrupted).
+const trace = process.env.FUZZ_TRACE ? (line) => process.stderr.write(line + '\n') : () => {};
+const show = (v) => (v instanceof cc.Tensor ? `Tensor[${v.shape}](${v.data.length}${v.data.buffer instanceof SharedArrayBuffer ? ', shared' : ''})`
+  : typeof v === 'function' ? 'fn' : (() => { try { return JSON.stringify(v, (k, x) => (x instanceof cc.Tensor ? show(x) : typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)); } catch { return String(v); } })());
+
 const invalid = fc.asyncProperty(fc.constantFrom(...Object.keys(CALLS)), fc.tuple(anything, anything, anything, options), async (name, args) => {
+  trace(`${name}(${args.map(show).join(', ')})`);
   try {
     const result = CALLS[name](args);
     if (result instanceof Promise) await result;
@@ -174,6 +181,7 @@ function damaged(t, how) {
 }
 
 const oneWrong = fc.asyncProperty(corrupt, async ({ c, what, key, value, damage }) => {
+  trace(`one wrong: ${JSON.stringify(c)} ${what} ${what === 'option' ? `${key}=${show(value)}` : damage}`);
   const fn = { 1: cc.conv1dAsync, 2: cc.conv2d, 3: cc.conv3d }[c.rank];
   let x = cc.Tensor.randn([c.batch, c.cg * c.groups, ...c.size.slice(0, c.rank)], { seed: c.dataSeed });
   let w = cc.Tensor.randn([c.og * c.groups, c.cg, ...c.kernel.slice(0, c.rank)], { seed: c.dataSeed + 1 });
