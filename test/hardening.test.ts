@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
 import {
-  Conv2D, SGD, Tensor, conv2d, conv2dAsync, conv2dBackward, conv2dBackwardAsync, manualSeed, mseLoss,
+  ArgumentRangeError, Conv2D, SGD, Tensor, conv1d, matmul, conv2d, conv2dAsync, conv2dBackward, conv2dBackwardAsync, manualSeed, mseLoss,
 } from '../lib/index';
 import { Random } from '../lib/random';
 
@@ -147,5 +147,31 @@ describe('worker threads', () => {
     expect(result.status).toBe(0);
     expect(result.stdout.trim()).toBe('done');
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('limits', () => {
+  test('sizes beyond 2^30 elements are refused before any allocation', () => {
+    expect(() => Tensor.zeros([2 ** 16, 2 ** 15])).toThrow(ArgumentRangeError);
+    expect(() => Tensor.zeros([2 ** 53 + 2])).toThrow(/shape/);
+    const x = Tensor.zeros([1, 1, 2 ** 15, 2]), w = Tensor.zeros([2 ** 15, 1, 1, 1]);
+    expect(() => conv2d(x, w)).toThrow('conv2d: expected the output size to be at most 1073741824 elements, but got 2147483648');
+    expect(() => matmul(Tensor.zeros([2 ** 16, 1]), Tensor.zeros([1, 2 ** 15]))).toThrow('matmul: expected the result size to be at most 1073741824 elements, but got 2147483648');
+  });
+
+  test('a stride of 2^40 where one output position exists works (found by the fuzz: it used to overflow)', () => {
+    const x = Tensor.randn([2, 4, 7, 3], { seed: 1 }), w = Tensor.randn([6, 2, 2, 4], { seed: 2 });
+    const options = { stride: 2 ** 40, dilation: 2, padding: 2, groups: 2 };
+    const y = conv2d(x, w, null, options);
+    expect(y.shape).toEqual([2, 6, 1, 1]);
+    // Output (0, 0) of the stride-1 convolution, for each image and channel.
+    const full = conv2d(x, w, null, { ...options, stride: 1 });
+    const plane = full.shape[2] * full.shape[3];
+    expect(y.data).toEqual(full.data.filter((_, i) => i % plane === 0));
+  });
+
+  test('a dilation of 2^40 with same padding is refused with a named error (the native side refuses it too)', () => {
+    expect(() => conv1d(Tensor.ones([1, 1, 1]), Tensor.ones([1, 1, 2]), null, { dilation: 2 ** 40, padding: 'same' })).toThrow(
+      /conv1d: expected the geometry \(dilation and padding against the input\) to be a dilated kernel and padding of at most about 2\^40 positions per image/);
   });
 });

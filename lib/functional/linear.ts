@@ -8,7 +8,7 @@ import { backend } from '../backend';
 import { ShapeError } from '../errors';
 import type { MatmulGeometry } from '../reference/matmul';
 import { Tensor, assertTensor } from '../tensor';
-import { formatShape, message } from '../validate';
+import { MAX_ELEMENTS, formatShape, message, rangeError } from '../validate';
 
 /**
  * C (m×n) = op(A)·op(B) (+ bias per column) into a new buffer: a gradient buffer
@@ -16,6 +16,7 @@ import { formatShape, message } from '../validate';
  */
 function gemm(m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, transB: boolean,
   bias: Float32Array | null, forGradient = false): Float32Array {
+  if (m * n > MAX_ELEMENTS) throw rangeError('matmul', 'the result size', `at most ${MAX_ELEMENTS} elements`, m * n);
   const c = forGradient ? allocGradient(m * n) : allocFloats(m * n);
   if (m > 0 && n > 0) backend().matmul({ m, n, k, transA, transB, accumulate: false } satisfies MatmulGeometry, a, b, bias, c);
   return c;
