@@ -60,8 +60,8 @@ export abstract class ConvLayer extends Module {
     this.rank = rank;
     const fanIn = (inChannels / groups) * this.kernelSize.reduce((a, b) => a * b, 1);
     const bound = 1 / Math.sqrt(fanIn);
-    this.weight = uniformParameter([outChannels, inChannels / groups, ...this.kernelSize], bound);
-    this.bias = useBias ? uniformParameter([outChannels], bound) : null;
+    this.weight = uniformParameter(name, 'weight', [outChannels, inChannels / groups, ...this.kernelSize], bound);
+    this.bias = useBias ? uniformParameter(name, 'bias', [outChannels], bound) : null;
   }
 
   override forward(input: Tensor): Tensor {

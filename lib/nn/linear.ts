@@ -31,8 +31,8 @@ export class Linear extends Module {
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const bound = 1 / Math.sqrt(inFeatures);
-    this.weight = uniformParameter([outFeatures, inFeatures], bound);
-    this.bias = useBias ? uniformParameter([outFeatures], bound) : null;
+    this.weight = uniformParameter(fn, 'weight', [outFeatures, inFeatures], bound);
+    this.bias = useBias ? uniformParameter(fn, 'bias', [outFeatures], bound) : null;
   }
 
   override forward(input: Tensor): Tensor {

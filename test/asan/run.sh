@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# npm run test:native-asan: the addon built with AddressSanitizer and
+# UndefinedBehaviorSanitizer into build-asan/ (the normal build is untouched), then the
+# parity suites and the fuzz run against it. Any sanitizer report fails the run.
+# Node itself is not instrumented, so the sanitizer runtimes are preloaded.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+src=build-asan
+rm -rf "$src"
+mkdir -p "$src"
+cp -r binding.gyp native package.json "$src"/
+flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+echo "=== building the addon with $flags"
+(cd "$src" && CXXFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" npx node-gyp rebuild >/dev/null)
+
+asan=$(gcc -print-file-name=libasan.so)
+ubsan=$(gcc -print-file-name=libubsan.so)
+reports=$(mktemp -d)
+export LD_PRELOAD="$asan:$ubsan"
+# V8 and Node leak by design at exit; what matters is invalid accesses and UB.
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:log_path=$reports/asan"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan"
+export CONVCORE_PREBUILD="$PWD/$src"   # node-gyp-build loads $src/build/Release/convcore.node
+export FUZZ_RUNS="${FUZZ_RUNS:-10000}"
+
+status=0
+npx vitest run test/asan/loaded.test.ts test/conv2d-parity.test.ts test/conv-nd.test.ts test/training-ops.test.ts \
+  test/hardening.test.ts test/fuzz.test.ts "$@" || status=1
+unset LD_PRELOAD
+if ls "$reports"/* >/dev/null 2>&1; then
+  echo "=== sanitizer reports:"
+  cat "$reports"/*
+  status=1
+fi
+exit $status
