@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
 import {
-  ArgumentRangeError, Conv2D, SGD, Tensor, conv1d, matmul, conv2d, conv2dAsync, conv2dBackward, conv2dBackwardAsync, manualSeed, mseLoss,
+  ArgumentRangeError, Conv2D, SGD, ShapeError, Tensor, conv1d, linear, matmul, maxPool2d, relu, conv2d, conv2dAsync, conv2dBackward, conv2dBackwardAsync, manualSeed, mseLoss,
 } from '../lib/index';
 import { Random } from '../lib/random';
 
@@ -173,5 +173,43 @@ describe('limits', () => {
   test('a dilation of 2^40 with same padding is refused with a named error (the native side refuses it too)', () => {
     expect(() => conv1d(Tensor.ones([1, 1, 1]), Tensor.ones([1, 1, 2]), null, { dilation: 2 ** 40, padding: 'same' })).toThrow(
       /conv1d: expected the geometry \(dilation and padding against the input\) to be a dilated kernel and padding of at most about 2\^40 positions per image/);
+  });
+});
+
+describe('documented behaviour', () => {
+  test('NaN and Infinity propagate through conv2d as IEEE arithmetic (both ISAs give the same pattern)', () => {
+    const x = Tensor.ones([1, 1, 6, 6]);
+    x.data[2 * 6 + 2] = NaN;
+    x.data[5 * 6 + 5] = Infinity;
+    const w = Tensor.ones([1, 1, 3, 3]);
+    const y = conv2d(x, w).data;  // 4 × 4 outputs, window (i..i+2, j..j+2)
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < 4; j++) {
+        const touchesNaN = i <= 2 && i + 2 >= 2 && j <= 2 && j + 2 >= 2;
+        const touchesInf = i + 2 >= 5 && j + 2 >= 5;
+        const v = y[i * 4 + j];
+        if (touchesNaN) expect(v).toBeNaN();
+        else if (touchesInf) expect(v).toBe(Infinity);
+        else expect(v).toBe(9);
+      }
+    }
+    // 0 · Infinity is NaN, as IEEE says, not 0.
+    const zero = Tensor.zeros([1, 1, 3, 3]);
+    expect(conv2d(x, zero).data[3 * 4 + 3]).toBeNaN();
+  });
+
+  test('a tensor whose buffer was detached or shrunk is refused by every op before any native work', () => {
+    const broken = () => {
+      const t = Tensor.ones([1, 1, 4, 4]);
+      structuredClone(t.data.buffer, { transfer: [t.data.buffer] });
+      return t;
+    };
+    const message = /expected input\.data to be 16 elements \(shape \[1, 1, 4, 4\]\), but got 0 elements: its buffer was detached or resized/;
+    expect(() => conv2d(broken(), Tensor.ones([1, 1, 2, 2]))).toThrow(ShapeError);
+    expect(() => conv2d(broken(), Tensor.ones([1, 1, 2, 2]))).toThrow(message);
+    expect(() => relu(broken())).toThrow(message);
+    expect(() => maxPool2d(broken(), 2)).toThrow(message);
+    expect(() => linear(broken().reshape([16]), Tensor.ones([2, 16]))).toThrow(ShapeError);
+    expect(() => broken().add(1)).toThrow(/this\.data/);
   });
 });
