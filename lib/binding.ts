@@ -86,7 +86,7 @@ function loadAddon(): NativeAddon {
         'Possible solutions:',
         '- Reinstall the package: npm install convcore (linux-x64 ships a prebuilt binary).',
         '- Build from source: npm install --save-dev node-addon-api node-gyp && npm rebuild convcore --build-from-source',
-        '- Point CONVCORE_PREBUILD at a convcore .node file built for this platform.',
+        '- Point CONVCORE_PREBUILD at a directory holding build/Release/convcore.node (or prebuilds/) built for this platform.',
         "- Use the pure-TypeScript kernels (much slower): setBackend('reference') or CONVCORE_BACKEND=reference.",
       ].join('\n'),
       { cause },
