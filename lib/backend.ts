@@ -4,6 +4,7 @@
  * CONVCORE_BACKEND environment variable.
  */
 import { nativeAddon } from './binding';
+import { ArgumentRangeError, ArgumentTypeError } from './errors';
 import { type ConvGeometry, packGeometry } from './geometry';
 import {
   conv2dBackwardBiasReference,
@@ -71,7 +72,35 @@ function packPool(g: PoolGeometry): Float64Array {
   ));
 }
 
-const nativeBackend: Backend = {
+/**
+ * The C++ side's own re-checks throw plain TypeErrors and RangeErrors ("convcore native:
+ * …"). The TypeScript checks run first, so these only fire when a buffer changed in
+ * between (or the TS checks missed something); they become the named classes, so a
+ * caller sees one kind of error either way.
+ */
+export function namedNativeError(error: unknown): unknown {
+  if (!(error instanceof Error) || !error.message.startsWith('convcore native:')) return error;
+  const named = error instanceof TypeError ? new ArgumentTypeError(error.message) : new ArgumentRangeError(error.message);
+  named.stack = `${named.name}: ${error.message}\n${(error.stack ?? '').split('\n').slice(1).join('\n')}`;
+  return named;
+}
+
+/** `methods` with every synchronous call's native errors renamed (see namedNativeError). */
+function withNamedErrors<T extends object>(methods: T): T {
+  const wrapped = {} as Record<string, unknown>;
+  for (const [key, value] of Object.entries(methods)) {
+    wrapped[key] = typeof value !== 'function' ? value : function (this: unknown, ...args: unknown[]) {
+      try {
+        return (value as (...a: unknown[]) => unknown).apply(this, args);
+      } catch (error) {
+        throw namedNativeError(error);
+      }
+    };
+  }
+  return wrapped as T;
+}
+
+const nativeBackend: Backend = withNamedErrors({
   name: 'native',
   forward(g, input, weight, bias, output) {
     nativeAddon().convForward(packGeometry(g), input, weight, bias, output);
@@ -116,7 +145,7 @@ const nativeBackend: Backend = {
     nativeAddon().adamStep(Float64Array.of(h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, +h.decoupled, +h.maximize,
       h.stepSize, h.correction2), weight, grad, expAvg, expAvgSq);
   },
-};
+});
 
 /** Depth 1: the 2-D reference; otherwise the 3-D one. */
 const flat = (g: ConvGeometry) => g.inDepth === 1 && g.kernelDepth === 1 && g.outDepth === 1 && g.padFront === 0;
@@ -191,7 +220,8 @@ async function withCallerStack(promise: Promise<void>): Promise<void> {
   const caller = new Error();
   try {
     await promise;
-  } catch (error) {
+  } catch (raw) {
+    const error = namedNativeError(raw);
     if (error instanceof Error && caller.stack) {
       error.stack = `${error.name}: ${error.message}\n${caller.stack.split('\n').slice(1).join('\n')}`;
     }

@@ -198,18 +198,28 @@ describe('documented behaviour', () => {
     expect(conv2d(x, zero).data[3 * 4 + 3]).toBeNaN();
   });
 
-  test('a tensor whose buffer was detached or shrunk is refused by every op before any native work', () => {
+  test('a tensor whose buffer was detached or shrunk is refused by every op, never read', () => {
     const broken = () => {
       const t = Tensor.ones([1, 1, 4, 4]);
       structuredClone(t.data.buffer, { transfer: [t.data.buffer] });
       return t;
     };
-    const message = /expected input\.data to be 16 elements \(shape \[1, 1, 4, 4\]\), but got 0 elements: its buffer was detached or resized/;
-    expect(() => conv2d(broken(), Tensor.ones([1, 1, 2, 2]))).toThrow(ShapeError);
-    expect(() => conv2d(broken(), Tensor.ones([1, 1, 2, 2]))).toThrow(message);
-    expect(() => relu(broken())).toThrow(message);
-    expect(() => maxPool2d(broken(), 2)).toThrow(message);
-    expect(() => linear(broken().reshape([16]), Tensor.ones([2, 16]))).toThrow(ShapeError);
-    expect(() => broken().add(1)).toThrow(/this\.data/);
+    // Refused by the TS check, which names the tensor (the C++ re-check would refuse it
+    // too, renamed to ArgumentRangeError, if a buffer changed after the TS check).
+    const refused = (call: () => unknown) => {
+      let error: unknown = null;
+      try {
+        call();
+      } catch (e) {
+        error = e;
+      }
+      expect(error instanceof ShapeError, String(error)).toBe(true);
+      expect((error as Error).message).toMatch(/\.data to be 16 elements \(shape \[(1, 1, 4, 4|16)\]\), but got 0 elements: its buffer was detached or resized/);
+    };
+    refused(() => conv2d(broken(), Tensor.ones([1, 1, 2, 2])));
+    refused(() => relu(broken()));
+    refused(() => maxPool2d(broken(), 2));
+    refused(() => linear(broken().reshape([16]), Tensor.ones([2, 16])));
+    refused(() => broken().add(1));
   });
 });

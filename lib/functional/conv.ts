@@ -132,6 +132,11 @@ interface CachedPlan {
 const lastPlans: { forward: CachedPlan | null; backward: CachedPlan | null } = { forward: null, backward: null };
 const layerPlans = { forward: new WeakMap<object, CachedPlan>(), backward: new WeakMap<object, CachedPlan>() };
 
+const intact = (t: Tensor) => {
+  const size = t.shape.reduce((a, b) => a * b, 1);
+  return t.data.length === size && t.data.byteOffset + size * 4 <= t.data.buffer.byteLength;
+};
+
 function cachedPlan(last: CachedPlan | null | undefined, rank: SpatialRank, input: unknown, weight: unknown, bias: unknown, options: unknown): KernelPlan | null {
   if (last == null || last.rank !== rank || last.options !== options || !(input instanceof Tensor) || !(weight instanceof Tensor)) return null;
   if (!sameShape(last.input, input.shape) || !sameShape(last.weight, weight.shape)) return null;
@@ -140,6 +145,8 @@ function cachedPlan(last: CachedPlan | null | undefined, rank: SpatialRank, inpu
   } else if (!(bias instanceof Tensor) || last.bias === null || !sameShape(last.bias, bias.shape)) {
     return null;
   }
+  // A buffer detached or resized since: planning again gives the error.
+  if (!intact(input) || !intact(weight) || (bias instanceof Tensor && !intact(bias))) return null;
   return last.values !== 'pending' && unchanged(last.values, options) ? last.plan : null;
 }
 
