@@ -89,9 +89,15 @@ export function namedNativeError(error: unknown): unknown {
 function withNamedErrors<T extends object>(methods: T): T {
   const wrapped = {} as Record<string, unknown>;
   for (const [key, value] of Object.entries(methods)) {
-    wrapped[key] = typeof value !== 'function' ? value : function (this: unknown, ...args: unknown[]) {
+    if (typeof value !== 'function') {
+      wrapped[key] = value;
+      continue;
+    }
+    const f = value as (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => unknown;
+    // Fixed arity (every backend method takes at most five): no rest/apply on hot paths.
+    wrapped[key] = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => {
       try {
-        return (value as (...a: unknown[]) => unknown).apply(this, args);
+        return f(a, b, c, d, e);
       } catch (error) {
         throw namedNativeError(error);
       }
@@ -102,6 +108,8 @@ function withNamedErrors<T extends object>(methods: T): T {
 
 const nativeBackend: Backend = withNamedErrors({
   name: 'native',
+  // (withNamedErrors wraps these too; the conv calls are the hot ones, so the wrapper
+  // is written to cost one function call.)
   forward(g, input, weight, bias, output) {
     nativeAddon().convForward(packGeometry(g), input, weight, bias, output);
   },

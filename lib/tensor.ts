@@ -424,11 +424,13 @@ export class Tensor {
 export function assertTensor(fn: string, name: string, value: unknown): asserts value is Tensor {
   if (!(value instanceof Tensor)) throw typeError(fn, name, 'a Tensor', value);
   const data = value.data, size = sizeOf(value.shape);
-  // Both the view's length and its buffer's: V8's optimised code has been seen to report
-  // a stale length for a view whose buffer was just detached.
-  if (data.length !== size || data.byteOffset + size * 4 > data.buffer.byteLength) {
+  // The view's length (reading .buffer would move a small array's storage off V8's heap
+  // on every call). V8's optimised code has been seen to report a stale length for a
+  // view whose buffer was just detached: the C++ re-check then refuses the call, and
+  // backend.ts renames its error to ArgumentRangeError.
+  if (data.length !== size) {
     throw new ShapeError(message(fn, `${name}.data`, `${size} elements (shape ${formatShape(value.shape)})`,
-      `${Math.min(data.length, Math.max(0, (data.buffer.byteLength - data.byteOffset) >> 2))} elements: its buffer was detached or resized`));
+      `${data.length} elements: its buffer was detached or resized`));
   }
 }
 

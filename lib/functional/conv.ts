@@ -126,16 +126,12 @@ interface CachedPlan {
 /**
  * The last plan of each kind of call, for repeated calls (a training loop): reused when
  * the same options object still holds the same values and the shapes are the same, so
- * every check it passed still holds. A layer's options (frozen, normalised) key a plan
+ * every check it passed still holds (a buffer detached since is refused by the C++
+ * re-check, as an ArgumentRangeError). A layer's options (frozen, normalised) key a plan
  * of their own, so that a network's layers do not evict each other's plans.
  */
 const lastPlans: { forward: CachedPlan | null; backward: CachedPlan | null } = { forward: null, backward: null };
 const layerPlans = { forward: new WeakMap<object, CachedPlan>(), backward: new WeakMap<object, CachedPlan>() };
-
-const intact = (t: Tensor) => {
-  const size = t.shape.reduce((a, b) => a * b, 1);
-  return t.data.length === size && t.data.byteOffset + size * 4 <= t.data.buffer.byteLength;
-};
 
 function cachedPlan(last: CachedPlan | null | undefined, rank: SpatialRank, input: unknown, weight: unknown, bias: unknown, options: unknown): KernelPlan | null {
   if (last == null || last.rank !== rank || last.options !== options || !(input instanceof Tensor) || !(weight instanceof Tensor)) return null;
@@ -145,8 +141,6 @@ function cachedPlan(last: CachedPlan | null | undefined, rank: SpatialRank, inpu
   } else if (!(bias instanceof Tensor) || last.bias === null || !sameShape(last.bias, bias.shape)) {
     return null;
   }
-  // A buffer detached or resized since: planning again gives the error.
-  if (!intact(input) || !intact(weight) || (bias instanceof Tensor && !intact(bias))) return null;
   return last.values !== 'pending' && unchanged(last.values, options) ? last.plan : null;
 }
 
