@@ -2,7 +2,7 @@
 //  1. The filter stage alone, on decoded 8-bit pixels: a grey full-HD frame (3×3 and a
 //     5×5 Gaussian) and an RGB 512² image, 2 threads each (sharp.concurrency(2)); sharp's
 //     convolve always replicates the border, so convcore uses 'replicate' here too.
-//  2. End to end (decode → 3×3 filter → encode, in memory) on 16 RGB 512² JPEGs and
+//  2. End to end (read → decode → 3×3 filter → encode → write) on 16 RGB 512² JPEGs and
 //     16 PNGs, all in flight at once as the peers measured (Promise.all); sharp also
 //     without the convolution, which bounds what any filter can reach.
 // Medians of --runs runs (default 7). Writes results/filter.{json,md}.
@@ -11,7 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { filterImage, setNumThreads } from 'convcore';
+import * as path from 'node:path';
+import { filterImages, setNumThreads } from 'convcore';
 import binding from '../dist/binding.js';
 import { bytePool, floatPool } from '../dist/alloc.js';
 import { applyFilters } from '../dist/image/filter-engine.js';
@@ -95,20 +96,35 @@ const stageCases = [];
 }
 
 // ---- 2. end to end --------------------------------------------------------------------------
-async function batch(format) {
-  return Promise.all(Array.from({ length: 16 }, (_, i) => sharp(picture(512, 512, 3, 10 + i), { raw: { width: 512, height: 512, channels: 3 } })
-    .toFormat(format, format === 'jpeg' ? { quality: 85 } : {}).toBuffer()));
+// Files in, files out (a temporary directory), as `convcore filter` runs: convcore's
+// filterImages against sharp reading, convolving and writing every file at once.
+async function batch(format, dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  return Promise.all(Array.from({ length: 16 }, async (_, i) => {
+    const file = path.join(dir, `image-${i}.${format === 'jpeg' ? 'jpg' : 'png'}`);
+    await sharp(picture(512, 512, 3, 10 + i), { raw: { width: 512, height: 512, channels: 3 } })
+      .toFormat(format, format === 'jpeg' ? { quality: 85 } : {}).toFile(file);
+    return file;
+  }));
 }
 const endCases = [];
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'convcore-bench-filter-'));
 for (const format of ['jpeg', 'png']) {
-  const files = await batch(format);
+  const files = await batch(format, path.join(scratch, `in-${format}`));
+  const out = (tool) => path.join(scratch, `out-${format}-${tool}`);
+  for (const tool of ['convcore', 'sharp', 'codec']) fs.mkdirSync(out(tool), { recursive: true });
   const kernel = [[1, 2, 1], [2, 4, 2], [1, 2, 1]].map((r) => r.map((v) => v / 16));
-  const convcoreMs = await time(() => Promise.all(files.map((f) => filterImage(f, [kernel], { border: 'replicate' }))));
-  const sharpMs = await time(() => Promise.all(files.map((f) => sharp(f).convolve({ width: 3, height: 3, kernel: SMOOTH_3x3, scale: 16 }).toFormat(format).toBuffer())));
-  const sharpCodecMs = await time(() => Promise.all(files.map((f) => sharp(f).toFormat(format).toBuffer())));
+  const convcoreMs = await time(async () => {
+    const summary = await filterImages(files, out('convcore'), [kernel], { border: 'replicate', overwrite: true, concurrency: 16 });
+    if (summary.written !== 16) throw new Error(`convcore wrote ${summary.written} of 16 images`);
+  });
+  const sharpMs = await time(() => Promise.all(files.map((f) => sharp(f).convolve({ width: 3, height: 3, kernel: SMOOTH_3x3, scale: 16 })
+    .toFile(path.join(out('sharp'), path.basename(f))))));
+  const sharpCodecMs = await time(() => Promise.all(files.map((f) => sharp(f).toFile(path.join(out('codec'), path.basename(f))))));
   endCases.push({ format, convcoreMs, sharpMs, sharpCodecMs, speedup: sharpMs / convcoreMs });
   log(`16 ${format}: convcore ${convcoreMs.toFixed(1)} ms, sharp ${sharpMs.toFixed(1)} ms, sharp without convolve ${sharpCodecMs.toFixed(1)} ms`);
 }
+fs.rmSync(scratch, { recursive: true, force: true });
 
 // ---- report ---------------------------------------------------------------------------------
 const date = new Date().toISOString();
@@ -121,7 +137,7 @@ const lines = [
   '|---|---|---|---|',
   ...stageCases.map((c) => `| ${c.name} | ${f2(c.convcoreMs)} | ${f2(c.sharpMs)} | ${f1(c.speedup)}× |`),
   '',
-  '| end to end, 16 RGB 512² images (decode → 3×3 → encode) | convcore ms (images/s) | sharp ms (images/s) | speed-up | sharp without the filter ms |',
+  '| end to end, 16 RGB 512² files (read, decode → 3×3 → encode, write) | convcore `filterImages` ms (images/s) | sharp ms (images/s) | speed-up | sharp without the filter ms |',
   '|---|---|---|---|---|',
   ...endCases.map((c) => `| ${c.format.toUpperCase()} | ${f1(c.convcoreMs)} (${Math.round(16000 / c.convcoreMs)}) | ` +
     `${f1(c.sharpMs)} (${Math.round(16000 / c.sharpMs)}) | ${f2(c.speedup)}× | ${f1(c.sharpCodecMs)} (${Math.round(16000 / c.sharpCodecMs)}) |`),

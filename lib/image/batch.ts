@@ -16,7 +16,7 @@ import { checkOptions, is, message, oneOf, rangeError, typeError } from '../vali
 import { backend } from '../backend';
 import { nativeAddon } from '../binding';
 import { type ImageFormat, OUTPUT_FORMATS, decodeRaw, encodePixels, extract, planesToPixels, readMapping } from './codec';
-import { BORDER_MODES, type BorderMode, applyFilters } from './filter-engine';
+import { BORDER_MODES, type BorderMode, type FilterThread, applyFilters } from './filter-engine';
 import { type Filter, type FilterSpec, parseFilter } from './filters';
 
 export interface FilterOptions {
@@ -98,7 +98,7 @@ function outputFormat(p: Plan, inputFormat: string): ImageFormat {
     `one of ${OUTPUT_FORMATS.join(', ')}`, 'undefined'));
 }
 
-async function run(input: string | Buffer, p: Plan): Promise<{ bytes: Buffer; format: ImageFormat; megapixels: number }> {
+async function run(input: string | Buffer, p: Plan, thread: FilterThread): Promise<{ bytes: Buffer; format: ImageFormat; megapixels: number }> {
   const raw = await decodeRaw(input, p.grayscale);
   const { width, height, channels } = raw;
   const pixels = width * height;
@@ -110,7 +110,7 @@ async function run(input: string | Buffer, p: Plan): Promise<{ bytes: Buffer; fo
   const floats = floatPool.take(pixels * filteredChannels);
   if (grey) extract(raw.bytes, pixels, channels, 1, floats, null, -1);
   else extract(raw.bytes, pixels * channels, 1, 1, floats, null, -1);
-  const filtered = await applyFilters({ data: floats, height, width, channels: filteredChannels }, p.filters, p.border);
+  const filtered = await applyFilters({ data: floats, height, width, channels: filteredChannels }, p.filters, p.border, thread);
   floatPool.give(floats);
   let alpha: Uint8Array | null = null;
   if (grey && hasAlpha && format !== 'jpeg') {
@@ -142,7 +142,7 @@ function restoreAlpha(src: Uint8Array, dst: Uint8Array, pixels: number, channels
 export async function filterImage(input: string | Buffer, filters: FilterSpec | readonly FilterSpec[], options?: FilterOptions): Promise<Buffer> {
   const fn = 'filterImage';
   if (typeof input !== 'string' && !Buffer.isBuffer(input)) throw typeError(fn, 'input', 'a file path or a Buffer', input);
-  return (await run(input, plan(fn, filters, checkOptions(fn, options, FILTER_OPTIONS)))).bytes;
+  return (await run(input, plan(fn, filters, checkOptions(fn, options, FILTER_OPTIONS)), 'async')).bytes;
 }
 
 const EXTENSIONS: Record<ImageFormat, string> = { png: '.png', jpeg: '.jpg', webp: '.webp', tiff: '.tif', gif: '.gif' };
@@ -207,7 +207,9 @@ export async function filterImages(inputs: readonly string[], outDir: string, fi
       return { input, output, status: 'skipped', reason: 'the output exists (use overwrite to replace it)', megapixels: 0 };
     }
     try {
-      const { bytes, megapixels } = await run(input, p);
+      // The batch's convolutions run on this thread with convcore's pool: it would only
+      // wait otherwise, while libuv's threads decode and encode the other images.
+      const { bytes, megapixels } = await run(input, p, 'sync');
       await writeAtomically(output, bytes);
       return { input, output, status: 'written', megapixels };
     } catch (error) {

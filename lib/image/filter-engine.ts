@@ -47,8 +47,16 @@ export interface FloatImage {
   channels: number;
 }
 
-/** The kernel (kh × kw) on every channel, into a buffer from floatPool, off the JS thread. */
-async function correlate(x: FloatImage, weights: Float32Array, kh: number, kw: number, border: BorderMode): Promise<Float32Array> {
+/**
+ * Where the convolutions run: 'async' off the JS thread (libuv's pool, then convcore's),
+ * 'sync' on the calling thread with convcore's pool (a batch, whose JS thread would
+ * otherwise only wait, and whose libuv threads are busy decoding and encoding).
+ */
+export type FilterThread = 'async' | 'sync';
+
+/** The kernel (kh × kw) on every channel, into a buffer from floatPool. */
+async function correlate(x: FloatImage, weights: Float32Array, kh: number, kw: number, border: BorderMode,
+  thread: FilterThread): Promise<Float32Array> {
   const { height: H, width: W, channels: C } = x;
   const rowElements = W * C;
   // 'same' output: PyTorch's split of an even kernel's padding (the smaller half first).
@@ -61,7 +69,8 @@ async function correlate(x: FloatImage, weights: Float32Array, kh: number, kw: n
   };
   // From the pool: a fresh multi-megabyte buffer would cost more than the filter.
   const out = floatPool.take(H * rowElements);
-  await backend().forwardAsync(geometry, x.data, weights, null, out);
+  if (thread === 'sync') backend().forward(geometry, x.data, weights, null, out);
+  else await backend().forwardAsync(geometry, x.data, weights, null, out);
   if (border !== 'zeros' && (kh > 1 || kw > 1)) fixBorder(x, weights, kh, kw, padTop, padLeftPixels, border, out);
   return out;
 }
@@ -119,19 +128,19 @@ function filterBorderReference(H: number, W: number, kh: number, kw: number, pad
  */
 const useSeparable = (f: KernelFilter) => f.separable !== null && f.height * f.width >= 25;
 
-async function applyKernel(x: FloatImage, f: KernelFilter, border: BorderMode): Promise<Float32Array> {
-  if (!useSeparable(f)) return correlate(x, f.weights, f.height, f.width, border);
+async function applyKernel(x: FloatImage, f: KernelFilter, border: BorderMode, thread: FilterThread): Promise<Float32Array> {
+  if (!useSeparable(f)) return correlate(x, f.weights, f.height, f.width, border, thread);
   const [column, row] = f.separable!;
-  const across = await correlate(x, row, 1, row.length, border);
-  const result = await correlate({ ...x, data: across }, column, column.length, 1, border);
+  const across = await correlate(x, row, 1, row.length, border, thread);
+  const result = await correlate({ ...x, data: across }, column, column.length, 1, border, thread);
   floatPool.give(across);
   return result;
 }
 
-async function applyOne(x: FloatImage, f: Filter, border: BorderMode): Promise<Float32Array> {
-  if (f.kind === 'kernel') return applyKernel(x, f, border);
-  const gx = await applyKernel(x, f.x, border);
-  const gy = await applyKernel(x, f.y, border);
+async function applyOne(x: FloatImage, f: Filter, border: BorderMode, thread: FilterThread): Promise<Float32Array> {
+  if (f.kind === 'kernel') return applyKernel(x, f, border, thread);
+  const gx = await applyKernel(x, f.x, border, thread);
+  const gy = await applyKernel(x, f.y, border, thread);
   if (backend().name === 'native') nativeAddon().magnitude(gx, gy, gx);
   else for (let i = 0; i < gx.length; i++) gx[i] = Math.sqrt(gx[i] * gx[i] + gy[i] * gy[i]);
   floatPool.give(gy);
@@ -143,10 +152,11 @@ async function applyOne(x: FloatImage, f: Filter, border: BorderMode): Promise<F
  * rounding between filters), interleaved like the input, in a buffer from floatPool
  * (the caller may give it back). The input is left as it is.
  */
-export async function applyFilters(x: FloatImage, filters: readonly Filter[], border: BorderMode): Promise<Float32Array> {
+export async function applyFilters(x: FloatImage, filters: readonly Filter[], border: BorderMode,
+  thread: FilterThread = 'async'): Promise<Float32Array> {
   let data = x.data;
   for (const f of filters) {
-    const next = await applyOne({ ...x, data }, f, border);
+    const next = await applyOne({ ...x, data }, f, border, thread);
     if (data !== x.data) floatPool.give(data);  // an intermediate of this loop
     data = next;
   }
