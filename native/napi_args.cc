@@ -16,19 +16,24 @@ bool typedArrayInfo(const Napi::Value& value, napi_typedarray_type* type, size_t
   return napi_get_typedarray_info(value.Env(), value, type, length, data, nullptr, nullptr) == napi_ok;
 }
 
-}  // namespace
-
-void readIntegers(const Napi::Value& value, int count, const char* what, int64_t* out) {
-  const Napi::Env env = value.Env();
+// The values of a Float64Array of exactly `count` elements.
+const double* float64Values(const Napi::Value& value, int count, const char* what, const char* kind) {
   napi_typedarray_type type;
   size_t length = 0;
   void* data = nullptr;
   if (!typedArrayInfo(value, &type, &length, &data) || type != napi_float64_array ||
       length != static_cast<size_t>(count)) {
-    throw Napi::TypeError::New(env, std::string("convcore native: expected ") + what +
-                                         " to be a Float64Array of " + std::to_string(count) + " integers");
+    throw Napi::TypeError::New(value.Env(), std::string("convcore native: expected ") + what +
+                                                " to be a Float64Array of " + std::to_string(count) + " " + kind);
   }
-  const double* raw = static_cast<const double*>(data);
+  return static_cast<const double*>(data);
+}
+
+}  // namespace
+
+void readIntegers(const Napi::Value& value, int count, const char* what, int64_t* out) {
+  const Napi::Env env = value.Env();
+  const double* raw = float64Values(value, count, what, "integers");
   for (int i = 0; i < count; ++i) {
     const double v = raw[i];
     if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15) {
@@ -42,15 +47,7 @@ void readIntegers(const Napi::Value& value, int count, const char* what, int64_t
 
 void readNumbers(const Napi::Value& value, int count, const char* what, double* out) {
   const Napi::Env env = value.Env();
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  if (!typedArrayInfo(value, &type, &length, &data) || type != napi_float64_array ||
-      length != static_cast<size_t>(count)) {
-    throw Napi::TypeError::New(env, std::string("convcore native: expected ") + what +
-                                         " to be a Float64Array of " + std::to_string(count) + " numbers");
-  }
-  const double* raw = static_cast<const double*>(data);
+  const double* raw = float64Values(value, count, what, "numbers");
   for (int i = 0; i < count; ++i) {
     if (!std::isfinite(raw[i])) {
       throw Napi::RangeError::New(env, std::string("convcore native: expected ") + what + "[" +

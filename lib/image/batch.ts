@@ -6,12 +6,12 @@
  * temporary name and renamed; existing outputs are kept unless `overwrite`; an input is
  * never overwritten.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bytePool, floatPool } from '../alloc';
 import { ArgumentRangeError } from '../errors';
+import { writeFileAtomically } from '../io/atomic-write';
 import { checkOptions, is, message, oneOf, rangeError, typeError } from '../validate';
 import { backend } from '../backend';
 import { nativeAddon } from '../binding';
@@ -162,18 +162,6 @@ async function exists(file: string): Promise<boolean> {
   return fs.stat(file).then(() => true, () => false);
 }
 
-/** Writes `bytes` to `file` through a temporary name in the same directory, then renames. */
-async function writeAtomically(file: string, bytes: Buffer): Promise<void> {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await fs.writeFile(temporary, bytes);
-    await fs.rename(temporary, file);
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw error;
-  }
-}
-
 /**
  * Every input file through the filters into outDir (created if needed), at most
  * `concurrency` at a time; never throws for one bad file: each result says what happened.
@@ -210,7 +198,7 @@ export async function filterImages(inputs: readonly string[], outDir: string, fi
       // The batch's convolutions run on this thread with convcore's pool: it would only
       // wait otherwise, while libuv's threads decode and encode the other images.
       const { bytes, megapixels } = await run(input, p, 'sync');
-      await writeAtomically(output, bytes);
+      await writeFileAtomically(output, bytes);
       return { input, output, status: 'written', megapixels };
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);

@@ -5,10 +5,10 @@
  * raw little-endian tensor data, back to back. convcore writes F32; it reads F32, F64,
  * F16 and BF16 (converted to float32) and refuses other dtypes by name.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { ArgumentTypeError, ShapeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
+import { writeFileAtomically } from './atomic-write';
 import { is, message, typeError } from '../validate';
 
 export interface Safetensors {
@@ -148,15 +148,7 @@ export function parseSafetensors(bytes: Buffer | Uint8Array): Safetensors {
  */
 export async function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
   if (typeof path !== 'string' || path === '') throw typeError('saveSafetensors', 'path', 'a file path', path);
-  const bytes = serializeSafetensors(tensors, metadata);
-  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await fs.writeFile(temporary, bytes);
-    await fs.rename(temporary, path);
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(path, serializeSafetensors(tensors, metadata));
 }
 
 /** Reads a safetensors file: its tensors (as float32) and metadata. */

@@ -54,23 +54,28 @@ export function maxPool2dReference(g: PoolGeometry, input: Float32Array, output:
   }
 }
 
-/** Each input's gradient: the sum of the outputs whose recorded index is that input. */
-export function maxPool2dBackwardReference(g: PoolGeometry, gradOutput: Float32Array, indices: Int32Array, gradInput: Float32Array): void {
+/**
+ * The backward passes as gathers: gradInput at (plane, h, w) is the sum, over the outputs
+ * whose window covers (h, w), of `share(o, oh, ow, h, w)` (o: the output's flat index).
+ */
+function gatherBackward(g: PoolGeometry, gradInput: Float32Array, share: (o: number, oh: number, ow: number, h: number, w: number) => number): void {
   const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = g;
   for (let plane = 0; plane < g.planes; plane++) {
     for (let h = 0; h < H; h++) {
       for (let w = 0; w < W; w++) {
         let acc = 0;
         for (const oh of covering(h, g.strideH, g.padTop, g.kernelHeight, OH)) {
-          for (const ow of covering(w, g.strideW, g.padLeft, g.kernelWidth, OW)) {
-            const o = (plane * OH + oh) * OW + ow;
-            if (indices[o] === h * W + w) acc += gradOutput[o];
-          }
+          for (const ow of covering(w, g.strideW, g.padLeft, g.kernelWidth, OW)) acc += share((plane * OH + oh) * OW + ow, oh, ow, h, w);
         }
         gradInput[plane * H * W + h * W + w] = acc;
       }
     }
   }
+}
+
+/** Each input's gradient: the sum of the outputs whose recorded index is that input. */
+export function maxPool2dBackwardReference(g: PoolGeometry, gradOutput: Float32Array, indices: Int32Array, gradInput: Float32Array): void {
+  gatherBackward(g, gradInput, (o, _oh, _ow, h, w) => (indices[o] === h * g.inWidth + w ? gradOutput[o] : 0));
 }
 
 function divisor(g: PoolGeometry, oh: number, ow: number): number {
@@ -97,20 +102,7 @@ export function avgPool2dReference(g: PoolGeometry, input: Float32Array, output:
 }
 
 export function avgPool2dBackwardReference(g: PoolGeometry, gradOutput: Float32Array, gradInput: Float32Array): void {
-  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = g;
-  for (let plane = 0; plane < g.planes; plane++) {
-    for (let h = 0; h < H; h++) {
-      for (let w = 0; w < W; w++) {
-        let acc = 0;
-        for (const oh of covering(h, g.strideH, g.padTop, g.kernelHeight, OH)) {
-          for (const ow of covering(w, g.strideW, g.padLeft, g.kernelWidth, OW)) {
-            acc += gradOutput[(plane * OH + oh) * OW + ow] / divisor(g, oh, ow);
-          }
-        }
-        gradInput[plane * H * W + h * W + w] = acc;
-      }
-    }
-  }
+  gatherBackward(g, gradInput, (o, oh, ow) => gradOutput[o] / divisor(g, oh, ow));
 }
 
 /** The outputs o in [0, count) whose window (o·stride − pad, + kernel) covers position x. */

@@ -1,5 +1,7 @@
 #include "image.h"
 
+#include "chunks.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -7,45 +9,15 @@ namespace convcore {
 
 namespace {
 
-constexpr int64_t kChunk = 1 << 15;  // pixels per parallel chunk
-
-template <typename Body>
-void forChunks(ThreadPool& pool, int64_t n, const Body& body) {
-  const int64_t chunks = (n + kChunk - 1) / kChunk;
-  if (chunks <= 1) {
-    body(int64_t(0), n);
-    return;
-  }
-  pool.parallelFor(chunks, 1, [&](int64_t first, int64_t last) {
-    for (int64_t c = first; c < last; ++c) body(c * kChunk, std::min(n, (c + 1) * kChunk));
-  });
-}
-
-template <bool kAbsolute, bool kRound>
-void toBytes(const float* __restrict src, uint8_t* __restrict dst, int64_t begin, int64_t end, float offset) {
-  constexpr float kRoundBias = 8388608.0f;
-  for (int64_t i = begin; i < end; ++i) {
-    float v = kAbsolute ? std::fabs(src[i]) : src[i];
-    v += offset;
-    v = v > 0.0f ? v : 0.0f;
-    v = v < 255.0f ? v : 255.0f;
-    if (kRound) v = (v + kRoundBias) - kRoundBias;
-    dst[i] = static_cast<uint8_t>(static_cast<int32_t>(v));
-  }
-}
-
 // One channel: dst[i · stride] = byte(src[i]) for i in [begin, end). Branch-free (real
 // images make the clamps unpredictable): the comparisons compile to max/min, the first
 // maps NaN to 0; for v in [0, 2^23), (v + 2^23) − 2^23 is v rounded to nearest, ties to
 // even, in float arithmetic itself. Everything is in locals: dst is bytes, which may
 // alias anything, so fields read through a reference would be reloaded every element.
-template <bool kAbsolute, bool kRound>
-void toBytes(const float* __restrict src, uint8_t* __restrict dst, int64_t stride, int64_t begin, int64_t end,
-             float offset) {
-  if (stride == 1) {  // a grey image without alpha: contiguous, so the loop vectorises
-    toBytes<kAbsolute, kRound>(src, dst, begin, end, offset);
-    return;
-  }
+// kUnit (stride 1: a grey image without alpha, or interleaved channels) lets it vectorise.
+template <bool kAbsolute, bool kRound, bool kUnit>
+void toBytesStrided(const float* __restrict src, uint8_t* __restrict dst, int64_t stride, int64_t begin, int64_t end,
+                    float offset) {
   constexpr float kRoundBias = 8388608.0f;
   for (int64_t i = begin; i < end; ++i) {
     float v = kAbsolute ? std::fabs(src[i]) : src[i];
@@ -53,8 +25,14 @@ void toBytes(const float* __restrict src, uint8_t* __restrict dst, int64_t strid
     v = v > 0.0f ? v : 0.0f;
     v = v < 255.0f ? v : 255.0f;
     if (kRound) v = (v + kRoundBias) - kRoundBias;
-    dst[i * stride] = static_cast<uint8_t>(static_cast<int32_t>(v));
+    dst[kUnit ? i : i * stride] = static_cast<uint8_t>(static_cast<int32_t>(v));
   }
+}
+
+template <bool kAbsolute, bool kRound>
+void toBytes(const float* src, uint8_t* dst, int64_t stride, int64_t begin, int64_t end, float offset) {
+  if (stride == 1) toBytesStrided<kAbsolute, kRound, true>(src, dst, 1, begin, end, offset);
+  else toBytesStrided<kAbsolute, kRound, false>(src, dst, stride, begin, end, offset);
 }
 
 }  // namespace

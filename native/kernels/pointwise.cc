@@ -3,28 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "chunks.h"
+
 namespace convcore {
-
-namespace {
-
-// Elements per parallel chunk: a few hundred KiB of traffic, enough to pay for a wake-up.
-constexpr int64_t kChunk = 1 << 15;
-
-// Runs body(begin, end) over [0, n) in kChunk pieces spread over the pool (inline when
-// there is only one piece).
-template <typename Body>
-void forChunks(ThreadPool& pool, int64_t n, const Body& body) {
-  const int64_t chunks = (n + kChunk - 1) / kChunk;
-  if (chunks <= 1) {
-    body(int64_t(0), n);
-    return;
-  }
-  pool.parallelFor(chunks, 1, [&](int64_t first, int64_t last) {
-    for (int64_t c = first; c < last; ++c) body(c * kChunk, std::min(n, (c + 1) * kChunk));
-  });
-}
-
-}  // namespace
 
 void activationForward(ThreadPool& pool, Activation kind, const float* x, float* y, int64_t n) {
   forChunks(pool, n, [&](int64_t begin, int64_t end) {
