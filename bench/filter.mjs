@@ -1,5 +1,5 @@
 // npm run bench:filter: convcore's image filters against sharp (libvips) in one run.
-//  1. The filter stage alone, on decoded 8-bit pixels: a grey full-HD frame (3×3 and a
+//  1. The filter stage alone (as filterImages runs it), on decoded 8-bit pixels: a grey full-HD frame (3×3 and a
 //     5×5 Gaussian) and an RGB 512² image, 2 threads each (sharp.concurrency(2)); sharp's
 //     convolve always replicates the border, so convcore uses 'replicate' here too.
 //  2. End to end (read → decode → 3×3 filter → encode → write) on 16 RGB 512² JPEGs and
@@ -56,13 +56,15 @@ function picture(width, height, channels, seed) {
 
 // ---- 1. the filter stage alone -------------------------------------------------------------
 const SMOOTH_3x3 = [1, 2, 1, 2, 4, 2, 1, 2, 1];
-// As filterImage runs it between decoding and encoding: buffers from the library's
-// pools, given back once used (steady state, as in a batch).
+// As filterImages (and so `convcore filter`) runs it between decoding and encoding:
+// buffers from the library's pools, given back once used, the convolutions on the
+// calling thread with convcore's pool. (filterImage's convolutions run off the JS thread
+// instead, on private copies of their buffers: about 1 ms more per 8 MB.)
 async function convcoreStage(pixels, width, height, channels, filter) {
   const count = width * height * channels;
   const floats = floatPool.take(count);
   addon.planesFromPixels(Float64Array.of(count, 1, 1, -1), pixels, floats, null);
-  const out = await applyFilters({ data: floats, channels, height, width }, [filter], 'replicate');
+  const out = await applyFilters({ data: floats, channels, height, width }, [filter], 'replicate', 'sync');
   floatPool.give(floats);
   const bytes = bytePool.take(count);
   addon.pixelsFromPlanes(Float64Array.of(count, 1, 0, 0, 1), out, null, bytes);

@@ -168,10 +168,10 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
   Napi::Value ForwardAsync(const Napi::CallbackInfo& info) {
     const ForwardArgs args = readForwardArgs(info);  // checks every buffer's size
     const VolumeParams p = args.p;
-    auto input = std::make_shared<Floats>(args.input, args.input + p.inputSize());
-    auto weight = std::make_shared<Floats>(args.weight, args.weight + p.weightSize());
-    auto bias = std::make_shared<Floats>(snapshot(info[3], p.plane.outChannels, "bias", true));
-    auto output = std::make_shared<Floats>(static_cast<size_t>(p.outputSize()));
+    auto input = snapshot(args.input, p.inputSize());
+    auto weight = snapshot(args.weight, p.weightSize());
+    auto bias = snapshot(args.bias, p.plane.outChannels);
+    auto output = FloatsPool::take(static_cast<size_t>(p.outputSize()));
     auto* worker = new PromiseWorker(info.Env(), pool_, [p, input, weight, bias, output](ThreadPool& pool) {
       convForward(pool, p, input->data(), weight->data(), dataOrNull(*bias), output->data());
     });
@@ -184,12 +184,15 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
   Napi::Value BackwardAsync(const Napi::CallbackInfo& info) {
     const BackwardArgs args = readBackwardArgs(info);  // checks every buffer's size
     const VolumeParams p = args.p;
-    auto input = std::make_shared<Floats>(args.input ? Floats(args.input, args.input + p.inputSize()) : Floats());
-    auto weight = std::make_shared<Floats>(args.weight ? Floats(args.weight, args.weight + p.weightSize()) : Floats());
-    auto gradOutput = std::make_shared<Floats>(args.gradOutput, args.gradOutput + p.outputSize());
-    auto gradInput = std::make_shared<Floats>(args.gradInput ? static_cast<size_t>(p.inputSize()) : 0);
-    auto gradWeight = std::make_shared<Floats>(args.gradWeight ? static_cast<size_t>(p.weightSize()) : 0);
-    auto gradBias = std::make_shared<Floats>(args.gradBias ? static_cast<size_t>(p.plane.outChannels) : 0);
+    auto input = snapshot(args.input, p.inputSize());
+    auto weight = snapshot(args.weight, p.weightSize());
+    auto gradOutput = snapshot(args.gradOutput, p.outputSize());
+    auto absentOr = [](bool wanted, int64_t n) {
+      return wanted ? FloatsPool::take(static_cast<size_t>(n)) : std::make_shared<Floats>();
+    };
+    auto gradInput = absentOr(args.gradInput != nullptr, p.inputSize());
+    auto gradWeight = absentOr(args.gradWeight != nullptr, p.weightSize());
+    auto gradBias = absentOr(args.gradBias != nullptr, p.plane.outChannels);
     auto* worker = new PromiseWorker(info.Env(), pool_,
                                      [p, input, weight, gradOutput, gradInput, gradWeight, gradBias](ThreadPool& pool) {
       BackwardArgs a{p, dataOrNull(*input), dataOrNull(*weight), gradOutput->data(),

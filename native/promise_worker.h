@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,11 +24,60 @@ namespace convcore {
 // A job's private copy of one buffer.
 using Floats = std::vector<float>;
 
-// Copies `length` floats from a JS input (checked as readFloatBuffer does), or returns
-// an empty vector for an optional null/undefined one.
-inline Floats snapshot(const Napi::Value& value, int64_t length, const char* name, bool optional = false) {
-  const float* data = readFloatBuffer(value, length, name, optional);
-  return data == nullptr ? Floats() : Floats(data, data + length);
+// Recycles the jobs' private buffers (by exact size): a fresh multi-megabyte vector is
+// zero-filled and page-faulted on first touch, which costs more than the copy itself.
+// Shared by every job of the process; bounded, so one huge job cannot pin memory.
+class FloatsPool {
+ public:
+  // A buffer of `n` floats with unspecified contents, returned to the pool when the
+  // last shared_ptr to it goes.
+  static std::shared_ptr<Floats> take(size_t n) {
+    FloatsPool& pool = instance();
+    Floats* buffer = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(pool.mutex_);
+      for (size_t i = 0; i < pool.free_.size(); ++i) {
+        if (pool.free_[i]->size() == n) {
+          buffer = pool.free_[i];
+          pool.free_.erase(pool.free_.begin() + static_cast<std::ptrdiff_t>(i));
+          pool.retained_ -= n;
+          break;
+        }
+      }
+    }
+    if (buffer == nullptr) buffer = new Floats(n);
+    return std::shared_ptr<Floats>(buffer, [](Floats* b) { instance().give(b); });
+  }
+
+ private:
+  static FloatsPool& instance() {
+    static FloatsPool* pool = new FloatsPool();  // never destroyed: jobs may end after exit starts
+    return *pool;
+  }
+
+  void give(Floats* buffer) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (retained_ + buffer->size() > kMaxRetainedFloats || free_.size() >= kMaxBuffers) {
+      delete buffer;
+      return;
+    }
+    retained_ += buffer->size();
+    free_.push_back(buffer);
+  }
+
+  static constexpr size_t kMaxRetainedFloats = size_t(64) << 20;  // 256 MiB
+  static constexpr size_t kMaxBuffers = 64;
+  std::mutex mutex_;
+  std::vector<Floats*> free_;
+  size_t retained_ = 0;
+};
+
+// A private copy of `length` floats (an empty buffer for null: an absent optional input).
+inline std::shared_ptr<Floats> snapshot(const float* data, int64_t length) {
+  if (data == nullptr) return std::make_shared<Floats>();
+  std::shared_ptr<Floats> copy = FloatsPool::take(static_cast<size_t>(length));
+  std::copy(data, data + length, copy->data());
+  return copy;
 }
 
 // A pointer to a snapshot's data, or null for an empty (absent) one.
