@@ -45,8 +45,9 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
 
 /**
  * conv2d computed off the JavaScript thread: the event loop keeps running meanwhile.
- * Inputs must not be written to until the promise settles. The result is recorded for
- * autograd like conv2d's (its backward runs synchronously).
+ * The inputs are copied when the call is made (so they may change meanwhile without
+ * affecting the result); `options.out` is written when the promise resolves. The result
+ * is recorded for autograd like conv2d's (its backward runs synchronously).
  */
 export function conv2dAsync(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dForwardOptions): Promise<Tensor> {
   return convolveAsync('conv2dAsync', 2, input, weight, bias, options);
