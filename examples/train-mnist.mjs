@@ -44,6 +44,6 @@ for (let epoch = 0; epoch < epochs; epoch++) {
 }
 const accuracy = evaluate(net, test.images, test.labels);
 console.log(`test accuracy: ${(100 * accuracy).toFixed(2)}% on ${test.labels.length} held-out digits`);
-console.log(`training throughput: ${Math.round(samples / seconds)} samples/s (${seconds.toFixed(2)} s for ${epochs} epochs)`);
+console.log(`training throughput: ${Math.round(samples / seconds)} samples/s (${seconds.toFixed(2)} s for ${epochs} epoch${epochs === 1 ? "" : "s"})`);
 await saveSafetensors(values.out, net.stateDict(), { format: 'pt', model: 'd2l LeNet', epochs: String(epochs) });
 console.log(`checkpoint: ${values.out} (safetensors; in PyTorch: model.load_state_dict(safetensors.torch.load_file(path)))`);
