@@ -88,6 +88,32 @@ describe('the prebuilt binary', () => {
   });
 });
 
+describe('the convcore command in the installed package', () => {
+  test('is linked as a bin, prints its help, and without sharp says how to add it', () => {
+    const env = noCompilerEnvForCheck();
+    const bin = path.join(consumer, 'node_modules', '.bin', 'convcore');
+    expect(run(bin, ['filter', '--help'], consumer, env)).toContain('Usage: convcore filter <inputs…> --out <dir> [options]');
+    // The package does not depend on sharp (an optional peer): image I/O asks for it. (A
+    // sharp elsewhere up the directory tree would be found, so its absence is simulated
+    // by a resolver hook.)
+    expect(fs.existsSync(path.join(consumer, 'node_modules', 'sharp')), 'npm installed the optional peer sharp').toBe(false);
+    const hook = path.join(consumer, 'no-sharp.cjs');
+    fs.writeFileSync(hook, "const M = require('module'); const resolve = M._resolveFilename;" +
+      "M._resolveFilename = function (r, ...a) { if (r === 'sharp') throw Object.assign(new Error(\"Cannot find module 'sharp'\"), { code: 'MODULE_NOT_FOUND' }); return resolve.call(this, r, ...a); };");
+    const image = path.join(consumer, 'x.png');
+    fs.copyFileSync(path.join(root, 'test', 'fixtures', 'images', 'rgb.png'), image);
+    let stderr = '';
+    try {
+      const stdout = run(process.execPath, ['--require', hook, bin, 'filter', image, '--out', path.join(consumer, 'out'), '--filter', 'sobel'], consumer, env);
+      stderr = `(exit 0) ${stdout}`;
+    } catch (error) {
+      stderr = String((error as { stderr?: string }).stderr);
+    }
+    expect(stderr).toContain('convcore image I/O needs the package sharp');
+    expect(stderr).toContain('npm install sharp');
+  });
+});
+
 function findOnPath(name: string): string {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const candidate = path.join(dir, name);

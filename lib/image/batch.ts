@@ -18,6 +18,7 @@ import { nativeAddon } from '../binding';
 import { type ImageFormat, OUTPUT_FORMATS, decodeRaw, encodePixels, extract, planesToPixels, readMapping } from './codec';
 import { BORDER_MODES, type BorderMode, type FilterThread, applyFilters } from './filter-engine';
 import { type Filter, type FilterSpec, parseFilter } from './filters';
+import { loadSharp } from './sharp';
 
 export interface FilterOptions {
   /** How the image continues past its edges (default 'reflect', PyTorch's = OpenCV's BORDER_REFLECT_101). */
@@ -178,6 +179,7 @@ export async function filterImages(inputs: readonly string[], outDir: string, fi
   if (o.overwrite !== undefined && typeof o.overwrite !== 'boolean') throw typeError(fn, 'options.overwrite', 'a boolean', o.overwrite);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError(fn, 'options.onProgress', 'a function', o.onProgress);
   const onProgress = o.onProgress as FilterImagesOptions['onProgress'];
+  loadSharp();  // a missing codec fails the batch at once, with how to add it (not once per file)
   await fs.mkdir(outDir, { recursive: true });
   const inputSet = new Set(inputs.map((i) => path.resolve(i)));
 
