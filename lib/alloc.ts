@@ -83,5 +83,6 @@ export function allocGradient(length: number): Float32Array {
 
 /** Returns a consumed gradient from allocGradient (anything else is ignored). */
 export function releaseGradient(buffer: Float32Array): void {
-  floatPool.give(buffer);
+  // Small gradients live in the slab, never in the pool: skip the lookup.
+  if (buffer.length * 4 > SMALL_BYTES) floatPool.give(buffer);
 }

@@ -1,5 +1,6 @@
 /** Stochastic gradient descent with PyTorch's exact update rule (torch.optim.SGD). */
 import { backend } from '../backend';
+import { sgdStepReference } from '../reference/pointwise';
 import type { Tensor } from '../tensor';
 import { rangeError } from '../validate';
 import { Optimizer, flag, nonNegative, readOptions } from './optimizer';
@@ -18,6 +19,9 @@ export interface SGDOptions {
   /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
 }
+
+/** Parameters up to this many elements are updated without a native call. */
+const SMALL_PARAMETER = 64;
 
 const SGD_OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'] as const;
 
@@ -50,12 +54,18 @@ export class SGD extends Optimizer {
    */
   step(): void {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = this;
-    this.params.forEach((p, k) => {
-      if (p.grad === null) return;
+    const params = this.params;
+    for (let k = 0; k < params.length; k++) {
+      const p = params[k];
+      if (p.grad === null) continue;
       const firstStep = momentum !== 0 && !this.hasBuffer('momentum', k);
       const buf = momentum !== 0 ? this.buffer('momentum', k) : null;
-      backend().sgdStep({ lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep }, p.data, p.grad.data, buf);
-    });
+      const h = { lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep };
+      // A native call costs more than the arithmetic of a few dozen weights (the book's
+      // layer has two): those are updated by the same rule in TypeScript.
+      if (p.size <= SMALL_PARAMETER) sgdStepReference(h, p.data, p.grad.data, buf);
+      else backend().sgdStep(h, p.data, p.grad.data, buf);
+    }
     this.stepCount++;
   }
 }
