@@ -9,6 +9,7 @@ import {
   type BackendName, Tensor, avgPool2d, crossEntropy, dropout, getNumThreads, linear, logSoftmax, matmul, maxPool2d,
   maxPool2dWithIndices, relu, setNumThreads, sigmoid, tanh,
 } from '../lib/index';
+import { backend } from '../lib/backend';
 import { Random } from '../lib/random';
 import { checkGradients, expectClose, randomTensor, withBackend } from './helpers';
 
@@ -219,5 +220,26 @@ describe('dropout', () => {
     expect(x.grad!.data).toEqual(y.data);
     expect(dropout(x, 0.25, false, new Random(3))).toBe(x);
     expect(() => dropout(x, 1.5, true, new Random(3))).toThrow('dropout: expected p to be a probability in [0, 1], but got 1.5');
+  });
+});
+
+describe('optimiser kernels', () => {
+  test("SGD's TypeScript update (used for small parameters) gives the native kernel's bits", () => {
+    const r = new Random(5);
+    for (let t = 0; t < 50; t++) {
+      const n = 1 + Math.floor(r.uniform() * 200);
+      const values = () => Float32Array.from({ length: n }, () => r.uniform() * 2 - 1);
+      const w = values(), g = values(), buf = values();
+      const h = {
+        lr: 0.01 + r.uniform(), momentum: t % 4 === 0 ? 0 : 0.9, dampening: t % 3 === 0 ? 0.25 : 0, weightDecay: t % 2 ? 1e-3 : 0,
+        nesterov: t % 5 === 1, maximize: t % 7 === 0, firstStep: t % 6 === 0,
+      };
+      if (h.nesterov) h.dampening = 0;
+      const [w1, b1] = [w.slice(), buf.slice()], [w2, b2] = [w.slice(), buf.slice()];
+      withBackend('reference', () => backend().sgdStep(h, w1, g, h.momentum ? b1 : null));
+      withBackend('native', () => backend().sgdStep(h, w2, g, h.momentum ? b2 : null));
+      expect(w1).toEqual(w2);
+      expect(b1).toEqual(b2);
+    }
   });
 });

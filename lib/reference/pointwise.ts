@@ -30,15 +30,24 @@ export interface SgdHyper {
   firstStep: boolean;
 }
 
+const f32 = Math.fround;
+
+/**
+ * In float32 arithmetic, operation by operation as native/kernels/pointwise.cc computes
+ * it (no fused multiply-add there), so that both give the same bits: SGD may update
+ * small parameters here instead of calling the addon.
+ */
 export function sgdStepReference(h: SgdHyper, w: Float32Array, g: Float32Array, buf: Float32Array | null): void {
+  const lr = f32(h.lr), momentum = f32(h.momentum), weightDecay = f32(h.weightDecay);
+  const keep = f32(1 - f32(h.dampening));
   for (let i = 0; i < w.length; i++) {
     let d = h.maximize ? -g[i] : g[i];
-    if (h.weightDecay !== 0) d += h.weightDecay * w[i];
+    if (weightDecay !== 0) d = f32(d + f32(weightDecay * w[i]));
     if (buf !== null) {
-      buf[i] = h.firstStep ? d : h.momentum * buf[i] + (1 - h.dampening) * d;
-      d = h.nesterov ? d + h.momentum * buf[i] : buf[i];
+      buf[i] = h.firstStep ? d : f32(f32(momentum * buf[i]) + f32(keep * d));
+      d = h.nesterov ? f32(d + f32(momentum * buf[i])) : buf[i];
     }
-    w[i] -= h.lr * d;
+    w[i] = f32(w[i] - f32(lr * d));
   }
 }
 
