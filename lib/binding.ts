@@ -46,6 +46,8 @@ export interface NativeAddon {
   /** params [pixels, colour, abs, offset, round]: planes (+ alpha) → interleaved bytes. */
   pixelsFromPlanes(params: Float64Array, planes: Float32Array, alpha: Uint8Array | null, pixels: Uint8Array): void;
   magnitude(gx: Float32Array, gy: Float32Array, out: Float32Array): void;
+  /** params [height, rowElements, channels, kernelHeight, kernelWidth, padTop, padLeftPixels, abs, offset]. */
+  filter8(params: Float64Array, weights: Float32Array, rowMap: Int32Array, colMap: Int32Array, src: Uint8Array, dst: Uint8Array): void;
   /** params [pixels, channels]: the last channel of destination copied from source. */
   restoreAlpha(params: Float64Array, source: Uint8Array, destination: Uint8Array): void;
   /** params [planes, height, width, kernelHeight, kernelWidth, padTop, padLeft]. */

@@ -141,6 +141,7 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
                     InstanceMethod("pixelsFromPlanes", &ConvcoreAddon::PixelsFromPlanes),
                     InstanceMethod("magnitude", &ConvcoreAddon::Magnitude),
                     InstanceMethod("restoreAlpha", &ConvcoreAddon::RestoreAlpha),
+                    InstanceMethod("filter8", &ConvcoreAddon::Filter8),
                     InstanceMethod("filterBorder", &ConvcoreAddon::FilterBorder),
                     InstanceMethod("setNumThreads", &ConvcoreAddon::SetNumThreads),
                     InstanceMethod("getNumThreads", &ConvcoreAddon::GetNumThreads),
@@ -346,6 +347,33 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     uint8_t* dst = readByteBuffer(info[3], pixels * (colour + (alpha != nullptr ? 1 : 0)), "pixels");
     pixelsFromPlanes(*pool_, planes, pixels, static_cast<int>(colour), alpha,
                      PixelMapping{h[2] != 0, static_cast<float>(h[3]), h[4] != 0}, dst);
+    return info.Env().Undefined();
+  }
+
+  // (Float64Array [height, rowElements, channels, kernelHeight, kernelWidth, padTop,
+  //  padLeftPixels, absolute, offset], weights, rowMap, colMap, src bytes, dst bytes)
+  Napi::Value Filter8(const Napi::CallbackInfo& info) {
+    double h[9];
+    readNumbers(info[0], 9, "filter8 params", h);
+    for (int i = 0; i < 7; ++i) {
+      if (h[i] != static_cast<double>(static_cast<int64_t>(h[i]))) throw Napi::RangeError::New(info.Env(), "convcore native: filter8 sizes must be integers");
+    }
+    const Filter8Params p{static_cast<int64_t>(h[0]), static_cast<int64_t>(h[1]), static_cast<int64_t>(h[2]),
+                          static_cast<int64_t>(h[3]), static_cast<int64_t>(h[4]), static_cast<int64_t>(h[5]),
+                          static_cast<int64_t>(h[6]), h[7] != 0, static_cast<float>(h[8])};
+    if (const char* problem = checkFilter8Params(p)) throw Napi::RangeError::New(info.Env(), std::string("convcore native: ") + problem);
+    const float* weights = readFloatBuffer(info[1], p.kernelHeight * p.kernelWidth, "weights");
+    const int64_t rows = p.height + p.kernelHeight - 1, cols = p.rowElements + (p.kernelWidth - 1) * p.channels;
+    const int32_t* rowMap = readInt32Buffer(info[2], rows, "rowMap");
+    const int32_t* colMap = readInt32Buffer(info[3], cols, "colMap");
+    // The maps come from JavaScript: every entry must name a row or element (or −1).
+    for (int64_t i = 0; i < rows; ++i)
+      if (rowMap[i] < -1 || rowMap[i] >= p.height) throw Napi::RangeError::New(info.Env(), "convcore native: rowMap out of range");
+    for (int64_t i = 0; i < cols; ++i)
+      if (colMap[i] < -1 || colMap[i] >= p.rowElements) throw Napi::RangeError::New(info.Env(), "convcore native: colMap out of range");
+    const uint8_t* src = readByteBuffer(info[4], p.height * p.rowElements, "src");
+    uint8_t* dst = readByteBuffer(info[5], p.height * p.rowElements, "dst");
+    filter8(*pool_, p, weights, rowMap, colMap, src, dst);
     return info.Env().Undefined();
   }
 

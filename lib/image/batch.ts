@@ -15,8 +15,8 @@ import { writeFileAtomically } from '../io/atomic-write';
 import { checkOptions, is, message, oneOf, rangeError, typeError } from '../validate';
 import { backend } from '../backend';
 import { nativeAddon } from '../binding';
-import { type ImageFormat, OUTPUT_FORMATS, decodeRaw, encodePixels, extract, planesToPixels, readMapping } from './codec';
-import { BORDER_MODES, type BorderMode, type FilterThread, applyFilters } from './filter-engine';
+import { type ImageFormat, OUTPUT_FORMATS, type RawImage, decodeRaw, encodePixels, extract, planesToPixels, readMapping } from './codec';
+import { BORDER_MODES, type BorderMode, type FilterThread, applyFilters, borderMap, elementColumnMap } from './filter-engine';
 import { type Filter, type FilterSpec, parseFilter } from './filters';
 import { loadSharp } from './sharp';
 
@@ -67,7 +67,7 @@ export interface FilterSummary {
 
 const FILTER_OPTIONS = ['border', 'grayscale', 'abs', 'offset', 'round', 'format', 'quality'] as const;
 
-interface Plan {
+export interface Plan {
   filters: Filter[];
   border: BorderMode;
   grayscale: boolean;
@@ -76,7 +76,8 @@ interface Plan {
   quality: number | undefined;
 }
 
-function plan(fn: string, filters: unknown, o: Record<string, unknown>): Plan {
+/** The filters and options of a filterImage(s) call, checked. */
+export function planFilters(fn: string, filters: unknown, o: Record<string, unknown>): Plan {
   // One kernel is itself an array (of rows of numbers): tell it from a list of specs.
   const oneKernel = Array.isArray(filters) && Array.isArray(filters[0]) && typeof filters[0][0] === 'number';
   const list = Array.isArray(filters) && !oneKernel ? filters : [filters];
@@ -101,36 +102,57 @@ function outputFormat(p: Plan, inputFormat: string): ImageFormat {
 
 async function run(input: string | Buffer, p: Plan, thread: FilterThread): Promise<{ bytes: Buffer; format: ImageFormat; megapixels: number }> {
   const raw = await decodeRaw(input, p.grayscale);
-  const { width, height, channels } = raw;
-  const pixels = width * height;
   const format = outputFormat(p, raw.format);
-  const grey = channels <= 2, hasAlpha = channels === 2 || channels === 4;
-  // Colour images are filtered with their channels interleaved, alpha included (put
-  // back afterwards); grey ones as one channel, alpha kept aside.
-  const filteredChannels = grey ? 1 : channels;
-  const floats = floatPool.take(pixels * filteredChannels);
-  if (grey) extract(raw.bytes, pixels, channels, 1, floats, null, -1);
-  else extract(raw.bytes, pixels * channels, 1, 1, floats, null, -1);
-  const filtered = await applyFilters({ data: floats, height, width, channels: filteredChannels }, p.filters, p.border, thread);
-  floatPool.give(floats);
-  let alpha: Uint8Array | null = null;
-  if (grey && hasAlpha && format !== 'jpeg') {
-    alpha = new Uint8Array(pixels);
-    extract(raw.bytes, pixels, 2, 0, null, alpha, 1);
-  }
-  const out = grey
-    ? planesToPixels('filterImage', filtered, 1, pixels, alpha, p.mapping)
-    : planesToPixels('filterImage', filtered, 1, pixels * channels, null, p.mapping);
-  floatPool.give(filtered);
-  if (!grey && hasAlpha) restoreAlpha(raw.bytes, out, pixels, channels);
+  const out = await filterDecoded(raw, p, thread);
   try {
     // JPEG has no alpha channel: it is dropped there (not flattened), kept everywhere else.
-    const outChannels = grey ? 1 + (alpha ? 1 : 0) : channels;
-    const bytes = await encodePixels(out, width, height, outChannels, format, p.quality, format === 'jpeg' && !grey && hasAlpha);
-    return { bytes, format, megapixels: pixels / 1e6 };
+    const hasAlpha = raw.channels === 2 || raw.channels === 4;
+    const bytes = await encodePixels(out, raw.width, raw.height, raw.channels, format, p.quality, format === 'jpeg' && hasAlpha);
+    return { bytes, format, megapixels: (raw.width * raw.height) / 1e6 };
   } finally {
     bytePool.give(out);
   }
+}
+
+/**
+ * The plan's filters over a decoded image: new bytes in the same interleaved layout (from
+ * bytePool), every channel filtered and the alpha channel, if any, put back untouched.
+ * One small kernel goes straight from bytes to bytes; anything else through float.
+ */
+export async function filterDecoded(raw: RawImage, p: Plan, thread: FilterThread): Promise<Uint8Array> {
+  const fused = fusedFilter(raw, p);
+  if (fused !== null) return fused;
+  const { width, height, channels } = raw;
+  const count = raw.bytes.length;
+  const floats = floatPool.take(count);
+  extract(raw.bytes, count, 1, 1, floats, null, -1);
+  const filtered = await applyFilters({ data: floats, height, width, channels }, p.filters, p.border, thread);
+  floatPool.give(floats);
+  const out = planesToPixels('filterImage', filtered, 1, count, null, p.mapping);
+  floatPool.give(filtered);
+  if (channels === 2 || channels === 4) restoreAlpha(raw.bytes, out, width * height, channels);
+  return out;
+}
+
+/**
+ * One kernel filter straight from bytes to bytes (native/kernels/filter8.h), when that is
+ * what the plan asks for: a single kernel of up to 7 × 7 taps, rounding to nearest, the
+ * native backend. Null otherwise (the float pipeline handles the rest).
+ */
+function fusedFilter(raw: RawImage, p: Plan): Uint8Array | null {
+  const f = p.filters[0];
+  // Up to 7 × 7 taps in one pass beats a separable kernel's two float passes.
+  if (p.filters.length !== 1 || f.kind !== 'kernel' || f.height * f.width > 49 || !p.mapping.round ||
+    backend().name !== 'native') return null;
+  const { width: W, height: H, channels: C } = raw;
+  const padTop = (f.height - 1) >> 1, padLeftPixels = (f.width - 1) >> 1;
+  const rows = borderMap(H, padTop, f.height - 1 - padTop, p.border);
+  const cols = elementColumnMap(W, C, f.width, padLeftPixels, p.border);
+  const out = bytePool.take(raw.bytes.length);
+  nativeAddon().filter8(Float64Array.of(H, W * C, C, f.height, f.width, padTop, padLeftPixels, +p.mapping.abs, p.mapping.offset),
+    f.weights, rows, cols, raw.bytes, out);
+  if (C === 2 || C === 4) restoreAlpha(raw.bytes, out, W * H, C);
+  return out;
 }
 
 /** dst's last channel = src's (the alpha channel, after a filter ran over all channels). */
@@ -143,7 +165,7 @@ function restoreAlpha(src: Uint8Array, dst: Uint8Array, pixels: number, channels
 export async function filterImage(input: string | Buffer, filters: FilterSpec | readonly FilterSpec[], options?: FilterOptions): Promise<Buffer> {
   const fn = 'filterImage';
   if (typeof input !== 'string' && !Buffer.isBuffer(input)) throw typeError(fn, 'input', 'a file path or a Buffer', input);
-  return (await run(input, plan(fn, filters, checkOptions(fn, options, FILTER_OPTIONS)), 'async')).bytes;
+  return (await run(input, planFilters(fn, filters, checkOptions(fn, options, FILTER_OPTIONS)), 'async')).bytes;
 }
 
 const EXTENSIONS: Record<ImageFormat, string> = { png: '.png', jpeg: '.jpg', webp: '.webp', tiff: '.tif', gif: '.gif' };
@@ -173,7 +195,7 @@ export async function filterImages(inputs: readonly string[], outDir: string, fi
   if (!Array.isArray(inputs) || !inputs.every((i) => typeof i === 'string')) throw typeError(fn, 'inputs', 'an array of file paths', inputs);
   if (typeof outDir !== 'string' || outDir === '') throw typeError(fn, 'outDir', 'a directory path', outDir);
   const o = checkOptions(fn, options, [...FILTER_OPTIONS, 'concurrency', 'overwrite', 'onProgress']);
-  const p = plan(fn, filters, o);
+  const p = planFilters(fn, filters, o);
   const concurrency = o.concurrency ?? os.availableParallelism();
   if (!is.positiveInteger(concurrency)) throw rangeError(fn, 'options.concurrency', 'a positive integer', concurrency);
   if (o.overwrite !== undefined && typeof o.overwrite !== 'boolean') throw typeError(fn, 'options.overwrite', 'a boolean', o.overwrite);

@@ -49,9 +49,12 @@ export interface RawImage {
 export async function decodeRaw(input: string | Buffer, grayscale: boolean): Promise<RawImage> {
   const sharp = loadSharp();
   const open = () => sharp(input, { failOn: 'warning' }).rotate();  // rotate(): EXIF orientation
-  const { format = 'unknown', channels: stored = 3 } = await sharp(input, { failOn: 'warning' }).metadata();
-  // sharp hands out sRGB(A) pixels, grey sources included (then R = G = B).
-  const { data, info } = await open().raw().toBuffer({ resolveWithObject: true });
+  // The header (format, stored channels) and the pixels, read at once. sharp hands out
+  // sRGB(A) pixels, grey sources included (then R = G = B).
+  const [{ format = 'unknown', channels: stored = 3 }, { data, info }] = await Promise.all([
+    sharp(input, { failOn: 'warning' }).metadata(),
+    open().raw().toBuffer({ resolveWithObject: true }),
+  ]);
   const { width, height, channels } = info;
   const pixels = width * height;
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

@@ -76,6 +76,20 @@ async function correlate(x: FloatImage, weights: Float32Array, kh: number, kw: n
 }
 
 /**
+ * borderMap over a row's elements: padded element q (pixel ⌊q / C⌋ of the padded row,
+ * channel q mod C) → the source element, or −1. W·C + (kw − 1)·C entries.
+ */
+export function elementColumnMap(W: number, C: number, kw: number, padLeftPixels: number, border: BorderMode): Int32Array {
+  const pixels = borderMap(W, padLeftPixels, kw - 1 - padLeftPixels, border);
+  const cols = new Int32Array(W * C + (kw - 1) * C);
+  for (let q = 0; q < cols.length; q++) {
+    const p = Math.floor(q / C), c = q - p * C;
+    cols[q] = pixels[p] < 0 ? -1 : pixels[p] * C + c;
+  }
+  return cols;
+}
+
+/**
  * Recomputes the pixels whose window leaves the image, reading through the border
  * maps. The kernel is spread to its dilated width (zeros between taps) and the column
  * map works on elements (pixel map × C + channel).
@@ -87,12 +101,7 @@ function fixBorder(x: FloatImage, weights: Float32Array, kh: number, kw: number,
   const dense = new Float32Array(kh * spread);
   for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) dense[i * spread + j * C] = weights[i * kw + j];
   const rows = borderMap(H, padTop, kh - 1 - padTop, border);
-  const pixels = borderMap(W, padLeftPixels, kw - 1 - padLeftPixels, border);
-  const cols = new Int32Array(W * C + (kw - 1) * C);
-  for (let q = 0; q < cols.length; q++) {
-    const p = Math.floor(q / C), c = q - p * C;  // padded pixel p, channel c
-    cols[q] = pixels[p] < 0 ? -1 : pixels[p] * C + c;
-  }
+  const cols = elementColumnMap(W, C, kw, padLeftPixels, border);
   const padLeft = padLeftPixels * C;
   if (backend().name === 'native') {
     nativeAddon().filterBorder(Float64Array.of(1, H, W * C, kh, spread, padTop, padLeft), dense, rows, cols, x.data, out);
@@ -126,7 +135,7 @@ function filterBorderReference(H: number, W: number, kh: number, kw: number, pad
  * Whether to run a separable kernel as two 1-D passes: each pass streams the image
  * through memory once, so it pays only when the taps saved outweigh the second pass.
  */
-const useSeparable = (f: KernelFilter) => f.separable !== null && f.height * f.width >= 25;
+export const useSeparable = (f: KernelFilter) => f.separable !== null && f.height * f.width >= 25;
 
 async function applyKernel(x: FloatImage, f: KernelFilter, border: BorderMode, thread: FilterThread): Promise<Float32Array> {
   if (!useSeparable(f)) return correlate(x, f.weights, f.height, f.width, border, thread);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "conv_params.h"
+#include "filter8.h"
 #include "matmul.h"
 #include "thread_pool.h"
 
@@ -19,6 +20,8 @@ struct ConvKernels {
                        float* gradBias);
   void (*matmul)(ThreadPool&, const MatmulParams&, const float* a, const float* b,
                  const float* bias, float* c);
+  void (*filter8)(ThreadPool&, const Filter8Params&, const float* weights, const int32_t* rowMap,
+                  const int32_t* colMap, const uint8_t* src, uint8_t* dst);
   // Runs `seconds` of independent FMA chains and returns GFLOP/s on the calling thread.
   double (*fmaPeak)(double seconds);
 };

@@ -30,10 +30,11 @@ inline void copyFloats(float* dst, const float* src, int64_t count) {
 #include "impl/gemm.h"
 #include "impl/bias.h"
 #include "impl/matmul.h"
+#include "impl/filter8.h"
 #include "impl/select.h"
 
 const ConvKernels& kernels() {
-  static const ConvKernels table = {forward, backwardData, backwardWeight, backwardBias, dense::matmul, fmaPeak};
+  static const ConvKernels table = {forward, backwardData, backwardWeight, backwardBias, dense::matmul, filter8::run, fmaPeak};
   return table;
 }
 

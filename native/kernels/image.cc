@@ -1,6 +1,7 @@
 #include "image.h"
 
 #include "chunks.h"
+#include "engine.h"
 
 #include <algorithm>
 #include <cmath>
@@ -74,6 +75,21 @@ void pixelsFromPlanes(ThreadPool& pool, const float* planes, int64_t pixels, int
     if (alpha != nullptr)
       for (int64_t i = begin; i < end; ++i) dst[i * channels + colour] = alpha[i];
   });
+}
+
+const char* checkFilter8Params(const Filter8Params& p) {
+  constexpr int64_t kLimit = int64_t(1) << 31;
+  if (p.height < 1 || p.height >= kLimit || p.rowElements < 1 || p.rowElements >= kLimit) return "the image is empty or too large";
+  if (p.channels < 1 || p.channels > 4 || p.rowElements % p.channels != 0) return "channels must be 1..4 and divide the row";
+  if (p.kernelHeight < 1 || p.kernelWidth < 1 || p.kernelHeight * p.kernelWidth > 4096) return "the kernel must be 1x1 to 4096 taps";
+  if (p.padTop < 0 || p.padTop >= p.kernelHeight || p.padLeftPixels < 0 || p.padLeftPixels >= p.kernelWidth) return "bad padding";
+  if (p.height * p.rowElements >= (int64_t(1) << 40)) return "the image is too large";
+  return nullptr;
+}
+
+void filter8(ThreadPool& pool, const Filter8Params& p, const float* weights, const int32_t* rowMap, const int32_t* colMap,
+             const uint8_t* src, uint8_t* dst) {
+  activeKernels().filter8(pool, p, weights, rowMap, colMap, src, dst);
 }
 
 void restoreAlpha(ThreadPool& pool, const uint8_t* src, uint8_t* dst, int64_t pixels, int channels) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "filter8.h"
 #include "thread_pool.h"
 
 namespace convcore {
@@ -26,6 +27,11 @@ struct PixelMapping {
 // clamped to [0, 255] (NaN → 0); alpha copied unchanged.
 void pixelsFromPlanes(ThreadPool& pool, const float* planes, int64_t pixels, int colour,
                       const uint8_t* alpha, PixelMapping mapping, uint8_t* dst);
+
+// The fused 8-bit filter (filter8.h) on the instruction set in use. rowMap has
+// height + kernelHeight − 1 entries, colMap rowElements + (kernelWidth − 1)·channels.
+void filter8(ThreadPool& pool, const Filter8Params& p, const float* weights, const int32_t* rowMap, const int32_t* colMap,
+             const uint8_t* src, uint8_t* dst);
 
 // dst's last channel (of `channels` interleaved) = src's: the alpha channel put back
 // after a filter ran over all channels.

@@ -47,6 +47,19 @@ inline void sum4(V8 a, V8 b, V8 c, V8 d, float* out) {
   const __m128 s = _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
   _mm_storeu_ps(out, s);
 }
+// Eight bytes as eight floats, and eight floats (already in [0, 255]) rounded to
+// nearest (ties to even, the default rounding mode) and stored as eight bytes.
+inline V8 loadBytes(const uint8_t* p) {
+  return {_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))))};
+}
+inline void storeBytes(uint8_t* p, V8 a) {
+  const __m256i i32 = _mm256_cvtps_epi32(a.v);
+  const __m128i i16 = _mm_packus_epi32(_mm256_castsi256_si128(i32), _mm256_extracti128_si256(i32, 1));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packus_epi16(i16, i16));
+}
+inline V8 maxv(V8 a, V8 b) { return {_mm256_max_ps(a.v, b.v)}; }  // b if a is NaN
+inline V8 minv(V8 a, V8 b) { return {_mm256_min_ps(a.v, b.v)}; }
+inline V8 absv(V8 a) { return {_mm256_andnot_ps(_mm256_set1_ps(-0.0f), a.v)}; }
 #else
 struct V8 {
   float v[kLanes];
@@ -75,6 +88,27 @@ inline void streamFence() {}
 inline V8 fmadd(V8 a, V8 b, V8 c) {
   for (int i = 0; i < kLanes; ++i) c.v[i] += a.v[i] * b.v[i];
   return c;
+}
+inline V8 loadBytes(const uint8_t* p) {
+  V8 r;
+  for (int i = 0; i < kLanes; ++i) r.v[i] = p[i];
+  return r;
+}
+inline void storeBytes(uint8_t* p, V8 a) {
+  constexpr float kRound = 8388608.0f;  // (v + 2^23) − 2^23 rounds v in [0, 2^23) to nearest, ties to even
+  for (int i = 0; i < kLanes; ++i) p[i] = static_cast<uint8_t>(static_cast<int32_t>((a.v[i] + kRound) - kRound));
+}
+inline V8 maxv(V8 a, V8 b) {
+  for (int i = 0; i < kLanes; ++i) a.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];  // b if a is NaN
+  return a;
+}
+inline V8 minv(V8 a, V8 b) {
+  for (int i = 0; i < kLanes; ++i) a.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i];
+  return a;
+}
+inline V8 absv(V8 a) {
+  for (int i = 0; i < kLanes; ++i) a.v[i] = a.v[i] < 0.0f ? -a.v[i] : a.v[i];
+  return a;
 }
 inline void sum4(V8 a, V8 b, V8 c, V8 d, float* out) {
   const V8* vs[4] = {&a, &b, &c, &d};
