@@ -170,6 +170,12 @@ describe('limits', () => {
     expect(y.data).toEqual(full.data.filter((_, i) => i % plane === 0));
   });
 
+  test('a replicate-padded input of 2^31 elements is refused before it is built (found by the fuzz: it hung)', () => {
+    expect(() => conv1d(Tensor.ones([1, 3, 7]), Tensor.ones([3, 1, 2]), null,
+      { dilation: 2 ** 31, padding: 'same', paddingMode: 'replicate', groups: 3 })).toThrow(
+      'conv1d: expected the replicate-padded input to be at most 1073741824 elements, but got 6442450965');
+  });
+
   test('a dilation of 2^40 with same padding is refused with a named error (the native side refuses it too)', () => {
     expect(() => conv1d(Tensor.ones([1, 1, 1]), Tensor.ones([1, 1, 2]), null, { dilation: 2 ** 40, padding: 'same' })).toThrow(
       /conv1d: expected the geometry \(dilation and padding against the input\) to be a dilated kernel and padding of at most about 2\^40 positions per image/);

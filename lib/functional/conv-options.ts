@@ -179,6 +179,13 @@ export function planConv(
       `${span.join(' × ')} (weight shape ${formatShape(weight.shape)}, dilation ${formatShape(dilation)})`));
   }
   checkPaddingFits(fn, paddingMode, before, after, inSize, names);
+  if (paddingMode !== 'zeros') {
+    // The non-zero modes pad explicitly: the padded input is a real tensor.
+    const paddedElements = N * C * padded.reduce((a, b) => a * b, 1);
+    if (paddedElements > MAX_ELEMENTS) {
+      throw rangeError(fn, `the ${paddingMode}-padded input`, `at most ${MAX_ELEMENTS} elements`, paddedElements);
+    }
+  }
 
   const outSize = padded.map((p, i) => Math.floor((p - span[i]) / stride[i]) + 1);
   const outputElements = N * O * outSize.reduce((a, b) => a * b, 1);
