@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "blocking.h"
+#include "border_pixel.h"
 #include "conv2d.h"
 #include "engine.h"
 #include "row_range.h"

@@ -1,5 +1,6 @@
 #include "image.h"
 
+#include "border_pixel.h"
 #include "chunks.h"
 #include "engine.h"
 
@@ -117,18 +118,7 @@ void filterBorder(ThreadPool& pool, const BorderParams& p, const float* weight, 
       const float* x = input + plane * H * W;
       const float* w = weight + plane * KH * KW;
       float* y = output + plane * H * W;
-      auto pixel = [&](int64_t oh, int64_t ow) {
-        float acc = 0.0f;
-        for (int64_t kh = 0; kh < KH; ++kh) {
-          const int32_t sh = rowMap[oh + kh];
-          if (sh < 0) continue;
-          for (int64_t kw = 0; kw < KW; ++kw) {
-            const int32_t sw = colMap[ow + kw];
-            if (sw >= 0) acc += w[kh * KW + kw] * x[sh * W + sw];
-          }
-        }
-        y[oh * W + ow] = acc;
-      };
+      auto pixel = [&](int64_t oh, int64_t ow) { y[oh * W + ow] = mappedSum(x, W, w, KH, KW, 1, rowMap, colMap, oh, ow); };
       for (int64_t oh = 0; oh < H; ++oh) {
         if (oh < top || oh >= bottom) {
           for (int64_t ow = 0; ow < W; ++ow) pixel(oh, ow);

@@ -18,15 +18,7 @@ inline void run(ThreadPool& pool, const Filter8Params& p, const float* weights, 
   const int64_t vectorBegin = padLeft, vectorEnd = L - span + padLeft - kLanes + 1;
   const V8 offset = broadcast(p.offset);
   auto scalar = [&](int64_t oh, int64_t ow) {
-    float acc = 0.0f;
-    for (int64_t i = 0; i < KH; ++i) {
-      const int32_t sh = rowMap[oh + i];
-      if (sh < 0) continue;
-      for (int64_t j = 0; j < KW; ++j) {
-        const int32_t sw = colMap[ow + j * C];
-        if (sw >= 0) acc += weights[i * KW + j] * static_cast<float>(src[sh * L + sw]);
-      }
-    }
+    const float acc = mappedSum(src, L, weights, KH, KW, C, rowMap, colMap, oh, ow);
     float v = p.absolute ? (acc < 0.0f ? -acc : acc) : acc;
     v += p.offset;
     v = v > 0.0f ? v : 0.0f;
