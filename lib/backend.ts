@@ -56,6 +56,9 @@ export interface Backend {
   adamStep(h: AdamHyper, weight: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array): void;
 }
 
+/** Parameters up to this many elements get their SGD update without a native call. */
+const SMALL_SGD_PARAMETER = 64;
+
 /** native/kernels/pointwise.h's Activation numbers. */
 const ACTIVATION_CODES: Record<ActivationKind, number> = { relu: 0, sigmoid: 1, tanh: 2 };
 
@@ -146,6 +149,13 @@ const nativeBackend: Backend = withNamedErrors({
     nativeAddon().activationBackward(ACTIVATION_CODES[kind], gradOutput, output, gradInput);
   },
   sgdStep(h, weight, grad, momentumBuffer) {
+    // A native call costs more than the arithmetic of a few dozen weights (the book's
+    // layer has two): the reference computes the same bits (float32, operation by
+    // operation), so those stay in TypeScript.
+    if (weight.length <= SMALL_SGD_PARAMETER) {
+      sgdStepReference(h, weight, grad, momentumBuffer);
+      return;
+    }
     nativeAddon().sgdStep(Float64Array.of(h.lr, h.momentum, h.dampening, h.weightDecay, +h.nesterov, +h.maximize, +h.firstStep),
       weight, grad, momentumBuffer);
   },

@@ -64,6 +64,27 @@ export function rangeError(fn: string, argument: string, expected: string, actua
   return new ArgumentRangeError(message(fn, argument, expected, describe(actual)));
 }
 
+/** `value` as a non-negative finite number: a type error if it is no number, else a range error. */
+export function nonNegativeNumber(fn: string, argument: string, value: unknown): number {
+  if (!(is.finite(value) && value >= 0)) {
+    throw (typeof value === 'number' ? rangeError : typeError)(fn, argument, 'a non-negative finite number', value);
+  }
+  return value;
+}
+
+/** `value` as a positive integer: a type error if it is no number, else a range error. */
+export function positiveInteger(fn: string, argument: string, value: unknown): number {
+  if (!is.positiveInteger(value)) throw (typeof value === 'number' ? rangeError : typeError)(fn, argument, 'a positive integer', value);
+  return value;
+}
+
+/** An optional boolean: `fallback` when undefined. */
+export function booleanOption(fn: string, argument: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw typeError(fn, argument, 'a boolean', value);
+  return value;
+}
+
 
 /** Levenshtein distance, for "did you mean" suggestions. */
 function editDistance(a: string, b: string): number {

@@ -29,6 +29,26 @@ const double* float64Values(const Napi::Value& value, int count, const char* wha
   return static_cast<const double*>(data);
 }
 
+// The data of a typed array of `type` with exactly `length` elements (`unit` names them
+// in the message), or nullptr for an optional null/undefined one.
+void* typedBuffer(const Napi::Value& value, int64_t length, const char* name, bool optional,
+                  napi_typedarray_type type, const char* typeName, const char* unit) {
+  const Napi::Env env = value.Env();
+  if (optional && (value.IsNull() || value.IsUndefined())) return nullptr;
+  napi_typedarray_type actualType;
+  size_t actual = 0;
+  void* data = nullptr;
+  if (!typedArrayInfo(value, &actualType, &actual, &data) || actualType != type) {
+    throw Napi::TypeError::New(env, std::string("convcore native: expected ") + name + " to be " + typeName);
+  }
+  if (static_cast<int64_t>(actual) != length) {
+    throw Napi::RangeError::New(env, std::string("convcore native: expected ") + name + " to have " +
+                                         std::to_string(length) + " " + unit + ", but it has " +
+                                         std::to_string(actual));
+  }
+  return data;
+}
+
 }  // namespace
 
 void readIntegers(const Napi::Value& value, int count, const char* what, int64_t* out) {
@@ -89,53 +109,15 @@ VolumeParams readConvParams(const Napi::Value& value) {
 
 float* readFloatBuffer(const Napi::Value& value, int64_t length, const char* name,
                        bool optional) {
-  const Napi::Env env = value.Env();
-  if (optional && (value.IsNull() || value.IsUndefined())) return nullptr;
-  napi_typedarray_type type;
-  size_t actual = 0;
-  void* data = nullptr;
-  if (!typedArrayInfo(value, &type, &actual, &data) || type != napi_float32_array) {
-    throw Napi::TypeError::New(
-        env, std::string("convcore native: expected ") + name + " to be a Float32Array");
-  }
-  if (static_cast<int64_t>(actual) != length) {
-    throw Napi::RangeError::New(env, std::string("convcore native: expected ") + name +
-                                         " to have " + std::to_string(length) +
-                                         " elements, but it has " + std::to_string(actual));
-  }
-  return static_cast<float*>(data);
+  return static_cast<float*>(typedBuffer(value, length, name, optional, napi_float32_array, "a Float32Array", "elements"));
 }
 
 uint8_t* readByteBuffer(const Napi::Value& value, int64_t length, const char* name, bool optional) {
-  const Napi::Env env = value.Env();
-  if (optional && (value.IsNull() || value.IsUndefined())) return nullptr;
-  napi_typedarray_type type;
-  size_t actual = 0;
-  void* data = nullptr;
-  if (!typedArrayInfo(value, &type, &actual, &data) || type != napi_uint8_array) {
-    throw Napi::TypeError::New(env, std::string("convcore native: expected ") + name + " to be a Uint8Array");
-  }
-  if (static_cast<int64_t>(actual) != length) {
-    throw Napi::RangeError::New(env, std::string("convcore native: expected ") + name + " to have " +
-                                         std::to_string(length) + " bytes, but it has " + std::to_string(actual));
-  }
-  return static_cast<uint8_t*>(data);
+  return static_cast<uint8_t*>(typedBuffer(value, length, name, optional, napi_uint8_array, "a Uint8Array", "bytes"));
 }
 
 int32_t* readInt32Buffer(const Napi::Value& value, int64_t length, const char* name) {
-  const Napi::Env env = value.Env();
-  napi_typedarray_type type;
-  size_t actual = 0;
-  void* data = nullptr;
-  if (!typedArrayInfo(value, &type, &actual, &data) || type != napi_int32_array) {
-    throw Napi::TypeError::New(env, std::string("convcore native: expected ") + name + " to be an Int32Array");
-  }
-  if (static_cast<int64_t>(actual) != length) {
-    throw Napi::RangeError::New(env, std::string("convcore native: expected ") + name + " to have " +
-                                         std::to_string(length) + " elements, but it has " +
-                                         std::to_string(actual));
-  }
-  return static_cast<int32_t*>(data);
+  return static_cast<int32_t*>(typedBuffer(value, length, name, false, napi_int32_array, "an Int32Array", "elements"));
 }
 
 }  // namespace convcore

@@ -4,10 +4,9 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { FORMAT_OF_EXTENSION } from '../image/codec';
 
-export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.gif']);
-
-const isImage = (file: string) => IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase());
+const isImage = (file: string) => Object.hasOwn(FORMAT_OF_EXTENSION, path.extname(file).toLowerCase());
 
 function globToRegExp(pattern: string): RegExp {
   let out = '';

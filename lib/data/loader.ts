@@ -7,7 +7,7 @@
 import { ShapeError } from '../errors';
 import { Random, randomFor } from '../random';
 import { Tensor, assertTensor } from '../tensor';
-import { checkOptions, formatShape, is, message, rangeError, typeError } from '../validate';
+import { booleanOption, checkOptions, formatShape, is, message, positiveInteger, rangeError, typeError } from '../validate';
 
 export interface DataLoaderOptions {
   /** Samples per batch (default 1). */
@@ -54,17 +54,10 @@ export class DataLoader implements Iterable<Batch> {
       if (v !== (values as ArrayLike<number>)[i]) throw rangeError(fn, `labels[${i}]`, 'an integer', (values as ArrayLike<number>)[i]);
     });
     const o = checkOptions(fn, options, ['batchSize', 'shuffle', 'seed', 'dropLast']);
-    const batchSize = o.batchSize ?? 1;
-    if (!is.positiveInteger(batchSize)) {
-      throw (typeof batchSize === 'number' ? rangeError : typeError)(fn, 'options.batchSize', 'a positive integer', batchSize);
-    }
-    this.batchSize = batchSize;
-    for (const key of ['shuffle', 'dropLast'] as const) {
-      if (o[key] !== undefined && typeof o[key] !== 'boolean') throw typeError(fn, `options.${key}`, 'a boolean', o[key]);
-    }
+    this.batchSize = positiveInteger(fn, 'options.batchSize', o.batchSize ?? 1);
+    this.shuffle = booleanOption(fn, 'options.shuffle', o.shuffle, false);
+    this.dropLast = booleanOption(fn, 'options.dropLast', o.dropLast, false);
     if (o.seed !== undefined && !is.nonNegativeInteger(o.seed)) throw rangeError(fn, 'options.seed', 'a non-negative integer', o.seed);
-    this.shuffle = (o.shuffle as boolean | undefined) ?? false;
-    this.dropLast = (o.dropLast as boolean | undefined) ?? false;
     this.seed = (o.seed as number | undefined) ?? randomFor(undefined).nextUint32();
     this.inputs = inputs;
   }

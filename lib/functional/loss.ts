@@ -3,6 +3,7 @@ import { allocFloats, allocGradient } from '../alloc';
 import { record } from '../autograd';
 import { ArgumentRangeError, ShapeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
+import { logSumExp } from './softmax';
 import { checkOptions, formatShape, message, oneOf, typeError } from '../validate';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -60,11 +61,7 @@ export function crossEntropy(input: Tensor, target: Labels, options?: { reductio
   const losses = allocFloats(N);
   const logSums = new Float64Array(N);
   for (let n = 0; n < N; n++) {
-    let max = -Infinity;
-    for (let k = 0; k < classes; k++) max = Math.max(max, x[n * classes + k]);
-    let sum = 0;
-    for (let k = 0; k < classes; k++) sum += Math.exp(x[n * classes + k] - max);
-    logSums[n] = max + Math.log(sum);
+    logSums[n] = logSumExp(x, n * classes, classes, 1);
     losses[n] = logSums[n] - x[n * classes + labels[n]];
   }
   let value: Tensor;

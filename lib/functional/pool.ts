@@ -10,7 +10,7 @@ import { backend } from '../backend';
 import { ShapeError } from '../errors';
 import type { PoolGeometry } from '../reference/pool2d';
 import { Tensor, assertTensor } from '../tensor';
-import { checkOptions, formatShape, is, message, typeError } from '../validate';
+import { booleanOption, checkOptions, formatShape, is, message } from '../validate';
 import { intTuple } from './conv-options';
 
 export interface Pool2dOptions {
@@ -43,12 +43,6 @@ function outputSize(size: number, kernel: number, stride: number, pad: number, c
   return out;
 }
 
-function flag(fn: string, name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw typeError(fn, `options.${name}`, 'a boolean', value);
-  return value;
-}
-
 interface NormalizedPool {
   kernel: number[];
   stride: number[];
@@ -68,8 +62,8 @@ export function normalizePoolOptions(fn: string, kernelSize: unknown, options: u
   }
   return {
     kernel, stride, padding,
-    ceilMode: flag(fn, 'ceilMode', o.ceilMode, false),
-    countIncludePad: flag(fn, 'countIncludePad', o.countIncludePad, true),
+    ceilMode: booleanOption(fn, 'options.ceilMode', o.ceilMode, false),
+    countIncludePad: booleanOption(fn, 'options.countIncludePad', o.countIncludePad, true),
   };
 }
 

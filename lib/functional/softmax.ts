@@ -18,6 +18,18 @@ export function axisLayout(fn: string, shape: readonly number[], dim: unknown): 
   return { outer, size, inner };
 }
 
+/**
+ * log Σ_k exp(x[base + k·stride]) over `size` elements, stably: the maximum is
+ * subtracted first (huge logits stay finite).
+ */
+export function logSumExp(x: Float32Array, base: number, size: number, stride: number): number {
+  let max = -Infinity;
+  for (let k = 0; k < size; k++) max = Math.max(max, x[base + k * stride]);
+  let sum = 0;
+  for (let k = 0; k < size; k++) sum += Math.exp(x[base + k * stride] - max);
+  return max + Math.log(sum);
+}
+
 /** log(softmax(x)) along `dim` (default: the last). */
 export function logSoftmax(input: Tensor, dim = -1): Tensor {
   const fn = 'logSoftmax';
@@ -28,11 +40,7 @@ export function logSoftmax(input: Tensor, dim = -1): Tensor {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * size * inner + i;
-      let max = -Infinity;
-      for (let k = 0; k < size; k++) max = Math.max(max, x[base + k * inner]);
-      let sum = 0;
-      for (let k = 0; k < size; k++) sum += Math.exp(x[base + k * inner] - max);
-      const logSum = max + Math.log(sum);
+      const logSum = logSumExp(x, base, size, inner);
       for (let k = 0; k < size; k++) y[base + k * inner] = x[base + k * inner] - logSum;
     }
   }

@@ -12,10 +12,10 @@ import * as path from 'node:path';
 import { bytePool, floatPool } from '../alloc';
 import { ArgumentRangeError } from '../errors';
 import { writeFileAtomically } from '../io/atomic-write';
-import { checkOptions, is, message, oneOf, rangeError, typeError } from '../validate';
+import { booleanOption, checkOptions, is, message, oneOf, rangeError, typeError } from '../validate';
 import { backend } from '../backend';
 import { nativeAddon } from '../binding';
-import { type ImageFormat, OUTPUT_FORMATS, type RawImage, decodeRaw, encodePixels, extract, planesToPixels, readMapping } from './codec';
+import { EXTENSION_OF_FORMAT, FORMAT_OF_EXTENSION, type ImageFormat, OUTPUT_FORMATS, type RawImage, decodeRaw, encodePixels, extract, planesToPixels, readMapping } from './codec';
 import { BORDER_MODES, type BorderMode, type FilterThread, applyFilters, borderMap, elementColumnMap } from './filter-engine';
 import { type Filter, type FilterSpec, parseFilter } from './filters';
 import { loadSharp } from './sharp';
@@ -82,11 +82,10 @@ export function planFilters(fn: string, filters: unknown, o: Record<string, unkn
   const oneKernel = Array.isArray(filters) && Array.isArray(filters[0]) && typeof filters[0][0] === 'number';
   const list = Array.isArray(filters) && !oneKernel ? filters : [filters];
   if (list.length === 0) throw rangeError(fn, 'filters', 'at least one filter', filters);
-  if (o.grayscale !== undefined && typeof o.grayscale !== 'boolean') throw typeError(fn, 'options.grayscale', 'a boolean', o.grayscale);
   return {
     filters: list.map((f) => parseFilter(f as FilterSpec)),
     border: oneOf(fn, 'options.border', o.border ?? 'reflect', BORDER_MODES),
-    grayscale: (o.grayscale as boolean | undefined) ?? false,
+    grayscale: booleanOption(fn, 'options.grayscale', o.grayscale, false),
     mapping: { ...readMapping(fn, o), clamp: true },
     format: o.format === undefined ? undefined : oneOf(fn, 'options.format', o.format, OUTPUT_FORMATS),
     quality: o.quality as number | undefined,
@@ -168,17 +167,11 @@ export async function filterImage(input: string | Buffer, filters: FilterSpec | 
   return (await run(input, planFilters(fn, filters, checkOptions(fn, options, FILTER_OPTIONS)), 'async')).bytes;
 }
 
-const EXTENSIONS: Record<ImageFormat, string> = { png: '.png', jpeg: '.jpg', webp: '.webp', tiff: '.tif', gif: '.gif' };
-
-const FORMAT_OF_EXTENSION: Record<string, ImageFormat> = {
-  '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp': 'webp', '.tif': 'tiff', '.tiff': 'tiff', '.gif': 'gif',
-};
-
 /** The output path: the input's name in outDir; a requested format changes the extension. */
 function outputPath(input: string, outDir: string, format: ImageFormat | undefined): string {
   const parsed = path.parse(input);
   const keep = format === undefined || FORMAT_OF_EXTENSION[parsed.ext.toLowerCase()] === format;
-  return path.join(outDir, parsed.name + (keep ? parsed.ext : EXTENSIONS[format]));
+  return path.join(outDir, parsed.name + (keep ? parsed.ext : EXTENSION_OF_FORMAT[format]));
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -198,7 +191,7 @@ export async function filterImages(inputs: readonly string[], outDir: string, fi
   const p = planFilters(fn, filters, o);
   const concurrency = o.concurrency ?? os.availableParallelism();
   if (!is.positiveInteger(concurrency)) throw rangeError(fn, 'options.concurrency', 'a positive integer', concurrency);
-  if (o.overwrite !== undefined && typeof o.overwrite !== 'boolean') throw typeError(fn, 'options.overwrite', 'a boolean', o.overwrite);
+  const overwrite = booleanOption(fn, 'options.overwrite', o.overwrite, false);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError(fn, 'options.onProgress', 'a function', o.onProgress);
   const onProgress = o.onProgress as FilterImagesOptions['onProgress'];
   loadSharp();  // a missing codec fails the batch at once, with how to add it (not once per file)
@@ -215,7 +208,7 @@ export async function filterImages(inputs: readonly string[], outDir: string, fi
     if (inputSet.has(path.resolve(output))) {
       return { input, output, status: 'failed', reason: 'the output would overwrite an input', megapixels: 0 };
     }
-    if (o.overwrite !== true && await exists(output)) {
+    if (!overwrite && await exists(output)) {
       return { input, output, status: 'skipped', reason: 'the output exists (use overwrite to replace it)', megapixels: 0 };
     }
     try {

@@ -9,11 +9,17 @@ import { backend } from '../backend';
 import { nativeAddon } from '../binding';
 import { ArgumentRangeError, ShapeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
-import { checkOptions, formatShape, message, oneOf, typeError } from '../validate';
+import { booleanOption, checkOptions, formatShape, message, oneOf, typeError } from '../validate';
 import { loadSharp } from './sharp';
 
 export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp', 'tiff', 'gif'] as const;
 export type ImageFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** File extensions: the one written for each format, and the format each one names. */
+export const EXTENSION_OF_FORMAT: Record<ImageFormat, string> = { png: '.png', jpeg: '.jpg', webp: '.webp', tiff: '.tif', gif: '.gif' };
+export const FORMAT_OF_EXTENSION: Record<string, ImageFormat> = {
+  '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp': 'webp', '.tif': 'tiff', '.tiff': 'tiff', '.gif': 'gif',
+};
 
 /** A decoded image. */
 export interface DecodedImage {
@@ -77,9 +83,9 @@ export async function imageToTensor(input: string | Buffer, options?: DecodeOpti
   const fn = 'imageToTensor';
   if (typeof input !== 'string' && !Buffer.isBuffer(input)) throw typeError(fn, 'input', 'a file path or a Buffer', input);
   const o = checkOptions(fn, options, ['grayscale', 'dtype']);
-  if (o.grayscale !== undefined && typeof o.grayscale !== 'boolean') throw typeError(fn, 'options.grayscale', 'a boolean', o.grayscale);
+  const grayscale = booleanOption(fn, 'options.grayscale', o.grayscale, false);
   oneOf(fn, 'options.dtype', o.dtype ?? 'float32', ['float32'] as const);
-  const raw = await decodeRaw(input, o.grayscale === true);
+  const raw = await decodeRaw(input, grayscale);
   const { width, height, channels } = raw;
   const pixels = width * height;
   const colour = channels >= 3 ? 3 : 1;
@@ -132,13 +138,13 @@ const ENCODE_OPTIONS = ['format', 'alpha', 'quality', 'abs', 'offset', 'round', 
 
 /** Checks a PixelMapping's fields (shared with filterImage). */
 export function readMapping(fn: string, o: Record<string, unknown>): Required<PixelMapping> {
-  for (const key of ['abs', 'round', 'clamp'] as const) {
-    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw typeError(fn, `options.${key}`, 'a boolean', o[key]);
-  }
+  const abs = booleanOption(fn, 'options.abs', o.abs, false);
+  const round = booleanOption(fn, 'options.round', o.round, true);
+  const clamp = booleanOption(fn, 'options.clamp', o.clamp, true);
   const offset = o.offset ?? 0;
   if (typeof offset !== 'number') throw typeError(fn, 'options.offset', 'a finite number', offset);
   if (!Number.isFinite(offset)) throw new ArgumentRangeError(message(fn, 'options.offset', 'a finite number', String(offset)));
-  return { abs: (o.abs as boolean) ?? false, offset, round: (o.round as boolean) ?? true, clamp: (o.clamp as boolean) ?? true };
+  return { abs, offset, round, clamp };
 }
 
 /** 8-bit interleaved pixels (colour channels, then alpha) from float planes. */

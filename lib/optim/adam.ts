@@ -1,8 +1,8 @@
 /** Adam and AdamW with PyTorch's update rules (torch.optim.Adam / AdamW, amsgrad off). */
 import { backend } from '../backend';
 import type { Tensor } from '../tensor';
-import { checkOptions, is, rangeError, typeError } from '../validate';
-import { Optimizer, flag, nonNegative } from './optimizer';
+import { booleanOption, checkOptions, is, nonNegativeNumber, rangeError, typeError } from '../validate';
+import { Optimizer } from './optimizer';
 
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
@@ -36,9 +36,9 @@ export class Adam extends Optimizer {
     if (!Array.isArray(betas) || betas.length !== 2) throw typeError(fn, 'options.betas', 'two numbers in [0, 1)', betas);
     if (!betas.every((b) => is.finite(b) && b >= 0 && b < 1)) throw rangeError(fn, 'options.betas', 'two numbers in [0, 1)', betas);
     [this.beta1, this.beta2] = betas as [number, number];
-    this.eps = nonNegative(fn, 'eps', o.eps ?? 1e-8);
-    this.weightDecay = nonNegative(fn, 'weightDecay', o.weightDecay ?? defaultWeightDecay);
-    this.maximize = flag(fn, 'maximize', o.maximize ?? false);
+    this.eps = nonNegativeNumber(fn, 'options.eps', o.eps ?? 1e-8);
+    this.weightDecay = nonNegativeNumber(fn, 'options.weightDecay', o.weightDecay ?? defaultWeightDecay);
+    this.maximize = booleanOption(fn, 'options.maximize', o.maximize ?? false, false);
   }
 
   /**

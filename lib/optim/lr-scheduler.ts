@@ -2,7 +2,7 @@
  * Learning-rate schedules (torch.optim.lr_scheduler): call step() once per epoch,
  * after the optimiser's steps; each writes optimizer.lr from the epoch count.
  */
-import { is, rangeError, checkOptions, typeError } from '../validate';
+import { checkOptions, nonNegativeNumber, positiveInteger, typeError } from '../validate';
 import { Optimizer } from './optimizer';
 
 abstract class Scheduler {
@@ -31,16 +31,6 @@ abstract class Scheduler {
   }
 }
 
-function positiveInteger(fn: string, name: string, value: unknown): number {
-  if (!is.positiveInteger(value)) throw (typeof value === 'number' ? rangeError : typeError)(fn, `options.${name}`, 'a positive integer', value);
-  return value;
-}
-
-function nonNegativeNumber(fn: string, name: string, value: unknown): number {
-  if (!(is.finite(value) && value >= 0)) throw (typeof value === 'number' ? rangeError : typeError)(fn, `options.${name}`, 'a non-negative finite number', value);
-  return value;
-}
-
 /** lr = baseLr · gamma^⌊epoch / stepSize⌋. */
 export class StepLR extends Scheduler {
   readonly stepSize: number;
@@ -49,8 +39,8 @@ export class StepLR extends Scheduler {
   constructor(optimizer: Optimizer, options: { stepSize: number; gamma?: number }) {
     super('StepLR', optimizer);
     const o = checkOptions('StepLR', options, ['stepSize', 'gamma']);
-    this.stepSize = positiveInteger('StepLR', 'stepSize', o.stepSize);
-    this.gamma = nonNegativeNumber('StepLR', 'gamma', o.gamma ?? 0.1);
+    this.stepSize = positiveInteger('StepLR', 'options.stepSize', o.stepSize);
+    this.gamma = nonNegativeNumber('StepLR', 'options.gamma', o.gamma ?? 0.1);
   }
 
   lrAt(epoch: number): number {
@@ -66,8 +56,8 @@ export class CosineAnnealingLR extends Scheduler {
   constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {
     super('CosineAnnealingLR', optimizer);
     const o = checkOptions('CosineAnnealingLR', options, ['tMax', 'etaMin']);
-    this.tMax = positiveInteger('CosineAnnealingLR', 'tMax', o.tMax);
-    this.etaMin = nonNegativeNumber('CosineAnnealingLR', 'etaMin', o.etaMin ?? 0);
+    this.tMax = positiveInteger('CosineAnnealingLR', 'options.tMax', o.tMax);
+    this.etaMin = nonNegativeNumber('CosineAnnealingLR', 'options.etaMin', o.etaMin ?? 0);
   }
 
   lrAt(epoch: number): number {

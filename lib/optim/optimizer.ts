@@ -5,18 +5,7 @@
  */
 import { ShapeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
-import { checkOptions, formatShape, is, message, rangeError, typeError } from '../validate';
-
-export function nonNegative(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number') throw typeError(fn, `options.${name}`, 'a non-negative finite number', value);
-  if (!(is.finite(value) && value >= 0)) throw rangeError(fn, `options.${name}`, 'a non-negative finite number', value);
-  return value;
-}
-
-export function flag(fn: string, name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw typeError(fn, `options.${name}`, 'a boolean', value);
-  return value;
-}
+import { checkOptions, formatShape, is, message, nonNegativeNumber, typeError } from '../validate';
 
 /** Reads the options object (rejecting unknown keys) and requires `lr`. */
 export function readOptions(fn: string, options: unknown, known: readonly string[]): Record<string, unknown> {
@@ -42,7 +31,7 @@ export abstract class Optimizer {
     this.params.forEach((p, i) => {
       assertTensor(fn, `params[${i}]`, p);
     });
-    this.lr = nonNegative(fn, 'lr', lr);
+    this.lr = nonNegativeNumber(fn, 'options.lr', lr);
   }
 
   /** Updates every parameter that has a gradient. */

@@ -1,9 +1,8 @@
 /** Stochastic gradient descent with PyTorch's exact update rule (torch.optim.SGD). */
 import { backend } from '../backend';
-import { sgdStepReference } from '../reference/pointwise';
 import type { Tensor } from '../tensor';
-import { rangeError } from '../validate';
-import { Optimizer, flag, nonNegative, readOptions } from './optimizer';
+import { booleanOption, nonNegativeNumber, rangeError } from '../validate';
+import { Optimizer, readOptions } from './optimizer';
 
 export interface SGDOptions {
   /** Learning rate (required, ≥ 0). */
@@ -20,9 +19,6 @@ export interface SGDOptions {
   maximize?: boolean;
 }
 
-/** Parameters up to this many elements are updated without a native call. */
-const SMALL_PARAMETER = 64;
-
 const SGD_OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'] as const;
 
 export class SGD extends Optimizer {
@@ -36,11 +32,11 @@ export class SGD extends Optimizer {
     const fn = 'SGD';
     const o = readOptions(fn, options, SGD_OPTIONS);
     super(fn, params, o.lr);
-    this.momentum = nonNegative(fn, 'momentum', o.momentum ?? 0);
-    this.dampening = nonNegative(fn, 'dampening', o.dampening ?? 0);
-    this.weightDecay = nonNegative(fn, 'weightDecay', o.weightDecay ?? 0);
-    this.nesterov = flag(fn, 'nesterov', o.nesterov ?? false);
-    this.maximize = flag(fn, 'maximize', o.maximize ?? false);
+    this.momentum = nonNegativeNumber(fn, 'options.momentum', o.momentum ?? 0);
+    this.dampening = nonNegativeNumber(fn, 'options.dampening', o.dampening ?? 0);
+    this.weightDecay = nonNegativeNumber(fn, 'options.weightDecay', o.weightDecay ?? 0);
+    this.nesterov = booleanOption(fn, 'options.nesterov', o.nesterov ?? false, false);
+    this.maximize = booleanOption(fn, 'options.maximize', o.maximize ?? false, false);
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
       throw rangeError(fn, 'options.momentum and options.dampening with nesterov',
         'momentum > 0 and dampening = 0', [this.momentum, this.dampening]);
@@ -60,11 +56,7 @@ export class SGD extends Optimizer {
       if (p.grad === null) continue;
       const firstStep = momentum !== 0 && !this.hasBuffer('momentum', k);
       const buf = momentum !== 0 ? this.buffer('momentum', k) : null;
-      const h = { lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep };
-      // A native call costs more than the arithmetic of a few dozen weights (the book's
-      // layer has two): those are updated by the same rule in TypeScript.
-      if (p.size <= SMALL_PARAMETER) sgdStepReference(h, p.data, p.grad.data, buf);
-      else backend().sgdStep(h, p.data, p.grad.data, buf);
+      backend().sgdStep({ lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep }, p.data, p.grad.data, buf);
     }
     this.stepCount++;
   }
