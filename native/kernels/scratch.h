@@ -15,6 +15,7 @@ enum class ScratchSlot {
   kSlabOutput,     // conv3d: one output depth's output or gradient planes
   kSlabGrad,       // conv3d: one output depth's gradient of the slab or the weight
   kWeightSum,      // conv3d: backward-weight's float64 sum over output depths
+  kScatterPlan,    // backward-data: where each tap's column gradient lands, likewise
   kMatmulA,        // matmul: op(A) packed in 6-row panels (calling thread; read by all tasks)
   kMatmulB,        // matmul: op(B) packed in 16-column panels, likewise
   kMatmulOffsets,  // matmul: the micro-kernel's offsets table (int64), likewise

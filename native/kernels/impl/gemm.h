@@ -427,6 +427,70 @@ inline const float* packTransposedPanels(const ConvParams& p, const float* weigh
   return packed;
 }
 
+// Where each tap's column gradient lands in gradInput. Worked out once per call (no
+// division is left in the scatter's loops: with LeNet's 8×8 outputs its runs are one
+// vector long, and the bookkeeping would dominate).
+struct ScatterTap {
+  int64_t row;       // the tap's row of the column-gradient block
+  int64_t origin;    // offset in gradInput of input row 0 for output column 0
+  int64_t rowShift;  // input row = oh · sH + rowShift
+  ColumnRange valid;
+};
+static_assert(sizeof(ScatterTap) % sizeof(float) == 0, "ScatterTap lives in float scratch");
+
+// The taps of every block [t0, t0 + kBlockTaps), each block ordered kernel column by
+// kernel column: taps next to each other in a row write overlapping, shifted runs, and
+// a load of a run just stored at a shifted address cannot be forwarded from the store
+// (a long stall); taps of one kernel column write disjoint or identical runs.
+inline const ScatterTap* planScatter(const ConvParams& p) {
+  const int64_t KH = p.kernelHeight, KW = p.kernelWidth, K = p.inChannelsPerGroup() * KH * KW;
+  const int64_t H = p.inHeight, W = p.inWidth;
+  const size_t floats = static_cast<size_t>(K) * sizeof(ScatterTap) / sizeof(float);
+  ScatterTap* plan = reinterpret_cast<ScatterTap*>(scratch(ScratchSlot::kScatterPlan, floats));
+  int64_t count = 0;
+  for (int64_t t0 = 0; t0 < K; t0 += kBlockTaps) {
+    const int64_t t1 = std::min(K, t0 + kBlockTaps);
+    for (int64_t kw = 0; kw < KW; ++kw) {
+      const int64_t offset = kw * p.dilationW - p.padLeft;
+      const ColumnRange valid = validColumns(offset, p.strideW, W, p.outWidth);
+      for (int64_t c = t0 / (KH * KW); c * KH * KW < t1; ++c)
+        for (int64_t kh = 0; kh < KH; ++kh) {
+          const int64_t t = (c * KH + kh) * KW + kw;
+          if (t >= t0 && t < t1)
+            plan[count++] = {t - t0, c * H * W + offset, kh * p.dilationH - p.padTop, valid};
+        }
+    }
+  }
+  return plan;
+}
+
+// gradInput += the column gradient of pixels [p0, p0 + span) (`cols`, a row of
+// kBlockPixels per tap) for the `count` taps of `plan`: col2im, rows outer.
+inline void scatterColumns(const ConvParams& p, const ScatterTap* plan, int64_t count, const float* cols,
+                           int64_t p0, int64_t span, float* gin) {
+  const int64_t H = p.inHeight, W = p.inWidth, OW = p.outWidth, sH = p.strideH, sW = p.strideW;
+  int64_t oh = p0 / OW, ow = p0 % OW;
+  for (int64_t q = p0; q < p0 + span; ++oh, ow = 0) {
+    const int64_t length = std::min(p0 + span - q, OW - ow);
+    for (int64_t i = 0; i < count; ++i) {
+      const ScatterTap& tap = plan[i];
+      const int64_t ih = oh * sH + tap.rowShift;
+      const int64_t begin = std::max(ow, tap.valid.begin), end = std::min(ow + length, tap.valid.end);
+      if (ih < 0 || ih >= H || begin >= end) continue;
+      float* dst = gin + tap.origin + ih * W;
+      const float* src = cols + tap.row * kBlockPixels + (q - p0) - ow;  // indexed by output column
+      if (sW == 1) {
+        int64_t x = begin;
+        for (; x + kLanes <= end; x += kLanes) store(dst + x, add(load(dst + x), load(src + x)));
+        for (; x < end; ++x) dst[x] += src[x];
+      } else {
+        for (int64_t x = begin; x < end; ++x) dst[x * sW] += src[x];
+      }
+    }
+    q += length;
+  }
+}
+
 inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
                          const float* weight, float* gradInput) {
   const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
@@ -435,6 +499,7 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gra
   const int64_t P = OH * OW, panels = (K + 5) / 6;
   const int64_t oBlocks = (Og + kBlockK - 1) / kBlockK;
   const float* packed = packTransposedPanels(p, weight);
+  const ScatterTap* plan = planScatter(p);
 
   // One task per (image, group): the scatter overlaps between pixel blocks, so an image's
   // blocks run in order on one thread (the same order whatever the thread count).
@@ -466,30 +531,7 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gra
               }
             }
           }
-          // Scatter taps [t0, t1) of this pixel block into gradInput.
-          for (int64_t t = t0; t < t1; ++t) {
-            const int64_t c = t / (KH * KW), kh = (t / KW) % KH, kw = t % KW;
-            const float* src = cols + (t - t0) * kBlockPixels;
-            float* dstPlane = gin + c * H * W;
-            const int64_t offset = kw * p.dilationW - p.padLeft;
-            const ColumnRange valid = validColumns(offset, p.strideW, W, OW);
-            for (int64_t q = p0; q < p0 + span;) {
-              const int64_t oh = q / OW, ow = q % OW;
-              const int64_t rowEnd = std::min(p0 + span, (oh + 1) * OW);
-              const int64_t ih = oh * p.strideH - p.padTop + kh * p.dilationH;
-              if (ih >= 0 && ih < H) {
-                const int64_t begin = std::max(ow, valid.begin), end = std::min(ow + (rowEnd - q), valid.end);
-                float* dst = dstPlane + ih * W + offset;
-                const float* s = src + (q - p0) - ow;
-                if (p.strideW == 1) {
-                  for (int64_t x = begin; x < end; ++x) dst[x] += s[x];
-                } else {
-                  for (int64_t x = begin; x < end; ++x) dst[x * p.strideW] += s[x];
-                }
-              }
-              q = rowEnd;
-            }
-          }
+          scatterColumns(p, plan + t0, t1 - t0, cols, p0, span, gin);
         }
       }
     }
