@@ -11,17 +11,25 @@ namespace gemm {
 // The accumulators are named variables, not arrays: GCC keeps an array of vector
 // structs in memory and stores it back on every iteration, halving the FMA rate.
 
-// Σ_k a[k][0..kRows) ⊗ b_k[0..16) with b_k = base + offsets[k] (`a` is a packed panel:
-// six output channels per k, of which the first kRows are used: a panel's last rows
-// may be padding), then finish(row, low 8, high 8) for each row.
+// A tile's 16 columns: two runs of 8 floats, for tap k at lo + offsets[k] and
+// hi + offsets[k]. Usually hi = lo + 8; apart, they let a tile take 8 pixels from each
+// of two output rows, so that narrow rows (LeNet's 8) waste no lanes.
+struct Halves {
+  const float* lo;
+  const float* hi;
+};
+inline Halves contiguousHalves(const float* base) { return {base, base + kLanes}; }
+
+// Σ_k a[k][0..kRows) ⊗ b_k[0..16) with b_k = the halves at offsets[k] (`a` is a packed
+// panel: six output channels per k, of which the first kRows are used: a panel's last
+// rows may be padding), then finish(row, low 8, high 8) for each row.
 template <int kRows, typename Finish>
-inline void tile6x16(int64_t kc, const float* a, const float* base, const int64_t* offsets,
+inline void tile6x16(int64_t kc, const float* a, Halves halves, const int64_t* offsets,
                      const Finish& finish) {
   V8 c00 = zero(), c01 = zero(), c10 = zero(), c11 = zero(), c20 = zero(), c21 = zero();
   V8 c30 = zero(), c31 = zero(), c40 = zero(), c41 = zero(), c50 = zero(), c51 = zero();
   for (int64_t k = 0; k < kc; ++k) {
-    const float* b = base + offsets[k];
-    const V8 b0 = load(b), b1 = load(b + kLanes);
+    const V8 b0 = load(halves.lo + offsets[k]), b1 = load(halves.hi + offsets[k]);
     const float* ak = a + k * 6;
 #define CONVCORE_TILE_ROW(i)                   \
     if (kRows > i) {                           \
@@ -55,9 +63,9 @@ inline void withTileRows(int64_t rows, const Call& call) {
 
 // c[kRows][16] (=|+=) the tile; c rows are `ldc` apart.
 template <int kRows, bool kAccumulate>
-__attribute__((noinline)) void tileToBuffer(int64_t kc, const float* a, const float* base,
+__attribute__((noinline)) void tileToBuffer(int64_t kc, const float* a, Halves halves,
                                             const int64_t* offsets, float* c, int64_t ldc) {
-  tile6x16<kRows>(kc, a, base, offsets, [&](int i, V8 v0, V8 v1) {
+  tile6x16<kRows>(kc, a, halves, offsets, [&](int i, V8 v0, V8 v1) {
     float* row = c + i * ldc;
     if (kAccumulate) {
       v0 = add(v0, load(row));
@@ -69,54 +77,61 @@ __attribute__((noinline)) void tileToBuffer(int64_t kc, const float* a, const fl
 }
 
 // The same for a panel with `rows` real rows (the tile height is chosen to fit).
-inline void tileToBuffer(int64_t rows, bool accumulate, int64_t kc, const float* a, const float* base,
+inline void tileToBuffer(int64_t rows, bool accumulate, int64_t kc, const float* a, Halves halves,
                          const int64_t* offsets, float* c, int64_t ldc) {
   withTileRows(rows, [&](auto height) {
-    if (accumulate) tileToBuffer<decltype(height)::value, true>(kc, a, base, offsets, c, ldc);
-    else tileToBuffer<decltype(height)::value, false>(kc, a, base, offsets, c, ldc);
+    if (accumulate) tileToBuffer<decltype(height)::value, true>(kc, a, halves, offsets, c, ldc);
+    else tileToBuffer<decltype(height)::value, false>(kc, a, halves, offsets, c, ldc);
   });
 }
 
-// The tile finished straight into the output: `rows` channels (planeStride apart) of
-// `cols` consecutive pixels, plus the partial sums of earlier reduction blocks (`prior`,
-// ldp apart, or null) and the bias. Streaming stores for large, aligned outputs.
+// Where a finished tile goes: row i of each half to lo / hi + i · planeStride, of which
+// the first validLo / validHi floats are real outputs (the rest is thrown away).
+struct TileDestination {
+  float* lo;
+  float* hi;
+  int64_t validLo, validHi;
+};
+// `cols` consecutive outputs from dst.
+inline TileDestination contiguousDestination(float* dst, int64_t cols) {
+  return {dst, dst + kLanes, std::min<int64_t>(cols, kLanes), std::max<int64_t>(0, cols - kLanes)};
+}
+
+// The tile finished straight into the output: `rows` channels of the destination, plus
+// the partial sums of earlier reduction blocks (`prior`, ldp apart, or null) and the
+// bias. Streaming stores for large, aligned outputs.
 template <int kRows>
-__attribute__((noinline)) void tileToOutput(int64_t kc, const float* a, const float* base,
+__attribute__((noinline)) void tileToOutput(int64_t kc, const float* a, Halves halves,
                                             const int64_t* offsets, const float* prior, int64_t ldp,
-                                            const float* bias, float* out, int64_t planeStride,
-                                            int64_t rows, int64_t cols, bool stream) {
-  tile6x16<kRows>(kc, a, base, offsets, [&](int i, V8 v0, V8 v1) {
+                                            const float* bias, const TileDestination& dst,
+                                            int64_t planeStride, int64_t rows, bool stream) {
+  auto put = [&](float* out, V8 v, int64_t valid) {
+    if (valid == kLanes) {
+      if (stream && (reinterpret_cast<uintptr_t>(out) & 31) == 0) streamStore(out, v);
+      else store(out, v);
+    } else if (valid > 0) {
+      float line[kLanes];
+      store(line, v);
+      for (int64_t j = 0; j < valid; ++j) out[j] = line[j];
+    }
+  };
+  tile6x16<kRows>(kc, a, halves, offsets, [&](int i, V8 v0, V8 v1) {
     if (i >= rows) return;
     if (prior) {
       v0 = add(v0, load(prior + i * ldp));
       v1 = add(v1, load(prior + i * ldp + kLanes));
     }
     const V8 b = broadcast(bias + i);
-    v0 = add(v0, b);
-    v1 = add(v1, b);
-    float* dst = out + i * planeStride;
-    if (cols == kTileCols) {
-      if (stream && (reinterpret_cast<uintptr_t>(dst) & 31) == 0) {
-        streamStore(dst, v0);
-        streamStore(dst + kLanes, v1);
-      } else {
-        store(dst, v0);
-        store(dst + kLanes, v1);
-      }
-    } else {
-      float line[kTileCols];
-      store(line, v0);
-      store(line + kLanes, v1);
-      for (int64_t j = 0; j < cols; ++j) dst[j] = line[j];
-    }
+    put(dst.lo + i * planeStride, add(v0, b), dst.validLo);
+    put(dst.hi + i * planeStride, add(v1, b), dst.validHi);
   });
 }
 
-inline void tileToOutput(int64_t kc, const float* a, const float* base, const int64_t* offsets,
-                         const float* prior, int64_t ldp, const float* bias, float* out,
-                         int64_t planeStride, int64_t rows, int64_t cols, bool stream) {
+inline void tileToOutput(int64_t kc, const float* a, Halves halves, const int64_t* offsets,
+                         const float* prior, int64_t ldp, const float* bias, const TileDestination& dst,
+                         int64_t planeStride, int64_t rows, bool stream) {
   withTileRows(rows, [&](auto height) {
-    tileToOutput<decltype(height)::value>(kc, a, base, offsets, prior, ldp, bias, out, planeStride, rows, cols, stream);
+    tileToOutput<decltype(height)::value>(kc, a, halves, offsets, prior, ldp, bias, dst, planeStride, rows, stream);
   });
 }
 
@@ -307,8 +322,19 @@ inline const float* packWeightPanels(const ConvParams& p, const float* weight) {
   return packed;
 }
 
-inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
-                    const float* weight, const float* bias, float* output) {
+// The bias per panel row (zero without a bias or past the group's channels).
+inline const float* panelBiases(const ConvParams& p, const float* bias) {
+  const int64_t G = p.groups, Og = p.outChannelsPerGroup(), rows = (Og + 5) / 6 * 6;
+  float* biases = scratch(ScratchSlot::kPartials, static_cast<size_t>(G * rows));
+  for (int64_t g = 0; g < G; ++g)
+    for (int64_t i = 0; i < rows; ++i) biases[g * rows + i] = (bias && i < Og) ? bias[g * Og + i] : 0.0f;
+  return biases;
+}
+
+// Forward over the grid: tiles of 16 consecutive grid pixels, thrown-away columns
+// included.
+inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const float* input,
+                          const float* packed, const float* biases, float* output) {
   const Grid grid(p);
   const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t KH = p.kernelHeight, KW = p.kernelWidth, K = Cg * KH * KW;
@@ -328,13 +354,7 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
   const int64_t ldc = roundUp(blockPixels, kTileCols);
   const int64_t blocks = (gridPixels + blockPixels - 1) / blockPixels;
   const int64_t kBlocks = (K + kBlockK - 1) / kBlockK;
-  const float* packed = packWeightPanels(p, weight);
   const bool stream = wholeRows && p.outputSize() > kStreamingOutputFloats;
-  // The bias per panel row (zero without a bias or past the group's channels).
-  float* biases = scratch(ScratchSlot::kPartials, static_cast<size_t>(G * panels * 6));
-  for (int64_t g = 0; g < G; ++g)
-    for (int64_t i = 0; i < panels * 6; ++i)
-      biases[g * panels * 6 + i] = (bias && i < Og) ? bias[g * Og + i] : 0.0f;
 
   pool.parallelFor(p.batch * G * blocks, grainFor(blockPixels * Og * K), [&](int64_t first, int64_t last) {
     int64_t* offsets = reinterpret_cast<int64_t*>(scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(2 * K)));
@@ -375,11 +395,12 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
             float* c = acc + panel * 6 * ldc + s;
             const Strip st = strip(s);
             if (final && st.oneRow) {
-              tileToOutput(kc, a, base, offsets + k0, kb > 0 ? c : nullptr, ldc, biasOf + panel * 6,
-                           image + panel * 6 * plane + st.oh * OW + st.ow, plane,
-                           std::min<int64_t>(6, Og - panel * 6), st.valid, stream);
+              tileToOutput(kc, a, contiguousHalves(base), offsets + k0, kb > 0 ? c : nullptr, ldc,
+                           biasOf + panel * 6,
+                           contiguousDestination(image + panel * 6 * plane + st.oh * OW + st.ow, st.valid),
+                           plane, std::min<int64_t>(6, Og - panel * 6), stream);
             } else {
-              tileToBuffer(Og - panel * 6, kb > 0, kc, a, base, offsets + k0, c, ldc);
+              tileToBuffer(Og - panel * 6, kb > 0, kc, a, contiguousHalves(base), offsets + k0, c, ldc);
             }
           }
         }
@@ -405,6 +426,84 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
     }
     streamFence();
   });
+}
+
+// Forward over row vectors: each output row as runs of 8 pixels (the last one partly
+// thrown away), a tile taking two runs from anywhere, so that no grid column is
+// computed. Where rows are narrow the grid's thrown-away columns are a large share
+// (LeNet's second layer: 8 of every 12); this computes roundUp(OW, 8) per row instead.
+inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const float* input,
+                                const float* packed, const float* biases, float* output) {
+  const Grid grid(p);
+  const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t K = Cg * p.kernelHeight * p.kernelWidth, panels = (Og + 5) / 6;
+  const int64_t OH = p.outHeight, OW = p.outWidth, plane = OH * OW, gw = grid.gridW;
+  const int64_t perRow = (OW + kLanes - 1) / kLanes;
+  const int64_t rowsPerBlock = std::min(OH, std::max<int64_t>(1, kBlockPixels / (perRow * kLanes)));
+  const int64_t blocks = (OH + rowsPerBlock - 1) / rowsPerBlock;
+  const int64_t ldc = (rowsPerBlock * perRow + 1) / 2 * kTileCols;
+  const int64_t kBlocks = (K + kBlockK - 1) / kBlockK;
+  const bool stream = OW % kLanes == 0 && p.outputSize() > kStreamingOutputFloats;
+
+  pool.parallelFor(p.batch * G * blocks, grainFor(ldc * Og * K), [&](int64_t first, int64_t last) {
+    int64_t* offsets = reinterpret_cast<int64_t*>(scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(2 * K)));
+    for (int64_t task = first; task < last; ++task) {
+      const int64_t block = task % blocks, g = (task / blocks) % G, n = task / (blocks * G);
+      const int64_t oh0 = block * rowsPerBlock, rows = std::min(rowsPerBlock, OH - oh0);
+      const int64_t vectors = rows * perRow;
+      // Read up to the last run's 8th lane (in the next row, or padding, when thrown away).
+      const int64_t span = (rows - 1) * gw + perRow * kLanes;
+      const InputRows in = gatherInputRows(p, grid, input, g * Cg, Cg, n, oh0, OH + grid.reachH, 0, span,
+                                           ScratchSlot::kTaskInput);
+      tapOffsets(p, grid, in, Cg, offsets);
+      float* acc = kBlocks > 1 ? scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(panels * 6 * ldc)) : nullptr;
+      float* image = output + (n * p.outChannels + g * Og) * plane;
+      // Run v of the block: where it reads (plane offset) and writes, and how much is real.
+      struct Run {
+        int64_t from, to, valid;
+      };
+      auto run = [&](int64_t v) {
+        const int64_t r = v / perRow, ow = (v % perRow) * kLanes;
+        return Run{r * gw + ow, (oh0 + r) * OW + ow, std::min<int64_t>(kLanes, OW - ow)};
+      };
+      for (int64_t kb = 0; kb < kBlocks; ++kb) {
+        const int64_t k0 = kb * K / kBlocks, kc = (kb + 1) * K / kBlocks - k0;
+        const bool final = kb == kBlocks - 1;
+        for (int64_t panel = 0; panel < panels; ++panel) {
+          const float* a = packed + ((g * panels + panel) * K + k0) * 6;
+          const int64_t panelRows = std::min<int64_t>(6, Og - panel * 6);
+          float* panelOut = image + panel * 6 * plane;
+          for (int64_t v = 0; v < vectors; v += 2) {
+            const Run lo = run(v);
+            // An odd last run is paired with itself, the copy thrown away.
+            const Run hi = v + 1 < vectors ? run(v + 1) : Run{lo.from, lo.to, 0};
+            const Halves halves{in.data + lo.from, in.data + hi.from};
+            float* c = acc ? acc + panel * 6 * ldc + v / 2 * kTileCols : nullptr;
+            if (final) {
+              tileToOutput(kc, a, halves, offsets + k0, kb > 0 ? c : nullptr, ldc, biases + (g * panels + panel) * 6,
+                           TileDestination{panelOut + lo.to, panelOut + hi.to, lo.valid, hi.valid}, plane, panelRows,
+                           stream);
+            } else {
+              tileToBuffer(panelRows, kb > 0, kc, a, halves, offsets + k0, c, ldc);
+            }
+          }
+        }
+      }
+    }
+    streamFence();
+  });
+}
+
+inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
+                    const float* weight, const float* bias, float* output) {
+  const Grid grid(p);
+  const float* packed = packWeightPanels(p, weight);
+  const float* biases = panelBiases(p, bias);
+  // Row vectors where they compute fewer pixels than the grid does.
+  if (grid.gridW != p.outWidth && roundUp(p.outWidth, kLanes) < grid.gridW)
+    forwardByRowVectors(pool, p, input, packed, biases, output);
+  else
+    forwardOnGrid(pool, p, input, packed, biases, output);
 }
 
 // ---- backward-data: column gradient by GEMM, then scattered (col2im) ---------------------
@@ -527,7 +626,8 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gra
               const int64_t o0 = ob * Og / oBlocks, oc = (ob + 1) * Og / oBlocks - o0;
               const float* a = packed + ((g * panels + panel) * Og + o0) * 6;
               for (int64_t s = 0; s < padded; s += kTileCols) {
-                tileToBuffer(t1 - panel * 6, ob > 0, oc, a, rows + s, offsets + o0, c + s, kBlockPixels);
+                tileToBuffer(t1 - panel * 6, ob > 0, oc, a, contiguousHalves(rows + s), offsets + o0, c + s,
+                             kBlockPixels);
               }
             }
           }

@@ -58,7 +58,7 @@ inline void matmul(ThreadPool& pool, const MatmulParams& p, const float* a, cons
       const int64_t rp = t / colPanels, cp = t % colPanels;
       const int64_t i0 = rp * kTileRows, j0 = cp * kTileCols;
       const int64_t rows = std::min(kTileRows, M - i0), cols = std::min(kTileCols, N - j0);
-      gemm::tileToBuffer(rows, false, K, packedA + rp * kTileRows * K, packedB + cp * kTileCols * K,
+      gemm::tileToBuffer(rows, false, K, packedA + rp * kTileRows * K, gemm::contiguousHalves(packedB + cp * kTileCols * K),
                          offsets, tile, kTileCols);
       for (int64_t i = 0; i < rows; ++i) {
         float* dst = c + (i0 + i) * N + j0;
