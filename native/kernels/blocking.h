@@ -22,6 +22,9 @@ constexpr int64_t kBlockPixels = 320;
 // Backward-weight reduces over longer pixel runs (fewer horizontal sums per tile):
 // 4 gradient rows (12 KiB) stay in L1, the block's input rows stream from L2.
 constexpr int64_t kWeightGradPixels = 768;
+// The input of a block of channels (all their taps) that stays in L2 while every
+// gradient row of a backward-weight unit passes over it.
+constexpr int64_t kWeightGradInputBytes = 192 << 10;
 constexpr int64_t kDotRows = 4;  // output channels per backward-weight tile
 constexpr int64_t kDotCols = 3;  // taps per backward-weight tile
 

@@ -269,24 +269,34 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
         fillZero(dst + planeRows * gw, rows.planeSize - planeRows * gw);
         // Plane column j reads input column j·sW + aw − padLeft.
         const ColumnRange cols = validColumns(aw - p.padLeft, sW, W, gw);
+        // Whole input rows, one after another here as in the input (1×1 kernels without
+        // padding, say): a run of them is one copy, not one short copy per row.
+        const bool rowsContinue = sH == 1 && sW == 1 && gw == W && cols.begin == 0 && cols.end == gw;
         // Plane row r is output row `oh` of image `n` (stepped, not divided, per row).
         int64_t n = n0 + oh0 / rowsPerImage, oh = oh0 % rowsPerImage;
-        for (int64_t r = 0; r < planeRows; ++r, dst += gw) {
+        for (int64_t r = 0, run = 1; r < planeRows; r += run, dst += run * gw) {
           const int64_t image = n, ih = oh * sH + ah - p.padTop;
-          if (++oh == rowsPerImage) {
-            oh = 0;
-            ++n;
-          }
           const float* plane = nullptr;
           if (image < p.batch) {
             plane = p.planeTable ? p.planeTable[image * p.inChannels + firstChannel + c]
                                  : input + image * imageStride + (firstChannel + c) * H * W;
           }
-          if (plane == nullptr || ih < 0 || ih >= H || cols.begin >= cols.end) {
+          const bool inside = plane != nullptr && ih >= 0 && ih < H && cols.begin < cols.end;
+          run = inside && rowsContinue ? std::min({planeRows - r, rowsPerImage - oh, H - ih}) : 1;
+          oh += run;  // never past the image's last row
+          if (oh == rowsPerImage) {
+            oh = 0;
+            ++n;
+          }
+          if (!inside) {
             fillZero(dst, gw);
             continue;
           }
           const float* src = plane + ih * W + aw - p.padLeft;
+          if (run > 1) {
+            copyFloats(dst, src, run * gw);
+            continue;
+          }
           fillZero(dst, cols.begin);
           if (sW == 1) {
             copyFloats(dst + cols.begin, src + cols.begin, cols.end - cols.begin);
@@ -645,6 +655,7 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gra
 struct WeightGradUnit {
   const float* base;
   int64_t padded;
+  int64_t channelFloats;  // the unit's input floats per channel (all its taps read)
 };
 
 // Runs `units` units split into at most 16 chunks (a number fixed by the shape), each
@@ -673,11 +684,18 @@ inline void reduceWeightGrad(ThreadPool& pool, const ConvParams& p, int64_t unit
       float* partial = partials + (g * chunks + chunk) * partialSize;
       for (int64_t unit = chunk * units / chunks; unit < (chunk + 1) * units / chunks; ++unit) {
         const WeightGradUnit u = prepare(g, unit, c0, c1, offsets, grads);
-        for (int64_t o0 = 0; o0 < Og; o0 += kDotRows) {
-          const int64_t mo = std::min(kDotRows, Og - o0);
-          for (int64_t k = k0; k < k1; k += kDotCols) {
-            const int64_t mk = std::min(kDotCols, k1 - k);
-            dotFor(mo, mk)(u.padded, grads + o0 * ldg, ldg, u.base, offsets + (k - k0), partial + o0 * K + k, K);
+        // Channels in blocks whose input stays in L2 while every gradient row passes
+        // over it (each (o, tap) is still one dot product: the order changes no bits).
+        const int64_t blockChannels =
+            std::max<int64_t>(1, kWeightGradInputBytes / (u.channelFloats * int64_t(sizeof(float))));
+        for (int64_t kb = k0; kb < k1; kb += blockChannels * taps) {
+          const int64_t kbEnd = std::min(k1, kb + blockChannels * taps);
+          for (int64_t o0 = 0; o0 < Og; o0 += kDotRows) {
+            const int64_t mo = std::min(kDotRows, Og - o0);
+            for (int64_t k = kb; k < kbEnd; k += kDotCols) {
+              const int64_t mk = std::min(kDotCols, kbEnd - k);
+              dotFor(mo, mk)(u.padded, grads + o0 * ldg, ldg, u.base, offsets + (k - k0), partial + o0 * K + k, K);
+            }
           }
         }
       }
@@ -725,10 +743,13 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
     for (int64_t o = 0; o < Og; ++o) {
       float* dst = grads + o * ldg;
       // Stepped, not divided, per row: unit row r is output row `oh` of image `n`.
+      // Rows without thrown-away columns continue one another: a run of them is one copy.
       int64_t n = n0 + row0 / rowsPerImage, oh = row0 % rowsPerImage;
-      for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t r = 0, run = 1; r < rows; r += run) {
         const int64_t image = n, row = oh;
-        if (++oh == rowsPerImage) {
+        run = row < OH && gw == OW ? std::min(rows - r, OH - row) : 1;
+        oh += run;
+        if (oh == rowsPerImage) {
           oh = 0;
           ++n;
         }
@@ -737,12 +758,12 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
           fillZero(line, gw);
           continue;
         }
-        copyFloats(line, gradOutput + (image * p.outChannels + g * Og + o) * plane + row * OW, OW);
-        fillZero(line + OW, gw - OW);
+        copyFloats(line, gradOutput + (image * p.outChannels + g * Og + o) * plane + row * OW, run * OW);
+        fillZero(line + run * OW, run * (gw - OW));
       }
       fillZero(dst + rows * gw, padded - rows * gw);
     }
-    return WeightGradUnit{in.data, padded};
+    return WeightGradUnit{in.data, padded, p.strideH * p.strideW * in.planeSize};
   });
 }
 
