@@ -85,6 +85,7 @@ const EDGE_CASES: Case[] = [
   // Rows narrower than the grid's thrown-away columns go as runs of 8 pixels, two runs a tile.
   { name: 'narrow rows as 8-pixel runs (LeNet 8x8 outputs)', inputShape: [3, 6, 12, 12], weightShape: [16, 6, 5, 5], bias: true, options: {} },
   { name: 'an odd number of runs, a reduction over several blocks', inputShape: [2, 40, 5, 9], weightShape: [7, 40, 3, 7], bias: true, options: {} },
+  { name: 'runs of stacked images over two backward-weight units', inputShape: [13, 2, 12, 12], weightShape: [4, 2, 5, 5], bias: true, options: {} },
   { name: 'runs with groups and padding', inputShape: [2, 12, 14, 13], weightShape: [14, 6, 7, 7], bias: false, options: { groups: 2, padding: [1, 0], paddingMode: 'reflect' } },
 ];
 

@@ -136,19 +136,22 @@ inline void tileToOutput(int64_t kc, const float* a, Halves halves, const int64_
 }
 
 // partial[o][t] += Σ_i g[o][i] · x_t[i] for kRows gradient rows (ldg apart) and kCols
-// input runs x_t = base + offsets[t]; `length` is a multiple of 8.
-template <int kRows, int kCols>
+// input runs x_t = base + offsets[t]; `length` is a multiple of 8. With kRuns, the
+// input's 8-float vector v is at x_t + positions[v] instead of x_t + 8v (row vectors).
+template <int kRows, int kCols, bool kRuns>
 __attribute__((noinline)) void dotTile(int64_t length, const float* g, int64_t ldg, const float* base,
-                                       const int64_t* offsets, float* partial, int64_t ldp) {
+                                       const int64_t* offsets, const int64_t* positions, float* partial,
+                                       int64_t ldp) {
   V8 a00 = zero(), a01 = zero(), a02 = zero(), a10 = zero(), a11 = zero(), a12 = zero();
   V8 a20 = zero(), a21 = zero(), a22 = zero(), a30 = zero(), a31 = zero(), a32 = zero();
   const float* x0 = base + offsets[0];
   const float* x1 = base + offsets[kCols > 1 ? 1 : 0];
   const float* x2 = base + offsets[kCols > 2 ? 2 : 0];
   for (int64_t i = 0; i < length; i += kLanes) {
-    const V8 v0 = load(x0 + i);
-    const V8 v1 = kCols > 1 ? load(x1 + i) : zero();
-    const V8 v2 = kCols > 2 ? load(x2 + i) : zero();
+    const int64_t at = kRuns ? positions[i / kLanes] : i;
+    const V8 v0 = load(x0 + at);
+    const V8 v1 = kCols > 1 ? load(x1 + at) : zero();
+    const V8 v2 = kCols > 2 ? load(x2 + at) : zero();
 #define CONVCORE_DOT_ROW(r)                                 \
     if (kRows > r) {                                        \
       const V8 gv = load(g + r * ldg + i);                  \
@@ -170,16 +173,17 @@ __attribute__((noinline)) void dotTile(int64_t length, const float* g, int64_t l
     for (int r = 0; r < kRows; ++r) partial[r * ldp + t] += sums[t][r];
 }
 
-using DotFn = void (*)(int64_t, const float*, int64_t, const float*, const int64_t*, float*, int64_t);
+using DotFn = void (*)(int64_t, const float*, int64_t, const float*, const int64_t*, const int64_t*, float*,
+                       int64_t);
 
-inline DotFn dotFor(int64_t rows, int64_t cols) {
-  static const DotFn table[4][3] = {
-      {dotTile<1, 1>, dotTile<1, 2>, dotTile<1, 3>},
-      {dotTile<2, 1>, dotTile<2, 2>, dotTile<2, 3>},
-      {dotTile<3, 1>, dotTile<3, 2>, dotTile<3, 3>},
-      {dotTile<4, 1>, dotTile<4, 2>, dotTile<4, 3>},
+inline DotFn dotFor(int64_t rows, int64_t cols, bool runs) {
+#define CONVCORE_DOT_ROWS(r, k) {dotTile<r, 1, k>, dotTile<r, 2, k>, dotTile<r, 3, k>}
+  static const DotFn table[2][4][3] = {
+      {CONVCORE_DOT_ROWS(1, false), CONVCORE_DOT_ROWS(2, false), CONVCORE_DOT_ROWS(3, false), CONVCORE_DOT_ROWS(4, false)},
+      {CONVCORE_DOT_ROWS(1, true), CONVCORE_DOT_ROWS(2, true), CONVCORE_DOT_ROWS(3, true), CONVCORE_DOT_ROWS(4, true)},
   };
-  return table[rows - 1][cols - 1];
+#undef CONVCORE_DOT_ROWS
+  return table[runs ? 1 : 0][rows - 1][cols - 1];
 }
 
 inline int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
@@ -655,7 +659,8 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gra
 struct WeightGradUnit {
   const float* base;
   int64_t padded;
-  int64_t channelFloats;  // the unit's input floats per channel (all its taps read)
+  const int64_t* positions;  // row vectors: where each 8-float vector is; null: contiguous
+  int64_t channelFloats;     // the unit's input floats per channel (all its taps read)
 };
 
 // Runs `units` units split into at most 16 chunks (a number fixed by the shape), each
@@ -694,7 +699,8 @@ inline void reduceWeightGrad(ThreadPool& pool, const ConvParams& p, int64_t unit
             const int64_t mo = std::min(kDotRows, Og - o0);
             for (int64_t k = kb; k < kbEnd; k += kDotCols) {
               const int64_t mk = std::min(kDotCols, kbEnd - k);
-              dotFor(mo, mk)(u.padded, grads + o0 * ldg, ldg, u.base, offsets + (k - k0), partial + o0 * K + k, K);
+              dotFor(mo, mk, u.positions != nullptr)(u.padded, grads + o0 * ldg, ldg, u.base, offsets + (k - k0),
+                                                     u.positions, partial + o0 * K + k, K);
             }
           }
         }
@@ -717,24 +723,57 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
   const Grid grid(p);
   const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t OH = p.outHeight, OW = p.outWidth, plane = OH * OW, gw = grid.gridW;
+  // Row vectors where they compute fewer pixels than the grid (as forward does): runs
+  // then skip the thrown-away rows and columns, so small images always stack.
+  const bool runs = gw != OW && roundUp(OW, kLanes) < gw;
+  const int64_t perRow = (OW + kLanes - 1) / kLanes;
 
   // A unit is a run of grid rows: part of one image, or several whole small images
-  // stacked (worth it when few rows are thrown away), so runs stay long.
+  // stacked (on the grid, worth it when few rows are thrown away), so runs stay long.
   const int64_t rowsPerImage = OH + grid.reachH;
-  const int64_t imagePixels = rowsPerImage * gw;
-  const bool stack = imagePixels * 2 <= kWeightGradPixels && grid.reachH * 4 <= OH;
+  const int64_t imagePixels = runs ? OH * perRow * kLanes : rowsPerImage * gw;  // computed
+  const bool stack = imagePixels * 2 <= kWeightGradPixels && (runs || grid.reachH * 4 <= OH);
   const int64_t unitRows = stack ? (kWeightGradPixels / imagePixels) * rowsPerImage
-                                 : std::max<int64_t>(1, kWeightGradPixels / gw);
+                                 : std::max<int64_t>(1, kWeightGradPixels / (runs ? perRow * kLanes : gw));
   const int64_t totalRows = stack ? p.batch * rowsPerImage : 0;
   const int64_t blocksPerImage = (OH + unitRows - 1) / unitRows;
   const int64_t units = stack ? (totalRows + unitRows - 1) / unitRows : p.batch * blocksPerImage;
-  const int64_t ldg = roundUp(unitRows * gw, kTileCols);
+  const int64_t ldg = roundUp(runs ? unitRows * perRow * kLanes : unitRows * gw, kTileCols);
   reduceWeightGrad(pool, p, units, ldg, gradWeight, [&](int64_t g, int64_t unit, int64_t c0, int64_t c1,
                                                        int64_t* offsets, float* grads) {
     // Stacked: unit rows [unit·unitRows, …) of all images; else rows of image n.
     const int64_t n0 = stack ? 0 : unit / blocksPerImage;
     const int64_t row0 = stack ? unit * unitRows : (unit % blocksPerImage) * unitRows;
     const int64_t rows = stack ? std::min(unitRows, totalRows - row0) : std::min(unitRows, OH - row0);
+    if (runs) {
+      // The real rows' vectors, in order, and their gradients: a row's perRow vectors
+      // are its OW floats and zeros.
+      int64_t* positions = reinterpret_cast<int64_t*>(
+          scratch(ScratchSlot::kTaskPositions, static_cast<size_t>(2 * rows * perRow)));
+      const int64_t rowFloats = perRow * kLanes;
+      int64_t vectors = 0;
+      // Unit row r is output row `oh` of image `n` (stepped, not divided, per row).
+      int64_t n = n0 + row0 / rowsPerImage, oh = row0 % rowsPerImage;
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t image = n, row = oh;
+        if (++oh == rowsPerImage) {
+          oh = 0;
+          ++n;
+        }
+        if (row >= OH) continue;
+        for (int64_t o = 0; o < Og; ++o) {
+          float* dst = grads + o * ldg + vectors * kLanes;
+          copyFloats(dst, gradOutput + (image * p.outChannels + g * Og + o) * plane + row * OW, OW);
+          fillZero(dst + OW, rowFloats - OW);
+        }
+        for (int64_t j = 0; j < perRow; ++j) positions[vectors++] = r * gw + j * kLanes;
+      }
+      // Read up to the last run's 8th lane (the next row, or padding, where thrown away).
+      const InputRows in = gatherInputRows(p, grid, input, g * Cg + c0, c1 - c0, n0, row0, rowsPerImage, 0,
+                                           (rows - 1) * gw + perRow * kLanes, ScratchSlot::kTaskInput);
+      tapOffsets(p, grid, in, c1 - c0, offsets);
+      return WeightGradUnit{in.data, vectors * kLanes, positions, p.strideH * p.strideW * in.planeSize};
+    }
     const int64_t padded = roundUp(rows * gw, kTileCols);
     const InputRows in = gatherInputRows(p, grid, input, g * Cg + c0, c1 - c0, n0, row0, rowsPerImage, 0,
                                          padded, ScratchSlot::kTaskInput);
@@ -742,7 +781,6 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
     // Gradient rows laid out on the grid, zero in the thrown-away rows and columns.
     for (int64_t o = 0; o < Og; ++o) {
       float* dst = grads + o * ldg;
-      // Stepped, not divided, per row: unit row r is output row `oh` of image `n`.
       // Rows without thrown-away columns continue one another: a run of them is one copy.
       int64_t n = n0 + row0 / rowsPerImage, oh = row0 % rowsPerImage;
       for (int64_t r = 0, run = 1; r < rows; r += run) {
@@ -763,7 +801,7 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
       }
       fillZero(dst + rows * gw, padded - rows * gw);
     }
-    return WeightGradUnit{in.data, padded, p.strideH * p.strideW * in.planeSize};
+    return WeightGradUnit{in.data, padded, nullptr, p.strideH * p.strideW * in.planeSize};
   });
 }
 
