@@ -22,7 +22,7 @@ enum class ScratchSlot {
   kTaskInput,      // a task's padded input rows
   kTaskOutput,     // a task's accumulator block
   kTaskGrad,       // a task's gradient rows
-  kTaskPositions,  // a task's row-vector positions (backward-weight)
+  kTaskPositions,  // a task's row-vector positions
   kCount,
 };
 

@@ -472,14 +472,19 @@ inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const flo
       tapOffsets(p, grid, in, Cg, offsets);
       float* acc = kBlocks > 1 ? scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(panels * 6 * ldc)) : nullptr;
       float* image = output + (n * p.outChannels + g * Og) * plane;
-      // Run v of the block: where it reads (plane offset) and writes, and how much is real.
+      // The block's runs: where each reads (plane offset) and writes, and how much is
+      // real. Listed once per block: dividing per tile would cost as much as the tile
+      // of a short reduction (VGG's first layer: 27 taps).
       struct Run {
         int64_t from, to, valid;
       };
-      auto run = [&](int64_t v) {
-        const int64_t r = v / perRow, ow = (v % perRow) * kLanes;
-        return Run{r * gw + ow, (oh0 + r) * OW + ow, std::min<int64_t>(kLanes, OW - ow)};
-      };
+      Run* runs = reinterpret_cast<Run*>(
+          scratch(ScratchSlot::kTaskPositions, static_cast<size_t>((vectors + 1) * sizeof(Run) / sizeof(float))));
+      for (int64_t r = 0, v = 0; r < rows; ++r)
+        for (int64_t ow = 0; ow < OW; ow += kLanes)
+          runs[v++] = Run{r * gw + ow, (oh0 + r) * OW + ow, std::min<int64_t>(kLanes, OW - ow)};
+      // An odd last run is paired with itself, the copy thrown away.
+      runs[vectors] = Run{runs[vectors - 1].from, runs[vectors - 1].to, 0};
       for (int64_t kb = 0; kb < kBlocks; ++kb) {
         const int64_t k0 = kb * K / kBlocks, kc = (kb + 1) * K / kBlocks - k0;
         const bool final = kb == kBlocks - 1;
@@ -488,9 +493,8 @@ inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const flo
           const int64_t panelRows = std::min<int64_t>(6, Og - panel * 6);
           float* panelOut = image + panel * 6 * plane;
           for (int64_t v = 0; v < vectors; v += 2) {
-            const Run lo = run(v);
-            // An odd last run is paired with itself, the copy thrown away.
-            const Run hi = v + 1 < vectors ? run(v + 1) : Run{lo.from, lo.to, 0};
+            const Run& lo = runs[v];
+            const Run& hi = runs[v + 1];
             const Halves halves{in.data + lo.from, in.data + hi.from};
             float* c = acc ? acc + panel * 6 * ldc + v / 2 * kTileCols : nullptr;
             if (final) {
