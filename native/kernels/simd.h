@@ -57,6 +57,11 @@ inline void storeBytes(uint8_t* p, V8 a) {
   const __m128i i16 = _mm_packus_epi32(_mm256_castsi256_si128(i32), _mm256_extracti128_si256(i32, 1));
   _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packus_epi16(i16, i16));
 }
+// p[0], p[2], …, p[14]: every other float of 16 (reads p[15] too).
+inline V8 loadEvens(const float* p) {
+  const __m256 evens = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), _MM_SHUFFLE(2, 0, 2, 0));
+  return {_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)))};
+}
 inline V8 maxv(V8 a, V8 b) { return {_mm256_max_ps(a.v, b.v)}; }  // b if a is NaN
 inline V8 minv(V8 a, V8 b) { return {_mm256_min_ps(a.v, b.v)}; }
 inline V8 absv(V8 a) { return {_mm256_andnot_ps(_mm256_set1_ps(-0.0f), a.v)}; }
@@ -97,6 +102,11 @@ inline V8 loadBytes(const uint8_t* p) {
 inline void storeBytes(uint8_t* p, V8 a) {
   constexpr float kRound = 8388608.0f;  // (v + 2^23) − 2^23 rounds v in [0, 2^23) to nearest, ties to even
   for (int i = 0; i < kLanes; ++i) p[i] = static_cast<uint8_t>(static_cast<int32_t>((a.v[i] + kRound) - kRound));
+}
+inline V8 loadEvens(const float* p) {
+  V8 r;
+  for (int i = 0; i < kLanes; ++i) r.v[i] = p[2 * i];
+  return r;
 }
 inline V8 maxv(V8 a, V8 b) {
   for (int i = 0; i < kLanes; ++i) a.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];  // b if a is NaN

@@ -305,7 +305,12 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
           if (sW == 1) {
             copyFloats(dst + cols.begin, src + cols.begin, cols.end - cols.begin);
           } else {
-            for (int64_t j = cols.begin; j < cols.end; ++j) dst[j] = src[j * sW];
+            int64_t j = cols.begin;
+            // Stride 2 (downsampling layers): deinterleaved a vector at a time, short of
+            // the last column so that the 16-float read stays inside the row.
+            if (sW == 2)
+              for (; j + kLanes < cols.end; j += kLanes) store(dst + j, loadEvens(src + 2 * j));
+            for (; j < cols.end; ++j) dst[j] = src[j * sW];
           }
           fillZero(dst + cols.end, gw - cols.end);
         }
@@ -400,22 +405,30 @@ inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const float* in
       for (int64_t kb = 0; kb < kBlocks; ++kb) {
         const int64_t k0 = kb * K / kBlocks, kc = (kb + 1) * K / kBlocks - k0;
         const bool final = kb == kBlocks - 1;
-        // Panel outer, strip inner: the 6-row weight panel stays in L1 while the
-        // block's input runs stream past it from L2.
-        for (int64_t panel = 0; panel < panels; ++panel) {
+        auto tile = [&](int64_t panel, int64_t s, const Strip& st) {
           const float* a = packed + ((g * panels + panel) * K + k0) * 6;
+          const float* base = rows.data + origin + s;
+          float* c = acc + panel * 6 * ldc + s;
+          if (final && st.oneRow) {
+            tileToOutput(kc, a, contiguousHalves(base), offsets + k0, kb > 0 ? c : nullptr, ldc,
+                         biasOf + panel * 6,
+                         contiguousDestination(image + panel * 6 * plane + st.oh * OW + st.ow, st.valid),
+                         plane, std::min<int64_t>(6, Og - panel * 6), stream);
+          } else {
+            tileToBuffer(Og - panel * 6, kb > 0, kc, a, contiguousHalves(base), offsets + k0, c, ldc);
+          }
+        };
+        if (stream) {
+          // Panel outer: streaming stores fill one output row after another (a store
+          // to each of many planes in turn would thrash the write-combining buffers).
+          for (int64_t panel = 0; panel < panels; ++panel)
+            for (int64_t s = 0; s < padded; s += kTileCols) tile(panel, s, strip(s));
+        } else {
+          // Strip outer: the strip's input (kc × 16 floats) stays in L1 while the weight
+          // panels, read in order, stream past it from L2.
           for (int64_t s = 0; s < padded; s += kTileCols) {
-            const float* base = rows.data + origin + s;
-            float* c = acc + panel * 6 * ldc + s;
             const Strip st = strip(s);
-            if (final && st.oneRow) {
-              tileToOutput(kc, a, contiguousHalves(base), offsets + k0, kb > 0 ? c : nullptr, ldc,
-                           biasOf + panel * 6,
-                           contiguousDestination(image + panel * 6 * plane + st.oh * OW + st.ow, st.valid),
-                           plane, std::min<int64_t>(6, Og - panel * 6), stream);
-            } else {
-              tileToBuffer(Og - panel * 6, kb > 0, kc, a, contiguousHalves(base), offsets + k0, c, ldc);
-            }
+            for (int64_t panel = 0; panel < panels; ++panel) tile(panel, s, st);
           }
         }
       }
