@@ -725,12 +725,20 @@ inline void reduceWeightGrad(ThreadPool& pool, const ConvParams& p, int64_t unit
     }
   });
 
+  // Runs of up to 16 elements summed side by side: one element's chain of dependent
+  // float64 adds would leave the adder idle (each element's order is still chunk order).
+  constexpr int64_t kSide = 16;
   pool.parallelFor(G * partialSize, 4096, [&](int64_t first, int64_t last) {
-    for (int64_t i = first; i < last; ++i) {
+    for (int64_t i = first; i < last;) {
       const int64_t g = i / partialSize, j = i % partialSize;
-      double sum = 0.0;
-      for (int64_t chunk = 0; chunk < chunks; ++chunk) sum += partials[(g * chunks + chunk) * partialSize + j];
-      gradWeight[i] = static_cast<float>(sum);
+      const int64_t count = std::min({kSide, last - i, partialSize - j});
+      double sums[kSide] = {};
+      for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+        const float* row = partials + (g * chunks + chunk) * partialSize + j;
+        for (int64_t l = 0; l < count; ++l) sums[l] += row[l];
+      }
+      for (int64_t l = 0; l < count; ++l) gradWeight[i + l] = static_cast<float>(sums[l]);
+      i += count;
     }
   });
 }
@@ -750,10 +758,13 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
   const int64_t rowsPerImage = OH + grid.reachH;
   const int64_t imagePixels = runs ? OH * perRow * kLanes : rowsPerImage * gw;  // computed
   const bool stack = imagePixels * 2 <= kWeightGradPixels && (runs || grid.reachH * 4 <= OH);
+  // Unstacked, an image's rows are split evenly (26 + 2 rows would make the second
+  // unit's runs too short to pay for their sums).
+  const int64_t maxRows = std::max<int64_t>(1, kWeightGradPixels / (runs ? perRow * kLanes : gw));
+  const int64_t blocksPerImage = (OH + maxRows - 1) / maxRows;
   const int64_t unitRows = stack ? (kWeightGradPixels / imagePixels) * rowsPerImage
-                                 : std::max<int64_t>(1, kWeightGradPixels / (runs ? perRow * kLanes : gw));
+                                 : (OH + blocksPerImage - 1) / blocksPerImage;
   const int64_t totalRows = stack ? p.batch * rowsPerImage : 0;
-  const int64_t blocksPerImage = (OH + unitRows - 1) / unitRows;
   const int64_t units = stack ? (totalRows + unitRows - 1) / unitRows : p.batch * blocksPerImage;
   const int64_t ldg = roundUp(runs ? unitRows * perRow * kLanes : unitRows * gw, kTileCols);
   reduceWeightGrad(pool, p, units, ldg, gradWeight, [&](int64_t g, int64_t unit, int64_t c0, int64_t c1,
