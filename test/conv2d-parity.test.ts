@@ -82,6 +82,10 @@ const EDGE_CASES: Case[] = [
   { name: 'more output channels than one reduction block', inputShape: [1, 2, 5, 5], weightShape: [300, 2, 3, 3], bias: true, options: {} },
   { name: 'long reduction (K = 64·3·3), several pixel blocks', inputShape: [2, 64, 17, 19], weightShape: [8, 64, 3, 3], bias: true, options: { padding: 1 } },
   { name: 'pointwise', inputShape: [3, 40, 9, 7], weightShape: [24, 40, 1, 1], bias: true, options: {} },
+  // Few channels: blocks of four output rows share their input rows (3x3, 5x5 and 7x7).
+  { name: 'filter rows in blocks of four, 5x5', inputShape: [2, 1, 23, 29], weightShape: [1, 1, 5, 5], bias: true, options: { padding: 2 } },
+  { name: 'depthwise 7x7 row blocks, dilated columns', inputShape: [1, 2, 19, 35], weightShape: [2, 1, 7, 7], bias: true, options: { groups: 2, padding: [3, 6], dilation: [1, 2] } },
+  { name: 'row blocks and a tail of rows, 3x3', inputShape: [1, 1, 14, 9], weightShape: [1, 1, 3, 3], bias: false, options: { padding: 1, paddingMode: 'replicate' } },
   // Rows narrower than the grid's thrown-away columns go as runs of 8 pixels, two runs a tile.
   { name: 'narrow rows as 8-pixel runs (LeNet 8x8 outputs)', inputShape: [3, 6, 12, 12], weightShape: [16, 6, 5, 5], bias: true, options: {} },
   { name: 'an odd number of runs, a reduction over several blocks', inputShape: [2, 40, 5, 9], weightShape: [7, 40, 3, 7], bias: true, options: {} },
