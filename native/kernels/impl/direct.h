@@ -33,6 +33,30 @@ inline float column(const ConvParams& p, const float* image, const float* taps, 
   return acc;
 }
 
+// Interior columns [ow, ow + count) with count < 8 (stride 1, every tap inside the
+// row: rows narrower than a vector, like the book's 6×8 example), summed side by side
+// in column()'s order (so with its bits), without its bounds checks along the row.
+inline void narrowInterior(const ConvParams& p, const float* image, const float* taps, float bias,
+                           int64_t oh, int64_t ow, int64_t count, float* out) {
+  const int64_t Cg = p.inChannelsPerGroup(), KH = p.kernelHeight, KW = p.kernelWidth;
+  const int64_t H = p.inHeight, W = p.inWidth;
+  float acc[kLanes];
+  for (int64_t x = 0; x < count; ++x) acc[x] = bias;
+  for (int64_t c = 0; c < Cg; ++c) {
+    for (int64_t kh = 0; kh < KH; ++kh) {
+      const int64_t ih = oh - p.padTop + kh * p.dilationH;
+      if (ih < 0 || ih >= H) continue;
+      const float* row = image + (c * H + ih) * W + ow - p.padLeft;
+      const float* w = taps + (c * KH + kh) * KW;
+      for (int64_t kw = 0; kw < KW; ++kw) {
+        const float* src = row + kw * p.dilationW;
+        for (int64_t x = 0; x < count; ++x) acc[x] += src[x] * w[kw];
+      }
+    }
+  }
+  for (int64_t x = 0; x < count; ++x) out[x] = acc[x];
+}
+
 // `count` vectors of outputs starting at column ow (stride 1, all taps in bounds),
 // accumulated over channels and taps in the same order as column().
 template <int kCount>
@@ -127,6 +151,10 @@ inline int64_t interiorOfRow(const ConvParams& p, const float* image, const floa
   for (; ow + kLanes <= inner.end; ow += kLanes) vectors<1>(p, image, taps, bias, oh, ow, out + ow);
   if (ow < inner.end && inner.end - inner.begin >= kLanes) {
     vectors<1>(p, image, taps, bias, oh, inner.end - kLanes, out + inner.end - kLanes);
+    ow = inner.end;
+  }
+  if (ow < inner.end) {
+    narrowInterior(p, image, taps, bias, oh, ow, inner.end - ow, out + ow);
     ow = inner.end;
   }
   return ow;
