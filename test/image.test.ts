@@ -14,6 +14,7 @@ import { Tensor, filterImage, filterImages, imageToTensor, saveSafetensors, tens
 import { FILTER_NAMES, parseFilter } from '../lib/image/filters';
 import type { BorderMode } from '../lib/image/filter-engine';
 import { expandInput } from '../lib/cli/glob';
+import { readHeader } from '../lib/image/header';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'images');
 const fixture = (name: string) => path.join(FIXTURES, name);
@@ -30,6 +31,44 @@ async function rawPixels(file: string | Buffer) {
   const grey = Buffer.from([...data].filter((_, i) => keep.includes(i % info.channels)));
   return { data: grey, width: info.width, height: info.height, channels: keep.length };
 }
+
+describe('the JPEG and PNG header reader (format and stored channels without a decoder)', () => {
+  test('agrees with sharp on every fixture, or leaves it to sharp', async () => {
+    const { readFileSync } = await import('node:fs');
+    const seen: string[] = [];
+    for (const name of readdirSync(FIXTURES).filter((n) => !n.endsWith('.mjs'))) {
+      const bytes = readFileSync(fixture(name));
+      const header = readHeader(bytes);
+      if (header === null) continue;
+      const meta = await sharp(bytes).metadata();
+      expect([name, header.format]).toEqual([name, meta.format]);
+      expect([name, header.channels <= 2]).toEqual([name, (meta.channels ?? 3) <= 2]);
+      seen.push(name);
+    }
+    expect(seen.sort()).toEqual(['gray-alpha.png', 'palette.png', 'photo.jpg', 'rgb.png', 'truncated.jpg']);
+  });
+
+  test('reads each PNG colour type and JPEG component count', async () => {
+    const grey = Buffer.alloc(8 * 8, 100);
+    const encode = (channels: 1 | 2 | 3 | 4, format: 'png' | 'jpeg') => {
+      const image = sharp(Buffer.alloc(8 * 8 * channels, 90), { raw: { width: 8, height: 8, channels } });
+      return (channels <= 2 ? image.toColourspace('b-w') : image).toFormat(format).toBuffer();
+    };
+    for (const channels of [1, 2, 3, 4] as const) expect(readHeader(await encode(channels, 'png'))).toEqual({ format: 'png', channels });
+    expect(readHeader(await encode(1, 'jpeg'))).toEqual({ format: 'jpeg', channels: 1 });
+    expect(readHeader(await encode(3, 'jpeg'))).toEqual({ format: 'jpeg', channels: 3 });
+    const palette = await sharp(grey, { raw: { width: 8, height: 8, channels: 1 } }).png({ palette: true }).toBuffer();
+    expect(readHeader(palette)?.format).toBe('png');
+  });
+
+  test('anything else, or a header cut short, is left to sharp (null)', async () => {
+    const jpeg = await sharp(Buffer.alloc(8 * 8 * 3), { raw: { width: 8, height: 8, channels: 3 } }).jpeg().toBuffer();
+    expect(readHeader(jpeg.subarray(0, 20))).toBeNull();
+    expect(readHeader(Buffer.from('not an image at all'))).toBeNull();
+    expect(readHeader(await sharp(Buffer.alloc(12), { raw: { width: 2, height: 2, channels: 3 } }).webp().toBuffer())).toBeNull();
+    expect(readHeader(new Uint8Array(0))).toBeNull();
+  });
+});
 
 describe('decoding and encoding', () => {
   test('PNG: (C, H, W) planes equal to the interleaved pixels', async () => {

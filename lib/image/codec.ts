@@ -4,12 +4,14 @@
  * encoding maps floats back to 8 bits (optionally |v| or + offset, then rounding and
  * clamping) and re-attaches the alpha.
  */
+import { promises as fs } from 'node:fs';
 import { bytePool } from '../alloc';
 import { backend } from '../backend';
 import { nativeAddon } from '../binding';
 import { ArgumentRangeError, ShapeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
 import { booleanOption, checkOptions, formatShape, message, oneOf, typeError } from '../validate';
+import { readHeader } from './header';
 import { loadSharp } from './sharp';
 
 export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp', 'tiff', 'gif'] as const;
@@ -54,11 +56,13 @@ export interface RawImage {
  */
 export async function decodeRaw(input: string | Buffer, grayscale: boolean): Promise<RawImage> {
   const sharp = loadSharp();
-  const open = () => sharp(input, { failOn: 'warning' }).rotate();  // rotate(): EXIF orientation
-  // The header (format, stored channels) and the pixels, read at once. sharp hands out
-  // sRGB(A) pixels, grey sources included (then R = G = B).
+  // The file is read once: its header (format, stored channels) from the first bytes
+  // where we can (JPEG, PNG), else from sharp, while sharp decodes the pixels.
+  const file = typeof input === 'string' ? await fs.readFile(input) : input;
+  const open = () => sharp(file, { failOn: 'warning' }).rotate();  // rotate(): EXIF orientation
+  // sharp hands out sRGB(A) pixels, grey sources included (then R = G = B).
   const [{ format = 'unknown', channels: stored = 3 }, { data, info }] = await Promise.all([
-    sharp(input, { failOn: 'warning' }).metadata(),
+    readHeader(file) ?? sharp(file, { failOn: 'warning' }).metadata(),
     open().raw().toBuffer({ resolveWithObject: true }),
   ]);
   const { width, height, channels } = info;
