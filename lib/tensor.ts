@@ -7,6 +7,7 @@ import { allocFloats, allocGradient } from './alloc';
 import { type GradNode, record, runBackward } from './autograd';
 import { broadcastShapes, sameShape, sizeOf, sumToShape, broadcastIndex } from './broadcast';
 import { AutogradError, ShapeError } from './errors';
+import { type BinaryOp, type UnaryOp, binaryForward, binaryGradX, binaryGradY, unaryForward, unaryGrad } from './elementwise';
 import { inferShape, flatten, unflatten, type NestedArray } from './nested';
 import { randomFor } from './random';
 import { MAX_ELEMENTS, formatShape, is, message, rangeError, typeError, checkOptions } from './validate';
@@ -54,22 +55,6 @@ type Operand = Tensor | number;
 
 /** Passed as `options` by _wrap: the caller guarantees data and shape agree. */
 const TRUSTED: unique symbol = Symbol('trusted');
-
-/** The element-wise binary ops, with the partial derivatives their gradients need. */
-const BINARY = {
-  add: { f: (x: number, y: number) => x + y, da: (g: number) => g, db: (g: number) => g },
-  sub: { f: (x: number, y: number) => x - y, da: (g: number) => g, db: (g: number) => -g },
-  mul: {
-    f: (x: number, y: number) => x * y,
-    da: (g: number, _x: number, y: number) => g * y,
-    db: (g: number, x: number) => g * x,
-  },
-  div: {
-    f: (x: number, y: number) => x / y,
-    da: (g: number, _x: number, y: number) => g / y,
-    db: (g: number, x: number, y: number) => (-g * x) / (y * y),
-  },
-};
 
 export class Tensor {
   /** The elements, row-major. Writing to it changes the tensor (and its views). */
@@ -256,45 +241,48 @@ export class Tensor {
   }
 
   neg(): Tensor {
-    return this.unary('neg', (x) => -x, (g) => -g);
+    return this.unary('neg');
   }
 
   square(): Tensor {
-    return this.unary('square', (x) => x * x, (g, x) => 2 * x * g);
+    return this.unary('square');
   }
 
   pow(exponent: number): Tensor {
     if (typeof exponent !== 'number') throw typeError('pow', 'exponent', 'a number', exponent);
-    return this.unary('pow', (x) => x ** exponent, (g, x) => g * exponent * x ** (exponent - 1));
-  }
-
-  private unary(
-    op: string,
-    f: (x: number) => number,
-    df: (g: number, x: number) => number,
-  ): Tensor {
-    assertTensor(op, 'this', this);
+    assertTensor('pow', 'this', this);
     const x = this.data;
     const out = allocFloats(x.length);
-    for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
-    return record(Tensor._wrap(out, this.shape), op, [this], (g) => {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] ** exponent;
+    return record(Tensor._wrap(out, this.shape), 'pow', [this], (g) => {
       const gx = allocGradient(x.length);
-      for (let i = 0; i < x.length; i++) gx[i] = df(g[i], x[i]);
+      for (let i = 0; i < x.length; i++) gx[i] = g[i] * exponent * x[i] ** (exponent - 1);
       return [gx];
     });
   }
 
-  private binary(op: keyof typeof BINARY, other: Operand): Tensor {
-    const { f, da, db } = BINARY[op];
+  private unary(op: UnaryOp): Tensor {
+    assertTensor(op, 'this', this);
+    const x = this.data;
+    const out = allocFloats(x.length);
+    unaryForward(op, x, out);
+    return record(Tensor._wrap(out, this.shape), op, [this], (g) => {
+      const gx = allocGradient(x.length);
+      unaryGrad(op, g, x, gx);
+      return [gx];
+    });
+  }
+
+  private binary(op: BinaryOp, other: Operand): Tensor {
     assertTensor(op, 'this', this);
     if (typeof other === 'number') {
       // A scalar operand: no broadcast bookkeeping, no gradient for it.
       const x = this.data, y = Math.fround(other);
       const out = allocFloats(x.length);
-      for (let i = 0; i < out.length; i++) out[i] = f(x[i], y);
+      binaryForward(op, x, y, out);
       return record(Tensor._wrap(out, this.shape), op, [this], (g) => {
         const gx = allocGradient(g.length);
-        for (let i = 0; i < g.length; i++) gx[i] = da(g[i], x[i], y);
+        binaryGradX(op, g, y, gx);
         return [gx];
       });
     }
@@ -305,15 +293,19 @@ export class Tensor {
     const x = expand(this, outShape);
     const y = expand(b, outShape);
     const out = allocFloats(x.length);
-    for (let i = 0; i < out.length; i++) out[i] = f(x[i], y[i]);
+    binaryForward(op, x, y, out);
     return record(Tensor._wrap(out, outShape), op, [this, b], (g) => {
-      const gx = allocGradient(g.length);
-      const gy = allocGradient(g.length);
-      for (let i = 0; i < g.length; i++) {
-        gx[i] = da(g[i], x[i], y[i]);
-        gy[i] = db(g[i], x[i], y[i]);
+      // Only the gradients some parent wants (a target tensor wants none).
+      let gx: Float32Array | null = null, gy: Float32Array | null = null;
+      if (this.requiresGrad) {
+        gx = allocGradient(g.length);
+        binaryGradX(op, g, y, gx);
       }
-      return [sumToShape(gx, outShape, this.shape), sumToShape(gy, outShape, b.shape)];
+      if (b.requiresGrad) {
+        gy = allocGradient(g.length);
+        binaryGradY(op, g, x, y, gy);
+      }
+      return [gx && sumToShape(gx, outShape, this.shape), gy && sumToShape(gy, outShape, b.shape)];
     });
   }
 

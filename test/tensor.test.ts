@@ -137,6 +137,40 @@ describe('autograd', () => {
     expect(() => Tensor.ones([1]).backward()).toThrow(/requires grad/);
   });
 
+  test('each element-wise op has its derivative, broadcast operands summed back', () => {
+    const aValues = [[1, 2, 3], [4, 5, 6]], bValues = [2, 4, 8];
+    const grads = (op: 'add' | 'sub' | 'mul' | 'div') => {
+      const a = Tensor.fromArray(aValues, { requiresGrad: true });
+      const b = Tensor.fromArray(bValues, { requiresGrad: true });
+      a[op](b).sum().backward();
+      return [a.grad!.toArray(), b.grad!.toArray()];
+    };
+    expect(grads('add')).toEqual([[[1, 1, 1], [1, 1, 1]], [2, 2, 2]]);
+    expect(grads('sub')).toEqual([[[1, 1, 1], [1, 1, 1]], [-2, -2, -2]]);
+    expect(grads('mul')).toEqual([[[2, 4, 8], [2, 4, 8]], [5, 7, 9]]);
+    const [da, db] = grads('div');
+    expect(da).toEqual([[0.5, 0.25, 0.125], [0.5, 0.25, 0.125]]);
+    expect(db).toEqual([-(1 + 4) / 4, -(2 + 5) / 16, -(3 + 6) / 64]);
+    const x = Tensor.fromArray([1, -2, 3], { requiresGrad: true });
+    const gradOf = (f: (t: Tensor) => Tensor) => {
+      x.grad = null;
+      f(x).sum().backward();
+      return x.grad!.toArray();
+    };
+    expect(gradOf((t) => t.neg())).toEqual([-1, -1, -1]);
+    expect(gradOf((t) => t.square())).toEqual([2, -4, 6]);
+    expect(gradOf((t) => t.pow(3))).toEqual([3, 12, 27]);
+    expect(gradOf((t) => t.mul(3))).toEqual([3, 3, 3]);
+    expect(gradOf((t) => t.div(4))).toEqual([0.25, 0.25, 0.25]);
+    expect(gradOf((t) => t.sub(2).add(1))).toEqual([1, 1, 1]);
+    // A target that does not require grad gets none.
+    const target = Tensor.fromArray([1, 1, 1]);
+    x.grad = null;
+    x.sub(target).square().sum().backward();
+    expect(x.grad!.toArray()).toEqual([0, -6, 4]);
+    expect(target.grad).toBeNull();
+  });
+
   test('a shared subexpression receives the sum of its gradients', () => {
     const x = Tensor.fromArray([3], { requiresGrad: true });
     const y = x.mul(2);
