@@ -86,6 +86,11 @@ const EDGE_CASES: Case[] = [
   { name: 'filter rows in blocks of four, 5x5', inputShape: [2, 1, 23, 29], weightShape: [1, 1, 5, 5], bias: true, options: { padding: 2 } },
   { name: 'depthwise 7x7 row blocks, dilated columns', inputShape: [1, 2, 19, 35], weightShape: [2, 1, 7, 7], bias: true, options: { groups: 2, padding: [3, 6], dilation: [1, 2] } },
   { name: 'row blocks and a tail of rows, 3x3', inputShape: [1, 1, 14, 9], weightShape: [1, 1, 3, 3], bias: false, options: { padding: 1, paddingMode: 'replicate' } },
+  // Few output channels: the weight gradient's row dot products, each kernel width 1 to 8.
+  ...[1, 2, 4, 6, 7, 8].map((kw): Case => ({
+    name: `weight-gradient row dots, 2x${kw} kernel, wide rows`, inputShape: [2, 1, 5, 45 + kw], weightShape: [2, 1, 2, kw],
+    bias: false, options: { padding: [0, kw >> 1], dilation: [1, kw === 6 ? 2 : 1] },
+  })),
   // Rows narrower than the grid's thrown-away columns go as runs of 8 pixels, two runs a tile.
   { name: 'narrow rows as 8-pixel runs (LeNet 8x8 outputs)', inputShape: [3, 6, 12, 12], weightShape: [16, 6, 5, 5], bias: true, options: {} },
   { name: 'an odd number of runs, a reduction over several blocks', inputShape: [2, 40, 5, 9], weightShape: [7, 40, 3, 7], bias: true, options: {} },

@@ -82,6 +82,16 @@ inline void vectors(const ConvParams& p, const float* image, const float* taps, 
   for (int i = 0; i < kCount; ++i) store(out + i * kLanes, acc[i]);
 }
 
+// f(0), f(1), …, f(N − 1), each index a compile-time constant (std::integral_constant).
+template <typename F, int... I>
+inline void unrolledOver(F& f, std::integer_sequence<int, I...>) {
+  (f(std::integral_constant<int, I>()), ...);
+}
+template <int N, typename F>
+inline void unrolled(F&& f) {
+  unrolledOver(f, std::make_integer_sequence<int, N>());
+}
+
 // kRows output rows × kCount vectors from (oh, ow), for a kKH-row kernel at stride 1
 // and row dilation 1 whose every tap is inside the image (rows ldo apart in `out`).
 // Each input row is loaded once for all the output rows that read it: kRows + kKH − 1
@@ -93,29 +103,29 @@ inline void rowBlock(const ConvParams& p, const float* image, const float* taps,
                      int64_t oh, int64_t ow, float* out, int64_t ldo) {
   const int64_t Cg = p.inChannelsPerGroup(), KW = p.kernelWidth, H = p.inHeight, W = p.inWidth;
   const int64_t dW = p.dilationW;
-  V8 acc[kRows][kCount];
-  for (int r = 0; r < kRows; ++r)
-    for (int j = 0; j < kCount; ++j) acc[r][j] = broadcast(bias);
+  // Indexed only by compile-time constants (unrolled()), so that the compiler keeps
+  // every accumulator in a register.
+  V8 acc[kRows * kCount];
+  unrolled<kRows * kCount>([&](auto a) { acc[a] = broadcast(bias); });
   for (int64_t c = 0; c < Cg; ++c) {
     const float* rows = image + (c * H + oh - p.padTop) * W + ow - p.padLeft;
     const float* w = taps + c * kKH * KW;
-#pragma GCC unroll 16
-    for (int i = 0; i < kRows + kKH - 1; ++i) {
+    unrolled<kRows + kKH - 1>([&](auto i) {
+      const float* row = rows + i * W;
       for (int64_t kw = 0; kw < KW; ++kw) {
         V8 x[kCount];
-        for (int j = 0; j < kCount; ++j) x[j] = load(rows + i * W + kw * dW + j * kLanes);
-#pragma GCC unroll 8
-        for (int r = 0; r < kRows; ++r) {
-          const int kh = i - r;
-          if (kh < 0 || kh >= kKH) continue;
-          const V8 wv = broadcast(w + kh * KW + kw);
-          for (int j = 0; j < kCount; ++j) acc[r][j] = fmadd(wv, x[j], acc[r][j]);
-        }
+        unrolled<kCount>([&](auto j) { x[j] = load(row + kw * dW + j * kLanes); });
+        unrolled<kRows>([&](auto r) {
+          constexpr int kh = decltype(i)::value - decltype(r)::value;
+          if constexpr (kh >= 0 && kh < kKH) {
+            const V8 wv = broadcast(w + kh * KW + kw);
+            unrolled<kCount>([&](auto j) { acc[r * kCount + j] = fmadd(wv, x[j], acc[r * kCount + j]); });
+          }
+        });
       }
-    }
+    });
   }
-  for (int r = 0; r < kRows; ++r)
-    for (int j = 0; j < kCount; ++j) store(out + r * ldo + j * kLanes, acc[r][j]);
+  unrolled<kRows * kCount>([&](auto a) { store(out + (a / kCount) * ldo + (a % kCount) * kLanes, acc[a]); });
 }
 
 // Output rows per task of the direct forward (rowBlock's kRows).
@@ -266,6 +276,50 @@ inline void backwardDataAsForward(ThreadPool& pool, const ConvParams& p, const f
   forwardPass(pool, t, gradOutput, flipped, nullptr, gradInput);
 }
 
+// sums[kw] = Σ gout[ow] · src[ow + kw·dW] over the vector columns from `begin` while a
+// vector fits before `end`, for kw < kKW; returns the first column left. kU vectors at a
+// time: kU · kKW independent sums keep both FMA pipes busy (one sum per kw would wait
+// on the FMA latency), each kept in a register (compile-time indices).
+template <int kKW, int kU>
+inline int64_t rowDotsOf(const float* gout, const float* src, int64_t begin, int64_t end, int64_t dW, float* sums) {
+  V8 acc[kU * kKW];
+  unrolled<kU * kKW>([&](auto a) { acc[a] = zero(); });
+  int64_t ow = begin;
+  for (; ow + kU * kLanes <= end; ow += kU * kLanes) {
+    unrolled<kU>([&](auto u) {
+      const V8 gv = load(gout + ow + u * kLanes);
+      const float* at = src + ow + u * kLanes;
+      unrolled<kKW>([&](auto kw) { acc[u * kKW + kw] = fmadd(gv, load(at + kw * dW), acc[u * kKW + kw]); });
+    });
+  }
+  for (; ow + kLanes <= end; ow += kLanes) {
+    const V8 gv = load(gout + ow);
+    unrolled<kKW>([&](auto kw) { acc[kw] = fmadd(gv, load(src + ow + kw * dW), acc[kw]); });
+  }
+  unrolled<kKW>([&](auto kw) {
+    V8 v = acc[kw];
+    unrolled<kU - 1>([&](auto u) { v = add(v, acc[(u + 1) * kKW + kw]); });
+    float four[4];
+    sum4(v, zero(), zero(), zero(), four);
+    sums[kw] = four[0];
+  });
+  return ow;
+}
+
+inline int64_t rowDots(int64_t KW, const float* gout, const float* src, int64_t begin, int64_t end, int64_t dW,
+                       float* sums) {
+  switch (KW) {
+    case 1: return rowDotsOf<1, 4>(gout, src, begin, end, dW, sums);
+    case 2: return rowDotsOf<2, 3>(gout, src, begin, end, dW, sums);
+    case 3: return rowDotsOf<3, 2>(gout, src, begin, end, dW, sums);
+    case 4: return rowDotsOf<4, 2>(gout, src, begin, end, dW, sums);
+    case 5: return rowDotsOf<5, 2>(gout, src, begin, end, dW, sums);
+    case 6: return rowDotsOf<6, 1>(gout, src, begin, end, dW, sums);
+    case 7: return rowDotsOf<7, 1>(gout, src, begin, end, dW, sums);
+    default: return rowDotsOf<8, 1>(gout, src, begin, end, dW, sums);
+  }
+}
+
 // Backward-weight for few channels: per (output channel, input channel) pair, the rows
 // are split into shape-determined chunks; each row's KW taps share one load of the
 // gradient vector; partial sums are float64 and added in chunk order.
@@ -300,19 +354,7 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
           float sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};
           int64_t ow = inner.begin;
           if (vectorized && inner.end - inner.begin >= kLanes) {
-            V8 lanes[8];
-            for (int64_t kw = 0; kw < KW; ++kw) lanes[kw] = zero();
-            for (; ow + kLanes <= inner.end; ow += kLanes) {
-              const V8 gv = load(gout + ow);
-              const float* src = in + ow - p.padLeft;
-              for (int64_t kw = 0; kw < KW; ++kw)
-                lanes[kw] = fmadd(gv, load(src + kw * p.dilationW), lanes[kw]);
-            }
-            for (int64_t kw = 0; kw < KW; ++kw) {
-              float four[4];
-              sum4(lanes[kw], zero(), zero(), zero(), four);
-              sums[kw] = four[0];
-            }
+            ow = rowDots(KW, gout, in - p.padLeft, inner.begin, inner.end, p.dilationW, sums);
           } else {
             ow = 0;
           }
