@@ -57,6 +57,16 @@ inline void narrowInterior(const ConvParams& p, const float* image, const float*
   for (int64_t x = 0; x < count; ++x) out[x] = acc[x];
 }
 
+// f(0), f(1), …, f(N − 1), each index a compile-time constant (std::integral_constant).
+template <typename F, int... I>
+inline void unrolledOver(F& f, std::integer_sequence<int, I...>) {
+  (f(std::integral_constant<int, I>()), ...);
+}
+template <int N, typename F>
+inline void unrolled(F&& f) {
+  unrolledOver(f, std::make_integer_sequence<int, N>());
+}
+
 // `count` vectors of outputs starting at column ow (stride 1, all taps in bounds),
 // accumulated over channels and taps in the same order as column().
 template <int kCount>
@@ -64,8 +74,8 @@ inline void vectors(const ConvParams& p, const float* image, const float* taps, 
                     int64_t oh, int64_t ow, float* out) {
   const int64_t Cg = p.inChannelsPerGroup(), KH = p.kernelHeight, KW = p.kernelWidth;
   const int64_t H = p.inHeight, W = p.inWidth;
-  V8 acc[kCount];
-  for (int i = 0; i < kCount; ++i) acc[i] = broadcast(bias);
+  V8 acc[kCount];  // compile-time indices only: kept in registers
+  unrolled<kCount>([&](auto i) { acc[i] = broadcast(bias); });
   for (int64_t c = 0; c < Cg; ++c) {
     for (int64_t kh = 0; kh < KH; ++kh) {
       const int64_t ih = oh - p.padTop + kh * p.dilationH;
@@ -75,21 +85,11 @@ inline void vectors(const ConvParams& p, const float* image, const float* taps, 
       for (int64_t kw = 0; kw < KW; ++kw) {
         const V8 wv = broadcast(w + kw);
         const float* src = row + kw * p.dilationW;
-        for (int i = 0; i < kCount; ++i) acc[i] = fmadd(wv, load(src + i * kLanes), acc[i]);
+        unrolled<kCount>([&](auto i) { acc[i] = fmadd(wv, load(src + i * kLanes), acc[i]); });
       }
     }
   }
-  for (int i = 0; i < kCount; ++i) store(out + i * kLanes, acc[i]);
-}
-
-// f(0), f(1), …, f(N − 1), each index a compile-time constant (std::integral_constant).
-template <typename F, int... I>
-inline void unrolledOver(F& f, std::integer_sequence<int, I...>) {
-  (f(std::integral_constant<int, I>()), ...);
-}
-template <int N, typename F>
-inline void unrolled(F&& f) {
-  unrolledOver(f, std::make_integer_sequence<int, N>());
+  unrolled<kCount>([&](auto i) { store(out + i * kLanes, acc[i]); });
 }
 
 // kRows output rows × kCount vectors from (oh, ow), for a kKH-row kernel at stride 1
