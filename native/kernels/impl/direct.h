@@ -33,27 +33,35 @@ inline float column(const ConvParams& p, const float* image, const float* taps, 
   return acc;
 }
 
-// Interior columns [ow, ow + count) with count < 8 (stride 1, every tap inside the
-// row: rows narrower than a vector, like the book's 6×8 example), summed side by side
-// in column()'s order (so with its bits), without its bounds checks along the row.
-inline void narrowInterior(const ConvParams& p, const float* image, const float* taps, float bias,
-                           int64_t oh, int64_t ow, int64_t count, float* out) {
+// visit(src, weight) for each tap (c, kh, kw) of output row oh whose input row is inside
+// the image, in column()'s order: src is what the tap reads for output column ow, and
+// `weight` points at the tap's weight (stride 1).
+template <typename Visit>
+inline void forEachTap(const ConvParams& p, const float* image, const float* taps, int64_t oh, int64_t ow,
+                       const Visit& visit) {
   const int64_t Cg = p.inChannelsPerGroup(), KH = p.kernelHeight, KW = p.kernelWidth;
   const int64_t H = p.inHeight, W = p.inWidth;
-  float acc[kLanes];
-  for (int64_t x = 0; x < count; ++x) acc[x] = bias;
   for (int64_t c = 0; c < Cg; ++c) {
     for (int64_t kh = 0; kh < KH; ++kh) {
       const int64_t ih = oh - p.padTop + kh * p.dilationH;
       if (ih < 0 || ih >= H) continue;
       const float* row = image + (c * H + ih) * W + ow - p.padLeft;
       const float* w = taps + (c * KH + kh) * KW;
-      for (int64_t kw = 0; kw < KW; ++kw) {
-        const float* src = row + kw * p.dilationW;
-        for (int64_t x = 0; x < count; ++x) acc[x] += src[x] * w[kw];
-      }
+      for (int64_t kw = 0; kw < KW; ++kw) visit(row + kw * p.dilationW, w + kw);
     }
   }
+}
+
+// Interior columns [ow, ow + count) with count < 8 (stride 1, every tap inside the
+// row: rows narrower than a vector, like the book's 6×8 example), summed side by side
+// in column()'s order (so with its bits), without its bounds checks along the row.
+inline void narrowInterior(const ConvParams& p, const float* image, const float* taps, float bias,
+                           int64_t oh, int64_t ow, int64_t count, float* out) {
+  float acc[kLanes];
+  for (int64_t x = 0; x < count; ++x) acc[x] = bias;
+  forEachTap(p, image, taps, oh, ow, [&](const float* src, const float* w) {
+    for (int64_t x = 0; x < count; ++x) acc[x] += src[x] * *w;
+  });
   for (int64_t x = 0; x < count; ++x) out[x] = acc[x];
 }
 
@@ -72,23 +80,12 @@ inline void unrolled(F&& f) {
 template <int kCount>
 inline void vectors(const ConvParams& p, const float* image, const float* taps, float bias,
                     int64_t oh, int64_t ow, float* out) {
-  const int64_t Cg = p.inChannelsPerGroup(), KH = p.kernelHeight, KW = p.kernelWidth;
-  const int64_t H = p.inHeight, W = p.inWidth;
   V8 acc[kCount];  // compile-time indices only: kept in registers
   unrolled<kCount>([&](auto i) { acc[i] = broadcast(bias); });
-  for (int64_t c = 0; c < Cg; ++c) {
-    for (int64_t kh = 0; kh < KH; ++kh) {
-      const int64_t ih = oh - p.padTop + kh * p.dilationH;
-      if (ih < 0 || ih >= H) continue;
-      const float* row = image + (c * H + ih) * W + ow - p.padLeft;
-      const float* w = taps + (c * KH + kh) * KW;
-      for (int64_t kw = 0; kw < KW; ++kw) {
-        const V8 wv = broadcast(w + kw);
-        const float* src = row + kw * p.dilationW;
-        unrolled<kCount>([&](auto i) { acc[i] = fmadd(wv, load(src + i * kLanes), acc[i]); });
-      }
-    }
-  }
+  forEachTap(p, image, taps, oh, ow, [&](const float* src, const float* w) {
+    const V8 wv = broadcast(w);
+    unrolled<kCount>([&](auto i) { acc[i] = fmadd(wv, load(src + i * kLanes), acc[i]); });
+  });
   unrolled<kCount>([&](auto i) { store(out + i * kLanes, acc[i]); });
 }
 
