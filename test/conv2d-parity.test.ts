@@ -91,6 +91,7 @@ const EDGE_CASES: Case[] = [
     name: `weight-gradient row dots, 2x${kw} kernel, wide rows`, inputShape: [2, 1, 5, 45 + kw], weightShape: [2, 1, 2, kw],
     bias: false, options: { padding: [0, kw >> 1], dilation: [1, kw === 6 ? 2 : 1] },
   })),
+  { name: 'stride-2 backward-data scatter over wide rows', inputShape: [2, 8, 11, 41], weightShape: [6, 8, 3, 3], bias: true, options: { stride: 2, padding: 1 } },
   // Rows narrower than the grid's thrown-away columns go as runs of 8 pixels, two runs a tile.
   { name: 'narrow rows as 8-pixel runs (LeNet 8x8 outputs)', inputShape: [3, 6, 12, 12], weightShape: [16, 6, 5, 5], bias: true, options: {} },
   { name: 'an odd number of runs, a reduction over several blocks', inputShape: [2, 40, 5, 9], weightShape: [7, 40, 3, 7], bias: true, options: {} },

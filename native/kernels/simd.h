@@ -62,6 +62,14 @@ inline V8 loadEvens(const float* p) {
   const __m256 evens = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), _MM_SHUFFLE(2, 0, 2, 0));
   return {_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)))};
 }
+// p[2i] += a[i] for i < 8 (stride-2 scatter): reads and writes p[0..16), adding +0 to
+// the odd elements (which leaves them as they were, but for a −0 that becomes +0).
+inline void addToEvens(float* p, V8 a) {
+  const __m256 lo = _mm256_unpacklo_ps(a.v, _mm256_setzero_ps());  // a0 0 a1 0 | a4 0 a5 0
+  const __m256 hi = _mm256_unpackhi_ps(a.v, _mm256_setzero_ps());  // a2 0 a3 0 | a6 0 a7 0
+  _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), _mm256_permute2f128_ps(lo, hi, 0x20)));
+  _mm256_storeu_ps(p + 8, _mm256_add_ps(_mm256_loadu_ps(p + 8), _mm256_permute2f128_ps(lo, hi, 0x31)));
+}
 inline V8 maxv(V8 a, V8 b) { return {_mm256_max_ps(a.v, b.v)}; }  // b if a is NaN
 inline V8 minv(V8 a, V8 b) { return {_mm256_min_ps(a.v, b.v)}; }
 inline V8 absv(V8 a) { return {_mm256_andnot_ps(_mm256_set1_ps(-0.0f), a.v)}; }
@@ -107,6 +115,9 @@ inline V8 loadEvens(const float* p) {
   V8 r;
   for (int i = 0; i < kLanes; ++i) r.v[i] = p[2 * i];
   return r;
+}
+inline void addToEvens(float* p, V8 a) {
+  for (int i = 0; i < kLanes; ++i) p[2 * i] += a.v[i];
 }
 inline V8 maxv(V8 a, V8 b) {
   for (int i = 0; i < kLanes; ++i) a.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];  // b if a is NaN

@@ -613,6 +613,11 @@ inline void scatterColumns(const ConvParams& p, const ScatterTap* plan, int64_t 
         int64_t x = begin;
         for (; x + kLanes <= end; x += kLanes) store(dst + x, add(load(dst + x), load(src + x)));
         for (; x < end; ++x) dst[x] += src[x];
+      } else if (sW == 2) {
+        // Downsampling layers: 8 at a time, short of the row's end (16 floats written).
+        int64_t x = begin;
+        for (; x + kLanes < end; x += kLanes) addToEvens(dst + 2 * x, load(src + x));
+        for (; x < end; ++x) dst[x * 2] += src[x];
       } else {
         for (int64_t x = begin; x < end; ++x) dst[x * sW] += src[x];
       }
