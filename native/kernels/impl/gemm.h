@@ -361,13 +361,11 @@ inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const float* in
   const int64_t gridPixels = grid.pixels(p);
   // Without thrown-away columns (1×1 kernels, say) the grid is the output itself.
   const bool contiguous = grid.gridW == OW;
-  // Wide rows: most tiles lie within one output row and are stored from registers.
-  // Narrow rows: most tiles straddle rows, so whole blocks are copied out at the end.
-  const bool directStores = contiguous || grid.gridW >= 4 * kTileCols;
-  // With direct stores, blocks of whole grid rows where rows are not too wide, so that
-  // each block writes whole output rows (aligned, full cache lines: good for streaming
-  // stores); otherwise blocks of whole tiles, which waste nothing on tails.
-  const bool wholeRows = directStores && grid.gridW <= 3 * kBlockPixels;
+  // Wide rows: blocks of whole grid rows where rows are not too wide, so that each block
+  // writes whole output rows (aligned, full cache lines: good for streaming stores);
+  // otherwise blocks of whole tiles, which waste nothing on tails.
+  const bool wideRows = contiguous || grid.gridW >= 4 * kTileCols;
+  const bool wholeRows = wideRows && grid.gridW <= 3 * kBlockPixels;
   const int64_t blockPixels =
       wholeRows ? std::max<int64_t>(1, kBlockPixels / grid.gridW) * grid.gridW : kBlockPixels;
   const int64_t ldc = roundUp(blockPixels, kTileCols);
@@ -388,20 +386,28 @@ inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const float* in
       float* acc = scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(panels * 6 * ldc));
       const float* biasOf = biases + g * panels * 6;
       float* image = output + (n * p.outChannels + g * Og) * plane;
-      // Where strip s's pixels go: `valid` real columns of one output row and then
-      // nothing that must be kept (oneRow), or pixels of several rows.
-      struct Strip {
-        int64_t oh, ow, valid;
+      // Where the 8 pixels from grid index q go: offset in the output plane, how many are
+      // real, and whether they lie in one output row (their real columns a prefix, the
+      // thrown-away ones last) or run into the next row.
+      struct Half {
+        int64_t offset, valid;
         bool oneRow;
       };
-      auto strip = [&](int64_t s) {
-        const int64_t q = q0 + s, oh = q / grid.gridW, ow = q % grid.gridW;
-        if (contiguous) return Strip{oh, ow, std::min(kTileCols, q0 + span - q), true};
-        const bool oneRow = directStores &&
-                            (ow + kTileCols <= grid.gridW || q0 + span <= (oh + 1) * grid.gridW);
-        const int64_t valid = ow < OW ? std::min(std::min(kTileCols, OW - ow), q0 + span - q) : 0;
-        return Strip{oh, ow, valid, oneRow};
+      auto half = [&](int64_t q) {
+        if (q >= q0 + span) return Half{0, 0, true};  // past the block: nothing to store
+        if (contiguous) return Half{q, std::min<int64_t>(kLanes, q0 + span - q), true};
+        const int64_t oh = q / grid.gridW, ow = q % grid.gridW;
+        const bool oneRow = ow + kLanes <= grid.gridW || q0 + span <= (oh + 1) * grid.gridW;
+        const int64_t valid = ow < OW ? std::min<int64_t>({kLanes, OW - ow, q0 + span - q}) : 0;
+        return Half{oh * OW + ow, valid, oneRow};
       };
+      // Strip s is stored from registers where both halves lie in one row each; a strip
+      // with a half across a row end goes through the buffer and is copied out.
+      struct Strip {
+        Half lo, hi;
+        bool direct() const { return lo.oneRow && hi.oneRow; }
+      };
+      auto strip = [&](int64_t s) { return Strip{half(q0 + s), half(q0 + s + kLanes)}; };
       for (int64_t kb = 0; kb < kBlocks; ++kb) {
         const int64_t k0 = kb * K / kBlocks, kc = (kb + 1) * K / kBlocks - k0;
         const bool final = kb == kBlocks - 1;
@@ -409,10 +415,11 @@ inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const float* in
           const float* a = packed + ((g * panels + panel) * K + k0) * 6;
           const float* base = rows.data + origin + s;
           float* c = acc + panel * 6 * ldc + s;
-          if (final && st.oneRow) {
+          if (final && st.direct()) {
+            float* out = image + panel * 6 * plane;
             tileToOutput(kc, a, contiguousHalves(base), offsets + k0, kb > 0 ? c : nullptr, ldc,
                          biasOf + panel * 6,
-                         contiguousDestination(image + panel * 6 * plane + st.oh * OW + st.ow, st.valid),
+                         TileDestination{out + st.lo.offset, out + st.hi.offset, st.lo.valid, st.hi.valid},
                          plane, std::min<int64_t>(6, Og - panel * 6), stream);
           } else {
             tileToBuffer(Og - panel * 6, kb > 0, kc, a, contiguousHalves(base), offsets + k0, c, ldc);
@@ -444,12 +451,8 @@ inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const float* in
           }
         }
       };
-      if (!directStores) {
-        copyOut(q0, q0 + span);  // narrow rows: the whole block went through the buffer
-      } else {
-        for (int64_t s = 0; s < padded; s += kTileCols)  // strips across a row end did
-          if (!strip(s).oneRow) copyOut(q0 + s, std::min(q0 + s + kTileCols, q0 + span));
-      }
+      for (int64_t s = 0; s < padded; s += kTileCols)  // the strips that went through the buffer
+        if (!strip(s).direct()) copyOut(q0 + s, std::min(q0 + s + kTileCols, q0 + span));
     }
     streamFence();
   });
