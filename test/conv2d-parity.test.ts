@@ -92,6 +92,10 @@ const EDGE_CASES: Case[] = [
     bias: false, options: { padding: [0, kw >> 1], dilation: [1, kw === 6 ? 2 : 1] },
   })),
   { name: 'stride-2 backward-data scatter over wide rows', inputShape: [2, 8, 11, 41], weightShape: [6, 8, 3, 3], bias: true, options: { stride: 2, padding: 1 } },
+  // Backward-weight over images with more rows than one unit: split into even units.
+  { name: 'weight gradient in several units per image (row vectors)', inputShape: [2, 4, 70, 40], weightShape: [6, 4, 3, 3], bias: false, options: { padding: 1 } },
+  { name: 'weight gradient in many short units per image (wide rows: 3 rows a unit)', inputShape: [1, 2, 42, 258], weightShape: [6, 2, 3, 3], bias: false, options: {} },
+  { name: 'weight gradient in several units per image (stride 2, grid)', inputShape: [1, 4, 101, 61], weightShape: [6, 4, 3, 3], bias: false, options: { stride: 2, padding: 1 } },
   // Rows narrower than the grid's thrown-away columns go as runs of 8 pixels, two runs a tile.
   { name: 'narrow rows as 8-pixel runs (LeNet 8x8 outputs)', inputShape: [3, 6, 12, 12], weightShape: [16, 6, 5, 5], bias: true, options: {} },
   { name: 'an odd number of runs, a reduction over several blocks', inputShape: [2, 40, 5, 9], weightShape: [7, 40, 3, 7], bias: true, options: {} },

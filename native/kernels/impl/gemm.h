@@ -766,12 +766,14 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
   const int64_t rowsPerImage = OH + grid.reachH;
   const int64_t imagePixels = runs ? OH * perRow * kLanes : rowsPerImage * gw;  // computed
   const bool stack = imagePixels * 2 <= kWeightGradPixels && (runs || grid.reachH * 4 <= OH);
-  // Unstacked, an image's rows are split evenly (26 + 2 rows would make the second
-  // unit's runs too short to pay for their sums).
-  const int64_t maxRows = std::max<int64_t>(1, kWeightGradPixels / (runs ? perRow * kLanes : gw));
-  const int64_t blocksPerImage = (OH + maxRows - 1) / maxRows;
+  // Unstacked, an image's rows are split evenly into units of at least
+  // kWeightGradPixels where the image has them (26 + 2 rows would make the second
+  // unit's runs too short to pay for their closing sums).
+  const int64_t rowsForRun = std::max<int64_t>(1, kWeightGradPixels / (runs ? perRow * kLanes : gw));
+  const int64_t evenBlocks = std::max<int64_t>(1, OH / rowsForRun);
   const int64_t unitRows = stack ? (kWeightGradPixels / imagePixels) * rowsPerImage
-                                 : (OH + blocksPerImage - 1) / blocksPerImage;
+                                 : (OH + evenBlocks - 1) / evenBlocks;
+  const int64_t blocksPerImage = (OH + unitRows - 1) / unitRows;  // every block has rows
   const int64_t totalRows = stack ? p.batch * rowsPerImage : 0;
   const int64_t units = stack ? (totalRows + unitRows - 1) / unitRows : p.batch * blocksPerImage;
   const int64_t ldg = roundUp(runs ? unitRows * perRow * kLanes : unitRows * gw, kTileCols);
