@@ -254,13 +254,25 @@ inline void backwardDataAsForward(ThreadPool& pool, const ConvParams& p, const f
   const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t KH = p.kernelHeight, KW = p.kernelWidth;
   float* flipped = scratch(ScratchSlot::kFlippedWeights, static_cast<size_t>(p.weightSize()));
-  for (int64_t g = 0; g < G; ++g)
-    for (int64_t c = 0; c < Cg; ++c)
-      for (int64_t o = 0; o < Og; ++o)
-        for (int64_t kh = 0; kh < KH; ++kh)
-          for (int64_t kw = 0; kw < KW; ++kw)
-            flipped[(((g * Cg + c) * Og + o) * KH + kh) * KW + kw] =
-                weight[(((g * Og + o) * Cg + c) * KH + (KH - 1 - kh)) * KW + (KW - 1 - kw)];
+  // A transpose of the channel axes, in 16 × 16 tiles of (input, output) channels so
+  // that the rows a tile reads stay in L1 (row by row, a 256 × 256 transpose missed the
+  // cache on every read: 7% of res1x1's backward-data).
+  constexpr int64_t kTile = 16;
+  const int64_t taps = KH * KW, cTiles = (Cg + kTile - 1) / kTile;
+  pool.parallelFor(G * cTiles, grainFor(kTile * Og * taps), [&](int64_t first, int64_t last) {
+    for (int64_t task = first; task < last; ++task) {
+      const int64_t g = task / cTiles, c0 = (task % cTiles) * kTile, c1 = std::min(Cg, c0 + kTile);
+      for (int64_t o0 = 0; o0 < Og; o0 += kTile) {
+        const int64_t o1 = std::min(Og, o0 + kTile);
+        for (int64_t c = c0; c < c1; ++c)
+          for (int64_t o = o0; o < o1; ++o) {
+            const float* src = weight + ((g * Og + o) * Cg + c) * taps;
+            float* dst = flipped + ((g * Cg + c) * Og + o) * taps;
+            for (int64_t t = 0; t < taps; ++t) dst[t] = src[taps - 1 - t];  // (kh, kw) → (KH−1−kh, KW−1−kw)
+          }
+      }
+    }
+  });
   ConvParams t = p;
   t.inChannels = p.outChannels;
   t.inHeight = p.outHeight;

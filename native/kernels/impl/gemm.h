@@ -324,20 +324,24 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
 
 // Weights of every group as 6-row panels: panel[k][6] for k over the group's taps,
 // rows past the group's output channels zero.
-inline const float* packWeightPanels(const ConvParams& p, const float* weight) {
+// (Packed by the pool: with many channels, 256 × 256 weights say, a serial pack is a
+// few percent of a call and more of its 2-thread time.)
+inline const float* packWeightPanels(ThreadPool& pool, const ConvParams& p, const float* weight) {
   const int64_t G = p.groups, Og = p.outChannelsPerGroup();
   const int64_t K = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
   const int64_t panels = (Og + 5) / 6;
   float* packed = scratch(ScratchSlot::kPackedWeights, static_cast<size_t>(G * panels * K * 6));
-  for (int64_t g = 0; g < G; ++g)
-    for (int64_t panel = 0; panel < panels; ++panel) {
-      float* dst = packed + (g * panels + panel) * K * 6;
+  pool.parallelFor(G * panels, grainFor(K * 6), [&](int64_t first, int64_t last) {
+    for (int64_t gp = first; gp < last; ++gp) {
+      const int64_t g = gp / panels, panel = gp % panels;
+      float* dst = packed + gp * K * 6;
       for (int64_t k = 0; k < K; ++k)
         for (int64_t i = 0; i < 6; ++i) {
           const int64_t o = panel * 6 + i;
           dst[k * 6 + i] = o < Og ? weight[(g * Og + o) * K + k] : 0.0f;
         }
     }
+  });
   return packed;
 }
 
@@ -531,7 +535,7 @@ inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const flo
 inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
                     const float* weight, const float* bias, float* output) {
   const Grid grid(p);
-  const float* packed = packWeightPanels(p, weight);
+  const float* packed = packWeightPanels(pool, p, weight);
   const float* biases = panelBiases(p, bias);
   // Row vectors where they compute fewer pixels than the grid does.
   if (grid.gridW != p.outWidth && roundUp(p.outWidth, kLanes) < grid.gridW)
