@@ -5,7 +5,7 @@
  * float32 when stored, as before.
  */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
-export type UnaryOp = 'neg' | 'square';
+export type UnaryOp = 'neg' | 'square' | 'pow';
 
 /** out[i] = x[i] op y[i], or x[i] op y for a scalar y. */
 export function binaryForward(op: BinaryOp, x: Float32Array, y: Float32Array | number, out: Float32Array): void {
@@ -54,20 +54,22 @@ export function binaryGradY(op: BinaryOp, g: Float32Array, x: Float32Array, y: F
   }
 }
 
-/** out[i] = op(x[i]). */
-export function unaryForward(op: UnaryOp, x: Float32Array, out: Float32Array): void {
+/** out[i] = op(x[i]) (`exponent` for pow). */
+export function unaryForward(op: UnaryOp, x: Float32Array, out: Float32Array, exponent: number): void {
   const n = out.length;
   switch (op) {
     case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]; return;
     case 'square': for (let i = 0; i < n; i++) out[i] = x[i] * x[i]; return;
+    case 'pow': for (let i = 0; i < n; i++) out[i] = x[i] ** exponent; return;
   }
 }
 
 /** gx = op'(x) · g. */
-export function unaryGrad(op: UnaryOp, g: Float32Array, x: Float32Array, gx: Float32Array): void {
+export function unaryGrad(op: UnaryOp, g: Float32Array, x: Float32Array, gx: Float32Array, exponent: number): void {
   const n = g.length;
   switch (op) {
     case 'neg': for (let i = 0; i < n; i++) gx[i] = -g[i]; return;
     case 'square': for (let i = 0; i < n; i++) gx[i] = 2 * x[i] * g[i]; return;
+    case 'pow': for (let i = 0; i < n; i++) gx[i] = g[i] * exponent * x[i] ** (exponent - 1); return;
   }
 }

@@ -250,25 +250,17 @@ export class Tensor {
 
   pow(exponent: number): Tensor {
     if (typeof exponent !== 'number') throw typeError('pow', 'exponent', 'a number', exponent);
-    assertTensor('pow', 'this', this);
-    const x = this.data;
-    const out = allocFloats(x.length);
-    for (let i = 0; i < x.length; i++) out[i] = x[i] ** exponent;
-    return record(Tensor._wrap(out, this.shape), 'pow', [this], (g) => {
-      const gx = allocGradient(x.length);
-      for (let i = 0; i < x.length; i++) gx[i] = g[i] * exponent * x[i] ** (exponent - 1);
-      return [gx];
-    });
+    return this.unary('pow', exponent);
   }
 
-  private unary(op: UnaryOp): Tensor {
+  private unary(op: UnaryOp, exponent = 0): Tensor {
     assertTensor(op, 'this', this);
     const x = this.data;
     const out = allocFloats(x.length);
-    unaryForward(op, x, out);
+    unaryForward(op, x, out, exponent);
     return record(Tensor._wrap(out, this.shape), op, [this], (g) => {
       const gx = allocGradient(x.length);
-      unaryGrad(op, g, x, gx);
+      unaryGrad(op, g, x, gx, exponent);
       return [gx];
     });
   }

@@ -14,6 +14,7 @@
 #include "row_range.h"
 #include "scratch.h"
 #include "simd.h"
+#include "unrolled.h"
 
 namespace convcore {
 namespace CONVCORE_ISA_NAMESPACE {

@@ -65,16 +65,6 @@ inline void narrowInterior(const ConvParams& p, const float* image, const float*
   for (int64_t x = 0; x < count; ++x) out[x] = acc[x];
 }
 
-// f(0), f(1), …, f(N − 1), each index a compile-time constant (std::integral_constant).
-template <typename F, int... I>
-inline void unrolledOver(F& f, std::integer_sequence<int, I...>) {
-  (f(std::integral_constant<int, I>()), ...);
-}
-template <int N, typename F>
-inline void unrolled(F&& f) {
-  unrolledOver(f, std::make_integer_sequence<int, N>());
-}
-
 // `count` vectors of outputs starting at column ow (stride 1, all taps in bounds),
 // accumulated over channels and taps in the same order as column().
 template <int kCount>
@@ -196,7 +186,7 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
                                    interiorByRowBlocks<7>(p, image, w, b, oh0, inner, out));
       for (int64_t r = 0; r < rows; ++r) {
         float* line = out + r * OW;
-        const int64_t ow = done ? std::max(inner.begin, inner.end) : interiorOfRow(p, image, w, b, oh0 + r, inner, line);
+        const int64_t ow = done ? inner.end : interiorOfRow(p, image, w, b, oh0 + r, inner, line);
         for (int64_t x = 0; x < inner.begin; ++x) line[x] = column(p, image, w, b, oh0 + r, x);
         for (int64_t x = ow; x < OW; ++x) line[x] = column(p, image, w, b, oh0 + r, x);
         if (stream) storeRow(dst + r * OW, line, OW, 0.0f, true);

@@ -8,18 +8,18 @@ inline V8 mapToByteRange(V8 v, bool absolute, V8 offset) {
   return minv(maxv(add(v, offset), zero()), broadcast(255.0f));
 }
 
-// Σ over the window of 2 × 8 outputs from `ow` (tap (i, j) at row i, element j·C).
-// kKW > 0 fixes the kernel width at compile time (unrolled taps); 0 reads it from kw.
-template <int kKW>
-inline void sixteen(const uint8_t* window, int64_t L, int64_t C, int64_t KH, int64_t kw, const float* weights,
-                    V8& acc0, V8& acc1) {
+// acc[v] += Σ over the window of the 8 outputs from `window` + 8v, for v < kCount (tap
+// (i, j) at row i, element j·C). kKW > 0 fixes the kernel width at compile time
+// (unrolled taps); 0 reads it from kw.
+template <int kKW, int kCount>
+inline void windowSums(const uint8_t* window, int64_t L, int64_t C, int64_t KH, int64_t kw, const float* weights,
+                       V8* acc) {
   const int64_t KW = kKW > 0 ? kKW : kw;
   for (int64_t i = 0; i < KH; ++i) {
     const uint8_t* row = window + i * L;
     for (int64_t j = 0; j < KW; ++j) {
       const V8 w = broadcast(weights + i * KW + j);
-      acc0 = fmadd(w, loadBytes(row + j * C), acc0);
-      acc1 = fmadd(w, loadBytes(row + j * C + kLanes), acc1);
+      unrolled<kCount>([&](auto v) { acc[v] = fmadd(w, loadBytes(row + j * C + v * kLanes), acc[v]); });
     }
   }
 }
@@ -33,12 +33,17 @@ inline void rows(const Filter8Params p, const float* weights, const uint8_t* src
   const int64_t padLeft = p.padLeftPixels * C;
   const bool absolute = p.absolute;
   const V8 offset = broadcast(p.offset);
-  auto sum = [&](const uint8_t* window, V8& acc0, V8& acc1) {
+  // kCount vectors of outputs from column ow of row oh, mapped and stored.
+  auto vectors = [&](auto count, int64_t oh, int64_t ow, const uint8_t* window) {
+    constexpr int kCount = decltype(count)::value;
+    V8 acc[kCount];
+    unrolled<kCount>([&](auto v) { acc[v] = zero(); });
     switch (KW) {
-      case 3: return sixteen<3>(window, L, C, KH, KW, weights, acc0, acc1);
-      case 5: return sixteen<5>(window, L, C, KH, KW, weights, acc0, acc1);
-      default: return sixteen<0>(window, L, C, KH, KW, weights, acc0, acc1);
+      case 3: windowSums<3, kCount>(window + ow, L, C, KH, KW, weights, acc); break;
+      case 5: windowSums<5, kCount>(window + ow, L, C, KH, KW, weights, acc); break;
+      default: windowSums<0, kCount>(window + ow, L, C, KH, KW, weights, acc); break;
     }
+    unrolled<kCount>([&](auto v) { storeBytes(dst + oh * L + ow + v * kLanes, mapToByteRange(acc[v], absolute, offset)); });
   };
   for (int64_t oh = first; oh < last; ++oh) {
     const int64_t top = oh - p.padTop;
@@ -48,20 +53,8 @@ inline void rows(const Filter8Params p, const float* weights, const uint8_t* src
       for (; ow < vectorBegin; ++ow) scalar(oh, ow);
       const uint8_t* window = src + top * L - padLeft;
       // Two vectors at a time: each weight broadcast serves 16 outputs.
-      for (; ow + kLanes < vectorEnd; ow += 2 * kLanes) {
-        V8 acc0 = zero(), acc1 = zero();
-        sum(window + ow, acc0, acc1);
-        storeBytes(dst + oh * L + ow, mapToByteRange(acc0, absolute, offset));
-        storeBytes(dst + oh * L + ow + kLanes, mapToByteRange(acc1, absolute, offset));
-      }
-      for (; ow < vectorEnd; ow += kLanes) {
-        V8 acc = zero();
-        for (int64_t i = 0; i < KH; ++i) {
-          const uint8_t* row = window + ow + i * L;
-          for (int64_t j = 0; j < KW; ++j) acc = fmadd(broadcast(weights + i * KW + j), loadBytes(row + j * C), acc);
-        }
-        storeBytes(dst + oh * L + ow, mapToByteRange(acc, absolute, offset));
-      }
+      for (; ow + kLanes < vectorEnd; ow += 2 * kLanes) vectors(std::integral_constant<int, 2>(), oh, ow, window);
+      for (; ow < vectorEnd; ow += kLanes) vectors(std::integral_constant<int, 1>(), oh, ow, window);
     }
     for (; ow < L; ++ow) scalar(oh, ow);
   }

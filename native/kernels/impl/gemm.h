@@ -92,10 +92,6 @@ struct TileDestination {
   float* hi;
   int64_t validLo, validHi;
 };
-// `cols` consecutive outputs from dst.
-inline TileDestination contiguousDestination(float* dst, int64_t cols) {
-  return {dst, dst + kLanes, std::min<int64_t>(cols, kLanes), std::max<int64_t>(0, cols - kLanes)};
-}
 
 // The tile finished straight into the output: `rows` channels of the destination, plus
 // the partial sums of earlier reduction blocks (`prior`, ldp apart, or null) and the
@@ -193,17 +189,29 @@ inline int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 // Output pixel (oh, ow) is grid index q = oh·gridW + ow; columns ow ≥ outWidth are
 // computed and thrown away. Tap (c, kh, kw) reads phase plane (c, kh·dH mod sH,
 // kw·dW mod sW) at row oh + kh·dH div sH, column ow + kw·dW div sW.
+//
+// Where rows are narrow, the grid's thrown-away columns are a large share (LeNet's
+// second layer: 8 of every 12). There the passes take each output row as runs of 8
+// grid pixels instead (row vectors: the last run partly thrown away), which computes
+// roundUp(OW, 8) pixels a row rather than gridW.
 struct Grid {
-  int64_t gridW;   // plane width
-  int64_t reachH;  // rows a tap can reach below its output row: (KH−1)·dH div sH
-  int64_t reachW;  // likewise columns
+  int64_t gridW;          // plane width
+  int64_t reachH;         // rows a tap can reach below its output row: (KH−1)·dH div sH
+  int64_t reachW;         // likewise columns
+  int64_t vectorsPerRow;  // row vectors: runs of 8 per output row
+  bool byRowVectors;      // whether row vectors compute fewer pixels than the grid
 
   explicit Grid(const ConvParams& p)
       : gridW(p.outWidth + (p.kernelWidth - 1) * p.dilationW / p.strideW),
         reachH((p.kernelHeight - 1) * p.dilationH / p.strideH),
-        reachW((p.kernelWidth - 1) * p.dilationW / p.strideW) {}
+        reachW((p.kernelWidth - 1) * p.dilationW / p.strideW),
+        vectorsPerRow((p.outWidth + kLanes - 1) / kLanes),
+        byRowVectors(gridW != p.outWidth && vectorsPerRow * kLanes < gridW) {}
 
   int64_t pixels(const ConvParams& p) const { return p.outHeight * gridW; }
+  // The grid pixels that row vectors of `rows` consecutive rows read from, up to the
+  // last run's 8th lane (in the next row, or padding, where thrown away).
+  int64_t rowVectorSpan(int64_t rows) const { return (rows - 1) * gridW + vectorsPerRow * kLanes; }
 };
 
 // The input rows that `span` grid pixels read, for Cg channels: Cg · sH · sW planes of
@@ -368,8 +376,7 @@ inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const float* in
   // Wide rows: blocks of whole grid rows where rows are not too wide, so that each block
   // writes whole output rows (aligned, full cache lines: good for streaming stores);
   // otherwise blocks of whole tiles, which waste nothing on tails.
-  const bool wideRows = contiguous || grid.gridW >= 4 * kTileCols;
-  const bool wholeRows = wideRows && grid.gridW <= 3 * kBlockPixels;
+  const bool wholeRows = (contiguous || grid.gridW >= 4 * kTileCols) && grid.gridW <= 3 * kBlockPixels;
   const int64_t blockPixels =
       wholeRows ? std::max<int64_t>(1, kBlockPixels / grid.gridW) * grid.gridW : kBlockPixels;
   const int64_t ldc = roundUp(blockPixels, kTileCols);
@@ -462,17 +469,14 @@ inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const float* in
   });
 }
 
-// Forward over row vectors: each output row as runs of 8 pixels (the last one partly
-// thrown away), a tile taking two runs from anywhere, so that no grid column is
-// computed. Where rows are narrow the grid's thrown-away columns are a large share
-// (LeNet's second layer: 8 of every 12); this computes roundUp(OW, 8) per row instead.
+// Forward over row vectors (see Grid): a tile takes two runs from anywhere.
 inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const float* input,
                                 const float* packed, const float* biases, float* output) {
   const Grid grid(p);
   const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t K = Cg * p.kernelHeight * p.kernelWidth, panels = (Og + 5) / 6;
   const int64_t OH = p.outHeight, OW = p.outWidth, plane = OH * OW, gw = grid.gridW;
-  const int64_t perRow = (OW + kLanes - 1) / kLanes;
+  const int64_t perRow = grid.vectorsPerRow;
   const int64_t rowsPerBlock = std::min(OH, std::max<int64_t>(1, kBlockPixels / (perRow * kLanes)));
   const int64_t blocks = (OH + rowsPerBlock - 1) / rowsPerBlock;
   const int64_t ldc = (rowsPerBlock * perRow + 1) / 2 * kTileCols;
@@ -485,10 +489,8 @@ inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const flo
       const int64_t block = task % blocks, g = (task / blocks) % G, n = task / (blocks * G);
       const int64_t oh0 = block * rowsPerBlock, rows = std::min(rowsPerBlock, OH - oh0);
       const int64_t vectors = rows * perRow;
-      // Read up to the last run's 8th lane (in the next row, or padding, when thrown away).
-      const int64_t span = (rows - 1) * gw + perRow * kLanes;
-      const InputRows in = gatherInputRows(p, grid, input, g * Cg, Cg, n, oh0, OH + grid.reachH, 0, span,
-                                           ScratchSlot::kTaskInput);
+      const InputRows in = gatherInputRows(p, grid, input, g * Cg, Cg, n, oh0, OH + grid.reachH, 0,
+                                           grid.rowVectorSpan(rows), ScratchSlot::kTaskInput);
       tapOffsets(p, grid, in, Cg, offsets);
       float* acc = kBlocks > 1 ? scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(panels * 6 * ldc)) : nullptr;
       float* image = output + (n * p.outChannels + g * Og) * plane;
@@ -537,8 +539,7 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
   const Grid grid(p);
   const float* packed = packWeightPanels(pool, p, weight);
   const float* biases = panelBiases(p, bias);
-  // Row vectors where they compute fewer pixels than the grid does.
-  if (grid.gridW != p.outWidth && roundUp(p.outWidth, kLanes) < grid.gridW)
+  if (grid.byRowVectors)
     forwardByRowVectors(pool, p, input, packed, biases, output);
   else
     forwardOnGrid(pool, p, input, packed, biases, output);
@@ -760,10 +761,10 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
   const Grid grid(p);
   const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t OH = p.outHeight, OW = p.outWidth, plane = OH * OW, gw = grid.gridW;
-  // Row vectors where they compute fewer pixels than the grid (as forward does): runs
-  // then skip the thrown-away rows and columns, so small images always stack.
-  const bool runs = gw != OW && roundUp(OW, kLanes) < gw;
-  const int64_t perRow = (OW + kLanes - 1) / kLanes;
+  // Row vectors (see Grid) skip the thrown-away rows and columns, so small images
+  // always stack.
+  const bool runs = grid.byRowVectors;
+  const int64_t perRow = grid.vectorsPerRow;
 
   // A unit is a run of grid rows: part of one image, or several whole small images
   // stacked (on the grid, worth it when few rows are thrown away), so runs stay long.
@@ -810,9 +811,8 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
         }
         for (int64_t j = 0; j < perRow; ++j) positions[vectors++] = r * gw + j * kLanes;
       }
-      // Read up to the last run's 8th lane (the next row, or padding, where thrown away).
       const InputRows in = gatherInputRows(p, grid, input, g * Cg + c0, c1 - c0, n0, row0, rowsPerImage, 0,
-                                           (rows - 1) * gw + perRow * kLanes, ScratchSlot::kTaskInput);
+                                           grid.rowVectorSpan(rows), ScratchSlot::kTaskInput);
       tapOffsets(p, grid, in, c1 - c0, offsets);
       return WeightGradUnit{in.data, vectors * kLanes, positions, p.strideH * p.strideW * in.planeSize};
     }
