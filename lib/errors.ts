@@ -57,3 +57,12 @@ export class NativeBindingError extends Error {
     this.name = 'NativeBindingError';
   }
 }
+
+/** An image file that its codec cannot decode: truncated, corrupt or of an unknown format. */
+export class ImageDecodeError extends Error {
+  readonly code = 'CONVCORE_IMAGE_DECODE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ImageDecodeError';
+  }
+}

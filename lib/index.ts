@@ -60,7 +60,7 @@ export { setBackend, getBackend } from './backend';
 export type { BackendName } from './backend';
 export { setNumThreads, getNumThreads, isa } from './threads';
 export {
-  ArgumentTypeError, ArgumentRangeError, ShapeError, UnknownOptionError, AutogradError, NativeBindingError,
+  ArgumentTypeError, ArgumentRangeError, ShapeError, UnknownOptionError, AutogradError, NativeBindingError, ImageDecodeError,
 } from './errors';
 
 export { imageToTensor, tensorToImage } from './image/codec';

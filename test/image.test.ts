@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
-import { Tensor, filterImage, filterImages, imageToTensor, saveSafetensors, tensorToImage } from '../lib/index';
+import { ImageDecodeError, Tensor, filterImage, filterImages, imageToTensor, saveSafetensors, tensorToImage } from '../lib/index';
+import { decodeError } from '../lib/image/codec';
 import { FILTER_NAMES, parseFilter } from '../lib/image/filters';
 import type { BorderMode } from '../lib/image/filter-engine';
 import { expandInput } from '../lib/cli/glob';
@@ -106,8 +107,21 @@ describe('decoding and encoding', () => {
   });
 
   test('truncated and non-image files are rejected with the reason', async () => {
-    await expect(imageToTensor(fixture('truncated.jpg'))).rejects.toThrow(/premature end|truncated|corrupt/i);
-    await expect(imageToTensor(fixture('not-an-image.png'))).rejects.toThrow(/unsupported image format/i);
+    const truncated = fixture('truncated.jpg');
+    await expect(imageToTensor(truncated)).rejects.toThrow(ImageDecodeError);
+    await expect(imageToTensor(truncated)).rejects.toThrow(
+      new RegExp(`^imageToTensor: expected '${truncated}' to be a complete image in a format sharp reads, but got .*(premature end|truncated|corrupt)`, 'i'));
+    await expect(imageToTensor(fixture('not-an-image.png'))).rejects.toThrow(/but got data the decoder rejected \(.*unsupported image format/i);
+  });
+
+  test("a decoder warning taken by another decode (libvips' one process-wide queue) still reads as bad data", () => {
+    // sharp's message when its warning went to a concurrent call: only the generic line.
+    const generic = decodeError('filterImages', 'a.jpg', new Error('Warning treated as error due to failOn setting'));
+    expect(generic).toBeInstanceOf(ImageDecodeError);
+    expect(generic.message).toBe("filterImages: expected 'a.jpg' to be a complete image in a format sharp reads, but got truncated or corrupt data");
+    const withWarning = decodeError('imageToTensor', Buffer.alloc(1), new Error('Warning treated as error due to failOn setting\nVipsJpeg: Premature end of JPEG file'));
+    expect(withWarning.message).toBe('imageToTensor: expected the image bytes to be a complete image in a format sharp reads, '
+      + 'but got truncated or corrupt data (the decoder warned: VipsJpeg: Premature end of JPEG file)');
   });
 
   test('encoding maps, rounds (ties to even) and clamps, and re-attaches alpha untouched', async () => {
@@ -256,7 +270,7 @@ describe('filterImages: nothing lost', () => {
     expect(progress).toEqual([1, 2, 3, 4, 5]);
     const bad = summary.results.find((r) => r.status === 'failed')!;
     expect(bad.input).toBe(path.join(inputs, 'truncated.jpg'));
-    expect(bad.reason).toMatch(/premature end|truncated|corrupt/i);
+    expect(bad.reason).toMatch(/^filterImages: expected '.*truncated\.jpg' to be a complete image .* but got .*(premature end|truncated|corrupt)/i);
     expect(readdirSync(out).sort()).toEqual(['palette.png', 'photo.jpg', 'rgb.png', 'rgba.webp']);
     expect(summary.megapixels).toBeCloseTo((13 * 9 + 17 * 12 + 10 * 8 + 9 * 9) / 1e6, 9);
     const again = await filterImages(files, out, 'sobel');

@@ -99,8 +99,8 @@ function outputFormat(p: Plan, inputFormat: string): ImageFormat {
     `one of ${OUTPUT_FORMATS.join(', ')}`, 'undefined'));
 }
 
-async function run(input: string | Buffer, p: Plan, thread: FilterThread): Promise<{ bytes: Buffer; format: ImageFormat; megapixels: number }> {
-  const raw = await decodeRaw(input, p.grayscale);
+async function run(fn: string, input: string | Buffer, p: Plan, thread: FilterThread): Promise<{ bytes: Buffer; format: ImageFormat; megapixels: number }> {
+  const raw = await decodeRaw(fn, input, p.grayscale);
   const format = outputFormat(p, raw.format);
   const out = await filterDecoded(raw, p, thread);
   try {
@@ -164,7 +164,7 @@ function restoreAlpha(src: Uint8Array, dst: Uint8Array, pixels: number, channels
 export async function filterImage(input: string | Buffer, filters: FilterSpec | readonly FilterSpec[], options?: FilterOptions): Promise<Buffer> {
   const fn = 'filterImage';
   if (typeof input !== 'string' && !Buffer.isBuffer(input)) throw typeError(fn, 'input', 'a file path or a Buffer', input);
-  return (await run(input, planFilters(fn, filters, checkOptions(fn, options, FILTER_OPTIONS)), 'async')).bytes;
+  return (await run(fn, input, planFilters(fn, filters, checkOptions(fn, options, FILTER_OPTIONS)), 'async')).bytes;
 }
 
 /** The output path: the input's name in outDir; a requested format changes the extension. */
@@ -214,11 +214,11 @@ export async function filterImages(inputs: readonly string[], outDir: string, fi
     try {
       // The batch's convolutions run on this thread with convcore's pool: it would only
       // wait otherwise, while libuv's threads decode and encode the other images.
-      const { bytes, megapixels } = await run(input, p, 'sync');
+      const { bytes, megapixels } = await run(fn, input, p, 'sync');
       await writeFileAtomically(output, bytes);
       return { input, output, status: 'written', megapixels };
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      const reason = error instanceof Error ? error.message.split('\n').join('; ') : String(error);
       return { input, output: null, status: 'failed', reason, megapixels: 0 };
     }
   };
