@@ -82,10 +82,15 @@ const EDGE_CASES: Case[] = [
   { name: 'more output channels than one reduction block', inputShape: [1, 2, 5, 5], weightShape: [300, 2, 3, 3], bias: true, options: {} },
   { name: 'long reduction (K = 64·3·3), several pixel blocks', inputShape: [2, 64, 17, 19], weightShape: [8, 64, 3, 3], bias: true, options: { padding: 1 } },
   { name: 'pointwise', inputShape: [3, 40, 9, 7], weightShape: [24, 40, 1, 1], bias: true, options: {} },
-  // Few channels: blocks of four output rows share their input rows (3x3, 5x5 and 7x7).
-  { name: 'filter rows in blocks of four, 5x5', inputShape: [2, 1, 23, 29], weightShape: [1, 1, 5, 5], bias: true, options: { padding: 2 } },
-  { name: 'depthwise 7x7 row blocks, dilated columns', inputShape: [1, 2, 19, 35], weightShape: [2, 1, 7, 7], bias: true, options: { groups: 2, padding: [3, 6], dilation: [1, 2] } },
-  { name: 'row blocks and a tail of rows, 3x3', inputShape: [1, 1, 14, 9], weightShape: [1, 1, 3, 3], bias: false, options: { padding: 1, paddingMode: 'replicate' } },
+  // Few channels: row tiles of 6 (3x3, 5x5) or 4 (7x7) output rows share their input
+  // rows, in tasks of 12 rows; the rows left over, and the borders, go one by one.
+  { name: 'filter row tiles, 5x5, rows and columns left over', inputShape: [2, 1, 23, 29], weightShape: [1, 1, 5, 5], bias: true, options: { padding: 2 } },
+  { name: 'filter row tiles, 5x5, several tasks, vector tails', inputShape: [1, 1, 40, 61], weightShape: [1, 1, 5, 5], bias: false, options: { padding: 2 } },
+  { name: 'depthwise 7x7 row tiles', inputShape: [1, 2, 19, 35], weightShape: [2, 1, 7, 7], bias: true, options: { groups: 2, padding: 3 } },
+  { name: 'depthwise 7x7, dilated columns (no row tiles)', inputShape: [1, 2, 19, 35], weightShape: [2, 1, 7, 7], bias: true, options: { groups: 2, padding: [3, 6], dilation: [1, 2] } },
+  { name: 'row tiles and a tail of rows, 3x3', inputShape: [1, 1, 14, 9], weightShape: [1, 1, 3, 3], bias: false, options: { padding: 1, paddingMode: 'replicate' } },
+  { name: 'row tiles over 3 input channels (a loop over channels), 3x3', inputShape: [2, 3, 20, 27], weightShape: [2, 3, 3, 3], bias: true, options: { padding: 1 } },
+  { name: 'an output larger than the caches: streamed out, input rows prefetched (3x3 depthwise)', inputShape: [1, 2, 1030, 2050], weightShape: [2, 1, 3, 3], bias: true, options: { groups: 2, padding: 1 } },
   // Few output channels: the weight gradient's row dot products, each kernel width 1 to 8.
   ...[1, 2, 4, 6, 7, 8].map((kw): Case => ({
     name: `weight-gradient row dots, 2x${kw} kernel, wide rows`, inputShape: [2, 1, 5, 45 + kw], weightShape: [2, 1, 2, kw],
