@@ -13,21 +13,22 @@ inline ColumnRange interiorColumns(const ConvParams& p) {
   return {begin, std::max(begin, end)};
 }
 
-// One output column the slow way, with bounds checks (borders, strided convolutions).
+// One output column the slow way (borders, strided convolutions): the taps inside the
+// image, their ranges clipped once rather than each tap checked.
 inline float column(const ConvParams& p, const float* image, const float* taps, float bias,
                     int64_t oh, int64_t ow) {
   const int64_t Cg = p.inChannelsPerGroup(), KH = p.kernelHeight, KW = p.kernelWidth;
-  const int64_t H = p.inHeight, W = p.inWidth;
+  const int64_t H = p.inHeight, W = p.inWidth, dW = p.dilationW;
+  const int64_t iw0 = ow * p.strideW - p.padLeft;
+  const ColumnRange kws = validColumns(iw0, dW, W, KW);  // the kw with 0 <= iw0 + kw·dW < W
   float acc = bias;
   for (int64_t c = 0; c < Cg; ++c) {
     for (int64_t kh = 0; kh < KH; ++kh) {
       const int64_t ih = oh * p.strideH - p.padTop + kh * p.dilationH;
       if (ih < 0 || ih >= H) continue;
-      for (int64_t kw = 0; kw < KW; ++kw) {
-        const int64_t iw = ow * p.strideW - p.padLeft + kw * p.dilationW;
-        if (iw < 0 || iw >= W) continue;
-        acc += image[(c * H + ih) * W + iw] * taps[(c * KH + kh) * KW + kw];
-      }
+      const float* row = image + (c * H + ih) * W;
+      const float* w = taps + (c * KH + kh) * KW;
+      for (int64_t kw = kws.begin; kw < kws.end; ++kw) acc += row[iw0 + kw * dW] * w[kw];
     }
   }
   return acc;
