@@ -96,21 +96,24 @@ struct TileDestination {
 // The tile finished straight into the output: `rows` channels of the destination, plus
 // the partial sums of earlier reduction blocks (`prior`, ldp apart, or null) and the
 // bias. Streaming stores for large, aligned outputs.
+// The first `valid` floats of v to out (all 8 streamed, where `stream` and aligned).
+inline void storeValid(float* out, V8 v, int64_t valid, bool stream) {
+  if (valid == kLanes) {
+    if (stream && (reinterpret_cast<uintptr_t>(out) & 31) == 0) streamStore(out, v);
+    else store(out, v);
+  } else if (valid > 0) {
+    float line[kLanes];
+    store(line, v);
+    for (int64_t j = 0; j < valid; ++j) out[j] = line[j];
+  }
+}
+
 template <int kRows>
 __attribute__((noinline)) void tileToOutput(int64_t kc, const float* a, Halves halves,
                                             const int64_t* offsets, const float* prior, int64_t ldp,
                                             const float* bias, const TileDestination& dst,
                                             int64_t planeStride, int64_t rows, bool stream) {
-  auto put = [&](float* out, V8 v, int64_t valid) {
-    if (valid == kLanes) {
-      if (stream && (reinterpret_cast<uintptr_t>(out) & 31) == 0) streamStore(out, v);
-      else store(out, v);
-    } else if (valid > 0) {
-      float line[kLanes];
-      store(line, v);
-      for (int64_t j = 0; j < valid; ++j) out[j] = line[j];
-    }
-  };
+  auto put = [&](float* out, V8 v, int64_t valid) { storeValid(out, v, valid, stream); };
   tile6x16<kRows>(kc, a, halves, offsets, [&](int i, V8 v0, V8 v1) {
     if (i >= rows) return;
     if (prior) {
@@ -129,6 +132,31 @@ inline void tileToOutput(int64_t kc, const float* a, Halves halves, const int64_
   withTileRows(rows, [&](auto height) {
     tileToOutput<decltype(height)::value>(kc, a, halves, offsets, prior, ldp, bias, dst, planeStride, rows, stream);
   });
+}
+
+// A row vector (see Grid): where its 8 pixels are read (plane offset) and written
+// (output plane offset), and how many of them are real.
+struct RowVectorRun {
+  int64_t from, to, valid;
+};
+
+// Tiles over pairs of runs (runs[2t], runs[2t + 1]), each finished straight into the
+// output with the bias (a whole reduction in one block): one call for a row of tiles,
+// because with a short reduction (VGG's first layer: 27 taps) a call per tile, its
+// arguments and its prologue, cost a tenth of the tile.
+template <int kRows>
+__attribute__((noinline)) void runTilesToOutput(int64_t kc, const float* a, const float* input,
+                                                const RowVectorRun* runs, int64_t pairs, const int64_t* offsets,
+                                                const float* bias, float* out, int64_t planeStride, int64_t rows) {
+  for (int64_t t = 0; t < pairs; ++t) {
+    const RowVectorRun lo = runs[2 * t], hi = runs[2 * t + 1];
+    tile6x16<kRows>(kc, a, Halves{input + lo.from, input + hi.from}, offsets, [&](int i, V8 v0, V8 v1) {
+      if (i >= rows) return;
+      const V8 b = broadcast(bias + i);
+      storeValid(out + lo.to + i * planeStride, add(v0, b), lo.valid, false);
+      storeValid(out + hi.to + i * planeStride, add(v1, b), hi.valid, false);
+    });
+  }
 }
 
 // partial[o][t] += Σ_i g[o][i] · x_t[i] for kRows gradient rows (ldg apart) and kCols
@@ -498,9 +526,7 @@ inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const flo
       // The block's runs: where each reads (plane offset) and writes, and how much is
       // real. Listed once per block: dividing per tile would cost as much as the tile
       // of a short reduction (VGG's first layer: 27 taps).
-      struct Run {
-        int64_t from, to, valid;
-      };
+      using Run = RowVectorRun;
       Run* runs = reinterpret_cast<Run*>(
           scratch(ScratchSlot::kTaskPositions, static_cast<size_t>((vectors + 1) * sizeof(Run) / sizeof(float))));
       for (int64_t r = 0, v = 0; r < rows; ++r)
@@ -515,6 +541,13 @@ inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const flo
           const float* a = packed + ((g * panels + panel) * K + k0) * 6;
           const int64_t panelRows = std::min<int64_t>(6, Og - panel * 6);
           float* panelOut = image + panel * 6 * plane;
+          if (kBlocks == 1) {
+            withTileRows(panelRows, [&](auto height) {
+              runTilesToOutput<decltype(height)::value>(kc, a, in.data, runs, (vectors + 1) / 2, offsets,
+                                                        biases + (g * panels + panel) * 6, panelOut, plane, panelRows);
+            });
+            continue;
+          }
           for (int64_t v = 0; v < vectors; v += 2) {
             const Run& lo = runs[v];
             const Run& hi = runs[v + 1];
