@@ -26,7 +26,7 @@ export function binaryForward(op: BinaryOp, x: Float32Array, y: Float32Array | n
   }
 }
 
-/** gx = ∂(x op y)/∂x · g, or nothing where gx is null (a scalar y, or no gradient wanted). */
+/** gx = ∂(x op y)/∂x · g (y a tensor or a scalar). */
 export function binaryGradX(op: BinaryOp, g: Float32Array, y: Float32Array | number, gx: Float32Array): void {
   const n = g.length;
   switch (op) {

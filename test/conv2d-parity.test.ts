@@ -83,7 +83,7 @@ const EDGE_CASES: Case[] = [
   { name: 'long reduction (K = 64·3·3), several pixel blocks', inputShape: [2, 64, 17, 19], weightShape: [8, 64, 3, 3], bias: true, options: { padding: 1 } },
   { name: 'pointwise', inputShape: [3, 40, 9, 7], weightShape: [24, 40, 1, 1], bias: true, options: {} },
   // Few channels: row tiles of 6 (3x3, 5x5) or 4 (7x7) output rows share their input
-  // rows, in tasks of 12 rows; the rows left over, and the borders, go one by one.
+  // rows, in tasks one tile high; the rows left over, and the borders, go one by one.
   { name: 'filter row tiles, 5x5, rows and columns left over', inputShape: [2, 1, 23, 29], weightShape: [1, 1, 5, 5], bias: true, options: { padding: 2 } },
   { name: 'filter row tiles, 5x5, several tasks, vector tails', inputShape: [1, 1, 40, 61], weightShape: [1, 1, 5, 5], bias: false, options: { padding: 2 } },
   { name: 'depthwise 7x7 row tiles', inputShape: [1, 2, 19, 35], weightShape: [2, 1, 7, 7], bias: true, options: { groups: 2, padding: 3 } },

@@ -1,9 +1,9 @@
 // npm run soak: 100,000 training steps of the book's Conv2D (d2l 7.2: the [1, -1] edge
 // kernel) and 2,000 LeNet steps on MNIST, with heap, ArrayBuffer memory, RSS and active
 // handles sampled 20 times per phase after a full GC. After warm-up (the first quarter of
-// each phase, and LeNet's first 200 steps) the heap's and ArrayBuffers' trend must add up to less than 5 MB, RSS's
-// high-water mark must rise by less than 5 MB, and no handle may be added; exits 1
-// otherwise.
+// each phase, and LeNet's first 200 steps) the heap's and ArrayBuffers' trend must add
+// up to less than 5 MB, RSS's high-water mark must rise by less than 5 MB, and no handle
+// may be added; exits 1 otherwise.
 //   node --expose-gc test/soak/soak.mjs [--quick]   (--quick: 20,000 and 500 steps, for CI)
 import { parseArgs } from 'node:util';
 import { Conv2D, DataLoader, SGD, Tensor, conv2d, crossEntropy, loadMnist, manualSeed, mseLoss } from '../../dist/index.js';

@@ -182,14 +182,10 @@ struct RowSpan {
   int64_t end;
 };
 
-// Of the output rows [oh0, oh0 + count), those whose interiors row tiles compute (every
-// tap row inside the image), done; returns them (empty where no tile applies).
 template <int kSize>
-inline RowSpan interiorByRowTiles(const ConvParams& p, const float* image, const float* taps, float bias,
-                                   int64_t oh0, int64_t count, ColumnRange inner, float* out, bool prefetch) {
+inline RowSpan interiorByRowTilesOf(const ConvParams& p, const float* image, const float* taps, float bias,
+                                    int64_t oh0, int64_t count, ColumnRange inner, float* out, bool prefetch) {
   constexpr int kRows = RowTile<kSize>::kRows;
-  if (p.kernelHeight != kSize || p.kernelWidth != kSize || p.dilationH != 1 || p.dilationW != 1 ||
-      inner.end - inner.begin < kLanes) return {oh0, oh0};
   const int64_t begin = std::max(oh0, p.padTop);
   const int64_t end = std::min(oh0 + count, p.inHeight + p.padTop - (kSize - 1));
   const int64_t tiles = std::max<int64_t>(0, (end - begin) / kRows);
@@ -203,6 +199,21 @@ inline RowSpan interiorByRowTiles(const ConvParams& p, const float* image, const
     }
   }
   return {begin, begin + tiles * kRows};
+}
+
+// Of the output rows [oh0, oh0 + count), those whose interiors row tiles compute (a
+// 3×3, 5×5 or 7×7 kernel, dilation 1, every tap row inside the image), done; returns
+// them (empty where no tile applies).
+inline RowSpan interiorByRowTiles(const ConvParams& p, const float* image, const float* taps, float bias,
+                                  int64_t oh0, int64_t count, ColumnRange inner, float* out, bool prefetch) {
+  const bool square = p.kernelHeight == p.kernelWidth && p.dilationH == 1 && p.dilationW == 1;
+  if (!square || inner.end - inner.begin < kLanes) return {oh0, oh0};
+  switch (p.kernelHeight) {
+    case 3: return interiorByRowTilesOf<3>(p, image, taps, bias, oh0, count, inner, out, prefetch);
+    case 5: return interiorByRowTilesOf<5>(p, image, taps, bias, oh0, count, inner, out, prefetch);
+    case 7: return interiorByRowTilesOf<7>(p, image, taps, bias, oh0, count, inner, out, prefetch);
+    default: return {oh0, oh0};
+  }
 }
 
 // One output row's interior columns, a vector (or several) at a time; returns the
@@ -247,9 +258,7 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
       float* dst = output + ((n * O + o) * OH + oh0) * OW;
       float* out = stream ? lines : dst;
       // Rows whose every tap row is inside the image go by row tiles.
-      RowSpan tiled = interiorByRowTiles<3>(p, image, w, b, oh0, rows, inner, out, stream);
-      if (tiled.begin == tiled.end) tiled = interiorByRowTiles<5>(p, image, w, b, oh0, rows, inner, out, stream);
-      if (tiled.begin == tiled.end) tiled = interiorByRowTiles<7>(p, image, w, b, oh0, rows, inner, out, stream);
+      const RowSpan tiled = interiorByRowTiles(p, image, w, b, oh0, rows, inner, out, stream);
       for (int64_t r = 0; r < rows; ++r) {
         float* line = out + r * OW;
         const bool done = oh0 + r >= tiled.begin && oh0 + r < tiled.end;

@@ -93,9 +93,6 @@ struct TileDestination {
   int64_t validLo, validHi;
 };
 
-// The tile finished straight into the output: `rows` channels of the destination, plus
-// the partial sums of earlier reduction blocks (`prior`, ldp apart, or null) and the
-// bias. Streaming stores for large, aligned outputs.
 // The first `valid` floats of v to out (all 8 streamed, where `stream` and aligned).
 inline void storeValid(float* out, V8 v, int64_t valid, bool stream) {
   if (valid == kLanes) {
@@ -108,12 +105,14 @@ inline void storeValid(float* out, V8 v, int64_t valid, bool stream) {
   }
 }
 
+// The tile finished straight into the output: `rows` channels of the destination, plus
+// the partial sums of earlier reduction blocks (`prior`, ldp apart, or null) and the
+// bias. Streaming stores for large, aligned outputs.
 template <int kRows>
 __attribute__((noinline)) void tileToOutput(int64_t kc, const float* a, Halves halves,
                                             const int64_t* offsets, const float* prior, int64_t ldp,
                                             const float* bias, const TileDestination& dst,
                                             int64_t planeStride, int64_t rows, bool stream) {
-  auto put = [&](float* out, V8 v, int64_t valid) { storeValid(out, v, valid, stream); };
   tile6x16<kRows>(kc, a, halves, offsets, [&](int i, V8 v0, V8 v1) {
     if (i >= rows) return;
     if (prior) {
@@ -121,8 +120,8 @@ __attribute__((noinline)) void tileToOutput(int64_t kc, const float* a, Halves h
       v1 = add(v1, load(prior + i * ldp + kLanes));
     }
     const V8 b = broadcast(bias + i);
-    put(dst.lo + i * planeStride, add(v0, b), dst.validLo);
-    put(dst.hi + i * planeStride, add(v1, b), dst.validHi);
+    storeValid(dst.lo + i * planeStride, add(v0, b), dst.validLo, stream);
+    storeValid(dst.hi + i * planeStride, add(v1, b), dst.validHi, stream);
   });
 }
 
@@ -141,17 +140,23 @@ struct RowVectorRun {
 };
 
 // Tiles over pairs of runs (runs[2t], runs[2t + 1]), each finished straight into the
-// output with the bias (a whole reduction in one block): one call for a row of tiles,
+// output as tileToOutput does: plus tile t's partial sums of earlier reduction blocks
+// (prior + 16t, rows ldp apart, or none) and the bias. One call for a row of tiles,
 // because with a short reduction (VGG's first layer: 27 taps) a call per tile, its
 // arguments and its prologue, cost a tenth of the tile.
 template <int kRows>
 __attribute__((noinline)) void runTilesToOutput(int64_t kc, const float* a, const float* input,
                                                 const RowVectorRun* runs, int64_t pairs, const int64_t* offsets,
-                                                const float* bias, float* out, int64_t planeStride, int64_t rows) {
+                                                const float* prior, int64_t ldp, const float* bias, float* out,
+                                                int64_t planeStride, int64_t rows) {
   for (int64_t t = 0; t < pairs; ++t) {
     const RowVectorRun lo = runs[2 * t], hi = runs[2 * t + 1];
     tile6x16<kRows>(kc, a, Halves{input + lo.from, input + hi.from}, offsets, [&](int i, V8 v0, V8 v1) {
       if (i >= rows) return;
+      if (prior) {
+        v0 = add(v0, load(prior + t * kTileCols + i * ldp));
+        v1 = add(v1, load(prior + t * kTileCols + i * ldp + kLanes));
+      }
       const V8 b = broadcast(bias + i);
       storeValid(out + lo.to + i * planeStride, add(v0, b), lo.valid, false);
       storeValid(out + hi.to + i * planeStride, add(v1, b), hi.valid, false);
@@ -541,24 +546,17 @@ inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const flo
           const float* a = packed + ((g * panels + panel) * K + k0) * 6;
           const int64_t panelRows = std::min<int64_t>(6, Og - panel * 6);
           float* panelOut = image + panel * 6 * plane;
-          if (kBlocks == 1) {
+          float* panelAcc = acc ? acc + panel * 6 * ldc : nullptr;
+          if (final) {
             withTileRows(panelRows, [&](auto height) {
-              runTilesToOutput<decltype(height)::value>(kc, a, in.data, runs, (vectors + 1) / 2, offsets,
+              runTilesToOutput<decltype(height)::value>(kc, a, in.data, runs, (vectors + 1) / 2, offsets + k0,
+                                                        kb > 0 ? panelAcc : nullptr, ldc,
                                                         biases + (g * panels + panel) * 6, panelOut, plane, panelRows);
             });
-            continue;
-          }
-          for (int64_t v = 0; v < vectors; v += 2) {
-            const Run& lo = runs[v];
-            const Run& hi = runs[v + 1];
-            const Halves halves{in.data + lo.from, in.data + hi.from};
-            float* c = acc ? acc + panel * 6 * ldc + v / 2 * kTileCols : nullptr;
-            if (final) {
-              tileToOutput(kc, a, halves, offsets + k0, kb > 0 ? c : nullptr, ldc, biases + (g * panels + panel) * 6,
-                           TileDestination{panelOut + lo.to, panelOut + hi.to, lo.valid, hi.valid}, plane, panelRows,
-                           false);
-            } else {
-              tileToBuffer(panelRows, kb > 0, kc, a, halves, offsets + k0, c, ldc);
+          } else {
+            for (int64_t v = 0; v < vectors; v += 2) {
+              const Halves halves{in.data + runs[v].from, in.data + runs[v + 1].from};
+              tileToBuffer(panelRows, kb > 0, kc, a, halves, offsets + k0, panelAcc + v / 2 * kTileCols, ldc);
             }
           }
         }
