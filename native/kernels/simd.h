@@ -57,10 +57,12 @@ inline void storeBytes(uint8_t* p, V8 a) {
   const __m128i i16 = _mm_packus_epi32(_mm256_castsi256_si128(i32), _mm256_extracti128_si256(i32, 1));
   _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packus_epi16(i16, i16));
 }
-// p[0], p[2], …, p[14]: every other float of 16 (reads p[15] too).
-inline V8 loadEvens(const float* p) {
-  const __m256 evens = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), _MM_SHUFFLE(2, 0, 2, 0));
-  return {_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)))};
+// evens[i] = p[2i], odds[i] = p[2i + 1] for i < 8: 16 floats split by parity.
+inline void storeDeinterleaved(const float* p, float* evens, float* odds) {
+  const __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+  const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)), o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+  _mm256_storeu_ps(evens, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0))));
+  _mm256_storeu_ps(odds, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0))));
 }
 // p[2i] += a[i] for i < 8 (stride-2 scatter): reads and writes p[0..16), adding +0 to
 // the odd elements (which leaves them as they were, but for a −0 that becomes +0).
@@ -111,10 +113,11 @@ inline void storeBytes(uint8_t* p, V8 a) {
   constexpr float kRound = 8388608.0f;  // (v + 2^23) − 2^23 rounds v in [0, 2^23) to nearest, ties to even
   for (int i = 0; i < kLanes; ++i) p[i] = static_cast<uint8_t>(static_cast<int32_t>((a.v[i] + kRound) - kRound));
 }
-inline V8 loadEvens(const float* p) {
-  V8 r;
-  for (int i = 0; i < kLanes; ++i) r.v[i] = p[2 * i];
-  return r;
+inline void storeDeinterleaved(const float* p, float* evens, float* odds) {
+  for (int i = 0; i < kLanes; ++i) {
+    evens[i] = p[2 * i];
+    odds[i] = p[2 * i + 1];
+  }
 }
 inline void addToEvens(float* p, V8 a) {
   for (int i = 0; i < kLanes; ++i) p[2 * i] += a.v[i];

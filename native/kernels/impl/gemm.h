@@ -293,6 +293,64 @@ inline void tapOffsets(const ConvParams& p, const Grid& grid, const InputRows& r
     }
 }
 
+// Both column phases of a stride-2 plane row from one pass over the input row `row`:
+// even[j] = row[2j − padLeft], odd[j] = row[2j + 1 − padLeft], zero outside the row.
+// (With a phase at a time, each of ResNet's 29-wide plane rows cost more in bookkeeping
+// and scalar tails than in copying: a tenth of the downsampling layer's forward.)
+inline void deinterleaveRow(const float* row, int64_t W, int64_t padLeft, int64_t gw, float* even, float* odd) {
+  const auto at = [&](int64_t x) { return x >= 0 && x < W ? row[x] : 0.0f; };
+  int64_t j = 0;
+  for (; j < gw && 2 * j < padLeft; ++j) {
+    even[j] = at(2 * j - padLeft);
+    odd[j] = at(2 * j + 1 - padLeft);
+  }
+  for (; j + kLanes <= gw && 2 * (j + kLanes) - padLeft <= W; j += kLanes)
+    storeDeinterleaved(row + 2 * j - padLeft, even + j, odd + j);
+  for (; j < gw; ++j) {
+    even[j] = at(2 * j - padLeft);
+    odd[j] = at(2 * j + 1 - padLeft);
+  }
+}
+
+// gatherInputRows for a stride of 2 along the row: each channel's input rows in order
+// (both row phases interleaved, so the reads run through the channel's rows as stored),
+// each row split into both column phases' planes in one pass.
+inline void gatherStride2Rows(const ConvParams& p, const float* input, int64_t firstChannel, int64_t channels,
+                              int64_t n0, int64_t oh0, int64_t rowsPerImage, int64_t gw, int64_t planeRows,
+                              const InputRows& rows) {
+  const int64_t H = p.inHeight, W = p.inWidth, sH = p.strideH, planeSize = rows.planeSize;
+  const int64_t imageStride = p.inChannels * H * W;
+  for (int64_t c = 0; c < channels; ++c) {
+    float* planes = rows.data + c * sH * 2 * planeSize;  // (ah, aw) planes of channel c
+    for (int64_t phase = 0; phase < sH * 2; ++phase)
+      fillZero(planes + phase * planeSize + planeRows * gw, planeSize - planeRows * gw);
+    // Plane row r is output row `oh` of image `n` (stepped, not divided, per row).
+    int64_t n = n0 + oh0 / rowsPerImage, oh = oh0 % rowsPerImage;
+    for (int64_t r = 0; r < planeRows; ++r) {
+      const float* plane = nullptr;
+      if (n < p.batch) {
+        plane = p.planeTable ? p.planeTable[n * p.inChannels + firstChannel + c]
+                             : input + n * imageStride + (firstChannel + c) * H * W;
+      }
+      for (int64_t ah = 0; ah < sH; ++ah) {
+        float* even = planes + (ah * 2) * planeSize + r * gw;
+        float* odd = even + planeSize;
+        const int64_t ih = oh * sH + ah - p.padTop;
+        if (plane != nullptr && ih >= 0 && ih < H) {
+          deinterleaveRow(plane + ih * W, W, p.padLeft, gw, even, odd);
+        } else {
+          fillZero(even, gw);
+          fillZero(odd, gw);
+        }
+      }
+      if (++oh == rowsPerImage) {
+        oh = 0;
+        ++n;
+      }
+    }
+  }
+}
+
 // `start` is the plane index of the first pixel read (its column within plane row 0).
 inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const float* input,
                                  int64_t firstChannel, int64_t channels, int64_t n0, int64_t oh0,
@@ -307,6 +365,10 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
   // Rounded to whole cache lines, so every channel's run is aligned alike.
   rows.planeSize = roundUp(planeRows * gw, kTileCols);
   rows.data = scratch(slot, static_cast<size_t>(Cg * sH * sW * rows.planeSize));
+  if (sW == 2) {
+    gatherStride2Rows(p, input, firstChannel, channels, n0, oh0, rowsPerImage, gw, planeRows, rows);
+    return rows;
+  }
   for (int64_t c = 0; c < Cg; ++c) {
     for (int64_t ah = 0; ah < sH; ++ah) {
       for (int64_t aw = 0; aw < sW; ++aw) {
@@ -346,12 +408,7 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
           if (sW == 1) {
             copyFloats(dst + cols.begin, src + cols.begin, cols.end - cols.begin);
           } else {
-            int64_t j = cols.begin;
-            // Stride 2 (downsampling layers): deinterleaved a vector at a time, short of
-            // the last column so that the 16-float read stays inside the row.
-            if (sW == 2)
-              for (; j + kLanes < cols.end; j += kLanes) store(dst + j, loadEvens(src + 2 * j));
-            for (; j < cols.end; ++j) dst[j] = src[j * sW];
+            for (int64_t j = cols.begin; j < cols.end; ++j) dst[j] = src[j * sW];
           }
           fillZero(dst + cols.end, gw - cols.end);
         }
