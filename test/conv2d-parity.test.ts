@@ -227,6 +227,10 @@ describe('the adjoint identity ⟨conv(x, w), g⟩ = ⟨x, gradInput⟩ = ⟨w, 
 describe('results do not depend on the thread count', () => {
   const shapes: Case[] = [
     { name: 'channel-rich', inputShape: [4, 16, 20, 20], weightShape: [16, 16, 3, 3], bias: true, options: { padding: 1 } },
+    // One image: the forward splits it into more blocks at 2 threads than at 1, over the
+    // grid (stride 2) and over row vectors (56 wide).
+    { name: 'one image, stride 2', inputShape: [1, 16, 23, 29], weightShape: [12, 16, 3, 3], bias: true, options: { padding: 1, stride: 2 } },
+    { name: 'one image, row vectors', inputShape: [1, 16, 30, 56], weightShape: [12, 16, 3, 3], bias: true, options: { padding: 1 } },
     { name: 'one big image', inputShape: [1, 1, 300, 301], weightShape: [1, 1, 5, 5], bias: true, options: { padding: 2, stride: [1, 2] } },
     { name: 'depthwise', inputShape: [3, 8, 40, 40], weightShape: [8, 1, 3, 3], bias: false, options: { groups: 8, padding: 'same' } },
   ];

@@ -19,6 +19,14 @@ constexpr int64_t kBlockK = 256;
 // at most) and its accumulators stay in L2. A multiple of kTileCols.
 constexpr int64_t kBlockPixels = 320;
 
+// The forward's blocks (gemm.h's forwardBlocks) take about this many pixels, the image
+// split evenly: each block gathers its input rows plus the kernel's reach below them,
+// and with 320-pixel blocks that overlap was a large share (VGG's first layer: 2 extra
+// rows on every one), 3–6% of the time of ResNet's 3×3 layers and of VGG's first. Only
+// a reduction block's share of a block's input (its taps' channels) needs to stay in
+// L2 at a time.
+constexpr int64_t kForwardBlockPixels = 1200;
+
 // Backward-weight reduces over longer pixel runs (fewer horizontal sums per tile):
 // 4 gradient rows (12 KiB) stay in L1, the block's input rows stream from L2.
 constexpr int64_t kWeightGradPixels = 768;

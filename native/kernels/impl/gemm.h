@@ -452,6 +452,19 @@ inline const float* panelBiases(const ConvParams& p, const float* bias) {
   return biases;
 }
 
+// How many blocks each of `units` (images × groups) of `pixels` is split into for the
+// forward: blocks of about kForwardBlockPixels where the kernel reaches the rows below
+// (kBlockPixels where it does not: nothing to save; a block of whole rows may take up
+// to a row more), but at least four tasks a thread, so that none idles for long. Fewer,
+// larger blocks gather less (see blocking.h). Blocks do not change any output's sums,
+// so results stay the same whatever the thread count.
+inline int64_t forwardBlocks(const Grid& grid, int64_t pixels, int64_t units, int64_t threads) {
+  const int64_t largest = grid.reachH > 0 ? kForwardBlockPixels : kBlockPixels;
+  const int64_t bySize = (pixels + largest - 1) / largest;
+  const int64_t byThreads = (4 * threads + units - 1) / units;
+  return std::max<int64_t>(1, std::max(bySize, byThreads));
+}
+
 // Forward over the grid: tiles of 16 consecutive grid pixels, thrown-away columns
 // included.
 inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const float* input,
@@ -467,8 +480,9 @@ inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const float* in
   // writes whole output rows (aligned, full cache lines: good for streaming stores);
   // otherwise blocks of whole tiles, which waste nothing on tails.
   const bool wholeRows = (contiguous || grid.gridW >= 4 * kTileCols) && grid.gridW <= 3 * kBlockPixels;
-  const int64_t blockPixels =
-      wholeRows ? std::max<int64_t>(1, kBlockPixels / grid.gridW) * grid.gridW : kBlockPixels;
+  const int64_t split = forwardBlocks(grid, gridPixels, p.batch * G, pool.size());
+  const int64_t blockPixels = wholeRows ? (p.outHeight + split - 1) / split * grid.gridW
+                                        : roundUp((gridPixels + split - 1) / split, kTileCols);
   const int64_t ldc = roundUp(blockPixels, kTileCols);
   const int64_t blocks = (gridPixels + blockPixels - 1) / blockPixels;
   const int64_t kBlocks = (K + kBlockK - 1) / kBlockK;
@@ -567,7 +581,8 @@ inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const flo
   const int64_t K = Cg * p.kernelHeight * p.kernelWidth, panels = (Og + 5) / 6;
   const int64_t OH = p.outHeight, OW = p.outWidth, plane = OH * OW, gw = grid.gridW;
   const int64_t perRow = grid.vectorsPerRow;
-  const int64_t rowsPerBlock = std::min(OH, std::max<int64_t>(1, kBlockPixels / (perRow * kLanes)));
+  const int64_t split = forwardBlocks(grid, OH * perRow * kLanes, p.batch * G, pool.size());
+  const int64_t rowsPerBlock = (OH + split - 1) / split;
   const int64_t blocks = (OH + rowsPerBlock - 1) / rowsPerBlock;
   const int64_t ldc = (rowsPerBlock * perRow + 1) / 2 * kTileCols;
   const int64_t kBlocks = (K + kBlockK - 1) / kBlockK;
