@@ -295,7 +295,7 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
                                                              : ColumnRange{0, 0};
   const bool stream = p.outputSize() > kStreamingOutputFloats;
   const int64_t taskRows = directTaskRows(p), blocks = (OH + taskRows - 1) / taskRows;
-    const int64_t tasks = p.batch * O * blocks;
+  const int64_t tasks = p.batch * O * blocks;
   // A streamed image's tasks go to the threads in runs (an eighth of a thread's share),
   // so that the rows a tile prefetches for the tile below are for the same thread: with
   // one task at a time, the next task down was usually the other thread's, and its rows

@@ -293,6 +293,14 @@ inline void tapOffsets(const ConvParams& p, const Grid& grid, const InputRows& r
     }
 }
 
+// Channel `channel` of image n of the input (read through the plane table where the
+// caller gives one), or null past the batch (rows thrown away).
+inline const float* inputPlane(const ConvParams& p, const float* input, int64_t n, int64_t channel) {
+  if (n >= p.batch) return nullptr;
+  return p.planeTable ? p.planeTable[n * p.inChannels + channel]
+                      : input + (n * p.inChannels + channel) * p.inHeight * p.inWidth;
+}
+
 // Both column phases of a stride-2 plane row from one pass over the input row `row`:
 // even[j] = row[2j − padLeft], odd[j] = row[2j + 1 − padLeft], zero outside the row.
 // (With a phase at a time, each of ResNet's 29-wide plane rows cost more in bookkeeping
@@ -319,7 +327,6 @@ inline void gatherStride2Rows(const ConvParams& p, const float* input, int64_t f
                               int64_t n0, int64_t oh0, int64_t rowsPerImage, int64_t gw, int64_t planeRows,
                               const InputRows& rows) {
   const int64_t H = p.inHeight, W = p.inWidth, sH = p.strideH, planeSize = rows.planeSize;
-  const int64_t imageStride = p.inChannels * H * W;
   for (int64_t c = 0; c < channels; ++c) {
     float* planes = rows.data + c * sH * 2 * planeSize;  // (ah, aw) planes of channel c
     for (int64_t phase = 0; phase < sH * 2; ++phase)
@@ -327,11 +334,7 @@ inline void gatherStride2Rows(const ConvParams& p, const float* input, int64_t f
     // Plane row r is output row `oh` of image `n` (stepped, not divided, per row).
     int64_t n = n0 + oh0 / rowsPerImage, oh = oh0 % rowsPerImage;
     for (int64_t r = 0; r < planeRows; ++r) {
-      const float* plane = nullptr;
-      if (n < p.batch) {
-        plane = p.planeTable ? p.planeTable[n * p.inChannels + firstChannel + c]
-                             : input + n * imageStride + (firstChannel + c) * H * W;
-      }
+      const float* plane = inputPlane(p, input, n, firstChannel + c);
       for (int64_t ah = 0; ah < sH; ++ah) {
         float* even = planes + (ah * 2) * planeSize + r * gw;
         float* odd = even + planeSize;
@@ -357,7 +360,6 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
                                  int64_t rowsPerImage, int64_t start, int64_t span, ScratchSlot slot) {
   const int64_t Cg = channels, H = p.inHeight, W = p.inWidth;
   const int64_t sH = p.strideH, sW = p.strideW, gw = grid.gridW;
-  const int64_t imageStride = p.inChannels * H * W;
   // Furthest read: the last (padded) pixel plus the furthest tap.
   const int64_t furthest = start + span - 1 + grid.reachH * gw + grid.reachW;
   const int64_t planeRows = furthest / gw + 1;
@@ -382,12 +384,8 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
         // Plane row r is output row `oh` of image `n` (stepped, not divided, per row).
         int64_t n = n0 + oh0 / rowsPerImage, oh = oh0 % rowsPerImage;
         for (int64_t r = 0, run = 1; r < planeRows; r += run, dst += run * gw) {
-          const int64_t image = n, ih = oh * sH + ah - p.padTop;
-          const float* plane = nullptr;
-          if (image < p.batch) {
-            plane = p.planeTable ? p.planeTable[image * p.inChannels + firstChannel + c]
-                                 : input + image * imageStride + (firstChannel + c) * H * W;
-          }
+          const int64_t ih = oh * sH + ah - p.padTop;
+          const float* plane = inputPlane(p, input, n, firstChannel + c);
           const bool inside = plane != nullptr && ih >= 0 && ih < H && cols.begin < cols.end;
           run = inside && rowsContinue ? std::min({planeRows - r, rowsPerImage - oh, H - ih}) : 1;
           oh += run;  // never past the image's last row
