@@ -231,6 +231,8 @@ describe('results do not depend on the thread count', () => {
     // grid (stride 2) and over row vectors (56 wide).
     { name: 'one image, stride 2', inputShape: [1, 16, 23, 29], weightShape: [12, 16, 3, 3], bias: true, options: { padding: 1, stride: 2 } },
     { name: 'one image, row vectors', inputShape: [1, 16, 30, 56], weightShape: [12, 16, 3, 3], bias: true, options: { padding: 1 } },
+    // 1×1: the images' 49 pixels are stacked into one grid, blocks running across images.
+    { name: 'pointwise, stacked images', inputShape: [5, 40, 7, 7], weightShape: [20, 40, 1, 1], bias: true, options: {} },
     { name: 'one big image', inputShape: [1, 1, 300, 301], weightShape: [1, 1, 5, 5], bias: true, options: { padding: 2, stride: [1, 2] } },
     { name: 'depthwise', inputShape: [3, 8, 40, 40], weightShape: [8, 1, 3, 3], bias: false, options: { groups: 8, padding: 'same' } },
   ];

@@ -364,9 +364,12 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
   const int64_t furthest = start + span - 1 + grid.reachH * gw + grid.reachW;
   const int64_t planeRows = furthest / gw + 1;
   InputRows rows;
-  // Rounded to whole cache lines, so every channel's run is aligned alike.
+  // Rounded to whole cache lines, so every channel's run is aligned alike; and shifted
+  // so that the first pixel read is aligned (a block may start mid-row: with a 1×1
+  // kernel, every load of a misaligned block crossed cache lines).
   rows.planeSize = roundUp(planeRows * gw, kTileCols);
-  rows.data = scratch(slot, static_cast<size_t>(Cg * sH * sW * rows.planeSize));
+  const int64_t shift = (kTileCols - start % kTileCols) % kTileCols;
+  rows.data = scratch(slot, static_cast<size_t>(Cg * sH * sW * rows.planeSize + shift)) + shift;
   if (sW == 2) {
     gatherStride2Rows(p, input, firstChannel, channels, n0, oh0, rowsPerImage, gw, planeRows, rows);
     return rows;
@@ -470,49 +473,64 @@ inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const float* in
   const Grid grid(p);
   const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t KH = p.kernelHeight, KW = p.kernelWidth, K = Cg * KH * KW;
-  const int64_t panels = (Og + 5) / 6, OW = p.outWidth, plane = p.outHeight * OW;
-  const int64_t gridPixels = grid.pixels(p);
+  const int64_t O = p.outChannels, OH = p.outHeight, OW = p.outWidth, plane = OH * OW;
+  const int64_t panels = (Og + 5) / 6;
+  // Where the kernel reaches no rows below (1×1 kernels, 1-D ones), the images' grids are
+  // stacked into one, and blocks run on across an image's end: otherwise each image ends
+  // in a part-empty tile (14 × 14 = 196 pixels took 13 tiles of 16, 7 × 7 took 4 for 49).
+  const bool stacked = grid.reachH == 0;
+  const int64_t gridRows = (stacked ? p.batch : 1) * OH, gridPixels = gridRows * grid.gridW;
+  const int64_t units = (stacked ? 1 : p.batch) * G;
   // Without thrown-away columns (1×1 kernels, say) the grid is the output itself.
   const bool contiguous = grid.gridW == OW;
   // Wide rows: blocks of whole grid rows where rows are not too wide, so that each block
   // writes whole output rows (aligned, full cache lines: good for streaming stores);
-  // otherwise blocks of whole tiles, which waste nothing on tails.
-  const bool wholeRows = (contiguous || grid.gridW >= 4 * kTileCols) && grid.gridW <= 3 * kBlockPixels;
-  const int64_t split = forwardBlocks(grid, gridPixels, p.batch * G, pool.size());
-  const int64_t blockPixels = wholeRows ? (p.outHeight + split - 1) / split * grid.gridW
-                                        : roundUp((gridPixels + split - 1) / split, kTileCols);
+  // otherwise (and on a stacked contiguous grid, whose rows do not matter) blocks of
+  // whole tiles, which waste nothing on tails.
+  const bool wholeRows = (contiguous ? !stacked : grid.gridW >= 4 * kTileCols) && grid.gridW <= 3 * kBlockPixels;
+  // Blocks of whole rows or whole tiles (pieces), as even as they can be.
+  const int64_t pieceSize = wholeRows ? grid.gridW : kTileCols;
+  const int64_t pieces = wholeRows ? gridRows : (gridPixels + kTileCols - 1) / kTileCols;
+  const int64_t blocks = std::min(pieces, forwardBlocks(grid, gridPixels, units, pool.size()));
+  const int64_t blockPixels = (pieces + blocks - 1) / blocks * pieceSize;  // the largest block
   const int64_t ldc = roundUp(blockPixels, kTileCols);
-  const int64_t blocks = (gridPixels + blockPixels - 1) / blockPixels;
   const int64_t kBlocks = (K + kBlockK - 1) / kBlockK;
-  const bool stream = wholeRows && p.outputSize() > kStreamingOutputFloats;
+  const bool stream = (wholeRows || contiguous) && p.outputSize() > kStreamingOutputFloats;
+  // Where grid row `row` (stacked: of image row / OH) starts in the output's first plane.
+  const auto rowOffset = [&](int64_t row) { return row / OH * O * plane + row % OH * OW; };
 
-  pool.parallelFor(p.batch * G * blocks, grainFor(blockPixels * Og * K), [&](int64_t first, int64_t last) {
+  pool.parallelFor(units * blocks, grainFor(blockPixels * Og * K), [&](int64_t first, int64_t last) {
     int64_t* offsets = reinterpret_cast<int64_t*>(scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(2 * K)));
     for (int64_t task = first; task < last; ++task) {
       const int64_t block = task % blocks, g = (task / blocks) % G, n = task / (blocks * G);
-      const int64_t q0 = block * blockPixels;
-      const int64_t span = std::min(blockPixels, gridPixels - q0), padded = roundUp(span, kTileCols);
+      const int64_t q0 = block * pieces / blocks * pieceSize;
+      const int64_t span = std::min((block + 1) * pieces / blocks * pieceSize, gridPixels) - q0;
+      const int64_t padded = roundUp(span, kTileCols);
       const int64_t firstRow = q0 / grid.gridW, origin = q0 - firstRow * grid.gridW;
       const InputRows rows = gatherInputRows(p, grid, input, g * Cg, Cg, n, firstRow,
-                                             p.outHeight + grid.reachH, origin, padded, ScratchSlot::kTaskInput);
+                                             OH + grid.reachH, origin, padded, ScratchSlot::kTaskInput);
       tapOffsets(p, grid, rows, Cg, offsets);
       float* acc = scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(panels * 6 * ldc));
       const float* biasOf = biases + g * panels * 6;
-      float* image = output + (n * p.outChannels + g * Og) * plane;
+      float* image = output + (n * O + g * Og) * plane;
       // Where the 8 pixels from grid index q go: offset in the output plane, how many are
       // real, and whether they lie in one output row (their real columns a prefix, the
-      // thrown-away ones last) or run into the next row.
+      // thrown-away ones last) or run into the next row (or image).
       struct Half {
         int64_t offset, valid;
         bool oneRow;
       };
       auto half = [&](int64_t q) {
         if (q >= q0 + span) return Half{0, 0, true};  // past the block: nothing to store
-        if (contiguous) return Half{q, std::min<int64_t>(kLanes, q0 + span - q), true};
-        const int64_t oh = q / grid.gridW, ow = q % grid.gridW;
-        const bool oneRow = ow + kLanes <= grid.gridW || q0 + span <= (oh + 1) * grid.gridW;
+        if (contiguous) {
+          const int64_t m = q / plane, at = q % plane;  // image m
+          const bool oneRow = at + kLanes <= plane || q0 + span <= (m + 1) * plane;
+          return Half{m * O * plane + at, std::min<int64_t>(kLanes, q0 + span - q), oneRow};
+        }
+        const int64_t row = q / grid.gridW, ow = q % grid.gridW;
+        const bool oneRow = ow + kLanes <= grid.gridW || q0 + span <= (row + 1) * grid.gridW;
         const int64_t valid = ow < OW ? std::min<int64_t>({kLanes, OW - ow, q0 + span - q}) : 0;
-        return Half{oh * OW + ow, valid, oneRow};
+        return Half{rowOffset(row) + ow, valid, oneRow};
       };
       // Strip s is stored from registers where both halves lie in one row each; a strip
       // with a half across a row end goes through the buffer and is copied out.
@@ -560,7 +578,8 @@ inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const float* in
             const int64_t rowStart = r * grid.gridW;
             const int64_t begin = std::max(from, rowStart), end = std::min(to, rowStart + OW);
             if (begin < end)
-              storeRow(image + o * plane + r * OW + (begin - rowStart), src + begin, end - begin, biasOf[o], stream);
+              storeRow(image + o * plane + rowOffset(r) + (begin - rowStart), src + begin, end - begin, biasOf[o],
+                       stream);
           }
         }
       };
