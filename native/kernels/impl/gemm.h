@@ -227,19 +227,32 @@ inline int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 // second layer: 8 of every 12). There the passes take each output row as runs of 8
 // grid pixels instead (row vectors: the last run partly thrown away), which computes
 // roundUp(OW, 8) pixels a row rather than gridW.
+//
+// With column planes, each channel and row phase has a plane per kernel column kw
+// instead of one per column phase, holding at column ow what tap kw reads for output
+// column ow: the grid is the output itself (gridW = outWidth), with no thrown-away
+// columns and no tile across a row end that must go through a buffer, for a gather
+// that writes KW planes rather than sW.
 struct Grid {
+  bool columnPlanes;      // a plane per kernel column (see above)
   int64_t gridW;          // plane width
   int64_t reachH;         // rows a tap can reach below its output row: (KH−1)·dH div sH
-  int64_t reachW;         // likewise columns
+  int64_t reachW;         // likewise columns (none with column planes)
   int64_t vectorsPerRow;  // row vectors: runs of 8 per output row
   bool byRowVectors;      // whether row vectors compute fewer pixels than the grid
 
-  explicit Grid(const ConvParams& p)
-      : gridW(p.outWidth + (p.kernelWidth - 1) * p.dilationW / p.strideW),
+  explicit Grid(const ConvParams& p, bool columnPlanes = false)
+      : columnPlanes(columnPlanes),
+        gridW(p.outWidth + (columnPlanes ? 0 : (p.kernelWidth - 1) * p.dilationW / p.strideW)),
         reachH((p.kernelHeight - 1) * p.dilationH / p.strideH),
-        reachW((p.kernelWidth - 1) * p.dilationW / p.strideW),
+        reachW(columnPlanes ? 0 : (p.kernelWidth - 1) * p.dilationW / p.strideW),
         vectorsPerRow((p.outWidth + kLanes - 1) / kLanes),
         byRowVectors(gridW != p.outWidth && vectorsPerRow * kLanes < gridW) {}
+
+  // Planes per channel and row phase: one per column phase, or per kernel column.
+  int64_t columnsPlanes(const ConvParams& p) const { return columnPlanes ? p.kernelWidth : p.strideW; }
+  // Plane column j of column plane a reads input column j·sW + columnOrigin(a) − padLeft.
+  int64_t columnOrigin(const ConvParams& p, int64_t a) const { return columnPlanes ? a * p.dilationW : a; }
 
   int64_t pixels(const ConvParams& p) const { return p.outHeight * gridW; }
   // The grid pixels that row vectors of `rows` consecutive rows read from, up to the
@@ -257,10 +270,10 @@ struct InputRows {
 
   // Plane offset of tap (c, kh, kw).
   int64_t tapOffset(const ConvParams& p, const Grid& grid, int64_t c, int64_t kh, int64_t kw) const {
-    const int64_t phase = (c * p.strideH + (kh * p.dilationH) % p.strideH) * p.strideW +
-                          (kw * p.dilationW) % p.strideW;
-    return phase * planeSize + (kh * p.dilationH / p.strideH) * grid.gridW +
-           kw * p.dilationW / p.strideW;
+    const int64_t column = grid.columnPlanes ? kw : (kw * p.dilationW) % p.strideW;
+    const int64_t plane = (c * p.strideH + (kh * p.dilationH) % p.strideH) * grid.columnsPlanes(p) + column;
+    return plane * planeSize + (kh * p.dilationH / p.strideH) * grid.gridW +
+           (grid.columnPlanes ? 0 : kw * p.dilationW / p.strideW);
   }
 };
 
@@ -282,12 +295,13 @@ inline void tapOffsets(const ConvParams& p, const Grid& grid, const InputRows& r
     rowPart[kh] = (kh * p.dilationH / sH) * grid.gridW;
   }
   for (int64_t kw = 0; kw < KW; ++kw) {
-    colPhase[kw] = (kw * p.dilationW) % sW;
-    colPart[kw] = kw * p.dilationW / sW;
+    colPhase[kw] = grid.columnPlanes ? kw : (kw * p.dilationW) % sW;
+    colPart[kw] = grid.columnPlanes ? 0 : kw * p.dilationW / sW;
   }
+  const int64_t columns = grid.columnsPlanes(p);
   for (int64_t c = 0, k = 0; c < channels; ++c)
     for (int64_t kh = 0; kh < KH; ++kh) {
-      const int64_t rowBase = (c * sH + rowPhase[kh]) * sW;
+      const int64_t rowBase = (c * sH + rowPhase[kh]) * columns;
       for (int64_t kw = 0; kw < KW; ++kw)
         offsets[k++] = (rowBase + colPhase[kw]) * rows.planeSize + rowPart[kh] + colPart[kw];
     }
@@ -323,27 +337,37 @@ inline void deinterleaveRow(const float* row, int64_t W, int64_t padLeft, int64_
 // gatherInputRows for a stride of 2 along the row: each channel's input rows in order
 // (both row phases interleaved, so the reads run through the channel's rows as stored),
 // each row split into both column phases' planes in one pass.
-inline void gatherStride2Rows(const ConvParams& p, const float* input, int64_t firstChannel, int64_t channels,
-                              int64_t n0, int64_t oh0, int64_t rowsPerImage, int64_t gw, int64_t planeRows,
-                              const InputRows& rows) {
+// With column planes (dilation 1), both phases go to a line `reach` floats longer than
+// the plane row, and column plane kw takes phase kw mod 2 from column kw div 2 on.
+inline void gatherStride2Rows(const ConvParams& p, const Grid& grid, const float* input, int64_t firstChannel,
+                              int64_t channels, int64_t n0, int64_t oh0, int64_t rowsPerImage, int64_t gw,
+                              int64_t planeRows, const InputRows& rows) {
   const int64_t H = p.inHeight, W = p.inWidth, sH = p.strideH, planeSize = rows.planeSize;
+  const int64_t columns = grid.columnsPlanes(p), reach = (p.kernelWidth - 1) / 2;
+  float* lines = grid.columnPlanes ? scratch(ScratchSlot::kTaskLines, static_cast<size_t>(2 * (gw + reach))) : nullptr;
   for (int64_t c = 0; c < channels; ++c) {
-    float* planes = rows.data + c * sH * 2 * planeSize;  // (ah, aw) planes of channel c
-    for (int64_t phase = 0; phase < sH * 2; ++phase)
+    float* planes = rows.data + c * sH * columns * planeSize;  // (ah, column) planes of channel c
+    for (int64_t phase = 0; phase < sH * columns; ++phase)
       fillZero(planes + phase * planeSize + planeRows * gw, planeSize - planeRows * gw);
     // Plane row r is output row `oh` of image `n` (stepped, not divided, per row).
     int64_t n = n0 + oh0 / rowsPerImage, oh = oh0 % rowsPerImage;
     for (int64_t r = 0; r < planeRows; ++r) {
       const float* plane = inputPlane(p, input, n, firstChannel + c);
       for (int64_t ah = 0; ah < sH; ++ah) {
-        float* even = planes + (ah * 2) * planeSize + r * gw;
-        float* odd = even + planeSize;
+        float* at = planes + (ah * columns) * planeSize + r * gw;
         const int64_t ih = oh * sH + ah - p.padTop;
-        if (plane != nullptr && ih >= 0 && ih < H) {
-          deinterleaveRow(plane + ih * W, W, p.padLeft, gw, even, odd);
+        const bool inside = plane != nullptr && ih >= 0 && ih < H;
+        if (grid.columnPlanes) {
+          const int64_t length = gw + reach;
+          if (inside) deinterleaveRow(plane + ih * W, W, p.padLeft, length, lines, lines + length);
+          else fillZero(lines, 2 * length);
+          for (int64_t kw = 0; kw < columns; ++kw)
+            copyFloats(at + kw * planeSize, lines + (kw % 2) * length + kw / 2, gw);
+        } else if (inside) {
+          deinterleaveRow(plane + ih * W, W, p.padLeft, gw, at, at + planeSize);
         } else {
-          fillZero(even, gw);
-          fillZero(odd, gw);
+          fillZero(at, gw);
+          fillZero(at + planeSize, gw);
         }
       }
       if (++oh == rowsPerImage) {
@@ -369,17 +393,19 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
   // kernel, every load of a misaligned block crossed cache lines).
   rows.planeSize = roundUp(planeRows * gw, kTileCols);
   const int64_t shift = (kTileCols - start % kTileCols) % kTileCols;
-  rows.data = scratch(slot, static_cast<size_t>(Cg * sH * sW * rows.planeSize + shift)) + shift;
-  if (sW == 2) {
-    gatherStride2Rows(p, input, firstChannel, channels, n0, oh0, rowsPerImage, gw, planeRows, rows);
+  const int64_t columns = grid.columnsPlanes(p);
+  rows.data = scratch(slot, static_cast<size_t>(Cg * sH * columns * rows.planeSize + shift)) + shift;
+  if (sW == 2 && (!grid.columnPlanes || p.dilationW == 1)) {
+    gatherStride2Rows(p, grid, input, firstChannel, channels, n0, oh0, rowsPerImage, gw, planeRows, rows);
     return rows;
   }
   for (int64_t c = 0; c < Cg; ++c) {
     for (int64_t ah = 0; ah < sH; ++ah) {
-      for (int64_t aw = 0; aw < sW; ++aw) {
-        float* dst = rows.data + ((c * sH + ah) * sW + aw) * rows.planeSize;
+      for (int64_t a = 0; a < columns; ++a) {
+        float* dst = rows.data + ((c * sH + ah) * columns + a) * rows.planeSize;
         fillZero(dst + planeRows * gw, rows.planeSize - planeRows * gw);
         // Plane column j reads input column j·sW + aw − padLeft.
+        const int64_t aw = grid.columnOrigin(p, a);
         const ColumnRange cols = validColumns(aw - p.padLeft, sW, W, gw);
         // Whole input rows, one after another here as in the input (1×1 kernels without
         // padding, say): a run of them is one copy, not one short copy per row.
@@ -468,9 +494,8 @@ inline int64_t forwardBlocks(const Grid& grid, int64_t pixels, int64_t units, in
 
 // Forward over the grid: tiles of 16 consecutive grid pixels, thrown-away columns
 // included.
-inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const float* input,
+inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const Grid& grid, const float* input,
                           const float* packed, const float* biases, float* output) {
-  const Grid grid(p);
   const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t KH = p.kernelHeight, KW = p.kernelWidth, K = Cg * KH * KW;
   const int64_t O = p.outChannels, OH = p.outHeight, OW = p.outWidth, plane = OH * OW;
@@ -654,15 +679,24 @@ inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const flo
   });
 }
 
+// Whether the forward gathers column planes (see Grid): for 3-wide kernels at stride 2,
+// whose grid is a column wider than the output (ResNet's downsampling 3×3: 29 for 28,
+// and half its tiles across a row end). Measured at 1 and 2 threads: res_s2's forward
+// 4.4% faster. At stride 1 the gather of KW shifted copies costs more than it saves
+// (res3x3 11% slower, VGG's first layer 26%).
+inline bool forwardTakesColumnPlanes(const ConvParams& p) {
+  return p.strideW == 2 && p.dilationW == 1 && p.kernelWidth == 3;
+}
+
 inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
                     const float* weight, const float* bias, float* output) {
-  const Grid grid(p);
+  const Grid grid(p, forwardTakesColumnPlanes(p));
   const float* packed = packWeightPanels(pool, p, weight);
   const float* biases = panelBiases(p, bias);
   if (grid.byRowVectors)
     forwardByRowVectors(pool, p, input, packed, biases, output);
   else
-    forwardOnGrid(pool, p, input, packed, biases, output);
+    forwardOnGrid(pool, p, grid, input, packed, biases, output);
 }
 
 // ---- backward-data: column gradient by GEMM, then scattered (col2im) ---------------------
