@@ -516,7 +516,10 @@ inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const Grid& gri
   // Blocks of whole rows or whole tiles (pieces), as even as they can be.
   const int64_t pieceSize = wholeRows ? grid.gridW : kTileCols;
   const int64_t pieces = wholeRows ? gridRows : (gridPixels + kTileCols - 1) / kTileCols;
-  const int64_t blocks = std::min(pieces, forwardBlocks(grid, gridPixels, units, pool.size()));
+  const int64_t threads = pool.size();
+  const int64_t stackedBlocks = roundUp(std::max<int64_t>((gridPixels + kStackedBlockPixels - 1) / kStackedBlockPixels,
+                                                          4 * threads), threads);
+  const int64_t blocks = std::min(pieces, stacked ? stackedBlocks : forwardBlocks(grid, gridPixels, units, threads));
   const int64_t blockPixels = (pieces + blocks - 1) / blocks * pieceSize;  // the largest block
   const int64_t ldc = roundUp(blockPixels, kTileCols);
   const int64_t kBlocks = (K + kBlockK - 1) / kBlockK;
