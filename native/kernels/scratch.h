@@ -23,7 +23,6 @@ enum class ScratchSlot {
   kTaskOutput,     // a task's accumulator block
   kTaskGrad,       // a task's gradient rows
   kTaskPositions,  // a task's row-vector positions
-  kTaskLines,      // a task's deinterleaved input row (stride-2 column planes)
   kCount,
 };
 

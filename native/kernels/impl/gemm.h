@@ -337,14 +337,13 @@ inline void deinterleaveRow(const float* row, int64_t W, int64_t padLeft, int64_
 // gatherInputRows for a stride of 2 along the row: each channel's input rows in order
 // (both row phases interleaved, so the reads run through the channel's rows as stored),
 // each row split into both column phases' planes in one pass.
-// With column planes (dilation 1), both phases go to a line `reach` floats longer than
-// the plane row, and column plane kw takes phase kw mod 2 from column kw div 2 on.
+// With column planes (dilation 1), planes 0 and 1 are the two phases, and plane kw ≥ 2
+// is phase kw mod 2 from column kw div 2 on (its last columns read from the row).
 inline void gatherStride2Rows(const ConvParams& p, const Grid& grid, const float* input, int64_t firstChannel,
                               int64_t channels, int64_t n0, int64_t oh0, int64_t rowsPerImage, int64_t gw,
                               int64_t planeRows, const InputRows& rows) {
   const int64_t H = p.inHeight, W = p.inWidth, sH = p.strideH, planeSize = rows.planeSize;
-  const int64_t columns = grid.columnsPlanes(p), reach = (p.kernelWidth - 1) / 2;
-  float* lines = grid.columnPlanes ? scratch(ScratchSlot::kTaskLines, static_cast<size_t>(2 * (gw + reach))) : nullptr;
+  const int64_t columns = grid.columnsPlanes(p);
   for (int64_t c = 0; c < channels; ++c) {
     float* planes = rows.data + c * sH * columns * planeSize;  // (ah, column) planes of channel c
     for (int64_t phase = 0; phase < sH * columns; ++phase)
@@ -357,17 +356,21 @@ inline void gatherStride2Rows(const ConvParams& p, const Grid& grid, const float
         float* at = planes + (ah * columns) * planeSize + r * gw;
         const int64_t ih = oh * sH + ah - p.padTop;
         const bool inside = plane != nullptr && ih >= 0 && ih < H;
-        if (grid.columnPlanes) {
-          const int64_t length = gw + reach;
-          if (inside) deinterleaveRow(plane + ih * W, W, p.padLeft, length, lines, lines + length);
-          else fillZero(lines, 2 * length);
-          for (int64_t kw = 0; kw < columns; ++kw)
-            copyFloats(at + kw * planeSize, lines + (kw % 2) * length + kw / 2, gw);
-        } else if (inside) {
-          deinterleaveRow(plane + ih * W, W, p.padLeft, gw, at, at + planeSize);
+        const float* row = inside ? plane + ih * W : nullptr;
+        if (inside) {
+          deinterleaveRow(row, W, p.padLeft, gw, at, at + planeSize);
         } else {
           fillZero(at, gw);
           fillZero(at + planeSize, gw);
+        }
+        for (int64_t kw = 2; kw < (grid.columnPlanes ? columns : 0); ++kw) {
+          float* dst = at + kw * planeSize;
+          const int64_t shift = kw / 2;
+          copyFloats(dst, at + (kw % 2) * planeSize + shift, gw - shift);
+          for (int64_t j = std::max<int64_t>(0, gw - shift); j < gw; ++j) {
+            const int64_t x = 2 * j + kw - p.padLeft;  // the input column plane kw's column j reads
+            dst[j] = inside && x >= 0 && x < W ? row[x] : 0.0f;
+          }
         }
       }
       if (++oh == rowsPerImage) {
