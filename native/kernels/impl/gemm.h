@@ -250,7 +250,7 @@ struct Grid {
         byRowVectors(gridW != p.outWidth && vectorsPerRow * kLanes < gridW) {}
 
   // Planes per channel and row phase: one per column phase, or per kernel column.
-  int64_t columnsPlanes(const ConvParams& p) const { return columnPlanes ? p.kernelWidth : p.strideW; }
+  int64_t planesPerRowPhase(const ConvParams& p) const { return columnPlanes ? p.kernelWidth : p.strideW; }
   // Plane column j of column plane a reads input column j·sW + columnOrigin(a) − padLeft.
   int64_t columnOrigin(const ConvParams& p, int64_t a) const { return columnPlanes ? a * p.dilationW : a; }
 
@@ -271,7 +271,7 @@ struct InputRows {
   // Plane offset of tap (c, kh, kw).
   int64_t tapOffset(const ConvParams& p, const Grid& grid, int64_t c, int64_t kh, int64_t kw) const {
     const int64_t column = grid.columnPlanes ? kw : (kw * p.dilationW) % p.strideW;
-    const int64_t plane = (c * p.strideH + (kh * p.dilationH) % p.strideH) * grid.columnsPlanes(p) + column;
+    const int64_t plane = (c * p.strideH + (kh * p.dilationH) % p.strideH) * grid.planesPerRowPhase(p) + column;
     return plane * planeSize + (kh * p.dilationH / p.strideH) * grid.gridW +
            (grid.columnPlanes ? 0 : kw * p.dilationW / p.strideW);
   }
@@ -298,7 +298,7 @@ inline void tapOffsets(const ConvParams& p, const Grid& grid, const InputRows& r
     colPhase[kw] = grid.columnPlanes ? kw : (kw * p.dilationW) % sW;
     colPart[kw] = grid.columnPlanes ? 0 : kw * p.dilationW / sW;
   }
-  const int64_t columns = grid.columnsPlanes(p);
+  const int64_t columns = grid.planesPerRowPhase(p);
   for (int64_t c = 0, k = 0; c < channels; ++c)
     for (int64_t kh = 0; kh < KH; ++kh) {
       const int64_t rowBase = (c * sH + rowPhase[kh]) * columns;
@@ -343,7 +343,7 @@ inline void gatherStride2Rows(const ConvParams& p, const Grid& grid, const float
                               int64_t channels, int64_t n0, int64_t oh0, int64_t rowsPerImage, int64_t gw,
                               int64_t planeRows, const InputRows& rows) {
   const int64_t H = p.inHeight, W = p.inWidth, sH = p.strideH, planeSize = rows.planeSize;
-  const int64_t columns = grid.columnsPlanes(p);
+  const int64_t columns = grid.planesPerRowPhase(p);
   for (int64_t c = 0; c < channels; ++c) {
     float* planes = rows.data + c * sH * columns * planeSize;  // (ah, column) planes of channel c
     for (int64_t phase = 0; phase < sH * columns; ++phase)
@@ -396,7 +396,7 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
   // kernel, every load of a misaligned block crossed cache lines).
   rows.planeSize = roundUp(planeRows * gw, kTileCols);
   const int64_t shift = (kTileCols - start % kTileCols) % kTileCols;
-  const int64_t columns = grid.columnsPlanes(p);
+  const int64_t columns = grid.planesPerRowPhase(p);
   rows.data = scratch(slot, static_cast<size_t>(Cg * sH * columns * rows.planeSize + shift)) + shift;
   if (sW == 2 && (!grid.columnPlanes || p.dilationW == 1)) {
     gatherStride2Rows(p, grid, input, firstChannel, channels, n0, oh0, rowsPerImage, gw, planeRows, rows);
