@@ -28,7 +28,7 @@ constexpr int64_t kBlockPixels = 320;
 constexpr int64_t kForwardBlockPixels = 1200;
 
 // The forward's blocks where the images' grids are stacked (the kernel reaches no rows
-// below: gemm.h's forwardOnGrid), their count a multiple of the threads': a block
+// below: gemm.h's stackedForwardBlocks), their count a multiple of the threads': a block
 // gathers no rows twice, and smaller blocks even out the threads' shares (res1x1 at 2
 // threads: 1.36 -> 1.28 ms with 14 blocks of 112 pixels rather than 8 of about 200;
 // the same at 1 thread).

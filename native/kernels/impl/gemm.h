@@ -265,7 +265,8 @@ inline int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 // instead of one per column phase, holding at column ow what tap kw reads for output
 // column ow: the grid is the output itself (gridW = outWidth), with no thrown-away
 // columns and no tile across a row end that must go through a buffer, for a gather
-// that writes KW planes rather than sW.
+// that writes KW planes rather than sW. Only the stride-2 gather writes them, so they
+// are taken only at stride 2 along the row, dilation 1.
 struct Grid {
   bool columnPlanes;      // a plane per kernel column (see above)
   int64_t gridW;          // plane width
@@ -274,8 +275,8 @@ struct Grid {
   int64_t vectorsPerRow;  // row vectors: runs of 8 per output row
   bool byRowVectors;      // whether row vectors compute fewer pixels than the grid
 
-  explicit Grid(const ConvParams& p, bool columnPlanes = false)
-      : columnPlanes(columnPlanes),
+  explicit Grid(const ConvParams& p, bool wantColumnPlanes = false)
+      : columnPlanes(wantColumnPlanes && p.strideW == 2 && p.dilationW == 1),
         gridW(p.outWidth + (columnPlanes ? 0 : (p.kernelWidth - 1) * p.dilationW / p.strideW)),
         reachH((p.kernelHeight - 1) * p.dilationH / p.strideH),
         reachW(columnPlanes ? 0 : (p.kernelWidth - 1) * p.dilationW / p.strideW),
@@ -284,8 +285,6 @@ struct Grid {
 
   // Planes per channel and row phase: one per column phase, or per kernel column.
   int64_t planesPerRowPhase(const ConvParams& p) const { return columnPlanes ? p.kernelWidth : p.strideW; }
-  // Plane column j of column plane a reads input column j·sW + columnOrigin(a) − padLeft.
-  int64_t columnOrigin(const ConvParams& p, int64_t a) const { return columnPlanes ? a * p.dilationW : a; }
 
   int64_t pixels(const ConvParams& p) const { return p.outHeight * gridW; }
   // The grid pixels that row vectors of `rows` consecutive rows read from, up to the
@@ -396,7 +395,7 @@ inline void gatherStride2Rows(const ConvParams& p, const Grid& grid, const float
           fillZero(at, gw);
           fillZero(at + planeSize, gw);
         }
-        for (int64_t kw = 2; kw < (grid.columnPlanes ? columns : 0); ++kw) {
+        for (int64_t kw = 2; kw < columns; ++kw) {  // column planes only: columns = sW = 2 otherwise
           float* dst = at + kw * planeSize;
           const int64_t shift = kw / 2;
           copyFloats(dst, at + (kw % 2) * planeSize + shift, gw - shift);
@@ -431,17 +430,16 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
   const int64_t shift = (kTileCols - start % kTileCols) % kTileCols;
   const int64_t columns = grid.planesPerRowPhase(p);
   rows.data = scratch(slot, static_cast<size_t>(Cg * sH * columns * rows.planeSize + shift)) + shift;
-  if (sW == 2 && (!grid.columnPlanes || p.dilationW == 1)) {
+  if (sW == 2) {
     gatherStride2Rows(p, grid, input, firstChannel, channels, n0, oh0, rowsPerImage, gw, planeRows, rows);
     return rows;
   }
   for (int64_t c = 0; c < Cg; ++c) {
     for (int64_t ah = 0; ah < sH; ++ah) {
-      for (int64_t a = 0; a < columns; ++a) {
-        float* dst = rows.data + ((c * sH + ah) * columns + a) * rows.planeSize;
+      for (int64_t aw = 0; aw < sW; ++aw) {
+        float* dst = rows.data + ((c * sH + ah) * sW + aw) * rows.planeSize;
         fillZero(dst + planeRows * gw, rows.planeSize - planeRows * gw);
         // Plane column j reads input column j·sW + aw − padLeft.
-        const int64_t aw = grid.columnOrigin(p, a);
         const ColumnRange cols = validColumns(aw - p.padLeft, sW, W, gw);
         // Whole input rows, one after another here as in the input (1×1 kernels without
         // padding, say): a run of them is one copy, not one short copy per row.
@@ -528,6 +526,13 @@ inline int64_t forwardBlocks(const Grid& grid, int64_t pixels, int64_t units, in
   return std::max<int64_t>(1, std::max(bySize, byThreads));
 }
 
+// forwardBlocks for a stacked grid (see forwardOnGrid): blocks of about
+// kStackedBlockPixels, at least four a thread, their count a multiple of the threads'.
+inline int64_t stackedForwardBlocks(int64_t pixels, int64_t threads) {
+  const int64_t bySize = (pixels + kStackedBlockPixels - 1) / kStackedBlockPixels;
+  return roundUp(std::max(bySize, 4 * threads), threads);
+}
+
 // Forward over the grid: tiles of 16 consecutive grid pixels, thrown-away columns
 // included.
 inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const Grid& grid, const float* input,
@@ -553,9 +558,8 @@ inline void forwardOnGrid(ThreadPool& pool, const ConvParams& p, const Grid& gri
   const int64_t pieceSize = wholeRows ? grid.gridW : kTileCols;
   const int64_t pieces = wholeRows ? gridRows : (gridPixels + kTileCols - 1) / kTileCols;
   const int64_t threads = pool.size();
-  const int64_t stackedBlocks = roundUp(std::max<int64_t>((gridPixels + kStackedBlockPixels - 1) / kStackedBlockPixels,
-                                                          4 * threads), threads);
-  const int64_t blocks = std::min(pieces, stacked ? stackedBlocks : forwardBlocks(grid, gridPixels, units, threads));
+  const int64_t blocks = std::min(pieces, stacked ? stackedForwardBlocks(gridPixels, threads)
+                                                  : forwardBlocks(grid, gridPixels, units, threads));
   const int64_t blockPixels = (pieces + blocks - 1) / blocks * pieceSize;  // the largest block
   const int64_t ldc = roundUp(blockPixels, kTileCols);
   const int64_t kBlocks = (K + kBlockK - 1) / kBlockK;
