@@ -9,9 +9,10 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
 import {
-  ArgumentRangeError, Conv2D, SGD, ShapeError, Tensor, conv1d, linear, matmul, maxPool2d, relu, conv2d, conv2dAsync, conv2dBackward, conv2dBackwardAsync, manualSeed, mseLoss,
+  ArgumentRangeError, Conv2D, SGD, ShapeError, Tensor, conv1d, conv1dBackward, linear, matmul, maxPool2d, relu, conv2d, conv2dAsync, conv2dBackward, conv2dBackwardAsync, manualSeed, mseLoss,
 } from '../lib/index';
 import { Random } from '../lib/random';
+import { expectClose, randomTensor, withBackend } from './helpers';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -136,6 +137,32 @@ describe('worker threads', () => {
     expect(result.stdout).toContain('main thread result 4,4,4,4');
   }, 70_000);
 
+  test('a scratch allocation that fails, on any pool thread, is an ArgumentRangeError and the pool goes on (sync and async)', () => {
+    // A cap of 1/16 MiB passes the packed weights (made before the threads start) and fails
+    // every thread's gather buffer: the workers' exceptions and the caller's must reach
+    // JavaScript, not terminate the process (as they did before the pool caught them).
+    const script = `
+      const { Tensor, conv2d, conv2dAsync, conv2dBackward, setNumThreads } = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'index.js'))});
+      setNumThreads(2);
+      const x = Tensor.randn([2, 16, 56, 56], { seed: 1 }), w = Tensor.randn([16, 16, 3, 3], { seed: 2 });
+      const report = (what, e) => console.log(what, e.name, e.message);
+      try { conv2d(x, w, null, { padding: 1 }); } catch (e) { report('forward', e); }
+      try { conv2dBackward(x, w, Tensor.ones([2, 16, 56, 56]), { padding: 1 }); } catch (e) { report('backward', e); }
+      conv2dAsync(x, w, null, { padding: 1 }).catch((e) => report('async', e)).then(() => {
+        console.log('after', conv2d(Tensor.ones([1, 1, 3, 3]), Tensor.ones([1, 1, 3, 3])).data.join(','));
+      });`;
+    const result = spawnSync(process.execPath, ['-e', script], {
+      encoding: 'utf8', timeout: 30_000, env: { ...process.env, CONVCORE_MAX_SCRATCH_MB: '0.0625' },
+    });
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(0);
+    const error = /ArgumentRangeError convcore native: out of memory: this shape needs a scratch buffer of [\d.]+ MiB, above CONVCORE_MAX_SCRATCH_MB=0\.0625/;
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    for (const [i, what] of ['forward', 'backward', 'async'].entries()) expect(lines[i]).toMatch(new RegExp(`^${what} ${error.source}`));
+    expect(lines[3]).toBe('after 9');
+  });
+
   test('a process with busy pool threads exits promptly when its work is done (the pool is joined)', () => {
     const script = `
       const { Tensor, conv2d, setNumThreads } = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'index.js'))});
@@ -176,9 +203,35 @@ describe('limits', () => {
       'conv1d: expected the replicate-padded input to be at most 1073741824 elements, but got 6442450965');
   });
 
+  test('a dilated kernel reaching far into padding runs in memory that follows the output (found by the fuzz: the GEMM grid asked for 96 GiB)', () => {
+    // Same padding around a 2^31-wide dilated kernel: only the centre tap reads the
+    // input, the others read padding. The GEMM paths' grid would span the padding.
+    const cases = [
+      { run: conv1d, backward: conv1dBackward, x: [2, 4, 3], w: [5, 4, 3], dilation: 2 ** 30 },
+      { run: conv2d, backward: conv2dBackward, x: [1, 4, 3, 3], w: [6, 4, 3, 3], dilation: 2 ** 14 },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const x = randomTensor(c.x, 10 * i + 1), w = randomTensor(c.w, 10 * i + 2), b = randomTensor([c.w[0]], 10 * i + 3);
+      const options = { dilation: c.dilation, padding: 'same' as const };
+      const rssBefore = process.memoryUsage().rss;
+      const y = c.run(x, w, b, options);
+      const grads = c.backward(x, w, Tensor.ones([...y.shape]), options);
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 2 ** 20);
+      const reference = withBackend('reference', () => ({ y: c.run(x, w, b, options), grads: c.backward(x, w, Tensor.ones([...y.shape]), options) }));
+      expect(y.shape).toEqual(x.shape.map((s, axis) => (axis === 1 ? c.w[0] : s)));
+      expectClose(y.data, reference.y.data, { atol: 1e-5, what: 'output' });
+      expectClose(grads.gradInput!.data, reference.grads.gradInput!.data, { atol: 1e-5, what: 'gradInput' });
+      expectClose(grads.gradWeight!.data, reference.grads.gradWeight!.data, { atol: 1e-5, what: 'gradWeight' });
+      // Only the centre tap reads the input: the others' gradients are exactly zero.
+      const taps = c.w.slice(2).reduce((a, s) => a * s, 1), centre = (taps - 1) / 2;
+      expect(grads.gradWeight!.data.filter((_, k) => k % taps !== centre).every((v) => v === 0)).toBe(true);
+      expect(grads.gradWeight!.data.some((v, k) => k % taps === centre && v !== 0)).toBe(true);
+    }
+  });
+
   test('a dilation of 2^40 with same padding is refused with a named error (the native side refuses it too)', () => {
     expect(() => conv1d(Tensor.ones([1, 1, 1]), Tensor.ones([1, 1, 2]), null, { dilation: 2 ** 40, padding: 'same' })).toThrow(
-      /conv1d: expected the geometry \(dilation and padding against the input\) to be a dilated kernel and padding of at most about 2\^40 positions per image/);
+      /conv1d: expected the geometry \(dilation and padding against the input\) to be a dilated kernel and padding of at most about 2\^40 positions per image, but got dilation \[1099511627776\], padding \[549755813888\]$/);
   });
 });
 

@@ -3,7 +3,7 @@
  * place. Everything downstream (the ops, the layers, the kernels) receives the plain,
  * fully defaulted result.
  */
-import { ShapeError } from '../errors';
+import { ArgumentRangeError, ShapeError } from '../errors';
 import { expectTensor } from '../tensor';
 import {
   MAX_ELEMENTS, checkOptions, formatShape, is, message, oneOf, rangeError, typeError,
@@ -203,8 +203,8 @@ export function planConv(
     return product * effectiveStride[i] * (outSize[i] + reach + 1);
   }, 1);
   if (grid > 2 ** 40 || span.some((s) => s > 2 ** 40)) {
-    throw rangeError(fn, 'the geometry (dilation and padding against the input)',
-      'a dilated kernel and padding of at most about 2^40 positions per image', `dilation ${formatShape(dilation)}, padding [${before}]`);
+    throw new ArgumentRangeError(message(fn, 'the geometry (dilation and padding against the input)',
+      'a dilated kernel and padding of at most about 2^40 positions per image', `dilation ${formatShape(dilation)}, padding ${formatShape(before)}`));
   }
   return {
     batched,

@@ -9,6 +9,18 @@
 
 namespace convcore {
 
+// The GEMM paths gather each image's input rows onto a grid as large as the strided
+// output plus the dilated kernel's reach: about the padded input. Where a dilated kernel
+// reaches far into padding (dilation and padding far beyond the input, the output small)
+// that grid would be mostly zeros and could need more memory than the machine has, so
+// such shapes take the direct paths, whose memory follows the output and the weights.
+static inline bool gemmGridIsCompact(const ConvParams& p) {
+  const double rows = double(p.outHeight) * p.strideH + double(p.kernelHeight - 1) * p.dilationH;
+  const double cols = double(p.outWidth) * p.strideW + double(p.kernelWidth - 1) * p.dilationW;
+  const double planes = double(p.inHeight) * p.inWidth + double(p.outHeight) * p.outWidth;
+  return rows * cols <= 4 * planes + 65536;
+}
+
 // Whether conv2dForward takes the GEMM path for this shape (the one that can read
 // ConvParams::planeTable, as the GEMM backward-weight can): a 6-row tile wastes most of
 // its work below a few output channels per group, and per-tile overhead dominates tiny
@@ -16,11 +28,13 @@ namespace convcore {
 // own copy.
 static inline bool forwardUsesGemm(const ConvParams& p) {
   return p.outChannelsPerGroup() >= 3 &&
-         p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth >= 4;
+         p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth >= 4 && gemmGridIsCompact(p);
 }
 
 // Likewise for conv2dBackwardWeight.
-static inline bool weightGradUsesGemm(const ConvParams& p) { return p.outChannelsPerGroup() >= 3; }
+static inline bool weightGradUsesGemm(const ConvParams& p) {
+  return p.outChannelsPerGroup() >= 3 && gemmGridIsCompact(p);
+}
 
 // output (N,O,OH,OW) = input (N,C,H,W) ⋆ weight (O,C/groups,KH,KW) + bias (O) or none.
 void conv2dForward(ThreadPool& pool, const ConvParams& p, const float* input,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <new>
 
 namespace convcore {
 
@@ -26,7 +27,20 @@ enum class ScratchSlot {
   kCount,
 };
 
-// At least `floats` floats, 64-byte aligned, contents unspecified. Throws std::bad_alloc.
+// What scratch throws when the memory is not there: a std::bad_alloc whose message
+// names the size, in the "convcore native:" form that the TypeScript side turns into an
+// ArgumentRangeError (as V8 throws a RangeError for an ArrayBuffer it cannot allocate).
+class ScratchAllocationError : public std::bad_alloc {
+ public:
+  explicit ScratchAllocationError(size_t bytes);
+  const char* what() const noexcept override { return message_; }
+
+ private:
+  char message_[160];
+};
+
+// At least `floats` floats, 64-byte aligned, contents unspecified. Throws
+// ScratchAllocationError.
 float* scratch(ScratchSlot slot, size_t floats);
 
 }  // namespace convcore

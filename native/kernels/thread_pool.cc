@@ -1,6 +1,7 @@
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace convcore {
 
@@ -43,10 +44,18 @@ void ThreadPool::stopWorkers() {
 }
 
 void ThreadPool::runChunks() {
-  for (;;) {
-    int64_t begin = next_.fetch_add(grain_, std::memory_order_relaxed);
-    if (begin >= items_) return;
-    (*job_)(begin, std::min(items_, begin + grain_));
+  try {
+    for (;;) {
+      int64_t begin = next_.fetch_add(grain_, std::memory_order_relaxed);
+      if (begin >= items_) return;
+      (*job_)(begin, std::min(items_, begin + grain_));
+    }
+  } catch (...) {
+    // An exception must not leave a worker (that would terminate the process), nor leave
+    // the caller while workers still run its job: record it, and start no more chunks.
+    next_.store(items_, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(state_);
+    if (!failure_) failure_ = std::current_exception();
   }
 }
 
@@ -93,6 +102,7 @@ void ThreadPool::parallelFor(int64_t items, int64_t grain, const RangeFn& fn) {
   std::unique_lock<std::mutex> lock(state_);
   done_.wait(lock, [&] { return busyWorkers_ == 0; });
   job_ = nullptr;
+  if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
 }
 
 }  // namespace convcore

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <cstdint>
 #include <mutex>
 #include <thread>
@@ -12,8 +13,8 @@
 
 namespace convcore {
 
-// A non-owning reference to a callable fn(begin, end) that processes items [begin, end)
-// and does not throw. Unlike std::function it never allocates, so a small call costs
+// A non-owning reference to a callable fn(begin, end) that processes items [begin, end).
+// Unlike std::function it never allocates, so a small call costs
 // nothing beyond the work itself.
 class RangeFn {
  public:
@@ -42,7 +43,9 @@ class ThreadPool {
   // Runs fn over [0, items) in chunks of `grain` items, spread over the pool. If another
   // job holds the pool (two async calls at once), this one runs inline on the calling
   // thread instead of waiting: kernels give the same bits whatever the thread count,
-  // so only the speed differs.
+  // so only the speed differs. If fn throws (a scratch allocation that fails), the
+  // chunks not yet started are dropped, the threads finish the ones they hold, and the
+  // first exception is rethrown here.
   void parallelFor(int64_t items, int64_t grain, const RangeFn& fn);
 
  private:
@@ -68,6 +71,7 @@ class ThreadPool {
   int64_t items_ = 0;
   int64_t grain_ = 1;
   std::atomic<int64_t> next_{0};
+  std::exception_ptr failure_;  // the job's first exception; written under state_
 };
 
 }  // namespace convcore
