@@ -96,6 +96,10 @@ const EDGE_CASES: Case[] = [
     name: `weight-gradient row dots, 2x${kw} kernel, wide rows`, inputShape: [2, 1, 5, 45 + kw], weightShape: [2, 1, 2, kw],
     bias: false, options: { padding: [0, kw >> 1], dilation: [1, kw === 6 ? 2 : 1] },
   })),
+  // Stride 2, 3-wide kernels: a gathered plane per tap, those of kernel rows 2 and on
+  // copied from a row phase's plane one or two rows on.
+  { name: 'stride 2, 5x3 kernel: tap planes shifted one and two rows', inputShape: [2, 5, 19, 15], weightShape: [7, 5, 5, 3], bias: true, options: { stride: 2, padding: [2, 1] } },
+  { name: 'stride 2, 5x3 kernel, two pixel blocks an image', inputShape: [1, 6, 121, 41], weightShape: [6, 6, 5, 3], bias: false, options: { stride: 2, padding: [1, 1] } },
   { name: 'stride-2 backward-data scatter over wide rows', inputShape: [2, 8, 11, 41], weightShape: [6, 8, 3, 3], bias: true, options: { stride: 2, padding: 1 } },
   // Backward-weight over images with more rows than one unit: split into even units.
   { name: 'weight gradient in several units per image (row vectors)', inputShape: [2, 4, 70, 40], weightShape: [6, 4, 3, 3], bias: false, options: { padding: 1 } },

@@ -267,8 +267,16 @@ inline int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 // columns and no tile across a row end that must go through a buffer, for a gather
 // that writes KW planes rather than sW. Only the stride-2 gather writes them, so they
 // are taken only at stride 2 along the row, dilation 1.
+//
+// With tap planes (column planes at stride 2 down the columns too, dilation 1), each
+// tap (kh, kw) has its own plane: kh < 2 the row phases' column planes, kh ≥ 2 a copy
+// of plane (kh − 2, kw) from its next row on. Otherwise tap kh = 2 reads its phase
+// plane a row (gridW floats) further on, across a cache line in every other load
+// (ResNet's downsampling 3×3: 28 floats on; its forward is 3.6% faster with tap planes
+// at 1 and 2 threads, for a gather that writes 9 planes a channel rather than 6).
 struct Grid {
   bool columnPlanes;      // a plane per kernel column (see above)
+  bool tapPlanes;         // a plane per tap (see above)
   int64_t gridW;          // plane width
   int64_t reachH;         // rows a tap can reach below its output row: (KH−1)·dH div sH
   int64_t reachW;         // likewise columns (none with column planes)
@@ -277,6 +285,7 @@ struct Grid {
 
   explicit Grid(const ConvParams& p, bool wantColumnPlanes = false)
       : columnPlanes(wantColumnPlanes && p.strideW == 2 && p.dilationW == 1),
+        tapPlanes(columnPlanes && p.strideH == 2 && p.dilationH == 1 && p.kernelHeight > 2),
         gridW(p.outWidth + (columnPlanes ? 0 : (p.kernelWidth - 1) * p.dilationW / p.strideW)),
         reachH((p.kernelHeight - 1) * p.dilationH / p.strideH),
         reachW(columnPlanes ? 0 : (p.kernelWidth - 1) * p.dilationW / p.strideW),
@@ -285,6 +294,9 @@ struct Grid {
 
   // Planes per channel and row phase: one per column phase, or per kernel column.
   int64_t planesPerRowPhase(const ConvParams& p) const { return columnPlanes ? p.kernelWidth : p.strideW; }
+  int64_t planesPerChannel(const ConvParams& p) const {
+    return tapPlanes ? p.kernelHeight * p.kernelWidth : p.strideH * planesPerRowPhase(p);
+  }
 
   int64_t pixels(const ConvParams& p) const { return p.outHeight * gridW; }
   // The grid pixels that row vectors of `rows` consecutive rows read from, up to the
@@ -302,6 +314,7 @@ struct InputRows {
 
   // Plane offset of tap (c, kh, kw).
   int64_t tapOffset(const ConvParams& p, const Grid& grid, int64_t c, int64_t kh, int64_t kw) const {
+    if (grid.tapPlanes) return ((c * p.kernelHeight + kh) * p.kernelWidth + kw) * planeSize;
     const int64_t column = grid.columnPlanes ? kw : (kw * p.dilationW) % p.strideW;
     const int64_t plane = (c * p.strideH + (kh * p.dilationH) % p.strideH) * grid.planesPerRowPhase(p) + column;
     return plane * planeSize + (kh * p.dilationH / p.strideH) * grid.gridW +
@@ -321,19 +334,20 @@ inline void tapOffsets(const ConvParams& p, const Grid& grid, const InputRows& r
         for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = rows.tapOffset(p, grid, c, kh, kw);
     return;
   }
-  int64_t rowPhase[64], rowPart[64], colPhase[64], colPart[64];
+  int64_t rowPlane[64], rowPart[64], colPhase[64], colPart[64];
+  const int64_t columns = grid.planesPerRowPhase(p);
   for (int64_t kh = 0; kh < KH; ++kh) {
-    rowPhase[kh] = (kh * p.dilationH) % sH;
-    rowPart[kh] = (kh * p.dilationH / sH) * grid.gridW;
+    rowPlane[kh] = (grid.tapPlanes ? kh : (kh * p.dilationH) % sH) * columns;
+    rowPart[kh] = grid.tapPlanes ? 0 : (kh * p.dilationH / sH) * grid.gridW;
   }
   for (int64_t kw = 0; kw < KW; ++kw) {
     colPhase[kw] = grid.columnPlanes ? kw : (kw * p.dilationW) % sW;
     colPart[kw] = grid.columnPlanes ? 0 : kw * p.dilationW / sW;
   }
-  const int64_t columns = grid.planesPerRowPhase(p);
+  const int64_t perChannel = grid.planesPerChannel(p);
   for (int64_t c = 0, k = 0; c < channels; ++c)
     for (int64_t kh = 0; kh < KH; ++kh) {
-      const int64_t rowBase = (c * sH + rowPhase[kh]) * columns;
+      const int64_t rowBase = c * perChannel + rowPlane[kh];
       for (int64_t kw = 0; kw < KW; ++kw)
         offsets[k++] = (rowBase + colPhase[kw]) * rows.planeSize + rowPart[kh] + colPart[kw];
     }
@@ -370,14 +384,16 @@ inline void deinterleaveRow(const float* row, int64_t W, int64_t padLeft, int64_
 // (both row phases interleaved, so the reads run through the channel's rows as stored),
 // each row split into both column phases' planes in one pass.
 // With column planes (dilation 1), planes 0 and 1 are the two phases, and plane kw ≥ 2
-// is phase kw mod 2 from column kw div 2 on (its last columns read from the row).
+// is phase kw mod 2 from column kw div 2 on (its last columns read from the row). With
+// tap planes, those of kernel rows kh ≥ 2 are copied from row phase kh mod 2's once
+// its rows are gathered.
 inline void gatherStride2Rows(const ConvParams& p, const Grid& grid, const float* input, int64_t firstChannel,
                               int64_t channels, int64_t n0, int64_t oh0, int64_t rowsPerImage, int64_t gw,
                               int64_t planeRows, const InputRows& rows) {
   const int64_t H = p.inHeight, W = p.inWidth, sH = p.strideH, planeSize = rows.planeSize;
-  const int64_t columns = grid.planesPerRowPhase(p);
+  const int64_t columns = grid.planesPerRowPhase(p), perChannel = grid.planesPerChannel(p);
   for (int64_t c = 0; c < channels; ++c) {
-    float* planes = rows.data + c * sH * columns * planeSize;  // (ah, column) planes of channel c
+    float* planes = rows.data + c * perChannel * planeSize;  // (ah, column) planes of channel c
     for (int64_t phase = 0; phase < sH * columns; ++phase)
       fillZero(planes + phase * planeSize + planeRows * gw, planeSize - planeRows * gw);
     // Plane row r is output row `oh` of image `n` (stepped, not divided, per row).
@@ -410,6 +426,14 @@ inline void gatherStride2Rows(const ConvParams& p, const Grid& grid, const float
         ++n;
       }
     }
+    // Tap planes: plane (kh, kw) is plane (kh mod 2, kw) from row kh div 2 on (a row of
+    // the image's thrown-away reach at most, never the next image's).
+    for (int64_t plane = sH * columns; plane < perChannel; ++plane) {
+      const int64_t kh = plane / columns, kw = plane % columns, shift = kh / 2 * gw;
+      float* dst = planes + plane * planeSize;
+      copyFloats(dst, planes + ((kh % 2) * columns + kw) * planeSize + shift, planeRows * gw - shift);
+      fillZero(dst + planeRows * gw - shift, planeSize - (planeRows * gw - shift));
+    }
   }
 }
 
@@ -428,8 +452,7 @@ inline InputRows gatherInputRows(const ConvParams& p, const Grid& grid, const fl
   // kernel, every load of a misaligned block crossed cache lines).
   rows.planeSize = roundUp(planeRows * gw, kTileCols);
   const int64_t shift = (kTileCols - start % kTileCols) % kTileCols;
-  const int64_t columns = grid.planesPerRowPhase(p);
-  rows.data = scratch(slot, static_cast<size_t>(Cg * sH * columns * rows.planeSize + shift)) + shift;
+  rows.data = scratch(slot, static_cast<size_t>(Cg * grid.planesPerChannel(p) * rows.planeSize + shift)) + shift;
   if (sW == 2) {
     gatherStride2Rows(p, grid, input, firstChannel, channels, n0, oh0, rowsPerImage, gw, planeRows, rows);
     return rows;
