@@ -28,6 +28,16 @@ struct V8 {
 };
 inline V8 zero() { return {_mm256_setzero_ps()}; }
 inline V8 load(const float* p) { return {_mm256_loadu_ps(p)}; }
+// load(), kept in a register: where one loaded vector feeds several multiply-adds, GCC
+// may fold the load into each of them instead, turning one load into several (the
+// 5×5 filter's row tiles were bound by loads that way).
+inline V8 loadToRegister(const float* p) {
+  V8 r = load(p);
+#if defined(__GNUC__)
+  asm("" : "+x"(r.v));
+#endif
+  return r;
+}
 inline void store(float* p, V8 a) { _mm256_storeu_ps(p, a.v); }
 inline V8 broadcast(float x) { return {_mm256_set1_ps(x)}; }
 inline V8 broadcast(const float* p) { return {_mm256_broadcast_ss(p)}; }
@@ -85,6 +95,7 @@ inline V8 load(const float* p) {
   for (int i = 0; i < kLanes; ++i) r.v[i] = p[i];
   return r;
 }
+inline V8 loadToRegister(const float* p) { return load(p); }
 inline void store(float* p, V8 a) {
   for (int i = 0; i < kLanes; ++i) p[i] = a.v[i];
 }
