@@ -5,8 +5,8 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <exception>
 #include <cstdint>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -14,8 +14,8 @@
 namespace convcore {
 
 // A non-owning reference to a callable fn(begin, end) that processes items [begin, end).
-// Unlike std::function it never allocates, so a small call costs
-// nothing beyond the work itself.
+// Unlike std::function it never allocates, so a small call costs nothing beyond the work
+// itself.
 class RangeFn {
  public:
   template <typename F>

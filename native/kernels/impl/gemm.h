@@ -298,13 +298,26 @@ struct Grid {
     return tapPlanes ? p.kernelHeight * p.kernelWidth : p.strideH * planesPerRowPhase(p);
   }
 
-  int64_t pixels(const ConvParams& p) const { return p.outHeight * gridW; }
+  // Where tap (kh, kw) reads within a channel's planes: plane rowPlane + columnPlane,
+  // from float rowShift + columnShift on.
+  int64_t rowPlane(const ConvParams& p, int64_t kh) const {
+    return (tapPlanes ? kh : (kh * p.dilationH) % p.strideH) * planesPerRowPhase(p);
+  }
+  int64_t rowShift(const ConvParams& p, int64_t kh) const {
+    return tapPlanes ? 0 : (kh * p.dilationH / p.strideH) * gridW;
+  }
+  int64_t columnPlane(const ConvParams& p, int64_t kw) const {
+    return columnPlanes ? kw : (kw * p.dilationW) % p.strideW;
+  }
+  int64_t columnShift(const ConvParams& p, int64_t kw) const {
+    return columnPlanes ? 0 : kw * p.dilationW / p.strideW;
+  }
   // The grid pixels that row vectors of `rows` consecutive rows read from, up to the
   // last run's 8th lane (in the next row, or padding, where thrown away).
   int64_t rowVectorSpan(int64_t rows) const { return (rows - 1) * gridW + vectorsPerRow * kLanes; }
 };
 
-// The input rows that `span` grid pixels read, for Cg channels: Cg · sH · sW planes of
+// The input rows that `span` grid pixels read, for Cg channels: Cg · planesPerChannel planes of
 // `rows` × gridW floats, zero outside the images. Plane row r is output row oh0 + r of
 // image n0, continuing into the next images every `rowsPerImage` rows (each image's
 // last reachH rows are thrown-away outputs whose input rows the real ones need).
@@ -314,11 +327,8 @@ struct InputRows {
 
   // Plane offset of tap (c, kh, kw).
   int64_t tapOffset(const ConvParams& p, const Grid& grid, int64_t c, int64_t kh, int64_t kw) const {
-    if (grid.tapPlanes) return ((c * p.kernelHeight + kh) * p.kernelWidth + kw) * planeSize;
-    const int64_t column = grid.columnPlanes ? kw : (kw * p.dilationW) % p.strideW;
-    const int64_t plane = (c * p.strideH + (kh * p.dilationH) % p.strideH) * grid.planesPerRowPhase(p) + column;
-    return plane * planeSize + (kh * p.dilationH / p.strideH) * grid.gridW +
-           (grid.columnPlanes ? 0 : kw * p.dilationW / p.strideW);
+    const int64_t plane = c * grid.planesPerChannel(p) + grid.rowPlane(p, kh) + grid.columnPlane(p, kw);
+    return plane * planeSize + grid.rowShift(p, kh) + grid.columnShift(p, kw);
   }
 };
 
@@ -327,29 +337,28 @@ struct InputRows {
 // (not once per tap: they cost more than the tile work of small blocks).
 inline void tapOffsets(const ConvParams& p, const Grid& grid, const InputRows& rows, int64_t channels,
                        int64_t* offsets) {
-  const int64_t KH = p.kernelHeight, KW = p.kernelWidth, sH = p.strideH, sW = p.strideW;
+  const int64_t KH = p.kernelHeight, KW = p.kernelWidth;
   if (KH > 64 || KW > 64) {
     for (int64_t c = 0, k = 0; c < channels; ++c)
       for (int64_t kh = 0; kh < KH; ++kh)
         for (int64_t kw = 0; kw < KW; ++kw) offsets[k++] = rows.tapOffset(p, grid, c, kh, kw);
     return;
   }
-  int64_t rowPlane[64], rowPart[64], colPhase[64], colPart[64];
-  const int64_t columns = grid.planesPerRowPhase(p);
+  int64_t rowPlane[64], rowShift[64], columnPlane[64], columnShift[64];
   for (int64_t kh = 0; kh < KH; ++kh) {
-    rowPlane[kh] = (grid.tapPlanes ? kh : (kh * p.dilationH) % sH) * columns;
-    rowPart[kh] = grid.tapPlanes ? 0 : (kh * p.dilationH / sH) * grid.gridW;
+    rowPlane[kh] = grid.rowPlane(p, kh);
+    rowShift[kh] = grid.rowShift(p, kh);
   }
   for (int64_t kw = 0; kw < KW; ++kw) {
-    colPhase[kw] = grid.columnPlanes ? kw : (kw * p.dilationW) % sW;
-    colPart[kw] = grid.columnPlanes ? 0 : kw * p.dilationW / sW;
+    columnPlane[kw] = grid.columnPlane(p, kw);
+    columnShift[kw] = grid.columnShift(p, kw);
   }
   const int64_t perChannel = grid.planesPerChannel(p);
   for (int64_t c = 0, k = 0; c < channels; ++c)
     for (int64_t kh = 0; kh < KH; ++kh) {
       const int64_t rowBase = c * perChannel + rowPlane[kh];
       for (int64_t kw = 0; kw < KW; ++kw)
-        offsets[k++] = (rowBase + colPhase[kw]) * rows.planeSize + rowPart[kh] + colPart[kw];
+        offsets[k++] = (rowBase + columnPlane[kw]) * rows.planeSize + rowShift[kh] + columnShift[kw];
     }
 }
 
@@ -1034,7 +1043,7 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
       const InputRows in = gatherInputRows(p, grid, input, g * Cg + c0, c1 - c0, n0, row0, rowsPerImage, 0,
                                            grid.rowVectorSpan(rows), ScratchSlot::kTaskInput);
       tapOffsets(p, grid, in, c1 - c0, offsets);
-      return WeightGradUnit{in.data, vectors * kLanes, positions, p.strideH * p.strideW * in.planeSize};
+      return WeightGradUnit{in.data, vectors * kLanes, positions, grid.planesPerChannel(p) * in.planeSize};
     }
     const int64_t padded = roundUp(rows * gw, kTileCols);
     const InputRows in = gatherInputRows(p, grid, input, g * Cg + c0, c1 - c0, n0, row0, rowsPerImage, 0,
@@ -1063,7 +1072,7 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
       }
       fillZero(dst + rows * gw, padded - rows * gw);
     }
-    return WeightGradUnit{in.data, padded, nullptr, p.strideH * p.strideW * in.planeSize};
+    return WeightGradUnit{in.data, padded, nullptr, grid.planesPerChannel(p) * in.planeSize};
   });
 }
 
