@@ -11,6 +11,7 @@
         "native/kernels/cpu_features.cc",
         "native/kernels/conv2d.cc",
         "native/kernels/conv_volume.cc",
+        "native/kernels/padded_taps.cc",
         "native/kernels/matmul.cc",
         "native/kernels/pool2d.cc",
         "native/kernels/pointwise.cc",

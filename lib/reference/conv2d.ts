@@ -22,13 +22,11 @@ export function conv2dForwardReference(
           for (let c = 0; c < Cg; c++) {
             for (let kh = 0; kh < KH; kh++) {
               const ih = oh * g.strideH - g.padTop + kh * g.dilationH;
-              if (ih < 0 || ih >= H) continue;
               for (let kw = 0; kw < KW; kw++) {
                 const iw = ow * g.strideW - g.padLeft + kw * g.dilationW;
-                if (iw < 0 || iw >= W) continue;
-                acc +=
-                  input[((n * C + group * Cg + c) * H + ih) * W + iw] *
-                  weight[((o * Cg + c) * KH + kh) * KW + kw];
+                // A padded tap reads a real zero: 0 · ±∞ is NaN, as in PyTorch.
+                const x = ih < 0 || ih >= H || iw < 0 || iw >= W ? 0 : input[((n * C + group * Cg + c) * H + ih) * W + iw];
+                acc += x * weight[((o * Cg + c) * KH + kh) * KW + kw];
               }
             }
           }
@@ -88,13 +86,11 @@ export function conv2dBackwardWeightReference(
           for (let n = 0; n < N; n++) {
             for (let oh = 0; oh < OH; oh++) {
               const ih = oh * g.strideH - g.padTop + kh * g.dilationH;
-              if (ih < 0 || ih >= H) continue;
               for (let ow = 0; ow < OW; ow++) {
                 const iw = ow * g.strideW - g.padLeft + kw * g.dilationW;
-                if (iw < 0 || iw >= W) continue;
-                acc +=
-                  gradOutput[((n * O + o) * OH + oh) * OW + ow] *
-                  input[((n * C + group * Cg + c) * H + ih) * W + iw];
+                // The forward's padded zeros are real zeros here too (0 · ±∞ = NaN).
+                const x = ih < 0 || ih >= H || iw < 0 || iw >= W ? 0 : input[((n * C + group * Cg + c) * H + ih) * W + iw];
+                acc += gradOutput[((n * O + o) * OH + oh) * OW + ow] * x;
               }
             }
           }

@@ -4,7 +4,11 @@
  */
 import type { ConvGeometry } from '../geometry';
 
-/** Visits every (output position, tap) pair whose input position is inside the volume. */
+/**
+ * Visits every (output position, tap) pair; `inp` is −1 where the tap reads padding (a
+ * real zero: the forward and weight gradient multiply it, the data gradient has no
+ * element to send to).
+ */
 function forEachTap(
   g: ConvGeometry,
   visit: (n: number, o: number, c: number, out: number, inp: number, w: number) => void,
@@ -24,15 +28,13 @@ function forEachTap(
             for (let c = 0; c < Cg; c++)
               for (let kd = 0; kd < KD; kd++) {
                 const id = od * g.strideD - g.padFront + kd * g.dilationD;
-                if (id < 0 || id >= ID) continue;
                 for (let kh = 0; kh < KH; kh++) {
                   const ih = oh * g.strideH - g.padTop + kh * g.dilationH;
-                  if (ih < 0 || ih >= IH) continue;
                   for (let kw = 0; kw < KW; kw++) {
                     const iw = ow * g.strideW - g.padLeft + kw * g.dilationW;
-                    if (iw < 0 || iw >= IW) continue;
                     const channel = group * Cg + c;
-                    visit(n, o, channel, out, (((n * C + channel) * ID + id) * IH + ih) * IW + iw,
+                    const inside = id >= 0 && id < ID && ih >= 0 && ih < IH && iw >= 0 && iw < IW;
+                    visit(n, o, channel, out, inside ? (((n * C + channel) * ID + id) * IH + ih) * IW + iw : -1,
                       (((o * Cg + c) * KD + kd) * KH + kh) * KW + kw);
                   }
                 }
@@ -47,7 +49,7 @@ export function conv3dForwardReference(
   const acc = new Float64Array(output.length);
   const plane = g.outDepth * g.outHeight * g.outWidth;
   if (bias) for (let i = 0; i < acc.length; i++) acc[i] = bias[Math.floor(i / plane) % g.outChannels];
-  forEachTap(g, (_n, _o, _c, out, inp, w) => { acc[out] += input[inp] * weight[w]; });
+  forEachTap(g, (_n, _o, _c, out, inp, w) => { acc[out] += (inp < 0 ? 0 : input[inp]) * weight[w]; });
   output.set(acc);
 }
 
@@ -55,7 +57,7 @@ export function conv3dBackwardDataReference(
   g: ConvGeometry, gradOutput: Float32Array, weight: Float32Array, gradInput: Float32Array,
 ): void {
   const acc = new Float64Array(gradInput.length);
-  forEachTap(g, (_n, _o, _c, out, inp, w) => { acc[inp] += gradOutput[out] * weight[w]; });
+  forEachTap(g, (_n, _o, _c, out, inp, w) => { if (inp >= 0) acc[inp] += gradOutput[out] * weight[w]; });
   gradInput.set(acc);
 }
 
@@ -63,7 +65,7 @@ export function conv3dBackwardWeightReference(
   g: ConvGeometry, input: Float32Array, gradOutput: Float32Array, gradWeight: Float32Array,
 ): void {
   const acc = new Float64Array(gradWeight.length);
-  forEachTap(g, (_n, _o, _c, out, inp, w) => { acc[w] += gradOutput[out] * input[inp]; });
+  forEachTap(g, (_n, _o, _c, out, inp, w) => { acc[w] += gradOutput[out] * (inp < 0 ? 0 : input[inp]); });
   gradWeight.set(acc);
 }
 

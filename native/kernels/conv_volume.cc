@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "conv2d.h"
+#include "padded_taps.h"
 #include "scratch.h"
 
 namespace convcore {
@@ -89,11 +90,8 @@ void forEachDepthBatch(const VolumeParams& p, const Fn& fn) {
     for (int64_t od = 0; od < p.outDepth; od += batch) fn(n, od, std::min(batch, p.outDepth - od));
 }
 
-}  // namespace
-
-void convForward(ThreadPool& pool, const VolumeParams& p, const float* input, const float* weight,
-                 const float* bias, float* output) {
-  if (p.flat()) return conv2dForward(pool, p.plane, input, weight, bias, output);
+void forwardOfSlabs(ThreadPool& pool, const VolumeParams& p, const float* input, const float* weight,
+                    const float* bias, float* output) {
   const int64_t O = p.plane.outChannels, plane = planeOut(p), batch = depthsPerCall(p);
   const ConvParams one = slabParams(p, 1);
   // The GEMM path reads the slabs' planes where they are, through a table; the direct
@@ -122,6 +120,15 @@ void convForward(ThreadPool& pool, const VolumeParams& p, const float* input, co
       }
     });
   });
+}
+
+}  // namespace
+
+void convForward(ThreadPool& pool, const VolumeParams& p, const float* input, const float* weight,
+                 const float* bias, float* output) {
+  if (p.flat()) conv2dForward(pool, p.plane, input, weight, bias, output);
+  else forwardOfSlabs(pool, p, input, weight, bias, output);
+  markPaddedTapsInOutput(p, weight, output);
 }
 
 void convBackwardData(ThreadPool& pool, const VolumeParams& p, const float* gradOutput,
@@ -153,12 +160,14 @@ void convBackwardData(ThreadPool& pool, const VolumeParams& p, const float* grad
   });
 }
 
-void convBackwardWeight(ThreadPool& pool, const VolumeParams& p, const float* input,
-                        const float* gradOutput, float* gradWeight) {
-  if (p.flat()) return conv2dBackwardWeight(pool, p.plane, input, gradOutput, gradWeight);
+namespace {
+
+// `table`: the GEMM path reads the input planes in place (when it would take the GEMM
+// path at all); otherwise each batch of depths is gathered into slabs.
+void weightGradOfSlabs(ThreadPool& pool, const VolumeParams& p, const float* input, const float* gradOutput,
+                       float* gradWeight, bool table) {
   const int64_t size = p.weightSize(), batch = depthsPerCall(p);
   const ConvParams one = slabParams(p, 1);
-  const bool table = weightGradUsesGemm(one);
   float* slabs = table ? nullptr : scratch(ScratchSlot::kSlab, static_cast<size_t>(one.inputSize() * batch));
   const float** planes = table ? planeTable(p, batch) : nullptr;
   float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
@@ -179,6 +188,22 @@ void convBackwardWeight(ThreadPool& pool, const VolumeParams& p, const float* in
     for (int64_t i = 0; i < size; ++i) sum[i] += slice[i];
   });
   for (int64_t i = 0; i < size; ++i) gradWeight[i] = static_cast<float>(sum[i]);
+}
+
+}  // namespace
+
+void convBackwardWeight(ThreadPool& pool, const VolumeParams& p, const float* input,
+                        const float* gradOutput, float* gradWeight) {
+  if (p.flat()) {
+    conv2dBackwardWeight(pool, p.plane, input, gradOutput, gradWeight);
+  } else {
+    const bool table = weightGradUsesGemm(slabParams(p, 1));
+    weightGradOfSlabs(pool, p, input, gradOutput, gradWeight, table);
+    // A NaN may come of the GEMM grid's spare columns (see backwardWeight): gathered
+    // slabs let the 2-D pass redo it exactly.
+    if (table && !allFinite(gradWeight, p.weightSize())) weightGradOfSlabs(pool, p, input, gradOutput, gradWeight, false);
+  }
+  markPaddedTapsInWeightGrad(p, gradOutput, gradWeight);
 }
 
 void convBackwardBias(ThreadPool& pool, const VolumeParams& p, const float* gradOutput,

@@ -11,6 +11,7 @@
 #include "border_pixel.h"
 #include "conv2d.h"
 #include "engine.h"
+#include "padded_taps.h"
 #include "row_range.h"
 #include "scratch.h"
 #include "simd.h"

@@ -25,7 +25,7 @@ export CONVCORE_PREBUILD="$PWD/$src"   # node-gyp-build loads $src/build/Release
 export FUZZ_RUNS="${FUZZ_RUNS:-10000}"
 
 status=0
-npx vitest run test/asan/loaded.test.ts test/conv2d-parity.test.ts test/conv-nd.test.ts test/training-ops.test.ts \
+npx vitest run test/asan/loaded.test.ts test/conv2d-parity.test.ts test/conv-nd.test.ts test/non-finite.test.ts test/training-ops.test.ts \
   test/hardening.test.ts test/fuzz.test.ts "$@" || status=1
 unset LD_PRELOAD
 if ls "$reports"/* >/dev/null 2>&1; then

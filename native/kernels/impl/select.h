@@ -1,4 +1,5 @@
-// Which algorithm runs each pass, from the shape alone (never the thread count, so the
+// Which algorithm runs each pass, from the shape and, where a non-finite value would
+// meet a zero that is not in the sum, from the values (never the thread count, so the
 // result's bits do not depend on it).
 #pragma once
 
@@ -12,6 +13,10 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
 
 inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
                          const float* weight, float* gradInput) {
+  // The paths below multiply the weights by zeros that are not in the sum (padding
+  // around gradOutput, the rows a scatter drops): 0 · ∞ would be a NaN that does not
+  // belong. The gather reads only the (output, tap) pairs that exist.
+  if (!allFinite(weight, p.weightSize())) return direct::backwardDataGather(pool, p, gradOutput, weight, gradInput);
   const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t taps = p.kernelHeight * p.kernelWidth;
   const bool strideOne = p.strideH == 1 && p.strideW == 1;
@@ -29,8 +34,14 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gra
 
 inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
                            const float* gradOutput, float* gradWeight) {
-  if (weightGradUsesGemm(p)) gemm::backwardWeight(pool, p, input, gradOutput, gradWeight);
-  else direct::backwardWeight(pool, p, input, gradOutput, gradWeight);
+  if (!weightGradUsesGemm(p)) return direct::backwardWeight(pool, p, input, gradOutput, gradWeight);
+  gemm::backwardWeight(pool, p, input, gradOutput, gradWeight);
+  // The grid's columns past each output row hold zero gradients beside real inputs: a
+  // non-finite input there gives a NaN that does not belong. Only a NaN can come of it,
+  // so a result without one is exact; otherwise the direct path, which reads only the
+  // pairs that exist, gives it again (conv3d's plane tables are redone by the caller).
+  if (p.planeTable == nullptr && !allFinite(gradWeight, p.weightSize()))
+    direct::backwardWeight(pool, p, input, gradOutput, gradWeight);
 }
 
 // 12 independent FMA chains, as the benchmark's peak reference.
