@@ -66,3 +66,27 @@ export class ImageDecodeError extends Error {
     this.name = 'ImageDecodeError';
   }
 }
+
+/**
+ * An output location that cannot be used as asked: a folder that is a file or cannot be
+ * created or written to, or a batch in which two inputs would write one output file.
+ */
+export class OutputPathError extends Error {
+  readonly code = 'CONVCORE_OUTPUT_PATH';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OutputPathError';
+  }
+}
+
+/**
+ * A call that would take more memory than its limit allows: an image over `maxPixels` or
+ * the batch's memory budget, async calls holding more than their limit of snapshots.
+ */
+export class ResourceLimitError extends RangeError {
+  readonly code = 'CONVCORE_RESOURCE_LIMIT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResourceLimitError';
+  }
+}

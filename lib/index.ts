@@ -59,8 +59,10 @@ export type { Safetensors } from './io/safetensors';
 export { setBackend, getBackend } from './backend';
 export type { BackendName } from './backend';
 export { setNumThreads, getNumThreads, isa } from './threads';
+export { setAsyncMemoryLimit, getAsyncMemoryLimit, asyncMemoryInUse } from './async-memory';
 export {
   ArgumentTypeError, ArgumentRangeError, ShapeError, UnknownOptionError, AutogradError, NativeBindingError, ImageDecodeError,
+  OutputPathError, ResourceLimitError,
 } from './errors';
 
 export { imageToTensor, tensorToImage } from './image/codec';

@@ -51,6 +51,11 @@ export function describe(value: unknown): string {
   return name && name !== 'Object' ? `a ${name}` : 'an object';
 }
 
+/** Bytes in MiB or GiB, for messages. */
+export function formatBytes(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
 /** The one message template; `actual` is already rendered (see describe). */
 export function message(fn: string, argument: string, expected: string, actual: string): string {
   return `${fn}: expected ${argument} to be ${expected}, but got ${actual}`;

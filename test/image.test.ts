@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { ImageDecodeError, Tensor, filterImage, filterImages, imageToTensor, saveSafetensors, tensorToImage } from '../lib/index';
-import { decodeError } from '../lib/image/codec';
+import { decodeError } from '../lib/image/source';
 import { FILTER_NAMES, parseFilter } from '../lib/image/filters';
 import type { BorderMode } from '../lib/image/filter-engine';
 import { expandInput } from '../lib/cli/glob';
@@ -33,7 +33,7 @@ async function rawPixels(file: string | Buffer) {
   return { data: grey, width: info.width, height: info.height, channels: keep.length };
 }
 
-describe('the JPEG and PNG header reader (format and stored channels without a decoder)', () => {
+describe('the JPEG and PNG header reader (format, size and stored channels without a decoder)', () => {
   test('agrees with sharp on every fixture, or leaves it to sharp', async () => {
     const { readFileSync } = await import('node:fs');
     const seen: string[] = [];
@@ -44,6 +44,7 @@ describe('the JPEG and PNG header reader (format and stored channels without a d
       const meta = await sharp(bytes).metadata();
       expect([name, header.format]).toEqual([name, meta.format]);
       expect([name, header.channels <= 2]).toEqual([name, (meta.channels ?? 3) <= 2]);
+      expect([name, header.width, header.height]).toEqual([name, meta.width, meta.height]);
       seen.push(name);
     }
     expect(seen.sort()).toEqual(['gray-alpha.png', 'palette.png', 'photo.jpg', 'rgb.png', 'truncated.jpg']);
@@ -51,13 +52,15 @@ describe('the JPEG and PNG header reader (format and stored channels without a d
 
   test('reads each PNG colour type and JPEG component count', async () => {
     const grey = Buffer.alloc(8 * 8, 100);
+    // 300 × 70: both sizes need more than one byte, and width ≠ height.
     const encode = (channels: 1 | 2 | 3 | 4, format: 'png' | 'jpeg') => {
-      const image = sharp(Buffer.alloc(8 * 8 * channels, 90), { raw: { width: 8, height: 8, channels } });
+      const image = sharp(Buffer.alloc(300 * 70 * channels, 90), { raw: { width: 300, height: 70, channels } });
       return (channels <= 2 ? image.toColourspace('b-w') : image).toFormat(format).toBuffer();
     };
-    for (const channels of [1, 2, 3, 4] as const) expect(readHeader(await encode(channels, 'png'))).toEqual({ format: 'png', channels });
-    expect(readHeader(await encode(1, 'jpeg'))).toEqual({ format: 'jpeg', channels: 1 });
-    expect(readHeader(await encode(3, 'jpeg'))).toEqual({ format: 'jpeg', channels: 3 });
+    const size = { width: 300, height: 70 };
+    for (const channels of [1, 2, 3, 4] as const) expect(readHeader(await encode(channels, 'png'))).toEqual({ format: 'png', channels, ...size });
+    expect(readHeader(await encode(1, 'jpeg'))).toEqual({ format: 'jpeg', channels: 1, ...size });
+    expect(readHeader(await encode(3, 'jpeg'))).toEqual({ format: 'jpeg', channels: 3, ...size });
     const palette = await sharp(grey, { raw: { width: 8, height: 8, channels: 1 } }).png({ palette: true }).toBuffer();
     expect(readHeader(palette)?.format).toBe('png');
   });
@@ -284,7 +287,7 @@ describe('filterImages: nothing lost', () => {
   test('an input is never overwritten, even with overwrite', async () => {
     const { inputs } = batchDir();
     const summary = await filterImages([path.join(inputs, 'rgb.png')], inputs, 'sobel', { overwrite: true });
-    expect(summary.results[0]).toMatchObject({ status: 'failed', reason: 'the output would overwrite an input' });
+    expect(summary.results[0]).toMatchObject({ status: 'failed', reason: `the output would overwrite an input ('${path.join(inputs, 'rgb.png')}')` });
   });
 
   test('a requested format changes the extension; JPEG drops the alpha channel', async () => {
@@ -336,8 +339,8 @@ describe('convcore filter (CLI)', () => {
     const result = run(['filter', 'a/**/*.{png,tif}'.replace('{png,tif}', '*'), '--out', 'out', '--kernel', 'edge.safetensors', '--offset', '128'], dir);
     expect(result.stderr).toContain('failed: a/notes.txt');
     expect(readdirSync(path.join(dir, 'out')).sort()).toEqual(['x.png', 'y.tif']);
-    expect(await expandInput(path.join(dir, 'a', '**', '*.png'))).toEqual([path.join(dir, 'a', 'b', 'x.png')]);
-    expect(await expandInput(path.join(dir, 'a'))).toEqual([path.join(dir, 'a', 'y.tif')]);
+    expect(await expandInput(path.join(dir, 'a', '**', '*.png'))).toEqual({ files: [path.join(dir, 'a', 'b', 'x.png')], skipped: [] });
+    expect(await expandInput(path.join(dir, 'a'))).toEqual({ files: [path.join(dir, 'a', 'y.tif')], skipped: [] });
   });
 
   test('usage errors exit 2 with one line naming the problem', () => {

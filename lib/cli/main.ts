@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { loadSafetensors } from '../io/safetensors';
 import { type FilterSpec, customKernel, FILTER_NAMES } from '../image/filters';
 import { type FilterImagesOptions, type ImageResult, filterImages } from '../image/batch';
-import { expandInput } from './glob';
+import { type SkippedEntry, expandInput } from './glob';
 import { readFile } from 'node:fs/promises';
 
 const HELP = `Usage: convcore filter <inputs…> --out <dir> [options]
@@ -38,12 +38,19 @@ Options:
       --format FMT       png | jpeg | webp | tiff | gif (default: the input's format)
       --quality Q        JPEG/WebP quality 1..100 (default 80)
   -c, --concurrency N    images in flight at once (default: the number of cores)
+      --max-pixels N     refuse images larger than N pixels, from the header, before
+                         decoding (default 268402689, sharp's)
+      --max-memory SIZE  memory the images in flight may take together, estimated from
+                         each header (e.g. 2G, 512M; default: half of the machine's); an
+                         image that alone needs more fails, the others wait for room
       --overwrite        replace existing outputs (never an input)
   -q, --quiet            no progress and no summary (failures are still reported)
   -h, --help             this help
 
 Values are rounded to nearest and clamped to [0, 255]. A file that cannot be read is
 reported with the reason and the batch goes on; the exit status is 1 if any failed.
+Two inputs that would write the same output name stop the batch before it starts (exit
+2); symbolic links inside folders and globs are skipped with the reason.
 Example: convcore filter photos/ --out edges/ --filter gaussian:1 --filter sobel`;
 
 class UsageError extends Error {}
@@ -59,6 +66,8 @@ const OPTIONS = {
   format: { type: 'string' },
   quality: { type: 'string' },
   concurrency: { type: 'string', short: 'c' },
+  'max-pixels': { type: 'string' },
+  'max-memory': { type: 'string' },
   overwrite: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
@@ -103,6 +112,21 @@ function number(name: string, value: string | undefined, integer: boolean): numb
   return n;
 }
 
+/** A byte count such as 2G, 512M, 1.5GiB or 1000000 (binary units). */
+function bytesOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|b)?$/i.exec(value.trim());
+  const bytes = match ? Math.floor(Number(match[1]) * 1024 ** ' kmgt'.indexOf((match[2] ?? ' ').toLowerCase())) : NaN;
+  if (!(bytes >= 1)) throw new UsageError(`--${name}: expected a size such as 2G, 512M or a number of bytes, got '${value}'`);
+  return bytes;
+}
+
+/** Text on one log line: control characters (a newline in a file name) escaped. */
+function printable(text: string): string {
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 function progressLine(done: number, total: number, megapixels: number, seconds: number): string {
   const width = 24, filled = Math.round((done / total) * width);
   const bar = '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? '>' : '') + ' '.repeat(width - filled);
@@ -126,14 +150,17 @@ async function filterCommand(argv: string[]): Promise<number> {
   }
   if (filters.length === 0) throw new UsageError(`give at least one --filter (${FILTER_NAMES.join(', ')}) or --kernel`);
   const inputs: string[] = [];
+  const passedOver: SkippedEntry[] = [];
   for (const arg of positionals) {
     try {
-      inputs.push(...await expandInput(arg));
+      const { files, skipped } = await expandInput(arg);
+      inputs.push(...files);
+      passedOver.push(...skipped);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
   }
-  if (inputs.length === 0) throw new UsageError('the inputs hold no image files');
+  if (inputs.length === 0 && passedOver.length === 0) throw new UsageError('the inputs hold no image files');
 
   const quiet = values.quiet === true;
   const tty = process.stderr.isTTY === true && !quiet;
@@ -142,23 +169,28 @@ async function filterCommand(argv: string[]): Promise<number> {
   const onProgress = (done: number, total: number, r: ImageResult) => {
     megapixels += r.megapixels;
     if (r.status === 'failed') {
-      process.stderr.write(`${tty ? '\r\x1b[K' : ''}failed: ${r.input}: ${r.reason}\n`);
+      process.stderr.write(`${tty ? '\r\x1b[K' : ''}failed: ${printable(r.input)}: ${printable(r.reason ?? '')}\n`);
     } else if (!quiet && !tty) {
-      process.stderr.write(r.status === 'written' ? `${r.input} -> ${r.output}\n` : `skipped: ${r.input}: ${r.reason}\n`);
+      process.stderr.write(r.status === 'written' ? `${printable(r.input)} -> ${printable(r.output!)}\n`
+        : `skipped: ${printable(r.input)}: ${printable(r.reason ?? '')}\n`);
     }
     if (tty) process.stderr.write(`\r${progressLine(done, total, megapixels, (performance.now() - start) / 1000)}`);
   };
+  if (!quiet) for (const s of passedOver) process.stderr.write(`skipped: ${printable(s.path)}: ${s.reason}\n`);
   const options: FilterImagesOptions = {
     border: values.border as FilterImagesOptions['border'], grayscale: values.grayscale, abs: values.abs,
     offset: number('offset', values.offset, false), format: values.format as FilterImagesOptions['format'],
     quality: number('quality', values.quality, true), concurrency: number('concurrency', values.concurrency, true),
+    maxPixels: number('max-pixels', values['max-pixels'], true), maxMemory: bytesOption('max-memory', values['max-memory']),
     overwrite: values.overwrite, onProgress,
   };
   for (const key of Object.keys(options) as (keyof FilterImagesOptions)[]) if (options[key] === undefined) delete options[key];
   const summary = await filterImages(inputs, values.out, filters, options);
   if (tty) process.stderr.write('\n');
   if (!quiet) {
-    console.log(`${summary.images} images: ${summary.written} written, ${summary.skipped} skipped, ${summary.failed} failed; ` +
+    // The entries passed over while expanding the inputs count as skipped.
+    const images = summary.images + passedOver.length, skipped = summary.skipped + passedOver.length;
+    console.log(`${images} images: ${summary.written} written, ${skipped} skipped, ${summary.failed} failed; ` +
       `${summary.megapixels.toFixed(2)} megapixels in ${summary.seconds.toFixed(2)} s ` +
       `(${(summary.megapixels / Math.max(summary.seconds, 1e-9)).toFixed(1)} Mpix/s, ${os.availableParallelism()} cores)`);
   }

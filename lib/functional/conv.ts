@@ -5,11 +5,12 @@
  * (depth and height 1 where the rank is lower) and come from the active backend.
  */
 import { allocFloats, allocGradient } from '../alloc';
+import { holdingAsyncMemory } from '../async-memory';
 import { record, shouldRecord } from '../autograd';
 import { type BackwardBuffers, backend } from '../backend';
 import { sameShape } from '../broadcast';
 import { ShapeError } from '../errors';
-import { type ConvGeometry, inputSize } from '../geometry';
+import { type ConvGeometry, inputSize, outputSize, weightSize } from '../geometry';
 import { Tensor, assertTensor } from '../tensor';
 import { checkOptions, formatShape, message, typeError } from '../validate';
 import {
@@ -228,9 +229,14 @@ export async function convolveAsync(
   const plan = planFor('forward', fn, rank, input, weight, bias, options);
   const out = outputBuffer(fn, 'options.out', options?.out, plan.outputShape, [input, weight, bias]);
   const enabled = shouldRecord([input, weight, bias]);
-  const x = paddedInput(input, plan);
-  await backend().forwardAsync(plan.geometry, x.data, weight.data, bias?.data ?? null, out);
-  return recordConv(fn.replace(/Async$/, ''), plan, x, weight, bias ?? null, out, enabled);
+  const g = plan.geometry;
+  // The call's copies: the (padded) input, the weights and bias, and a private output.
+  const bytes = 4 * (inputSize(g) + weightSize(g) + (bias?.size ?? 0) + outputSize(g));
+  return holdingAsyncMemory(fn, bytes, async () => {
+    const x = paddedInput(input, plan);
+    await backend().forwardAsync(g, x.data, weight.data, bias?.data ?? null, out);
+    return recordConv(fn.replace(/Async$/, ''), plan, x, weight, bias ?? null, out, enabled);
+  });
 }
 
 // ---- functional backward ------------------------------------------------------------------------
@@ -317,6 +323,12 @@ export async function convolveBackwardAsync(
   fn: string, rank: SpatialRank, input: Tensor, weight: Tensor, gradOutput: Tensor, options: unknown,
 ): Promise<ConvGradients> {
   const job = prepareBackward(fn, rank, input, weight, gradOutput, options);
-  await backend().backwardAsync(job.plan.geometry, job.x, job.weight.data, job.gradOutput.data, job.buffers);
-  return finishBackward(job);
+  const { gradInput, gradWeight, gradBias } = job.buffers;
+  // The call's copies (input, weights, output gradient) and its private gradients.
+  const bytes = 4 * (job.x.length + job.weight.size + job.gradOutput.size +
+    (gradInput?.length ?? 0) + (gradWeight?.length ?? 0) + (gradBias?.length ?? 0));
+  return holdingAsyncMemory(fn, bytes, async () => {
+    await backend().backwardAsync(job.plan.geometry, job.x, job.weight.data, job.gradOutput.data, job.buffers);
+    return finishBackward(job);
+  });
 }

@@ -1,24 +1,28 @@
 /**
  * filterImage and filterImages: decode → filters → encode, over many files with a
  * bounded number in flight, so that decoding and encoding (sharp, on libuv's threads)
- * overlap with the convolutions (convcore's pool). Nothing is lost: a file that fails
- * is reported with its path and reason and the batch goes on; outputs are written to a
- * temporary name and renamed; existing outputs are kept unless `overwrite`; an input is
- * never overwritten.
+ * overlap with the convolutions (convcore's pool). Nothing is lost: the outputs are
+ * planned before any image is decoded (output-plan.ts: a folder that works, one output
+ * per input, no output that is an input under another name); a file that fails is
+ * reported with its path and reason and the batch goes on; outputs are written to a
+ * temporary name and renamed; existing outputs are kept unless `overwrite`; images in
+ * flight stay within a memory budget (memory-budget.ts).
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { bytePool, floatPool } from '../alloc';
-import { ArgumentRangeError } from '../errors';
+import { ArgumentRangeError, ResourceLimitError } from '../errors';
 import { writeFileAtomically } from '../io/atomic-write';
-import { booleanOption, checkOptions, is, message, oneOf, rangeError, typeError } from '../validate';
+import { booleanOption, checkOptions, formatBytes, is, message, oneOf, positiveInteger, rangeError, typeError } from '../validate';
 import { backend } from '../backend';
 import { nativeAddon } from '../binding';
-import { EXTENSION_OF_FORMAT, FORMAT_OF_EXTENSION, type ImageFormat, OUTPUT_FORMATS, type RawImage, decodeRaw, encodePixels, extract, planesToPixels, readMapping } from './codec';
+import { type ImageFormat, OUTPUT_FORMATS, type RawImage, decodeSource, encodePixels, extract, planesToPixels, readMapping } from './codec';
 import { BORDER_MODES, type BorderMode, type FilterThread, applyFilters, borderMap, elementColumnMap } from './filter-engine';
 import { type Filter, type FilterSpec, parseFilter } from './filters';
+import { ByteBudget, defaultMemoryBudget, imageBytes } from './memory-budget';
+import { planOutputs } from './output-plan';
 import { loadSharp } from './sharp';
+import { DEFAULT_MAX_PIXELS, type ImageSource, openImage } from './source';
 
 export interface FilterOptions {
   /** How the image continues past its edges (default 'reflect', PyTorch's = OpenCV's BORDER_REFLECT_101). */
@@ -35,11 +39,19 @@ export interface FilterOptions {
   format?: ImageFormat;
   /** JPEG/WebP quality 1..100. */
   quality?: number;
+  /** Refuse images of more pixels than this, from the header, before decoding (default 268,402,689: sharp's). */
+  maxPixels?: number;
 }
 
 export interface FilterImagesOptions extends FilterOptions {
   /** Images in flight at once (default: the number of cores). */
   concurrency?: number;
+  /**
+   * Bytes the images in flight may take together, estimated from each header (default:
+   * half of the machine's or container's memory). An image that alone needs more fails
+   * with the reason; the others wait for room.
+   */
+  maxMemory?: number;
   /** Replace existing output files (default false). */
   overwrite?: boolean;
   /** Called after each image (done, total, the image's result). */
@@ -65,7 +77,7 @@ export interface FilterSummary {
   results: ImageResult[];
 }
 
-const FILTER_OPTIONS = ['border', 'grayscale', 'abs', 'offset', 'round', 'format', 'quality'] as const;
+const FILTER_OPTIONS = ['border', 'grayscale', 'abs', 'offset', 'round', 'format', 'quality', 'maxPixels'] as const;
 
 export interface Plan {
   filters: Filter[];
@@ -74,6 +86,7 @@ export interface Plan {
   mapping: ReturnType<typeof readMapping>;
   format: ImageFormat | undefined;
   quality: number | undefined;
+  maxPixels: number;
 }
 
 /** The filters and options of a filterImage(s) call, checked. */
@@ -89,6 +102,7 @@ export function planFilters(fn: string, filters: unknown, o: Record<string, unkn
     mapping: { ...readMapping(fn, o), clamp: true },
     format: o.format === undefined ? undefined : oneOf(fn, 'options.format', o.format, OUTPUT_FORMATS),
     quality: o.quality as number | undefined,
+    maxPixels: o.maxPixels === undefined ? DEFAULT_MAX_PIXELS : positiveInteger(fn, 'options.maxPixels', o.maxPixels),
   };
 }
 
@@ -99,8 +113,9 @@ function outputFormat(p: Plan, inputFormat: string): ImageFormat {
     `one of ${OUTPUT_FORMATS.join(', ')}`, 'undefined'));
 }
 
-async function run(fn: string, input: string | Buffer, p: Plan, thread: FilterThread): Promise<{ bytes: Buffer; format: ImageFormat; megapixels: number }> {
-  const raw = await decodeRaw(fn, input, p.grayscale);
+async function run(fn: string, input: string | Buffer, source: ImageSource, p: Plan,
+  thread: FilterThread): Promise<{ bytes: Buffer; format: ImageFormat; megapixels: number }> {
+  const raw = await decodeSource(fn, input, source, p.grayscale, p.maxPixels);
   const format = outputFormat(p, raw.format);
   const out = await filterDecoded(raw, p, thread);
   try {
@@ -140,9 +155,7 @@ export async function filterDecoded(raw: RawImage, p: Plan, thread: FilterThread
  */
 function fusedFilter(raw: RawImage, p: Plan): Uint8Array | null {
   const f = p.filters[0];
-  // Up to 7 × 7 taps in one pass beats a separable kernel's two float passes.
-  if (p.filters.length !== 1 || f.kind !== 'kernel' || f.height * f.width > 49 || !p.mapping.round ||
-    backend().name !== 'native') return null;
+  if (!usesFusedFilter(p) || f.kind !== 'kernel') return null;
   const { width: W, height: H, channels: C } = raw;
   const padTop = (f.height - 1) >> 1, padLeftPixels = (f.width - 1) >> 1;
   const rows = borderMap(H, padTop, f.height - 1 - padTop, p.border);
@@ -152,6 +165,13 @@ function fusedFilter(raw: RawImage, p: Plan): Uint8Array | null {
     f.weights, rows, cols, raw.bytes, out);
   if (C === 2 || C === 4) restoreAlpha(raw.bytes, out, W * H, C);
   return out;
+}
+
+/** Whether the plan runs as one kernel from bytes to bytes (no float images). */
+function usesFusedFilter(p: Plan): boolean {
+  const f = p.filters[0];
+  // Up to 7 × 7 taps in one pass beats a separable kernel's two float passes.
+  return p.filters.length === 1 && f.kind === 'kernel' && f.height * f.width <= 49 && p.mapping.round && backend().name === 'native';
 }
 
 /** dst's last channel = src's (the alpha channel, after a filter ran over all channels). */
@@ -164,68 +184,72 @@ function restoreAlpha(src: Uint8Array, dst: Uint8Array, pixels: number, channels
 export async function filterImage(input: string | Buffer, filters: FilterSpec | readonly FilterSpec[], options?: FilterOptions): Promise<Buffer> {
   const fn = 'filterImage';
   if (typeof input !== 'string' && !Buffer.isBuffer(input)) throw typeError(fn, 'input', 'a file path or a Buffer', input);
-  return (await run(fn, input, planFilters(fn, filters, checkOptions(fn, options, FILTER_OPTIONS)), 'async')).bytes;
-}
-
-/** The output path: the input's name in outDir; a requested format changes the extension. */
-function outputPath(input: string, outDir: string, format: ImageFormat | undefined): string {
-  const parsed = path.parse(input);
-  const keep = format === undefined || FORMAT_OF_EXTENSION[parsed.ext.toLowerCase()] === format;
-  return path.join(outDir, parsed.name + (keep ? parsed.ext : EXTENSION_OF_FORMAT[format]));
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then(() => true, () => false);
+  const p = planFilters(fn, filters, checkOptions(fn, options, FILTER_OPTIONS));
+  return (await run(fn, input, await openImage(fn, input, p.maxPixels), p, 'async')).bytes;
 }
 
 /**
  * Every input file through the filters into outDir (created if needed), at most
- * `concurrency` at a time; never throws for one bad file: each result says what happened.
+ * `concurrency` at a time and within `maxMemory`; never throws for one bad file: each
+ * result says what happened. Throws (an OutputPathError) before any image is decoded
+ * when outDir cannot be used or two inputs would write one output.
  */
 export async function filterImages(inputs: readonly string[], outDir: string, filters: FilterSpec | readonly FilterSpec[],
   options?: FilterImagesOptions): Promise<FilterSummary> {
   const fn = 'filterImages';
   if (!Array.isArray(inputs) || !inputs.every((i) => typeof i === 'string')) throw typeError(fn, 'inputs', 'an array of file paths', inputs);
   if (typeof outDir !== 'string' || outDir === '') throw typeError(fn, 'outDir', 'a directory path', outDir);
-  const o = checkOptions(fn, options, [...FILTER_OPTIONS, 'concurrency', 'overwrite', 'onProgress']);
+  const o = checkOptions(fn, options, [...FILTER_OPTIONS, 'concurrency', 'maxMemory', 'overwrite', 'onProgress']);
   const p = planFilters(fn, filters, o);
   const concurrency = o.concurrency ?? os.availableParallelism();
   if (!is.positiveInteger(concurrency)) throw rangeError(fn, 'options.concurrency', 'a positive integer', concurrency);
+  const budget = new ByteBudget(o.maxMemory === undefined ? defaultMemoryBudget() : positiveInteger(fn, 'options.maxMemory', o.maxMemory));
   const overwrite = booleanOption(fn, 'options.overwrite', o.overwrite, false);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError(fn, 'options.onProgress', 'a function', o.onProgress);
   const onProgress = o.onProgress as FilterImagesOptions['onProgress'];
   loadSharp();  // a missing codec fails the batch at once, with how to add it (not once per file)
-  await fs.mkdir(outDir, { recursive: true });
-  const inputSet = new Set(inputs.map((i) => path.resolve(i)));
+  const plan = await planOutputs(fn, inputs, outDir, p.format);
+  const floatImages = usesFusedFilter(p) ? 0 : 3;
 
   const start = performance.now();
   const results: ImageResult[] = new Array(inputs.length);
   let next = 0, done = 0;
-  const one = async (input: string): Promise<ImageResult> => {
+  const one = async (index: number): Promise<ImageResult> => {
+    const input = inputs[index], output = plan.outputs[index];
+    const skipped = (reason: string) => ({ input, output, status: 'skipped' as const, reason, megapixels: 0 });
+    const failed = (reason: string) => ({ input, output: null, status: 'failed' as const, reason, megapixels: 0 });
     // The output name follows from the input's name alone, so existing outputs and
     // inputs are checked before any work.
-    const output = outputPath(input, outDir, p.format);
-    if (inputSet.has(path.resolve(output))) {
-      return { input, output, status: 'failed', reason: 'the output would overwrite an input', megapixels: 0 };
-    }
-    if (!overwrite && await exists(output)) {
-      return { input, output, status: 'skipped', reason: 'the output exists (use overwrite to replace it)', megapixels: 0 };
-    }
+    const first = plan.firstListing[index];
+    if (first >= 0) return { ...skipped(`the same file as '${inputs[first]}' (listed twice): written once`), output: plan.outputs[first] };
+    const overwritten = await plan.inputAt(output);
+    if (overwritten !== null) return failed(`the output would overwrite an input ('${overwritten}')`);
+    if (!overwrite && await fs.lstat(output).then(() => true, () => false)) return skipped('the output exists (use overwrite to replace it)');
     try {
-      // The batch's convolutions run on this thread with convcore's pool: it would only
-      // wait otherwise, while libuv's threads decode and encode the other images.
-      const { bytes, megapixels } = await run(fn, input, p, 'sync');
-      await writeFileAtomically(output, bytes);
-      return { input, output, status: 'written', megapixels };
+      const source = await openImage(fn, input, p.maxPixels);
+      const need = imageBytes(source, p.grayscale, floatImages);
+      if (need > budget.limit) {
+        throw new ResourceLimitError(message(fn, `'${input}'`, `an image that can be filtered in ${formatBytes(budget.limit)} (maxMemory)`,
+          `${source.width} × ${source.height} pixels, which need about ${formatBytes(need)}`));
+      }
+      await budget.take(need);
+      try {
+        // The batch's convolutions run on this thread with convcore's pool: it would only
+        // wait otherwise, while libuv's threads decode and encode the other images.
+        const { bytes, megapixels } = await run(fn, input, source, p, 'sync');
+        await writeFileAtomically(output, bytes);
+        return { input, output, status: 'written', megapixels };
+      } finally {
+        budget.give(need);
+      }
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n').join('; ') : String(error);
-      return { input, output: null, status: 'failed', reason, megapixels: 0 };
+      return failed(error instanceof Error ? error.message : String(error));
     }
   };
   const worker = async () => {
     while (next < inputs.length) {
       const index = next++;
-      results[index] = await one(inputs[index]);
+      results[index] = await one(index);
       onProgress?.(++done, inputs.length, results[index]);
     }
   };

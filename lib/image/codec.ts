@@ -4,15 +4,14 @@
  * encoding maps floats back to 8 bits (optionally |v| or + offset, then rounding and
  * clamping) and re-attaches the alpha.
  */
-import { promises as fs } from 'node:fs';
 import { bytePool } from '../alloc';
 import { backend } from '../backend';
 import { nativeAddon } from '../binding';
-import { ArgumentRangeError, ImageDecodeError, ShapeError } from '../errors';
+import { ArgumentRangeError, ShapeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
-import { booleanOption, checkOptions, formatShape, message, oneOf, typeError } from '../validate';
-import { readHeader } from './header';
+import { booleanOption, checkOptions, formatShape, message, oneOf, positiveInteger, typeError } from '../validate';
 import { loadSharp } from './sharp';
+import { DEFAULT_MAX_PIXELS, type ImageSource, decodeError, openImage } from './source';
 
 export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp', 'tiff', 'gif'] as const;
 export type ImageFormat = (typeof OUTPUT_FORMATS)[number];
@@ -38,6 +37,8 @@ export interface DecodeOptions {
   grayscale?: boolean;
   /** The tensor's element type: only 'float32' (the default) exists. */
   dtype?: 'float32';
+  /** Refuse images of more pixels than this, from the header, before decoding (default 268,402,689: sharp's). */
+  maxPixels?: number;
 }
 
 /** A decoded image as sharp gives it: interleaved bytes. */
@@ -54,17 +55,20 @@ export interface RawImage {
  * Decodes to interleaved bytes: grey sources (or any, with grayscale) as grey (+ alpha),
  * colour ones as RGB(A). A truncated or corrupt file is an error, not a half-grey image.
  */
-export async function decodeRaw(fn: string, input: string | Buffer, grayscale: boolean): Promise<RawImage> {
+export async function decodeRaw(fn: string, input: string | Buffer, grayscale: boolean, maxPixels = DEFAULT_MAX_PIXELS): Promise<RawImage> {
+  return decodeSource(fn, input, await openImage(fn, input, maxPixels), grayscale, maxPixels);
+}
+
+/** decodeRaw of an image already opened (its bytes read and its header checked). */
+export async function decodeSource(fn: string, input: string | Buffer, source: ImageSource, grayscale: boolean,
+  maxPixels = DEFAULT_MAX_PIXELS): Promise<RawImage> {
   const sharp = loadSharp();
-  // The file is read once: its header (format, stored channels) from the first bytes
-  // where we can (JPEG, PNG), else from sharp, while sharp decodes the pixels.
-  const file = typeof input === 'string' ? await fs.readFile(input) : input;
-  const open = () => sharp(file, { failOn: 'warning' }).rotate();  // rotate(): EXIF orientation
+  const { format, channels: stored } = source;
+  // rotate(): EXIF orientation. The pixel limit again, in libvips, whatever its header said.
+  const open = () => sharp(source.bytes, { failOn: 'warning', limitInputPixels: maxPixels }).rotate();
   // sharp hands out sRGB(A) pixels, grey sources included (then R = G = B).
-  const [{ format = 'unknown', channels: stored = 3 }, { data, info }] = await Promise.all([
-    readHeader(file) ?? sharp(file, { failOn: 'warning' }).metadata(),
-    open().raw().toBuffer({ resolveWithObject: true }),
-  ]).catch((error: unknown) => { throw decodeError(fn, input, error); });
+  const { data, info } = await open().raw().toBuffer({ resolveWithObject: true })
+    .catch((error: unknown) => { throw decodeError(fn, input, error); });
   const { width, height, channels } = info;
   const pixels = width * height;
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -82,32 +86,14 @@ export async function decodeRaw(fn: string, input: string | Buffer, grayscale: b
   return { bytes: out, width, height, channels: hasAlpha ? 2 : 1, format };
 }
 
-/**
- * sharp's rejection as an ImageDecodeError. With failOn 'warning' a decoder warning
- * (truncated or corrupt data) fails the decode, but libvips keeps warnings in one queue
- * for the whole process: under concurrent decodes another call may take this one's
- * warning, leaving only sharp's generic line. That line still means bad data, so it is
- * said as such, with the decoder's own words where they arrived.
- */
-export function decodeError(fn: string, input: string | Buffer, error: unknown): ImageDecodeError {
-  const lines = (error instanceof Error ? error.message : String(error)).split('\n').map((l) => l.trim()).filter(Boolean);
-  const source = typeof input === 'string' ? `'${input}'` : 'the image bytes';
-  const generic = lines[0]?.startsWith('Warning treated as error');
-  const details = (generic ? lines.slice(1) : lines).join('; ');
-  const actual = generic
-    ? `truncated or corrupt data${details ? ` (the decoder warned: ${details})` : ''}`
-    : `data the decoder rejected (${details || 'no reason given'})`;
-  return new ImageDecodeError(`${fn}: expected ${source} to be a complete image in a format sharp reads, but got ${actual}`, { cause: error });
-}
-
 /** Reads and decodes an image (a file path or its bytes); GIFs give their first frame. */
 export async function imageToTensor(input: string | Buffer, options?: DecodeOptions): Promise<DecodedImage> {
   const fn = 'imageToTensor';
   if (typeof input !== 'string' && !Buffer.isBuffer(input)) throw typeError(fn, 'input', 'a file path or a Buffer', input);
-  const o = checkOptions(fn, options, ['grayscale', 'dtype']);
+  const o = checkOptions(fn, options, ['grayscale', 'dtype', 'maxPixels']);
   const grayscale = booleanOption(fn, 'options.grayscale', o.grayscale, false);
   oneOf(fn, 'options.dtype', o.dtype ?? 'float32', ['float32'] as const);
-  const raw = await decodeRaw(fn, input, grayscale);
+  const raw = await decodeRaw(fn, input, grayscale, o.maxPixels === undefined ? DEFAULT_MAX_PIXELS : positiveInteger(fn, 'options.maxPixels', o.maxPixels));
   const { width, height, channels } = raw;
   const pixels = width * height;
   const colour = channels >= 3 ? 3 : 1;
