@@ -6,10 +6,10 @@
  * F16 and BF16 (converted to float32) and refuses other dtypes by name.
  */
 import { promises as fs } from 'node:fs';
-import { ArgumentTypeError, ShapeError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError, ShapeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
 import { writeFileAtomically } from './atomic-write';
-import { is, message, typeError } from '../validate';
+import { MAX_ELEMENTS, is, message, typeError } from '../validate';
 
 export interface Safetensors {
   tensors: Record<string, Tensor>;
@@ -29,7 +29,8 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: 
   }
   // Sorted names, as the reference implementation writes them.
   const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = {};
+  // No prototype: a tensor named '__proto__' is a key like any other.
+  const header: Record<string, unknown> = Object.create(null);
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const name of names) {
@@ -56,24 +57,34 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: 
   return out;
 }
 
-function corrupt(what: string, got: string): ShapeError {
-  return new ShapeError(message('parseSafetensors', what, 'valid safetensors data', got));
+/** The reference implementation's limit on the JSON header (safetensors' MAX_HEADER_SIZE). */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+function corrupt(fn: string, what: string, got: string): ShapeError {
+  return new ShapeError(message(fn, what, 'valid safetensors data', got));
 }
 
-/** Reads one element of `dtype` at byte `at` as a number. */
-function reader(bytes: Buffer, dtype: string): (at: number) => number {
+/** Converts `count` elements of `dtype` at the start of `bytes` into `out` from `at`. */
+function decode(bytes: Buffer, dtype: string, count: number, out: Float32Array, at: number): void {
   switch (dtype) {
-    case 'F32': return (at) => bytes.readFloatLE(at);
-    case 'F64': return (at) => bytes.readDoubleLE(at);
+    case 'F32':
+      if (LITTLE_ENDIAN) new Uint8Array(out.buffer, out.byteOffset + 4 * at, 4 * count).set(bytes.subarray(0, 4 * count));
+      else for (let i = 0; i < count; i++) out[at + i] = bytes.readFloatLE(4 * i);
+      return;
+    case 'F64':
+      for (let i = 0; i < count; i++) out[at + i] = bytes.readDoubleLE(8 * i);
+      return;
     case 'BF16': {
       // bfloat16 is the high half of a float32.
-      const scratch = Buffer.alloc(4);
-      return (at) => {
-        scratch.writeUInt16LE(bytes.readUInt16LE(at), 2);
-        return scratch.readFloatLE(0);
-      };
+      const widened = new Uint32Array(1), asFloat = new Float32Array(widened.buffer);
+      for (let i = 0; i < count; i++) {
+        widened[0] = bytes.readUInt16LE(2 * i) << 16;
+        out[at + i] = asFloat[0];
+      }
+      return;
     }
-    default: return (at) => halfToFloat(bytes.readUInt16LE(at));
+    default:
+      for (let i = 0; i < count; i++) out[at + i] = halfToFloat(bytes.readUInt16LE(2 * i));
   }
 }
 
@@ -85,60 +96,95 @@ function halfToFloat(h: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
+/** One tensor as the header describes it, checked against the data's length. */
+interface Entry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  count: number;
+  /** Byte offsets within the data section. */
+  begin: number;
+  end: number;
+}
+
+/** The header's bytes (after the 8-byte length) as entries and metadata, every field checked. */
+function readHeader(fn: string, header: Buffer, dataLength: number): { entries: Entry[]; metadata: Record<string, string> } {
+  let json: unknown;
+  try {
+    json = JSON.parse(header.toString('utf8'));
+  } catch {
+    throw corrupt(fn, 'the header', 'text that is not JSON');
+  }
+  if (!is.plainObject(json)) throw corrupt(fn, 'the header', 'JSON that is not an object');
+  const entries: Entry[] = [];
+  let metadata: Record<string, string> = {};
+  // Object.entries: the names are the header's own keys ('__proto__' and 'constructor' included).
+  for (const [name, entry] of Object.entries(json)) {
+    if (name === '__metadata__') {
+      if (!is.plainObject(entry) || !Object.values(entry).every((v) => typeof v === 'string')) throw corrupt(fn, '__metadata__', 'something other than a string map');
+      metadata = ownCopy(Object.entries(entry as Record<string, string>));
+      continue;
+    }
+    if (!is.plainObject(entry)) throw corrupt(fn, `the entry of '${name}'`, 'not an object');
+    const { dtype, shape, data_offsets: offsets } = entry;
+    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) {
+      throw new ArgumentTypeError(message(fn, `the dtype of '${name}'`, 'F32, F64, F16 or BF16', String(dtype)));
+    }
+    if (!Array.isArray(shape) || !shape.every(is.nonNegativeInteger)) throw corrupt(fn, `the shape of '${name}'`, JSON.stringify(shape));
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(is.nonNegativeInteger) || offsets[0] > offsets[1] || offsets[1] > dataLength) {
+      throw corrupt(fn, `the data_offsets of '${name}'`, `${JSON.stringify(offsets)} for ${dataLength} bytes of data`);
+    }
+    const count = shape.reduce((a: number, b: number) => a * b, 1);
+    if (offsets[1] - offsets[0] !== count * BYTES[dtype]) {
+      throw corrupt(fn, `the data of '${name}'`, `${offsets[1] - offsets[0]} bytes for shape [${shape}] of ${dtype}`);
+    }
+    if (count > MAX_ELEMENTS) {
+      throw new ArgumentRangeError(message(fn, `tensor '${name}'`, `at most ${MAX_ELEMENTS} elements (2^30, convcore's limit for one tensor)`, `shape [${shape}], ${count} elements`));
+    }
+    entries.push({ name, dtype, shape, count, begin: offsets[0], end: offsets[1] });
+  }
+  // The tensors must tile the data exactly: no overlap, no hole.
+  const spans = entries.map((e) => [e.begin, e.end]).sort((a, b) => a[0] - b[0]);
+  let end = 0;
+  for (const [begin, finish] of spans) {
+    if (begin !== end) throw corrupt(fn, 'the data layout', `a ${begin < end ? 'overlap' : 'hole'} at byte ${Math.min(begin, end)}`);
+    end = finish;
+  }
+  if (end !== dataLength) throw corrupt(fn, 'the data layout', `${dataLength - end} bytes after the last tensor`);
+  return { entries, metadata };
+}
+
+/** A plain object holding `pairs` as own properties, whatever their names ('__proto__' too). */
+function ownCopy<T>(pairs: Array<[string, T]>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [key, value] of pairs) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/** The 8-byte header length, checked against the file and the format's limit. */
+function headerLength(fn: string, first8: Buffer, fileLength: number): number {
+  if (fileLength < 8) throw corrupt(fn, 'the file', `${fileLength} bytes (shorter than the 8-byte header length)`);
+  const length = first8.readBigUInt64LE(0);
+  if (length > BigInt(fileLength - 8)) throw corrupt(fn, 'the header length', `${length} for a file of ${fileLength} bytes`);
+  if (length > BigInt(MAX_HEADER_BYTES)) {
+    throw corrupt(fn, 'the header length', `${length} bytes, over the format's limit of ${MAX_HEADER_BYTES} (safetensors' MAX_HEADER_SIZE)`);
+  }
+  return Number(length);
+}
+
 /** Parses a safetensors file's bytes, checking the header against the data. */
 export function parseSafetensors(bytes: Buffer | Uint8Array): Safetensors {
   const fn = 'parseSafetensors';
   if (!(bytes instanceof Uint8Array)) throw typeError(fn, 'bytes', 'a Buffer or Uint8Array', bytes);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buffer.length < 8) throw corrupt('the file', `${buffer.length} bytes (shorter than the 8-byte header length)`);
-  const headerLength = buffer.readBigUInt64LE(0);
-  if (headerLength > BigInt(buffer.length - 8)) throw corrupt('the header length', `${headerLength} for a file of ${buffer.length} bytes`);
-  let header: unknown;
-  try {
-    header = JSON.parse(buffer.toString('utf8', 8, 8 + Number(headerLength)));
-  } catch {
-    throw corrupt('the header', 'text that is not JSON');
-  }
-  if (!is.plainObject(header)) throw corrupt('the header', 'JSON that is not an object');
-  const dataStart = 8 + Number(headerLength);
-  const dataLength = buffer.length - dataStart;
-  const tensors: Record<string, Tensor> = {};
-  const spans: Array<[number, number]> = [];
-  let metadata: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      if (!is.plainObject(entry) || !Object.values(entry).every((v) => typeof v === 'string')) throw corrupt('__metadata__', 'something other than a string map');
-      metadata = entry as Record<string, string>;
-      continue;
-    }
-    if (!is.plainObject(entry)) throw corrupt(`the entry of '${name}'`, 'not an object');
-    const { dtype, shape, data_offsets: offsets } = entry;
-    if (typeof dtype !== 'string' || !(dtype in BYTES)) {
-      throw new ArgumentTypeError(message(fn, `the dtype of '${name}'`, 'F32, F64, F16 or BF16', String(dtype)));
-    }
-    if (!Array.isArray(shape) || !shape.every(is.nonNegativeInteger)) throw corrupt(`the shape of '${name}'`, JSON.stringify(shape));
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(is.nonNegativeInteger) || offsets[0] > offsets[1] || offsets[1] > dataLength) {
-      throw corrupt(`the data_offsets of '${name}'`, `${JSON.stringify(offsets)} for ${dataLength} bytes of data`);
-    }
-    const count = shape.reduce((a: number, b: number) => a * b, 1);
-    if (offsets[1] - offsets[0] !== count * BYTES[dtype]) {
-      throw corrupt(`the data of '${name}'`, `${offsets[1] - offsets[0]} bytes for shape [${shape}] of ${dtype}`);
-    }
-    spans.push([offsets[0], offsets[1]]);
-    const data = new Float32Array(count);
-    const read = reader(buffer, dtype);
-    const base = dataStart + offsets[0];
-    for (let i = 0; i < count; i++) data[i] = read(base + i * BYTES[dtype]);
-    tensors[name] = new Tensor(data, shape);
-  }
-  // The tensors must tile the data exactly: no overlap, no hole.
-  spans.sort((a, b) => a[0] - b[0]);
-  let end = 0;
-  for (const [begin, finish] of spans) {
-    if (begin !== end) throw corrupt('the data layout', `a ${begin < end ? 'overlap' : 'hole'} at byte ${Math.min(begin, end)}`);
-    end = finish;
-  }
-  if (end !== dataLength) throw corrupt('the data layout', `${dataLength - end} bytes after the last tensor`);
+  const length = headerLength(fn, buffer, buffer.length);
+  const dataStart = 8 + length;
+  const { entries, metadata } = readHeader(fn, buffer.subarray(8, dataStart), buffer.length - dataStart);
+  const tensors = ownCopy(entries.map((e): [string, Tensor] => {
+    const data = new Float32Array(e.count);
+    decode(buffer.subarray(dataStart + e.begin, dataStart + e.end), e.dtype, e.count, data, 0);
+    return [e.name, new Tensor(data, e.shape)];
+  }));
   return { tensors, metadata };
 }
 
@@ -151,8 +197,56 @@ export async function saveSafetensors(path: string, tensors: Record<string, Tens
   await writeFileAtomically(path, serializeSafetensors(tensors, metadata));
 }
 
-/** Reads a safetensors file: its tensors (as float32) and metadata. */
+/** Bytes read from the file at a time: the file is never read whole. */
+const CHUNK_BYTES = 64 << 20;
+
+/** `target.length` bytes of the file from `position`, into `target`, a chunk at a time. */
+async function readFully(file: fs.FileHandle, target: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < target.length;) {
+    const { bytesRead } = await file.read(target, done, Math.min(CHUNK_BYTES, target.length - done), position + done);
+    if (bytesRead === 0) throw corrupt('loadSafetensors', 'the file', `one that ended at byte ${position + done} while being read`);
+    done += bytesRead;
+  }
+}
+
+/**
+ * Reads a safetensors file: its tensors (as float32) and metadata. The header and each
+ * tensor are read by offset, a chunk at a time, so a checkpoint of many gigabytes loads
+ * (each tensor up to 2^30 elements) and nothing is held twice.
+ */
 export async function loadSafetensors(path: string): Promise<Safetensors> {
-  if (typeof path !== 'string' || path === '') throw typeError('loadSafetensors', 'path', 'a file path', path);
-  return parseSafetensors(await fs.readFile(path));
+  const fn = 'loadSafetensors';
+  if (typeof path !== 'string' || path === '') throw typeError(fn, 'path', 'a file path', path);
+  const file = await fs.open(path, 'r');
+  try {
+    const fileLength = (await file.stat()).size;
+    const first8 = Buffer.alloc(8);
+    if (fileLength >= 8) await readFully(file, first8, 0);
+    const length = headerLength(fn, first8, fileLength);
+    const header = Buffer.alloc(length);
+    await readFully(file, header, 8);
+    const dataStart = 8 + length;
+    const { entries, metadata } = readHeader(fn, header, fileLength - dataStart);
+    const tensors: Array<[string, Tensor]> = [];
+    for (const e of entries) {
+      const data = new Float32Array(e.count);
+      const width = BYTES[e.dtype];
+      if (e.dtype === 'F32' && LITTLE_ENDIAN) {
+        // The file's bytes are the array's bytes: read them in place.
+        await readFully(file, new Uint8Array(data.buffer), dataStart + e.begin);
+      } else {
+        const chunkElements = Math.floor(CHUNK_BYTES / width);
+        const chunk = Buffer.alloc(Math.min(e.count, chunkElements) * width);
+        for (let at = 0; at < e.count; at += chunkElements) {
+          const count = Math.min(chunkElements, e.count - at);
+          await readFully(file, chunk.subarray(0, count * width), dataStart + e.begin + at * width);
+          decode(chunk, e.dtype, count, data, at);
+        }
+      }
+      tensors.push([e.name, new Tensor(data, e.shape)]);
+    }
+    return { tensors: ownCopy(tensors), metadata };
+  } finally {
+    await file.close();
+  }
 }

@@ -78,14 +78,14 @@ export abstract class Module {
     if (typeof strict !== 'boolean') throw typeError(fn, 'options.strict', 'a boolean', strict);
     if (!is.plainObject(state)) throw typeError(fn, 'state', 'an object of Tensors by name', state);
     const own = new Map(this.namedParameters());
-    const missing = [...own.keys()].filter((k) => !(k in state));
+    const missing = [...own.keys()].filter((k) => !Object.hasOwn(state, k));
     const unexpected = Object.keys(state).filter((k) => !own.has(k));
     if (strict && (missing.length > 0 || unexpected.length > 0)) {
       throw new ShapeError(message(fn, 'the keys of state', `exactly ${[...own.keys()].join(', ')}`,
         `missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`));
     }
     for (const [name, target] of own) {
-      const source = state[name];
+      const source = Object.hasOwn(state, name) ? state[name] : undefined;
       if (source === undefined) continue;
       assertTensor(fn, `state['${name}']`, source);
       if (source.shape.length !== target.shape.length || source.shape.some((d, i) => d !== target.shape[i])) {
@@ -93,7 +93,7 @@ export abstract class Module {
       }
     }
     for (const [name, target] of own) {
-      const source = state[name];
+      const source = Object.hasOwn(state, name) ? state[name] : undefined;
       if (source !== undefined) target.data.set(source.data);
     }
   }
