@@ -9,7 +9,7 @@
         "native/kernels/thread_pool.cc",
         "native/kernels/scratch.cc",
         "native/kernels/cpu_features.cc",
-        "native/kernels/conv2d.cc",
+        "native/kernels/dispatch.cc",
         "native/kernels/conv_volume.cc",
         "native/kernels/padded_taps.cc",
         "native/kernels/matmul.cc",
@@ -20,7 +20,7 @@
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all",
-        "convcore_avx2"
+        "convcore_x86"
       ],
       "defines": [
         "NAPI_VERSION=8",
@@ -39,20 +39,36 @@
       }
     },
     {
-      "target_name": "convcore_avx2",
+      "target_name": "convcore_x86",
       "type": "static_library",
       "conditions": [
         ["target_arch=='x64' or target_arch=='ia32'", {
-          "sources": ["native/kernels/engine_avx2.cc"],
-          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx2", "-mfma"],
-          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma"] },
-          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2", "/arch:AVX2"] } }
+          "dependencies": ["convcore_avx2", "convcore_avx512"]
         }, {
-          "sources": ["native/kernels/engine_avx2_unavailable.cc"]
+          "sources": ["native/kernels/engine_x86_unavailable.cc"]
         }]
       ],
       "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC"],
       "cflags_cc!": ["-fno-exceptions"]
+    },
+    {
+      "target_name": "convcore_avx2",
+      "type": "static_library",
+      "sources": ["native/kernels/engine_avx2.cc"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx2", "-mfma"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma"] },
+      "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2", "/arch:AVX2"] } }
+    },
+    {
+      "target_name": "convcore_avx512",
+      "type": "static_library",
+      "sources": ["native/kernels/engine_avx512.cc"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC",
+                    "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma"] },
+      "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2", "/arch:AVX512"] } }
     }
   ]
 }

@@ -1,7 +1,7 @@
 /**
- * Run-time ISA dispatch: AVX2 where the CPU has it, the portable build when
- * CONVCORE_ISA=generic, and a portable build that really is portable (no AVX code, no
- * AVX2-compiled function the linker could share with it).
+ * Run-time ISA dispatch: AVX-512 where the CPU has it, else AVX2, else the portable
+ * build; CONVCORE_ISA caps the level; the portable build really is portable (no AVX
+ * code), and no function compiled for AVX2 or AVX-512 can be shared with another build.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,7 +13,12 @@ const root = path.resolve(__dirname, '..');
 const objects = path.join(root, 'build', 'Release', 'obj.target');
 const genericObject = path.join(objects, 'convcore', 'native', 'kernels', 'engine_generic.o');
 const avx2Object = path.join(objects, 'convcore_avx2', 'native', 'kernels', 'engine_avx2.o');
-const cpuHasAvx2 = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').some((l) => l.startsWith('flags') && / avx2 /.test(l + ' ') && / fma /.test(l + ' '));
+const avx512Object = path.join(objects, 'convcore_avx512', 'native', 'kernels', 'engine_avx512.o');
+const flags = (fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags')) ?? '') + ' ';
+const has = (...names: string[]) => names.every((n) => flags.includes(` ${n} `));
+const cpuHasAvx2 = has('avx2', 'fma');
+const cpuHasAvx512 = cpuHasAvx2 && has('avx512f', 'avx512dq', 'avx512bw', 'avx512vl');
+const best = cpuHasAvx512 ? 'avx512' : cpuHasAvx2 ? 'avx2' : 'generic';
 
 function childIsa(env: NodeJS.ProcessEnv): string {
   const script = "console.log(require('./dist').isa(), require('./dist').getNumThreads())";
@@ -21,10 +26,18 @@ function childIsa(env: NodeJS.ProcessEnv): string {
 }
 
 describe('instruction-set dispatch', () => {
-  test('the best ISA by default; CONVCORE_ISA=generic forces the portable kernels', () => {
-    expect(isa()).toBe(process.env.CONVCORE_ISA === 'generic' || !cpuHasAvx2 ? 'generic' : 'avx2');
+  test('the best ISA by default; CONVCORE_ISA caps it (a level the CPU lacks falls back)', () => {
+    const env = process.env.CONVCORE_ISA;
+    const levels = ['generic', 'avx2', 'avx512'];
+    const capped = (asked: string) => levels[Math.min(levels.indexOf(asked), levels.indexOf(best))];
+    expect(isa()).toBe(env === undefined || !levels.includes(env) ? best : capped(env));
     expect(childIsa({ CONVCORE_ISA: 'generic' }).split(' ')[0]).toBe('generic');
-    expect(childIsa({ CONVCORE_ISA: 'avx2' }).split(' ')[0]).toBe(cpuHasAvx2 ? 'avx2' : 'generic');
+    expect(childIsa({ CONVCORE_ISA: 'avx2' }).split(' ')[0]).toBe(capped('avx2'));
+    expect(childIsa({ CONVCORE_ISA: 'avx512' }).split(' ')[0]).toBe(best);
+  });
+
+  test.skipIf(!cpuHasAvx512)(`AVX-512 is used where the CPU has it${cpuHasAvx512 ? '' : ' (skipped: this CPU has no AVX-512 F/DQ/BW/VL)'}`, () => {
+    expect(childIsa({ CONVCORE_ISA: '' }).split(' ')[0]).toBe('avx512');
   });
 
   test('CONVCORE_NUM_THREADS sets the default thread count', () => {
@@ -33,10 +46,10 @@ describe('instruction-set dispatch', () => {
     expect(getNumThreads()).toBeGreaterThanOrEqual(1);
   });
 
-  const haveObjects = fs.existsSync(genericObject) && fs.existsSync(avx2Object);
+  const haveObjects = [genericObject, avx2Object, avx512Object].every((o) => fs.existsSync(o));
   const haveTools = spawnSync('objdump', ['--version']).status === 0 && spawnSync('nm', ['--version']).status === 0;
   test.runIf(process.platform === 'linux' && process.arch === 'x64')('the build under test is the x64 node-gyp build', () => {
-    expect(haveObjects, `expected ${genericObject} and ${avx2Object} (npm install builds them)`).toBe(true);
+    expect(haveObjects, `expected ${genericObject}, ${avx2Object} and ${avx512Object} (npm install builds them)`).toBe(true);
     expect(haveTools, 'objdump and nm (binutils) are needed to inspect the build').toBe(true);
   });
 
@@ -46,11 +59,12 @@ describe('instruction-set dispatch', () => {
     expect(vex.slice(0, 5)).toEqual([]);
   });
 
-  test.runIf(haveObjects && haveTools)('every out-of-line function built with AVX2 is private to the AVX2 kernels', () => {
-    const symbols = execFileSync('nm', ['-C', avx2Object], { encoding: 'utf8' }).split('\n');
-    // Weak (W) symbols are merged by the linker: one built with AVX2 could replace the
-    // portable build's copy. Only the avx2 namespace's own may exist.
-    const shared = symbols.filter((s) => / W /.test(s) && !s.includes('convcore::avx2'));
-    expect(shared).toEqual([]);
-  });
+  test.runIf(haveObjects && haveTools).each([['AVX2', avx2Object, 'avx2'], ['AVX-512', avx512Object, 'avx512']])(
+    'every out-of-line function built with %s is private to its kernels', (_name, object, namespace) => {
+      const symbols = execFileSync('nm', ['-C', object], { encoding: 'utf8' }).split('\n');
+      // Weak (W) symbols are merged by the linker: one built with AVX2 or AVX-512 could
+      // replace another build's copy. Only the ISA namespace's own may exist.
+      const shared = symbols.filter((s) => / W /.test(s) && !s.includes(`convcore::${namespace}`));
+      expect(shared).toEqual([]);
+    });
 });

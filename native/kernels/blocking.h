@@ -6,17 +6,14 @@
 
 namespace convcore {
 
-// Register tile of the GEMM micro-kernel: kTileRows output channels × kTileCols pixels,
-// i.e. 6 × 2 = 12 ymm accumulators, leaving 4 registers for operands.
-constexpr int64_t kTileRows = 6;
-constexpr int64_t kTileCols = 16;
+// The GEMM micro-kernel's register tile (kTileRows × kTileCols) is the vector's: simd.h.
 
 // Reduction block: a 6 × 256 weight panel (6 KiB) and a 256 × 16 strip of input rows
 // (16 KiB) stay in L1 while one tile is computed.
 constexpr int64_t kBlockK = 256;
 
 // Pixels per block: with up to kBlockK input rows of them, the block's input (~208 KiB
-// at most) and its accumulators stay in L2. A multiple of kTileCols.
+// at most) and its accumulators stay in L2. A multiple of every ISA's kTileCols (16, 32).
 constexpr int64_t kBlockPixels = 320;
 
 // The forward's blocks (gemm.h's forwardBlocks) take about this many pixels, the image

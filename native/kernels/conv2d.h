@@ -36,6 +36,21 @@ static inline bool weightGradUsesGemm(const ConvParams& p) {
   return p.outChannelsPerGroup() >= 3 && gemmGridIsCompact(p);
 }
 
+// Backward-data with stride 1 is a forward convolution of gradOutput with the kernel
+// rotated by 180° and its channel axes swapped: the shape of that forward.
+static inline ConvParams backwardDataAsForwardParams(const ConvParams& p) {
+  ConvParams t = p;
+  t.inChannels = p.outChannels;
+  t.inHeight = p.outHeight;
+  t.inWidth = p.outWidth;
+  t.outChannels = p.inChannels;
+  t.outHeight = p.inHeight;
+  t.outWidth = p.inWidth;
+  t.padTop = (p.kernelHeight - 1) * p.dilationH - p.padTop;
+  t.padLeft = (p.kernelWidth - 1) * p.dilationW - p.padLeft;
+  return t;
+}
+
 // output (N,O,OH,OW) = input (N,C,H,W) ⋆ weight (O,C/groups,KH,KW) + bias (O) or none.
 void conv2dForward(ThreadPool& pool, const ConvParams& p, const float* input,
                    const float* weight, const float* bias, float* output);

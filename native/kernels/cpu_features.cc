@@ -10,6 +10,19 @@
 
 namespace convcore {
 
+namespace {
+
+#if defined(__x86_64__) || defined(__i386__)
+// XCR0: which register state the OS saves on context switches.
+unsigned long long xcr0() {
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (static_cast<unsigned long long>(hi) << 32) | lo;
+}
+#endif
+
+}  // namespace
+
 bool cpuHasAvx2Fma() {
 #if defined(__x86_64__) || defined(__i386__)
   unsigned eax, ebx, ecx, edx;
@@ -18,12 +31,22 @@ bool cpuHasAvx2Fma() {
   const bool osxsave = ecx & (1u << 27);
   const bool avx = ecx & (1u << 28);
   if (!(fma && osxsave && avx)) return false;
-  // XCR0 bits 1 and 2: the OS saves SSE and AVX state on context switches.
-  unsigned xcr0_lo, xcr0_hi;
-  __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-  if ((xcr0_lo & 0x6) != 0x6) return false;
+  if ((xcr0() & 0x6) != 0x6) return false;  // SSE and AVX state
   if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
   return ebx & (1u << 5);  // AVX2
+#else
+  return false;
+#endif
+}
+
+bool cpuHasAvx512() {
+#if defined(__x86_64__) || defined(__i386__)
+  if (!cpuHasAvx2Fma()) return false;
+  unsigned eax, ebx, ecx, edx;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  const unsigned f = 1u << 16, dq = 1u << 17, bw = 1u << 30, vl = 1u << 31;
+  if ((ebx & (f | dq | bw | vl)) != (f | dq | bw | vl)) return false;
+  return (xcr0() & 0xe6) == 0xe6;  // SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM
 #else
   return false;
 #endif
@@ -33,17 +56,22 @@ Isa activeIsa() {
   static std::once_flag once;
   static Isa chosen = Isa::kGeneric;  // written once, under call_once
   std::call_once(once, [] {
-    const bool avx2 = cpuHasAvx2Fma();
+    const Isa best = cpuHasAvx512() ? Isa::kAvx512 : cpuHasAvx2Fma() ? Isa::kAvx2 : Isa::kGeneric;
     const char* forced = std::getenv("CONVCORE_ISA");
-    if (forced != nullptr && std::strcmp(forced, "generic") == 0) {
-      chosen = Isa::kGeneric;
-    } else {
-      chosen = avx2 ? Isa::kAvx2 : Isa::kGeneric;
-    }
+    Isa asked = best;
+    if (forced != nullptr && std::strcmp(forced, "generic") == 0) asked = Isa::kGeneric;
+    if (forced != nullptr && std::strcmp(forced, "avx2") == 0) asked = Isa::kAvx2;
+    chosen = static_cast<int>(asked) < static_cast<int>(best) ? asked : best;
   });
   return chosen;
 }
 
-const char* isaName(Isa isa) { return isa == Isa::kAvx2 ? "avx2" : "generic"; }
+const char* isaName(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return "avx512";
+    case Isa::kAvx2: return "avx2";
+    default: return "generic";
+  }
+}
 
 }  // namespace convcore

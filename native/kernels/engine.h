@@ -1,5 +1,5 @@
-// One build of the convolution kernels per instruction set. conv2d.cc picks the table
-// that matches activeIsa() and forwards to it.
+// One build of the kernels per instruction set (engine_impl.h, compiled once per ISA).
+// dispatch.cc calls every kernel through these tables.
 #pragma once
 
 #include "conv_params.h"
@@ -9,27 +9,38 @@
 
 namespace convcore {
 
+using ForwardFn = void (*)(ThreadPool&, const ConvParams&, const float* input, const float* weight,
+                          const float* bias, float* output);
+using BackwardDataFn = void (*)(ThreadPool&, const ConvParams&, const float* gradOutput, const float* weight,
+                                float* gradInput);
+using BackwardWeightFn = void (*)(ThreadPool&, const ConvParams&, const float* input, const float* gradOutput,
+                                  float* gradWeight);
+
+// One instruction set's build of every path. dispatch.cc picks, for each call, the path
+// (from the shape) and the build that runs it.
 struct ConvKernels {
-  void (*forward)(ThreadPool&, const ConvParams&, const float* input, const float* weight,
-                  const float* bias, float* output);
-  void (*backwardData)(ThreadPool&, const ConvParams&, const float* gradOutput,
-                       const float* weight, float* gradInput);
-  void (*backwardWeight)(ThreadPool&, const ConvParams&, const float* input,
-                         const float* gradOutput, float* gradWeight);
-  void (*backwardBias)(ThreadPool&, const ConvParams&, const float* gradOutput,
-                       float* gradBias);
+  ForwardFn forwardGemm;    // implicit GEMM over a grid of gathered input rows (gemm.h)
+  ForwardFn forwardDirect;  // each output row from the input rows (direct.h)
+  // Backward-data: the column gradient by GEMM, scattered; a forward convolution of
+  // gradOutput with the rotated kernel (stride 1), on the GEMM or direct forward as the
+  // shape takes it, or on the direct one; a gather of every (output, tap) pair.
+  BackwardDataFn backwardDataGemm, backwardDataAsForward, backwardDataAsDirectForward, backwardDataGather;
+  BackwardWeightFn backwardWeightGemm, backwardWeightDirect;
+  void (*backwardBias)(ThreadPool&, const ConvParams&, const float* gradOutput, float* gradBias);
   void (*matmul)(ThreadPool&, const MatmulParams&, const float* a, const float* b,
                  const float* bias, float* c);
   void (*filter8)(ThreadPool&, const Filter8Params&, const float* weights, const int32_t* rowMap,
                   const int32_t* colMap, const uint8_t* src, uint8_t* dst);
-  // Runs `seconds` of independent FMA chains and returns GFLOP/s on the calling thread.
+  // Runs `seconds` of independent FMA chains of this build's vector and returns GFLOP/s
+  // on the calling thread.
   double (*fmaPeak)(double seconds);
 };
 
 namespace generic { const ConvKernels& kernels(); }
 namespace avx2 { const ConvKernels& kernels(); }
+namespace avx512 { const ConvKernels& kernels(); }
 
-// The table for the instruction set activeIsa() picked.
+// The table for the instruction set activeIsa() picked (matmul, filter8, the peak).
 const ConvKernels& activeKernels();
 
 }  // namespace convcore

@@ -11,7 +11,6 @@
 #include "border_pixel.h"
 #include "conv2d.h"
 #include "engine.h"
-#include "padded_taps.h"
 #include "row_range.h"
 #include "scratch.h"
 #include "simd.h"
@@ -34,10 +33,14 @@ inline void copyFloats(float* dst, const float* src, int64_t count) {
 #include "impl/bias.h"
 #include "impl/matmul.h"
 #include "impl/filter8.h"
-#include "impl/select.h"
+#include "impl/entry_points.h"
 
 const ConvKernels& kernels() {
-  static const ConvKernels table = {forward, backwardData, backwardWeight, backwardBias, dense::matmul, filter8::run, fmaPeak};
+  static const ConvKernels table = {
+      gemm::forward, direct::forward,
+      gemm::backwardData, backwardDataAsForward, backwardDataAsDirectForward, direct::backwardDataGather,
+      gemm::backwardWeight, direct::backwardWeight,
+      backwardBias, dense::matmul, filter8::run, fmaPeak};
   return table;
 }
 

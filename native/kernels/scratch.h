@@ -29,7 +29,7 @@ enum class ScratchSlot {
 
 // What scratch throws when the memory is not there: a std::bad_alloc whose message
 // names the size, in the "convcore native:" form that the TypeScript side turns into an
-// ArgumentRangeError (as V8 throws a RangeError for an ArrayBuffer it cannot allocate).
+// ArgumentRangeError (as Vec throws a RangeError for an ArrayBuffer it cannot allocate).
 class ScratchAllocationError : public std::bad_alloc {
  public:
   explicit ScratchAllocationError(size_t bytes);

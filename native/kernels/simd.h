@@ -1,13 +1,21 @@
-// An 8-float vector for the kernels: AVX2+FMA intrinsics when the translation unit is
-// compiled with -mavx2 -mfma, plain arrays (which the compiler maps to SSE) otherwise.
-// Everything lives in the ISA namespace of the including file, so the two builds of
-// the same kernels never collide (one definition rule).
+// The vector the kernels are written in, one per instruction set: 16 floats (__m512)
+// when the translation unit is compiled for AVX-512, 8 (__m256) for AVX2 + FMA, and 8 in
+// plain arrays (which the compiler maps to SSE) otherwise. The kernels use kLanes and
+// kTileCols, never a width of their own, so each build runs at its vector's width.
+// Everything lives in the ISA namespace of the including file, so the builds of the
+// same kernels never collide (one definition rule).
 #pragma once
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 #include <immintrin.h>
+#define CONVCORE_HAVE_AVX512 1
+#define CONVCORE_HAVE_AVX2 0
+#elif defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define CONVCORE_HAVE_AVX512 0
 #define CONVCORE_HAVE_AVX2 1
 #else
+#define CONVCORE_HAVE_AVX512 0
 #define CONVCORE_HAVE_AVX2 0
 #endif
 
@@ -20,37 +28,101 @@
 namespace convcore {
 namespace CONVCORE_ISA_NAMESPACE {
 
-constexpr int kLanes = 8;
+constexpr int kLanes = CONVCORE_HAVE_AVX512 ? 16 : 8;
+// A vector's bytes: the alignment of an aligned (streaming) store.
+constexpr int64_t kVectorBytes = kLanes * sizeof(float);
+// Register tile of the GEMM micro-kernel (gemm.h): kTileRows output channels × two
+// vectors of pixels, i.e. 12 accumulators.
+constexpr int64_t kTileRows = 6;
+constexpr int64_t kTileCols = 2 * kLanes;
 
-#if CONVCORE_HAVE_AVX2
-struct V8 {
+#if CONVCORE_HAVE_AVX512
+struct Vec {
+  __m512 v;
+};
+inline Vec zero() { return {_mm512_setzero_ps()}; }
+inline Vec load(const float* p) { return {_mm512_loadu_ps(p)}; }
+// load(), kept in a register (see the AVX2 version).
+inline Vec loadToRegister(const float* p) {
+  Vec r = load(p);
+#if defined(__GNUC__)
+  asm("" : "+v"(r.v));
+#endif
+  return r;
+}
+inline void store(float* p, Vec a) { _mm512_storeu_ps(p, a.v); }
+inline Vec broadcast(float x) { return {_mm512_set1_ps(x)}; }
+inline Vec broadcast(const float* p) { return {_mm512_set1_ps(*p)}; }
+inline Vec add(Vec a, Vec b) { return {_mm512_add_ps(a.v, b.v)}; }
+inline void streamStore(float* p, Vec a) { _mm512_stream_ps(p, a.v); }
+inline void streamFence() { _mm_sfence(); }
+inline Vec fmadd(Vec a, Vec b, Vec c) { return {_mm512_fmadd_ps(a.v, b.v, c.v)}; }
+// Sums of four vectors' lanes, in a fixed order: the halves added, then as AVX2 does.
+inline void sum4(Vec a, Vec b, Vec c, Vec d, float* out) {
+  const auto half = [](Vec x) { return _mm256_add_ps(_mm512_castps512_ps256(x.v), _mm512_extractf32x8_ps(x.v, 1)); };
+  const __m256 ab = _mm256_hadd_ps(half(a), half(b));
+  const __m256 cd = _mm256_hadd_ps(half(c), half(d));
+  const __m256 abcd = _mm256_hadd_ps(ab, cd);
+  _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1)));
+}
+// Sixteen bytes as sixteen floats, and sixteen floats (already in [0, 255]) rounded to
+// nearest (ties to even) and stored as sixteen bytes.
+inline Vec loadBytes(const uint8_t* p) {
+  return {_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))))};
+}
+inline void storeBytes(uint8_t* p, Vec a) {
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(a.v)));
+}
+// evens[i] = p[2i], odds[i] = p[2i + 1] for i < 16: 32 floats split by parity.
+inline void storeDeinterleaved(const float* p, float* evens, float* odds) {
+  const __m512 a = _mm512_loadu_ps(p), b = _mm512_loadu_ps(p + 16);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  _mm512_storeu_ps(evens, _mm512_permutex2var_ps(a, even, b));
+  _mm512_storeu_ps(odds, _mm512_permutex2var_ps(a, odd, b));
+}
+// p[2i] += a[i] for i < 16 (stride-2 scatter): the even elements only (a masked add),
+// so the odd ones are left exactly as they were.
+inline void addToEvens(float* p, Vec a) {
+  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const __m512 z = _mm512_setzero_ps();
+  constexpr __mmask16 kEvens = 0x5555;
+  _mm512_mask_storeu_ps(p, kEvens, _mm512_add_ps(_mm512_loadu_ps(p), _mm512_permutex2var_ps(a.v, lo, z)));
+  _mm512_mask_storeu_ps(p + 16, kEvens, _mm512_add_ps(_mm512_loadu_ps(p + 16), _mm512_permutex2var_ps(a.v, hi, z)));
+}
+inline Vec maxv(Vec a, Vec b) { return {_mm512_max_ps(a.v, b.v)}; }  // b if a is NaN
+inline Vec minv(Vec a, Vec b) { return {_mm512_min_ps(a.v, b.v)}; }
+inline Vec absv(Vec a) { return {_mm512_abs_ps(a.v)}; }
+#elif CONVCORE_HAVE_AVX2
+struct Vec {
   __m256 v;
 };
-inline V8 zero() { return {_mm256_setzero_ps()}; }
-inline V8 load(const float* p) { return {_mm256_loadu_ps(p)}; }
+inline Vec zero() { return {_mm256_setzero_ps()}; }
+inline Vec load(const float* p) { return {_mm256_loadu_ps(p)}; }
 // load(), kept in a register: where one loaded vector feeds several multiply-adds, GCC
 // may fold the load into each of them instead, turning one load into several (the
 // 5×5 filter's row tiles were bound by loads that way).
-inline V8 loadToRegister(const float* p) {
-  V8 r = load(p);
+inline Vec loadToRegister(const float* p) {
+  Vec r = load(p);
 #if defined(__GNUC__)
   asm("" : "+x"(r.v));
 #endif
   return r;
 }
-inline void store(float* p, V8 a) { _mm256_storeu_ps(p, a.v); }
-inline V8 broadcast(float x) { return {_mm256_set1_ps(x)}; }
-inline V8 broadcast(const float* p) { return {_mm256_broadcast_ss(p)}; }
-inline V8 add(V8 a, V8 b) { return {_mm256_add_ps(a.v, b.v)}; }
+inline void store(float* p, Vec a) { _mm256_storeu_ps(p, a.v); }
+inline Vec broadcast(float x) { return {_mm256_set1_ps(x)}; }
+inline Vec broadcast(const float* p) { return {_mm256_broadcast_ss(p)}; }
+inline Vec add(Vec a, Vec b) { return {_mm256_add_ps(a.v, b.v)}; }
 // A store that bypasses the caches (p 32-byte aligned): for outputs too large to be
 // re-read from cache, it saves the read-for-ownership of every line.
-inline void streamStore(float* p, V8 a) { _mm256_stream_ps(p, a.v); }
+inline void streamStore(float* p, Vec a) { _mm256_stream_ps(p, a.v); }
 // Orders this thread's streaming stores before whatever it does next.
 inline void streamFence() { _mm_sfence(); }
 // a * b + c, fused (one rounding).
-inline V8 fmadd(V8 a, V8 b, V8 c) { return {_mm256_fmadd_ps(a.v, b.v, c.v)}; }
+inline Vec fmadd(Vec a, Vec b, Vec c) { return {_mm256_fmadd_ps(a.v, b.v, c.v)}; }
 // Sums of four vectors' lanes, in a fixed order: out[i] = Σ lanes of vi.
-inline void sum4(V8 a, V8 b, V8 c, V8 d, float* out) {
+inline void sum4(Vec a, Vec b, Vec c, Vec d, float* out) {
   const __m256 ab = _mm256_hadd_ps(a.v, b.v);
   const __m256 cd = _mm256_hadd_ps(c.v, d.v);
   const __m256 abcd = _mm256_hadd_ps(ab, cd);
@@ -59,10 +131,10 @@ inline void sum4(V8 a, V8 b, V8 c, V8 d, float* out) {
 }
 // Eight bytes as eight floats, and eight floats (already in [0, 255]) rounded to
 // nearest (ties to even, the default rounding mode) and stored as eight bytes.
-inline V8 loadBytes(const uint8_t* p) {
+inline Vec loadBytes(const uint8_t* p) {
   return {_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))))};
 }
-inline void storeBytes(uint8_t* p, V8 a) {
+inline void storeBytes(uint8_t* p, Vec a) {
   const __m256i i32 = _mm256_cvtps_epi32(a.v);
   const __m128i i16 = _mm_packus_epi32(_mm256_castsi256_si128(i32), _mm256_extracti128_si256(i32, 1));
   _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packus_epi16(i16, i16));
@@ -76,51 +148,51 @@ inline void storeDeinterleaved(const float* p, float* evens, float* odds) {
 }
 // p[2i] += a[i] for i < 8 (stride-2 scatter): reads and writes p[0..16), adding +0 to
 // the odd elements (which leaves them as they were, but for a −0 that becomes +0).
-inline void addToEvens(float* p, V8 a) {
+inline void addToEvens(float* p, Vec a) {
   const __m256 lo = _mm256_unpacklo_ps(a.v, _mm256_setzero_ps());  // a0 0 a1 0 | a4 0 a5 0
   const __m256 hi = _mm256_unpackhi_ps(a.v, _mm256_setzero_ps());  // a2 0 a3 0 | a6 0 a7 0
   _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), _mm256_permute2f128_ps(lo, hi, 0x20)));
   _mm256_storeu_ps(p + 8, _mm256_add_ps(_mm256_loadu_ps(p + 8), _mm256_permute2f128_ps(lo, hi, 0x31)));
 }
-inline V8 maxv(V8 a, V8 b) { return {_mm256_max_ps(a.v, b.v)}; }  // b if a is NaN
-inline V8 minv(V8 a, V8 b) { return {_mm256_min_ps(a.v, b.v)}; }
-inline V8 absv(V8 a) { return {_mm256_andnot_ps(_mm256_set1_ps(-0.0f), a.v)}; }
+inline Vec maxv(Vec a, Vec b) { return {_mm256_max_ps(a.v, b.v)}; }  // b if a is NaN
+inline Vec minv(Vec a, Vec b) { return {_mm256_min_ps(a.v, b.v)}; }
+inline Vec absv(Vec a) { return {_mm256_andnot_ps(_mm256_set1_ps(-0.0f), a.v)}; }
 #else
-struct V8 {
+struct Vec {
   float v[kLanes];
 };
-inline V8 zero() { return V8{}; }
-inline V8 load(const float* p) {
-  V8 r;
+inline Vec zero() { return Vec{}; }
+inline Vec load(const float* p) {
+  Vec r;
   for (int i = 0; i < kLanes; ++i) r.v[i] = p[i];
   return r;
 }
-inline V8 loadToRegister(const float* p) { return load(p); }
-inline void store(float* p, V8 a) {
+inline Vec loadToRegister(const float* p) { return load(p); }
+inline void store(float* p, Vec a) {
   for (int i = 0; i < kLanes; ++i) p[i] = a.v[i];
 }
-inline V8 broadcast(float x) {
-  V8 r;
+inline Vec broadcast(float x) {
+  Vec r;
   for (int i = 0; i < kLanes; ++i) r.v[i] = x;
   return r;
 }
-inline V8 broadcast(const float* p) { return broadcast(*p); }
-inline V8 add(V8 a, V8 b) {
+inline Vec broadcast(const float* p) { return broadcast(*p); }
+inline Vec add(Vec a, Vec b) {
   for (int i = 0; i < kLanes; ++i) a.v[i] += b.v[i];
   return a;
 }
-inline void streamStore(float* p, V8 a) { store(p, a); }
+inline void streamStore(float* p, Vec a) { store(p, a); }
 inline void streamFence() {}
-inline V8 fmadd(V8 a, V8 b, V8 c) {
+inline Vec fmadd(Vec a, Vec b, Vec c) {
   for (int i = 0; i < kLanes; ++i) c.v[i] += a.v[i] * b.v[i];
   return c;
 }
-inline V8 loadBytes(const uint8_t* p) {
-  V8 r;
+inline Vec loadBytes(const uint8_t* p) {
+  Vec r;
   for (int i = 0; i < kLanes; ++i) r.v[i] = p[i];
   return r;
 }
-inline void storeBytes(uint8_t* p, V8 a) {
+inline void storeBytes(uint8_t* p, Vec a) {
   constexpr float kRound = 8388608.0f;  // (v + 2^23) − 2^23 rounds v in [0, 2^23) to nearest, ties to even
   for (int i = 0; i < kLanes; ++i) p[i] = static_cast<uint8_t>(static_cast<int32_t>((a.v[i] + kRound) - kRound));
 }
@@ -130,23 +202,23 @@ inline void storeDeinterleaved(const float* p, float* evens, float* odds) {
     odds[i] = p[2 * i + 1];
   }
 }
-inline void addToEvens(float* p, V8 a) {
+inline void addToEvens(float* p, Vec a) {
   for (int i = 0; i < kLanes; ++i) p[2 * i] += a.v[i];
 }
-inline V8 maxv(V8 a, V8 b) {
+inline Vec maxv(Vec a, Vec b) {
   for (int i = 0; i < kLanes; ++i) a.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];  // b if a is NaN
   return a;
 }
-inline V8 minv(V8 a, V8 b) {
+inline Vec minv(Vec a, Vec b) {
   for (int i = 0; i < kLanes; ++i) a.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i];
   return a;
 }
-inline V8 absv(V8 a) {
+inline Vec absv(Vec a) {
   for (int i = 0; i < kLanes; ++i) a.v[i] = a.v[i] < 0.0f ? -a.v[i] : a.v[i];
   return a;
 }
-inline void sum4(V8 a, V8 b, V8 c, V8 d, float* out) {
-  const V8* vs[4] = {&a, &b, &c, &d};
+inline void sum4(Vec a, Vec b, Vec c, Vec d, float* out) {
+  const Vec* vs[4] = {&a, &b, &c, &d};
   for (int k = 0; k < 4; ++k) {
     const float* x = vs[k]->v;
     out[k] = ((x[0] + x[1]) + (x[2] + x[3])) + ((x[4] + x[5]) + (x[6] + x[7]));
@@ -157,9 +229,9 @@ inline void sum4(V8 a, V8 b, V8 c, V8 d, float* out) {
 // dst[i] = src[i] + bias for i < count; streaming stores when `stream` (large outputs).
 inline void storeRow(float* dst, const float* src, int64_t count, float bias, bool stream) {
   int64_t i = 0;
-  const V8 b = broadcast(bias);
+  const Vec b = broadcast(bias);
   if (stream) {
-    for (; i < count && (reinterpret_cast<uintptr_t>(dst + i) & 31) != 0; ++i) dst[i] = src[i] + bias;
+    for (; i < count && (reinterpret_cast<uintptr_t>(dst + i) & (kVectorBytes - 1)) != 0; ++i) dst[i] = src[i] + bias;
     for (; i + kLanes <= count; i += kLanes) streamStore(dst + i, add(load(src + i), b));
   } else {
     for (; i + kLanes <= count; i += kLanes) store(dst + i, add(load(src + i), b));

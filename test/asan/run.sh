@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # npm run test:native-asan: the addon built with AddressSanitizer and
 # UndefinedBehaviorSanitizer into build-asan/ (the normal build is untouched), then the
-# parity suites and the fuzz run against it. Any sanitizer report fails the run.
+# parity suites and the fuzz run against it, on the best ISA the CPU has; the parity
+# suites again on each lower x86 level it has (CONVCORE_ISA), so every kernel build is
+# checked. Any sanitizer report fails the run. Extra arguments go to every vitest run;
+# a `{isa}` in them is replaced by the level (for per-run report files).
 # Node itself is not instrumented, so the sanitizer runtimes are preloaded.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,8 +28,16 @@ export CONVCORE_PREBUILD="$PWD/$src"   # node-gyp-build loads $src/build/Release
 export FUZZ_RUNS="${FUZZ_RUNS:-10000}"
 
 status=0
+best=$(node -e "console.log(require('./dist').isa())")
+args=("${@//\{isa\}/$best}")
 npx vitest run test/asan/loaded.test.ts test/conv2d-parity.test.ts test/conv-nd.test.ts test/non-finite.test.ts test/training-ops.test.ts \
-  test/hardening.test.ts test/fuzz.test.ts "$@" || status=1
+  test/hardening.test.ts test/fuzz.test.ts "${args[@]}" || status=1
+if [ "$best" = avx512 ]; then
+  echo "=== the parity suites on the AVX2 kernels"
+  args=("${@//\{isa\}/avx2}")
+  CONVCORE_ISA=avx2 npx vitest run test/asan/loaded.test.ts test/conv2d-parity.test.ts test/conv-nd.test.ts \
+    test/non-finite.test.ts test/training-ops.test.ts "${args[@]}" || status=1
+fi
 unset LD_PRELOAD
 if ls "$reports"/* >/dev/null 2>&1; then
   echo "=== sanitizer reports:"

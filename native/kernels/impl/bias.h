@@ -11,7 +11,7 @@ inline void backwardBias(ThreadPool& pool, const ConvParams& p, const float* gra
       for (int64_t n = 0; n < p.batch; ++n) {
         const float* g = gradOutput + (n * O + o) * plane;
         int64_t i = 0;
-        V8 lanes = zero();
+        Vec lanes = zero();
         for (; i + kLanes <= plane; i += kLanes) lanes = add(lanes, load(g + i));
         float four[4];
         sum4(lanes, zero(), zero(), zero(), four);

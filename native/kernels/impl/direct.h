@@ -104,10 +104,10 @@ inline void narrowInterior(const ConvParams& p, const float* image, const float*
 template <int kCount>
 inline void vectors(const ConvParams& p, const float* image, const float* taps, float bias,
                     int64_t oh, int64_t ow, float* out) {
-  V8 acc[kCount];  // compile-time indices only: kept in registers
+  Vec acc[kCount];  // compile-time indices only: kept in registers
   unrolled<kCount>([&](auto i) { acc[i] = broadcast(bias); });
   forEachTap(p, image, taps, oh, ow, [&](const float* src, const float* w) {
-    const V8 wv = broadcast(w);
+    const Vec wv = broadcast(w);
     unrolled<kCount>([&](auto i) { acc[i] = fmadd(wv, load(src + i * kLanes), acc[i]); });
   });
   unrolled<kCount>([&](auto i) { store(out + i * kLanes, acc[i]); });
@@ -127,13 +127,13 @@ template <> struct RowTile<7> { static constexpr int kRows = 4, kVectors = 2; };
 // Adds one channel's taps into a row tile's accumulators (see rowTile). `w` holds the
 // weights either as floats or, kBroadcast, already broadcast (a vector each).
 template <int kRows, int kCount, int kSize, bool kBroadcast>
-__attribute__((always_inline)) inline void addChannel(V8 (&acc)[kRows * kCount], const float* image, int64_t W,
+__attribute__((always_inline)) inline void addChannel(Vec (&acc)[kRows * kCount], const float* image, int64_t W,
                                                       const float* w) {
 #pragma GCC unroll 16
   for (int i = 0; i < kRows + kSize - 1; ++i) {
 #pragma GCC unroll 8
     for (int kw = 0; kw < kSize; ++kw) {
-      V8 x[kCount];
+      Vec x[kCount];
 #pragma GCC unroll 4
       for (int j = 0; j < kCount; ++j) {
         const float* at = image + i * W + kw + j * kLanes;
@@ -147,7 +147,7 @@ __attribute__((always_inline)) inline void addChannel(V8 (&acc)[kRows * kCount],
         const int kh = i - r;
         if (kh < 0 || kh >= kSize) continue;
         const int tap = kh * kSize + kw;
-        const V8 wv = kBroadcast ? load(w + tap * kLanes) : broadcast(w + tap);
+        const Vec wv = kBroadcast ? load(w + tap * kLanes) : broadcast(w + tap);
 #pragma GCC unroll 4
         for (int j = 0; j < kCount; ++j) acc[r * kCount + j] = fmadd(wv, x[j], acc[r * kCount + j]);
       }
@@ -164,7 +164,7 @@ __attribute__((always_inline)) inline void addChannel(V8 (&acc)[kRows * kCount],
 template <int kRows, int kCount, int kSize, bool kOneChannel>
 __attribute__((always_inline)) inline void rowTile(const float* rows, int64_t W, int64_t plane, int64_t Cg,
                                                    const float* taps, float bias, float* out, int64_t ldo) {
-  V8 acc[kRows * kCount];
+  Vec acc[kRows * kCount];
 #pragma GCC unroll 16
   for (int a = 0; a < kRows * kCount; ++a) acc[a] = broadcast(bias);
   if constexpr (kOneChannel) {
@@ -190,7 +190,7 @@ __attribute__((noinline)) void interiorRowTiles(const ConvParams& p, const float
   const int64_t nextRow = oh - p.padTop + kRows + kSize - 1;
   const int64_t ahead = prefetch ? std::max<int64_t>(0, std::min<int64_t>(kRows, p.inHeight - nextRow)) : 0;
   const float* next = image + nextRow * W;
-  alignas(32) float broadcastTaps[kOneChannel ? kSize * kSize * kLanes : 1];
+  alignas(kVectorBytes) float broadcastTaps[kOneChannel ? kSize * kSize * kLanes : 1];
   if constexpr (kOneChannel) {
     for (int t = 0; t < kSize * kSize; ++t) store(broadcastTaps + t * kLanes, broadcast(taps + t));
     taps = broadcastTaps;
@@ -404,16 +404,7 @@ inline void backwardDataAsForward(ThreadPool& pool, const ConvParams& p, const f
       }
     }
   });
-  ConvParams t = p;
-  t.inChannels = p.outChannels;
-  t.inHeight = p.outHeight;
-  t.inWidth = p.outWidth;
-  t.outChannels = p.inChannels;
-  t.outHeight = p.inHeight;
-  t.outWidth = p.inWidth;
-  t.padTop = (KH - 1) * p.dilationH - p.padTop;
-  t.padLeft = (KW - 1) * p.dilationW - p.padLeft;
-  forwardPass(pool, t, gradOutput, flipped, nullptr, gradInput);
+  forwardPass(pool, backwardDataAsForwardParams(p), gradOutput, flipped, nullptr, gradInput);
 }
 
 // sums[kw] = Σ gout[ow] · src[ow + kw·dW] over the vector columns from `begin` while a
@@ -422,22 +413,22 @@ inline void backwardDataAsForward(ThreadPool& pool, const ConvParams& p, const f
 // on the FMA latency), each kept in a register (compile-time indices).
 template <int kKW, int kU>
 inline int64_t rowDotsOf(const float* gout, const float* src, int64_t begin, int64_t end, int64_t dW, float* sums) {
-  V8 acc[kU * kKW];
+  Vec acc[kU * kKW];
   unrolled<kU * kKW>([&](auto a) { acc[a] = zero(); });
   int64_t ow = begin;
   for (; ow + kU * kLanes <= end; ow += kU * kLanes) {
     unrolled<kU>([&](auto u) {
-      const V8 gv = load(gout + ow + u * kLanes);
+      const Vec gv = load(gout + ow + u * kLanes);
       const float* at = src + ow + u * kLanes;
       unrolled<kKW>([&](auto kw) { acc[u * kKW + kw] = fmadd(gv, load(at + kw * dW), acc[u * kKW + kw]); });
     });
   }
   for (; ow + kLanes <= end; ow += kLanes) {
-    const V8 gv = load(gout + ow);
+    const Vec gv = load(gout + ow);
     unrolled<kKW>([&](auto kw) { acc[kw] = fmadd(gv, load(src + ow + kw * dW), acc[kw]); });
   }
   unrolled<kKW>([&](auto kw) {
-    V8 v = acc[kw];
+    Vec v = acc[kw];
     unrolled<kU - 1>([&](auto u) { v = add(v, acc[(u + 1) * kKW + kw]); });
     float four[4];
     sum4(v, zero(), zero(), zero(), four);

@@ -3,7 +3,7 @@
 
 namespace filter8 {
 
-inline V8 mapToByteRange(V8 v, bool absolute, V8 offset) {
+inline Vec mapToByteRange(Vec v, bool absolute, Vec offset) {
   if (absolute) v = absv(v);
   return minv(maxv(add(v, offset), zero()), broadcast(255.0f));
 }
@@ -13,12 +13,12 @@ inline V8 mapToByteRange(V8 v, bool absolute, V8 offset) {
 // (unrolled taps); 0 reads it from kw.
 template <int kKW, int kCount>
 inline void windowSums(const uint8_t* window, int64_t L, int64_t C, int64_t KH, int64_t kw, const float* weights,
-                       V8* acc) {
+                       Vec* acc) {
   const int64_t KW = kKW > 0 ? kKW : kw;
   for (int64_t i = 0; i < KH; ++i) {
     const uint8_t* row = window + i * L;
     for (int64_t j = 0; j < KW; ++j) {
-      const V8 w = broadcast(weights + i * KW + j);
+      const Vec w = broadcast(weights + i * KW + j);
       unrolled<kCount>([&](auto v) { acc[v] = fmadd(w, loadBytes(row + j * C + v * kLanes), acc[v]); });
     }
   }
@@ -32,11 +32,11 @@ inline void rows(const Filter8Params p, const float* weights, const uint8_t* src
   const int64_t H = p.height, L = p.rowElements, C = p.channels, KH = p.kernelHeight, KW = p.kernelWidth;
   const int64_t padLeft = p.padLeftPixels * C;
   const bool absolute = p.absolute;
-  const V8 offset = broadcast(p.offset);
+  const Vec offset = broadcast(p.offset);
   // kCount vectors of outputs from column ow of row oh, mapped and stored.
   auto vectors = [&](auto count, int64_t oh, int64_t ow, const uint8_t* window) {
     constexpr int kCount = decltype(count)::value;
-    V8 acc[kCount];
+    Vec acc[kCount];
     unrolled<kCount>([&](auto v) { acc[v] = zero(); });
     switch (KW) {
       case 3: windowSums<3, kCount>(window + ow, L, C, KH, KW, weights, acc); break;

@@ -26,8 +26,8 @@ inline Halves contiguousHalves(const float* base) { return {base, base + kLanes}
 template <int kRows, typename Finish>
 inline void tile6x16(int64_t kc, const float* a, Halves halves, const int64_t* offsets,
                      const Finish& finish) {
-  V8 c00 = zero(), c01 = zero(), c10 = zero(), c11 = zero(), c20 = zero(), c21 = zero();
-  V8 c30 = zero(), c31 = zero(), c40 = zero(), c41 = zero(), c50 = zero(), c51 = zero();
+  Vec c00 = zero(), c01 = zero(), c10 = zero(), c11 = zero(), c20 = zero(), c21 = zero();
+  Vec c30 = zero(), c31 = zero(), c40 = zero(), c41 = zero(), c50 = zero(), c51 = zero();
   if constexpr (kRows == 2) {
     // Two rows' four chains would wait on the FMA latency (8 are needed to keep both
     // pipes busy; 2-row panels ran at half the speed of the others, 2.5% of ResNet's
@@ -36,10 +36,10 @@ inline void tile6x16(int64_t kc, const float* a, Halves halves, const int64_t* o
     // whatever the thread count.)
     int64_t k = 0;
     for (; k + 2 <= kc; k += 2) {
-      const V8 b0 = load(halves.lo + offsets[k]), b1 = load(halves.hi + offsets[k]);
-      const V8 e0 = load(halves.lo + offsets[k + 1]), e1 = load(halves.hi + offsets[k + 1]);
+      const Vec b0 = load(halves.lo + offsets[k]), b1 = load(halves.hi + offsets[k]);
+      const Vec e0 = load(halves.lo + offsets[k + 1]), e1 = load(halves.hi + offsets[k + 1]);
       const float* ak = a + k * 6;
-      const V8 a0 = broadcast(ak), a1 = broadcast(ak + 1), a2 = broadcast(ak + 6), a3 = broadcast(ak + 7);
+      const Vec a0 = broadcast(ak), a1 = broadcast(ak + 1), a2 = broadcast(ak + 6), a3 = broadcast(ak + 7);
       c00 = fmadd(a0, b0, c00);
       c01 = fmadd(a0, b1, c01);
       c10 = fmadd(a1, b0, c10);
@@ -50,8 +50,8 @@ inline void tile6x16(int64_t kc, const float* a, Halves halves, const int64_t* o
       c31 = fmadd(a3, e1, c31);
     }
     if (k < kc) {
-      const V8 b0 = load(halves.lo + offsets[k]), b1 = load(halves.hi + offsets[k]);
-      const V8 a0 = broadcast(a + k * 6), a1 = broadcast(a + k * 6 + 1);
+      const Vec b0 = load(halves.lo + offsets[k]), b1 = load(halves.hi + offsets[k]);
+      const Vec a0 = broadcast(a + k * 6), a1 = broadcast(a + k * 6 + 1);
       c00 = fmadd(a0, b0, c00);
       c01 = fmadd(a0, b1, c01);
       c10 = fmadd(a1, b0, c10);
@@ -62,11 +62,11 @@ inline void tile6x16(int64_t kc, const float* a, Halves halves, const int64_t* o
     return;
   }
   for (int64_t k = 0; k < kc; ++k) {
-    const V8 b0 = load(halves.lo + offsets[k]), b1 = load(halves.hi + offsets[k]);
+    const Vec b0 = load(halves.lo + offsets[k]), b1 = load(halves.hi + offsets[k]);
     const float* ak = a + k * 6;
 #define CONVCORE_TILE_ROW(i)                   \
     if (kRows > i) {                           \
-      const V8 av = broadcast(ak + i);         \
+      const Vec av = broadcast(ak + i);         \
       c##i##0 = fmadd(av, b0, c##i##0);        \
       c##i##1 = fmadd(av, b1, c##i##1);        \
     }
@@ -98,7 +98,7 @@ inline void withTileRows(int64_t rows, const Call& call) {
 template <int kRows, bool kAccumulate>
 __attribute__((noinline)) void tileToBuffer(int64_t kc, const float* a, Halves halves,
                                             const int64_t* offsets, float* c, int64_t ldc) {
-  tile6x16<kRows>(kc, a, halves, offsets, [&](int i, V8 v0, V8 v1) {
+  tile6x16<kRows>(kc, a, halves, offsets, [&](int i, Vec v0, Vec v1) {
     float* row = c + i * ldc;
     if (kAccumulate) {
       v0 = add(v0, load(row));
@@ -127,9 +127,9 @@ struct TileDestination {
 };
 
 // The first `valid` floats of v to out (all 8 streamed, where `stream` and aligned).
-inline void storeValid(float* out, V8 v, int64_t valid, bool stream) {
+inline void storeValid(float* out, Vec v, int64_t valid, bool stream) {
   if (valid == kLanes) {
-    if (stream && (reinterpret_cast<uintptr_t>(out) & 31) == 0) streamStore(out, v);
+    if (stream && (reinterpret_cast<uintptr_t>(out) & (kVectorBytes - 1)) == 0) streamStore(out, v);
     else store(out, v);
   } else if (valid > 0) {
     float line[kLanes];
@@ -146,13 +146,13 @@ __attribute__((noinline)) void tileToOutput(int64_t kc, const float* a, Halves h
                                             const int64_t* offsets, const float* prior, int64_t ldp,
                                             const float* bias, const TileDestination& dst,
                                             int64_t planeStride, int64_t rows, bool stream) {
-  tile6x16<kRows>(kc, a, halves, offsets, [&](int i, V8 v0, V8 v1) {
+  tile6x16<kRows>(kc, a, halves, offsets, [&](int i, Vec v0, Vec v1) {
     if (i >= rows) return;
     if (prior) {
       v0 = add(v0, load(prior + i * ldp));
       v1 = add(v1, load(prior + i * ldp + kLanes));
     }
-    const V8 b = broadcast(bias + i);
+    const Vec b = broadcast(bias + i);
     storeValid(dst.lo + i * planeStride, add(v0, b), dst.validLo, stream);
     storeValid(dst.hi + i * planeStride, add(v1, b), dst.validHi, stream);
   });
@@ -184,13 +184,13 @@ __attribute__((noinline)) void runTilesToOutput(int64_t kc, const float* a, cons
                                                 int64_t planeStride, int64_t rows) {
   for (int64_t t = 0; t < pairs; ++t) {
     const RowVectorRun lo = runs[2 * t], hi = runs[2 * t + 1];
-    tile6x16<kRows>(kc, a, Halves{input + lo.from, input + hi.from}, offsets, [&](int i, V8 v0, V8 v1) {
+    tile6x16<kRows>(kc, a, Halves{input + lo.from, input + hi.from}, offsets, [&](int i, Vec v0, Vec v1) {
       if (i >= rows) return;
       if (prior) {
         v0 = add(v0, load(prior + t * kTileCols + i * ldp));
         v1 = add(v1, load(prior + t * kTileCols + i * ldp + kLanes));
       }
-      const V8 b = broadcast(bias + i);
+      const Vec b = broadcast(bias + i);
       storeValid(out + lo.to + i * planeStride, add(v0, b), lo.valid, false);
       storeValid(out + hi.to + i * planeStride, add(v1, b), hi.valid, false);
     });
@@ -204,19 +204,19 @@ template <int kRows, int kCols, bool kRuns>
 __attribute__((noinline)) void dotTile(int64_t length, const float* g, int64_t ldg, const float* base,
                                        const int64_t* offsets, const int64_t* positions, float* partial,
                                        int64_t ldp) {
-  V8 a00 = zero(), a01 = zero(), a02 = zero(), a10 = zero(), a11 = zero(), a12 = zero();
-  V8 a20 = zero(), a21 = zero(), a22 = zero(), a30 = zero(), a31 = zero(), a32 = zero();
+  Vec a00 = zero(), a01 = zero(), a02 = zero(), a10 = zero(), a11 = zero(), a12 = zero();
+  Vec a20 = zero(), a21 = zero(), a22 = zero(), a30 = zero(), a31 = zero(), a32 = zero();
   const float* x0 = base + offsets[0];
   const float* x1 = base + offsets[kCols > 1 ? 1 : 0];
   const float* x2 = base + offsets[kCols > 2 ? 2 : 0];
   for (int64_t i = 0; i < length; i += kLanes) {
     const int64_t at = kRuns ? positions[i / kLanes] : i;
-    const V8 v0 = load(x0 + at);
-    const V8 v1 = kCols > 1 ? load(x1 + at) : zero();
-    const V8 v2 = kCols > 2 ? load(x2 + at) : zero();
+    const Vec v0 = load(x0 + at);
+    const Vec v1 = kCols > 1 ? load(x1 + at) : zero();
+    const Vec v2 = kCols > 2 ? load(x2 + at) : zero();
 #define CONVCORE_DOT_ROW(r)                                 \
     if (kRows > r) {                                        \
-      const V8 gv = load(g + r * ldg + i);                  \
+      const Vec gv = load(g + r * ldg + i);                  \
       a##r##0 = fmadd(gv, v0, a##r##0);                     \
       if (kCols > 1) a##r##1 = fmadd(gv, v1, a##r##1);      \
       if (kCols > 2) a##r##2 = fmadd(gv, v2, a##r##2);      \

@@ -1,0 +1,133 @@
+// The one dispatch table: for each call, which path runs it (from the shape, and from the
+// values where a non-finite one would meet a zero that is not in the sum) and which
+// instruction set's build of that path (the best the CPU allows, except where a lower
+// level measured faster). Never the thread count, so the result's bits do not depend on it.
+#include <cstdlib>
+#include <cstring>
+
+#include "conv2d.h"
+#include "cpu_features.h"
+#include "engine.h"
+#include "padded_taps.h"
+
+namespace convcore {
+
+namespace {
+
+const ConvKernels& kernelsOf(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return avx512::kernels();
+    case Isa::kAvx2: return avx2::kernels();
+    default: return generic::kernels();
+  }
+}
+
+enum class Path { kForwardGemm, kForwardDirect, kBackwardDataGemm, kBackwardDataGather, kBackwardWeightGemm, kBackwardWeightDirect };
+
+// Whether the AVX-512 build (16-float vectors, GEMM tiles of 6 × 32 pixels) of `path`
+// beats the AVX2 build (8 floats, 6 × 16) on shape p, as measured on Zen 5, whose
+// 512-bit FMAs run at twice the 256-bit rate (npm run bench:isa-paths sweeps 150 shapes
+// path by path; bench/results/isa-paths.md). Elsewhere the AVX2 build runs.
+bool avx512Wins(Path path, const ConvParams& p) {
+  const int64_t reduction = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
+  // Output rows of 8 or fewer pixels go as runs of a vector each (gemm.h's row vectors):
+  // half a 16-float vector is then thrown away (LeNet's 8 × 8: 30-100% slower).
+  const bool narrowRows = p.outWidth <= 8 && p.kernelWidth > 1;
+  switch (path) {
+    case Path::kForwardGemm:
+      // A reduction shorter than 27 (3 channels × 3 × 3) pays a tile's fixed costs over
+      // too few multiply-adds.
+      return reduction >= 27 && !narrowRows;
+    case Path::kBackwardDataGemm:
+      return true;
+    case Path::kBackwardWeightGemm:
+      // Its runs are a row's width long: rows under 12 pixels waste the wider vector.
+      return reduction >= 27 && (p.outWidth >= 12 || p.kernelWidth == 1);
+    case Path::kForwardDirect:
+      // Row tiles of 5×5 and 7×7 kernels gain from the wider vector (a full-HD 5×5
+      // filter: 25% faster); 3×3 ones and narrow images do not.
+      return p.kernelHeight >= 5 && p.outWidth >= 64;
+    default:
+      // The direct weight gradient's row dot products and the gather: 35-55% slower.
+      return false;
+  }
+}
+
+// CONVCORE_ISA_EVERYWHERE=1 runs every path on the active level, for the benchmark that
+// compares the levels path by path (bench/isa-paths.mjs).
+bool everywhere() {
+  static const bool set = [] {
+    const char* v = std::getenv("CONVCORE_ISA_EVERYWHERE");
+    return v != nullptr && std::strcmp(v, "1") == 0;
+  }();
+  return set;
+}
+
+// The build that runs `path` on shape p.
+const ConvKernels& kernelsFor(Path path, const ConvParams& p) {
+  const Isa active = activeIsa();
+  if (active == Isa::kAvx512 && !everywhere() && !avx512Wins(path, p)) return kernelsOf(Isa::kAvx2);
+  return kernelsOf(active);
+}
+
+}  // namespace
+
+const ConvKernels& activeKernels() { return kernelsOf(activeIsa()); }
+
+void conv2dForward(ThreadPool& pool, const ConvParams& p, const float* input,
+                   const float* weight, const float* bias, float* output) {
+  if (forwardUsesGemm(p)) kernelsFor(Path::kForwardGemm, p).forwardGemm(pool, p, input, weight, bias, output);
+  else kernelsFor(Path::kForwardDirect, p).forwardDirect(pool, p, input, weight, bias, output);
+}
+
+void conv2dBackwardData(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
+                        const float* weight, float* gradInput) {
+  // The paths below the gather multiply the weights by zeros that are not in the sum
+  // (padding around gradOutput, the rows a scatter drops): 0 · ∞ would be a NaN that
+  // does not belong. The gather reads only the (output, tap) pairs that exist.
+  if (!allFinite(weight, p.weightSize())) {
+    return kernelsFor(Path::kBackwardDataGather, p).backwardDataGather(pool, p, gradOutput, weight, gradInput);
+  }
+  const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t taps = p.kernelHeight * p.kernelWidth;
+  const bool strideOne = p.strideH == 1 && p.strideW == 1;
+  // Stride 1 with enough input channels and an output about as large as the input (so
+  // that the rotated kernel mostly reads real gradients, not padding): a forward over
+  // gradOutput, with no scatter.
+  const bool fullSize = 4 * p.inHeight * p.inWidth <= 5 * p.outHeight * p.outWidth;
+  if (strideOne && Cg >= 6 && fullSize) {
+    const ConvParams t = backwardDataAsForwardParams(p);
+    const Path path = forwardUsesGemm(t) ? Path::kForwardGemm : Path::kForwardDirect;
+    kernelsFor(path, t).backwardDataAsForward(pool, p, gradOutput, weight, gradInput);
+  } else if (Cg * taps >= 3 && Og >= 6) {
+    // The column gradient by GEMM, scattered back (any stride).
+    kernelsFor(Path::kBackwardDataGemm, p).backwardDataGemm(pool, p, gradOutput, weight, gradInput);
+  } else if (strideOne) {
+    kernelsFor(Path::kForwardDirect, backwardDataAsForwardParams(p)).backwardDataAsDirectForward(pool, p, gradOutput, weight, gradInput);
+  } else {
+    kernelsFor(Path::kBackwardDataGather, p).backwardDataGather(pool, p, gradOutput, weight, gradInput);
+  }
+}
+
+void conv2dBackwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
+                          const float* gradOutput, float* gradWeight) {
+  if (!weightGradUsesGemm(p)) {
+    return kernelsFor(Path::kBackwardWeightDirect, p).backwardWeightDirect(pool, p, input, gradOutput, gradWeight);
+  }
+  kernelsFor(Path::kBackwardWeightGemm, p).backwardWeightGemm(pool, p, input, gradOutput, gradWeight);
+  // The grid's columns past each output row hold zero gradients beside real inputs: a
+  // non-finite input there gives a NaN that does not belong. Only a NaN can come of it,
+  // so a result without one is exact; otherwise the direct path, which reads only the
+  // pairs that exist, gives it again (conv3d's plane tables are redone by the caller).
+  if (p.planeTable == nullptr && !allFinite(gradWeight, p.weightSize()))
+    kernelsFor(Path::kBackwardWeightDirect, p).backwardWeightDirect(pool, p, input, gradOutput, gradWeight);
+}
+
+void conv2dBackwardBias(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
+                        float* gradBias) {
+  activeKernels().backwardBias(pool, p, gradOutput, gradBias);
+}
+
+double fmaPeakGflops(double seconds) { return activeKernels().fmaPeak(seconds); }
+
+}  // namespace convcore

@@ -1,0 +1,43 @@
+// The paths as dispatch.cc calls them (which path a shape takes is decided there), and
+// the FMA peak of this build's vector.
+#pragma once
+
+// forwardUsesGemm (conv2d.h) holds the rule for the forward's path.
+inline void forwardByShape(ThreadPool& pool, const ConvParams& p, const float* input,
+                           const float* weight, const float* bias, float* output) {
+  if (forwardUsesGemm(p)) gemm::forward(pool, p, input, weight, bias, output);
+  else direct::forward(pool, p, input, weight, bias, output);
+}
+
+inline void backwardDataAsForward(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
+                                  const float* weight, float* gradInput) {
+  direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput, forwardByShape);
+}
+
+inline void backwardDataAsDirectForward(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
+                                        const float* weight, float* gradInput) {
+  direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput, direct::forward);
+}
+
+// 12 independent FMA chains of this build's vector, as the benchmark's peak reference.
+inline double fmaPeak(double seconds) {
+  Vec acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = broadcast(0.001f * i);
+  const Vec a = broadcast(0.999999f), b = broadcast(1e-7f);
+  const auto start = std::chrono::steady_clock::now();
+  int64_t iterations = 0;
+  double elapsed = 0;
+  do {
+    for (int r = 0; r < 1000; ++r)
+      for (int i = 0; i < 12; ++i) acc[i] = fmadd(acc[i], a, b);
+    iterations += 1000;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } while (elapsed < seconds);
+  // Every chain feeds the result, so none can be optimised away.
+  float sink[4];
+  sum4(add(add(acc[0], acc[1]), add(acc[2], acc[3])), add(add(acc[4], acc[5]), add(acc[6], acc[7])),
+       add(add(acc[8], acc[9]), add(acc[10], acc[11])), zero(), sink);
+  volatile float keep = sink[0] + sink[1] + sink[2];
+  (void)keep;
+  return iterations * 12.0 * kLanes * 2.0 / elapsed / 1e9;
+}
