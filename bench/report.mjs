@@ -11,9 +11,23 @@ export function markdownReport({ date, machine, results, peers, smallCalls }) {
     'Medians; GFLOP/s = 2·N·O·Ho·Wo·(C/groups)·kh·kw per pass; peers run one thread; ' +
     '"×" is how many times faster convcore (1 thread) is.' +
     (machine.stealPercent !== undefined ? ` CPU time stolen by the hypervisor during the run: ${machine.stealPercent.toFixed(1)}%.` : ''));
+  if (machine.peakByIsa) {
+    lines.push('');
+    lines.push('FMA peak by ISA level (GFLOP/s at 1 / 2 threads): ' +
+      Object.entries(machine.peakByIsa).map(([level, t]) => `${level} ${f1(t[1])} / ${f1(t[2])}`).join(', ') +
+      `; "% peak" is of the level in use (${machine.isa}).`);
+  }
+  const torchAt = (shape, pass, threads) => peers.find((r) => r.peer === 'torch' && r.shape === shape && r.pass === pass && r.threads === threads);
+  const haveTorch = peers.some((r) => r.peer === 'torch');
+  if (haveTorch) {
+    lines.push('');
+    lines.push('PyTorch: its median ms (the better of two processes; 1 thread pinned to one core) and, in brackets, ' +
+      'how many times faster convcore is at the same thread count (< 1: PyTorch is faster).');
+  }
   lines.push('');
-  lines.push('| shape | pass | 1T ms (min) | 1T GFLOP/s | % peak | 2T ms (min) | 2T GFLOP/s | % peak | 2T/1T | tfjs-wasm GFLOP/s (×) | tfjs-cpu GFLOP/s (×) | TS reference (×) |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| shape | pass | 1T ms (min) | 1T GFLOP/s | % peak | 2T ms (min) | 2T GFLOP/s | % peak | 2T/1T |' +
+    (haveTorch ? ' PyTorch 1T ms (×) | PyTorch 2T ms (×) |' : '') + ' tfjs-wasm GFLOP/s (×) | tfjs-cpu GFLOP/s (×) | TS reference (×) |');
+  lines.push('|---|---|---|---|---|---|---|---|---|' + (haveTorch ? '---|---|' : '') + '---|---|---|');
   const shapes = [...new Set(results.map((r) => r.shape))];
   for (const shape of shapes) {
     for (const pass of ['fwd', 'bwd_data', 'bwd_weight']) {
@@ -24,8 +38,13 @@ export function markdownReport({ date, machine, results, peers, smallCalls }) {
         if (p.skipped) return p.skipped;
         return `${f1(p.gflops)} (${f1(p.medianMs / one.medianMs)}×)`;
       };
+      const torchCell = (threads, ours) => {
+        const t = torchAt(shape, pass, threads);
+        return t ? `${f1(t.medianMs)} (${(t.medianMs / ours.medianMs).toFixed(2)}×)` : '–';
+      };
       lines.push(`| ${shape} | ${pass} | ${f1(one.medianMs)} (${f1(one.minMs)}) | ${f1(one.gflops)} | ${one.pctPeak.toFixed(0)}% | ` +
         `${f1(two.medianMs)} (${f1(two.minMs)}) | ${f1(two.gflops)} | ${two.pctPeak.toFixed(0)}% | ${(one.medianMs / two.medianMs).toFixed(2)} | ` +
+        (haveTorch ? `${torchCell(1, one)} | ${torchCell(2, two)} | ` : '') +
         `${versus('wasm')} | ${versus('cpu')} | ${versus('reference')} |`);
     }
   }

@@ -1,7 +1,9 @@
 // npm run bench: convcore's three passes on the standard shapes (shapes.json, a copy of
-// the team's bench/shapes.json, and the 1-D and 3-D ones of shapes-nd.json) at 1 and 2 threads, against the machine's measured FMA
-// peak and memory bandwidth, side by side with TensorFlow.js (WASM and CPU backends)
-// and convcore's own pure-TS reference, in one run. Writes results/latest.{json,md}.
+// the team's bench/shapes.json, and the 1-D and 3-D ones of shapes-nd.json) at 1 and 2
+// threads, against the machine's measured FMA peak (of the ISA level in use, and of each
+// level) and memory bandwidth, side by side with PyTorch (where installed), TensorFlow.js
+// (WASM and CPU backends) and convcore's own pure-TS reference, in one run. Writes
+// results/latest.{json,md}.
 //   node bench/run.mjs [--shapes id,id] [--no-peers] [--quick]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,6 +13,7 @@ import { convcoreCalls } from './convcore-runner.mjs';
 import { PASSES, measure, outputSize, passFlops } from './measure.mjs';
 import { markdownReport } from './report.mjs';
 import { loadTfjs, tfjsCalls } from './tfjs-runner.mjs';
+import { findTorch, torchTimes } from './torch.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -53,11 +56,17 @@ const copyGBps = () => {
   const copy = measure(() => addon.parallelCopy(src, dst), { minReps: 5, minSeconds: 0.3 });
   return (2 * big * 4) / (copy.medianMs / 1e3) / 1e9;
 };
+// The peak of the level in use, and of each level the CPU has (AVX-512 doubles AVX2's
+// where the core runs 512-bit FMAs at full rate, as Zen 5 does).
+const LEVELS = ['generic', 'avx2', 'avx512'].slice(0, ['generic', 'avx2', 'avx512'].indexOf(isa()) + 1);
+machine.peakByIsa = {};
 for (const t of THREADS) {
   setNumThreads(t);
   machine.peakGflops[t] = addon.fmaPeak(0.5);
+  for (const level of LEVELS) (machine.peakByIsa[level] ??= {})[t] = addon.fmaPeak(0.3, level);
   machine.copyGBps[t] = copyGBps();
 }
+log('FMA peak by ISA level: ' + LEVELS.map((l) => `${l} ${THREADS.map((t) => machine.peakByIsa[l][t].toFixed(0)).join('/')}`).join(', ') + ' GFLOP/s at 1/2 threads');
 log(`machine: ${machine.cpu}, ${machine.cores} cores, isa ${machine.isa}; FMA peak ` +
   THREADS.map((t) => `${machine.peakGflops[t].toFixed(0)} GFLOP/s @${t}T`).join(', ') +
   '; copy ' + THREADS.map((t) => `${machine.copyGBps[t].toFixed(1)} GB/s @${t}T`).join(', '));
@@ -136,6 +145,21 @@ if (!flag('--no-peers')) {
       calls?.dispose();
     }
   }
+}
+
+// ---- PyTorch (oneDNN), where Debian's python3-torch is installed ---------------------------
+const torch = flag('--no-peers') ? null : findTorch();
+if (torch) {
+  log(`PyTorch ${torch.version} (${torch.python}): 1 thread pinned to core 0, then ${os.availableParallelism()}`);
+  const toRunner = shapes.map((s) => ({ ...s }));
+  for (const row of torchTimes(torch, toRunner, Math.max(...THREADS), { minSeconds: quick ? 0.1 : 0.4 })) {
+    const ours = results.find((r) => r.shape === row.shape && r.pass === row.pass && r.threads === row.threads);
+    peers.push({ peer: 'torch', ...row, ratio: ours ? row.medianMs / ours.medianMs : undefined });
+    log(`torch     ${row.shape.padEnd(10)} ${row.pass.padEnd(10)} ${row.threads}T ${row.medianMs.toFixed(3).padStart(9)} ms` +
+      (ours ? `  convcore ${(row.medianMs / ours.medianMs).toFixed(2)}× as fast` : ''));
+  }
+} else if (!flag('--no-peers')) {
+  log('PyTorch: not installed (apt-get install python3-torch), not measured');
 }
 
 // ---- small calls: the book's example --------------------------------------------------------

@@ -448,16 +448,25 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
 
   // (seconds) → GFLOP/s of independent FMA chains on every pool thread at once: the
   // benchmark's measured peak.
+  // (seconds, isa?): the FMA peak of the active level's vector, or of the named level
+  // ('generic', 'avx2', 'avx512') where the CPU has it.
   Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
     const double seconds = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0.2;
     if (!(seconds > 0 && seconds <= 10)) {
       throw Napi::RangeError::New(info.Env(), "convcore native: seconds must be in (0, 10]");
     }
+    convcore::Isa isa = activeIsa();
+    if (info.Length() > 1 && info[1].IsString()) {
+      const std::string name = info[1].As<Napi::String>().Utf8Value();
+      const bool known = name == "generic" || (name == "avx2" && cpuHasAvx2Fma()) || (name == "avx512" && cpuHasAvx512());
+      if (!known) throw Napi::RangeError::New(info.Env(), "convcore native: no such ISA on this CPU: " + name);
+      isa = name == "avx512" ? convcore::Isa::kAvx512 : name == "avx2" ? convcore::Isa::kAvx2 : convcore::Isa::kGeneric;
+    }
     const int threads = pool_->size();
     std::vector<double> gigaflops(threads, 0.0);
     const auto start = std::chrono::steady_clock::now();
     pool_->parallelFor(threads, 1, [&](int64_t first, int64_t last) {
-      for (int64_t i = first; i < last; ++i) gigaflops[i] = fmaPeakGflops(seconds) * seconds;
+      for (int64_t i = first; i < last; ++i) gigaflops[i] = fmaPeakGflops(seconds, isa) * seconds;
     });
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     double total = 0;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "conv_params.h"
+#include "cpu_features.h"
 #include "thread_pool.h"
 
 namespace convcore {
@@ -67,8 +68,8 @@ void conv2dBackwardWeight(ThreadPool& pool, const ConvParams& p, const float* in
 void conv2dBackwardBias(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
                         float* gradBias);
 
-// The FMA throughput of one thread running independent chains, for the benchmark's
-// "% of peak" column.
-double fmaPeakGflops(double seconds);
+// The FMA throughput of one thread running independent chains of `isa`'s vector, for
+// the benchmark's "% of peak" column.
+double fmaPeakGflops(double seconds, Isa isa);
 
 }  // namespace convcore

@@ -128,6 +128,6 @@ void conv2dBackwardBias(ThreadPool& pool, const ConvParams& p, const float* grad
   activeKernels().backwardBias(pool, p, gradOutput, gradBias);
 }
 
-double fmaPeakGflops(double seconds) { return activeKernels().fmaPeak(seconds); }
+double fmaPeakGflops(double seconds, Isa isa) { return kernelsOf(isa).fmaPeak(seconds); }
 
 }  // namespace convcore

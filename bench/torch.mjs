@@ -1,0 +1,40 @@
+// PyTorch (Debian's python3-torch, oneDNN inside) on the bench's shapes, through
+// bench/torch-runner.py: one thread pinned to core 0 (torch.set_num_threads(1) alone
+// still runs oneDNN's convolutions on every core) with OMP_NUM_THREADS=1, and every
+// core. Each setting runs in two processes and keeps the better median per call: the
+// same PyTorch call here measures 10 ms in one process and 35 ms in another.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const RUNNER = fileURLToPath(new URL('./torch-runner.py', import.meta.url));
+
+/** A Python that imports torch (the Debian package lives under /usr/bin), or null. */
+export function findTorch() {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { python, version: r.stdout.trim() };
+  }
+  return null;
+}
+
+const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+/** Rows {shape, pass, threads, medianMs, minMs} for threads 1 (pinned) and `cores`. */
+export function torchTimes(torch, shapes, cores, { minSeconds = 0.4, processes = 2 } = {}) {
+  const rows = [];
+  for (const threads of [1, cores]) {
+    const runs = [];
+    for (let p = 0; p < processes; p++) {
+      const args = [RUNNER, String(threads), String(minSeconds)];
+      const [cmd, argv] = threads === 1 && canPin ? ['taskset', ['-c', '0', torch.python, ...args]] : [torch.python, args];
+      const env = { ...process.env, ...(threads === 1 ? { OMP_NUM_THREADS: '1' } : {}) };
+      const out = execFileSync(cmd, argv, { input: JSON.stringify(shapes), encoding: 'utf8', env, maxBuffer: 1 << 24 });
+      runs.push(out.trim().split('\n').map((line) => JSON.parse(line)));
+    }
+    for (const row of runs[0]) {
+      const same = runs.map((r) => r.find((x) => x.shape === row.shape && x.pass === row.pass));
+      rows.push({ ...row, threads, medianMs: Math.min(...same.map((x) => x.medianMs)), minMs: Math.min(...same.map((x) => x.minMs)), pinned: threads === 1 && canPin });
+    }
+  }
+  return rows;
+}
