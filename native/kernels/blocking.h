@@ -37,8 +37,7 @@ constexpr int64_t kWeightGradPixels = 768;
 // The input of a block of channels (all their taps) that stays in L2 while every
 // gradient row of a backward-weight unit passes over it.
 constexpr int64_t kWeightGradInputBytes = 192 << 10;
-constexpr int64_t kDotRows = 4;  // output channels per backward-weight tile
-constexpr int64_t kDotCols = 3;  // taps per backward-weight tile
+// The backward-weight tile (output channels × taps) is the vector's: simd.h.
 
 // Backward-data computes the column gradient in row blocks of this many taps
 // (a multiple of kTileRows) before scattering it into gradInput.

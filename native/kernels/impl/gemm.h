@@ -198,54 +198,51 @@ __attribute__((noinline)) void runTilesToOutput(int64_t kc, const float* a, cons
 }
 
 // partial[o][t] += Σ_i g[o][i] · x_t[i] for kRows gradient rows (ldg apart) and kCols
-// input runs x_t = base + offsets[t]; `length` is a multiple of 8. With kRuns, the
-// input's 8-float vector v is at x_t + positions[v] instead of x_t + 8v (row vectors).
+// input runs x_t = base + offsets[t]; `length` is a multiple of kLanes. With kRuns, the
+// input's vector v is at x_t + positions[v] instead of x_t + kLanes·v (row vectors).
 template <int kRows, int kCols, bool kRuns>
 __attribute__((noinline)) void dotTile(int64_t length, const float* g, int64_t ldg, const float* base,
                                        const int64_t* offsets, const int64_t* positions, float* partial,
                                        int64_t ldp) {
-  Vec a00 = zero(), a01 = zero(), a02 = zero(), a10 = zero(), a11 = zero(), a12 = zero();
-  Vec a20 = zero(), a21 = zero(), a22 = zero(), a30 = zero(), a31 = zero(), a32 = zero();
-  const float* x0 = base + offsets[0];
-  const float* x1 = base + offsets[kCols > 1 ? 1 : 0];
-  const float* x2 = base + offsets[kCols > 2 ? 2 : 0];
+  Vec acc[kRows * kCols];  // compile-time indices only: kept in registers
+  unrolled<kRows * kCols>([&](auto a) { acc[a] = zero(); });
+  int64_t x[kCols];
+  unrolled<kCols>([&](auto t) { x[t] = offsets[t]; });
   for (int64_t i = 0; i < length; i += kLanes) {
-    const int64_t at = kRuns ? positions[i / kLanes] : i;
-    const Vec v0 = load(x0 + at);
-    const Vec v1 = kCols > 1 ? load(x1 + at) : zero();
-    const Vec v2 = kCols > 2 ? load(x2 + at) : zero();
-#define CONVCORE_DOT_ROW(r)                                 \
-    if (kRows > r) {                                        \
-      const Vec gv = load(g + r * ldg + i);                  \
-      a##r##0 = fmadd(gv, v0, a##r##0);                     \
-      if (kCols > 1) a##r##1 = fmadd(gv, v1, a##r##1);      \
-      if (kCols > 2) a##r##2 = fmadd(gv, v2, a##r##2);      \
-    }
-    CONVCORE_DOT_ROW(0)
-    CONVCORE_DOT_ROW(1)
-    CONVCORE_DOT_ROW(2)
-    CONVCORE_DOT_ROW(3)
-#undef CONVCORE_DOT_ROW
+    const float* at = base + (kRuns ? positions[i / kLanes] : i);
+    const float* gi = g + i;
+    Vec v[kCols];
+    unrolled<kCols>([&](auto t) { v[t] = load(at + x[t]); });
+    unrolled<kRows>([&](auto r) {
+      const Vec gv = load(gi + r * ldg);
+      unrolled<kCols>([&](auto t) { acc[r * kCols + t] = fmadd(gv, v[t], acc[r * kCols + t]); });
+    });
   }
-  float sums[3][4];
-  sum4(a00, a10, a20, a30, sums[0]);
-  sum4(a01, a11, a21, a31, sums[1]);
-  sum4(a02, a12, a22, a32, sums[2]);
-  for (int t = 0; t < kCols; ++t)
-    for (int r = 0; r < kRows; ++r) partial[r * ldp + t] += sums[t][r];
+  // Each accumulator's lanes summed, four at a time, in a fixed order.
+  unrolled<kCols>([&](auto t) {
+    for (int r0 = 0; r0 < kRows; r0 += 4) {
+      float sums[4];
+      const auto row = [&](int r) { return r < kRows ? acc[r * kCols + t] : zero(); };
+      sum4(row(r0), row(r0 + 1), row(r0 + 2), row(r0 + 3), sums);
+      for (int r = r0; r < kRows && r < r0 + 4; ++r) partial[r * ldp + t] += sums[r - r0];
+    }
+  });
 }
 
 using DotFn = void (*)(int64_t, const float*, int64_t, const float*, const int64_t*, const int64_t*, float*,
                        int64_t);
 
+// The tiles of every size up to kDotRows × kDotCols, index (rows − 1)·kDotCols + cols − 1.
+template <bool kRuns, int... I>
+inline DotFn dotAt(int64_t index, std::integer_sequence<int, I...>) {
+  static constexpr DotFn table[] = {dotTile<I / kDotCols + 1, I % kDotCols + 1, kRuns>...};
+  return table[index];
+}
+
 inline DotFn dotFor(int64_t rows, int64_t cols, bool runs) {
-#define CONVCORE_DOT_ROWS(r, k) {dotTile<r, 1, k>, dotTile<r, 2, k>, dotTile<r, 3, k>}
-  static const DotFn table[2][4][3] = {
-      {CONVCORE_DOT_ROWS(1, false), CONVCORE_DOT_ROWS(2, false), CONVCORE_DOT_ROWS(3, false), CONVCORE_DOT_ROWS(4, false)},
-      {CONVCORE_DOT_ROWS(1, true), CONVCORE_DOT_ROWS(2, true), CONVCORE_DOT_ROWS(3, true), CONVCORE_DOT_ROWS(4, true)},
-  };
-#undef CONVCORE_DOT_ROWS
-  return table[runs ? 1 : 0][rows - 1][cols - 1];
+  using All = std::make_integer_sequence<int, kDotRows * kDotCols>;
+  const int64_t index = (rows - 1) * kDotCols + cols - 1;
+  return runs ? dotAt<true>(index, All()) : dotAt<false>(index, All());
 }
 
 inline int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
