@@ -65,7 +65,10 @@
       "type": "static_library",
       "sources": ["native/kernels/engine_avx512.cc"],
       "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC",
-                    "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma"],
+                    "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma",
+                    "-Wno-uninitialized", "-Wno-maybe-uninitialized"],
+      # GCC 12's _mm512_undefined_* intrinsics read a variable before setting it
+      # (GCC bug 105593, fixed in 13): a warning at every use, about its own header.
       "cflags_cc!": ["-fno-exceptions"],
       "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma"] },
       "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2", "/arch:AVX512"] } }

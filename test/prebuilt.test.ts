@@ -18,7 +18,7 @@ const noCompilerBin = path.join(work, 'bin');
 let tarball = '';
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-  return execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
 }
 
 /** An environment whose PATH holds node, npm and sh (npm runs scripts with it), and no cc, g++, make or python. */

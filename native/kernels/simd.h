@@ -64,7 +64,12 @@ inline void streamFence() { _mm_sfence(); }
 inline Vec fmadd(Vec a, Vec b, Vec c) { return {_mm512_fmadd_ps(a.v, b.v, c.v)}; }
 // Sums of four vectors' lanes, in a fixed order: the halves added, then as AVX2 does.
 inline void sum4(Vec a, Vec b, Vec c, Vec d, float* out) {
-  const auto half = [](Vec x) { return _mm256_add_ps(_mm512_castps512_ps256(x.v), _mm512_extractf32x8_ps(x.v, 1)); };
+  // The high half by a lane shuffle: GCC 12's _mm512_extractf32x8_ps warns of an
+  // uninitialised variable in its own header.
+  const auto half = [](Vec x) {
+    const __m512 high = _mm512_shuffle_f32x4(x.v, x.v, _MM_SHUFFLE(3, 2, 3, 2));
+    return _mm256_add_ps(_mm512_castps512_ps256(x.v), _mm512_castps512_ps256(high));
+  };
   const __m256 ab = _mm256_hadd_ps(half(a), half(b));
   const __m256 cd = _mm256_hadd_ps(half(c), half(d));
   const __m256 abcd = _mm256_hadd_ps(ab, cd);
