@@ -58,7 +58,8 @@ const copyGBps = () => {
 };
 // The peak of the level in use, and of each level the CPU has (AVX-512 doubles AVX2's
 // where the core runs 512-bit FMAs at full rate, as Zen 5 does).
-const LEVELS = ['generic', 'avx2', 'avx512'].slice(0, ['generic', 'avx2', 'avx512'].indexOf(isa()) + 1);
+const ALL_LEVELS = ['generic', 'avx2', 'avx512'];
+const LEVELS = ALL_LEVELS.slice(0, ALL_LEVELS.indexOf(isa()) + 1);
 machine.peakByIsa = {};
 for (const t of THREADS) {
   setNumThreads(t);

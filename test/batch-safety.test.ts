@@ -217,7 +217,7 @@ describe('memory: a pixel limit and a budget for the images in flight', () => {
   test('the estimate errs high against a measured peak, and the budget admits in order, never over its limit', async () => {
     // 1 MB of bytes holding a 2048 × 2048 grey PNG: the estimate covers what decoding and filtering took.
     const png = await sharp(Buffer.alloc(2048 * 2048, 7), { raw: { width: 2048, height: 2048, channels: 1 } }).png().toBuffer();
-    const need = imageBytes({ name: 'x', bytes: png, format: 'png', channels: 1, width: 2048, height: 2048 }, false, 3);
+    const need = imageBytes({ input: 'x', bytes: png, format: 'png', channels: 1, width: 2048, height: 2048 }, false, 3);
     expect(need).toBeGreaterThan(2048 * 2048 * 16);  // 4 bytes × 3 float images + the byte copies
     const budget = new ByteBudget(100);
     const order: string[] = [];

@@ -12,6 +12,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { bytePool, floatPool } from '../alloc';
 import { ArgumentRangeError, ResourceLimitError } from '../errors';
+import { mapLimited } from '../concurrency';
 import { writeFileAtomically } from '../io/atomic-write';
 import { booleanOption, checkOptions, formatBytes, is, message, oneOf, positiveInteger, rangeError, typeError } from '../validate';
 import { backend } from '../backend';
@@ -22,7 +23,7 @@ import { type Filter, type FilterSpec, parseFilter } from './filters';
 import { ByteBudget, defaultMemoryBudget, imageBytes } from './memory-budget';
 import { planOutputs } from './output-plan';
 import { loadSharp } from './sharp';
-import { DEFAULT_MAX_PIXELS, type ImageSource, openImage } from './source';
+import { type ImageSource, maxPixelsOption, openImage } from './source';
 
 export interface FilterOptions {
   /** How the image continues past its edges (default 'reflect', PyTorch's = OpenCV's BORDER_REFLECT_101). */
@@ -102,7 +103,7 @@ export function planFilters(fn: string, filters: unknown, o: Record<string, unkn
     mapping: { ...readMapping(fn, o), clamp: true },
     format: o.format === undefined ? undefined : oneOf(fn, 'options.format', o.format, OUTPUT_FORMATS),
     quality: o.quality as number | undefined,
-    maxPixels: o.maxPixels === undefined ? DEFAULT_MAX_PIXELS : positiveInteger(fn, 'options.maxPixels', o.maxPixels),
+    maxPixels: maxPixelsOption(fn, o),
   };
 }
 
@@ -113,9 +114,9 @@ function outputFormat(p: Plan, inputFormat: string): ImageFormat {
     `one of ${OUTPUT_FORMATS.join(', ')}`, 'undefined'));
 }
 
-async function run(fn: string, input: string | Buffer, source: ImageSource, p: Plan,
+async function run(fn: string, source: ImageSource, p: Plan,
   thread: FilterThread): Promise<{ bytes: Buffer; format: ImageFormat; megapixels: number }> {
-  const raw = await decodeSource(fn, input, source, p.grayscale, p.maxPixels);
+  const raw = await decodeSource(fn, source, p.grayscale, p.maxPixels);
   const format = outputFormat(p, raw.format);
   const out = await filterDecoded(raw, p, thread);
   try {
@@ -185,7 +186,7 @@ export async function filterImage(input: string | Buffer, filters: FilterSpec | 
   const fn = 'filterImage';
   if (typeof input !== 'string' && !Buffer.isBuffer(input)) throw typeError(fn, 'input', 'a file path or a Buffer', input);
   const p = planFilters(fn, filters, checkOptions(fn, options, FILTER_OPTIONS));
-  return (await run(fn, input, await openImage(fn, input, p.maxPixels), p, 'async')).bytes;
+  return (await run(fn, await openImage(fn, input, p.maxPixels), p, 'async')).bytes;
 }
 
 /**
@@ -212,8 +213,7 @@ export async function filterImages(inputs: readonly string[], outDir: string, fi
   const floatImages = usesFusedFilter(p) ? 0 : 3;
 
   const start = performance.now();
-  const results: ImageResult[] = new Array(inputs.length);
-  let next = 0, done = 0;
+  let done = 0;
   const one = async (index: number): Promise<ImageResult> => {
     const input = inputs[index], output = plan.outputs[index];
     const skipped = (reason: string) => ({ input, output, status: 'skipped' as const, reason, megapixels: 0 });
@@ -236,7 +236,7 @@ export async function filterImages(inputs: readonly string[], outDir: string, fi
       try {
         // The batch's convolutions run on this thread with convcore's pool: it would only
         // wait otherwise, while libuv's threads decode and encode the other images.
-        const { bytes, megapixels } = await run(fn, input, source, p, 'sync');
+        const { bytes, megapixels } = await run(fn, source, p, 'sync');
         await writeFileAtomically(output, bytes);
         return { input, output, status: 'written', megapixels };
       } finally {
@@ -246,14 +246,11 @@ export async function filterImages(inputs: readonly string[], outDir: string, fi
       return failed(error instanceof Error ? error.message : String(error));
     }
   };
-  const worker = async () => {
-    while (next < inputs.length) {
-      const index = next++;
-      results[index] = await one(index);
-      onProgress?.(++done, inputs.length, results[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));
+  const results = await mapLimited(inputs.map((_, index) => index), concurrency, async (index) => {
+    const result = await one(index);
+    onProgress?.(++done, inputs.length, result);
+    return result;
+  });
   const count = (status: ImageResult['status']) => results.filter((r) => r.status === status).length;
   return {
     images: inputs.length, written: count('written'), skipped: count('skipped'), failed: count('failed'),

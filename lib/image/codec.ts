@@ -9,9 +9,9 @@ import { backend } from '../backend';
 import { nativeAddon } from '../binding';
 import { ArgumentRangeError, ShapeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
-import { booleanOption, checkOptions, formatShape, message, oneOf, positiveInteger, typeError } from '../validate';
+import { booleanOption, checkOptions, formatShape, message, oneOf, typeError } from '../validate';
 import { loadSharp } from './sharp';
-import { DEFAULT_MAX_PIXELS, type ImageSource, decodeError, openImage } from './source';
+import { DEFAULT_MAX_PIXELS, type ImageSource, decodeError, maxPixelsOption, openImage } from './source';
 
 export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp', 'tiff', 'gif'] as const;
 export type ImageFormat = (typeof OUTPUT_FORMATS)[number];
@@ -56,11 +56,11 @@ export interface RawImage {
  * colour ones as RGB(A). A truncated or corrupt file is an error, not a half-grey image.
  */
 export async function decodeRaw(fn: string, input: string | Buffer, grayscale: boolean, maxPixels = DEFAULT_MAX_PIXELS): Promise<RawImage> {
-  return decodeSource(fn, input, await openImage(fn, input, maxPixels), grayscale, maxPixels);
+  return decodeSource(fn, await openImage(fn, input, maxPixels), grayscale, maxPixels);
 }
 
 /** decodeRaw of an image already opened (its bytes read and its header checked). */
-export async function decodeSource(fn: string, input: string | Buffer, source: ImageSource, grayscale: boolean,
+export async function decodeSource(fn: string, source: ImageSource, grayscale: boolean,
   maxPixels = DEFAULT_MAX_PIXELS): Promise<RawImage> {
   const sharp = loadSharp();
   const { format, channels: stored } = source;
@@ -68,7 +68,7 @@ export async function decodeSource(fn: string, input: string | Buffer, source: I
   const open = () => sharp(source.bytes, { failOn: 'warning', limitInputPixels: maxPixels }).rotate();
   // sharp hands out sRGB(A) pixels, grey sources included (then R = G = B).
   const { data, info } = await open().raw().toBuffer({ resolveWithObject: true })
-    .catch((error: unknown) => { throw decodeError(fn, input, error); });
+    .catch((error: unknown) => { throw decodeError(fn, source.input, error); });
   const { width, height, channels } = info;
   const pixels = width * height;
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -93,7 +93,7 @@ export async function imageToTensor(input: string | Buffer, options?: DecodeOpti
   const o = checkOptions(fn, options, ['grayscale', 'dtype', 'maxPixels']);
   const grayscale = booleanOption(fn, 'options.grayscale', o.grayscale, false);
   oneOf(fn, 'options.dtype', o.dtype ?? 'float32', ['float32'] as const);
-  const raw = await decodeRaw(fn, input, grayscale, o.maxPixels === undefined ? DEFAULT_MAX_PIXELS : positiveInteger(fn, 'options.maxPixels', o.maxPixels));
+  const raw = await decodeRaw(fn, input, grayscale, maxPixelsOption(fn, o));
   const { width, height, channels } = raw;
   const pixels = width * height;
   const colour = channels >= 3 ? 3 : 1;

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { mapLimited } from '../concurrency';
 import { OutputPathError } from '../errors';
 import { message } from '../validate';
 import { EXTENSION_OF_FORMAT, FORMAT_OF_EXTENSION, type ImageFormat } from './codec';
@@ -70,19 +71,6 @@ async function prepareFolder(fn: string, outDir: string): Promise<{ foldsCase: b
   }
 }
 
-/** Runs `fn` over `items`, at most `limit` at a time (a stat per input: no file-handle storm). */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  }));
-  return results;
-}
-
 /**
  * The batch's outputs. An OutputPathError for an unusable folder, or for two different
  * inputs that would write the same output (both named): the batch is refused whole, as
@@ -91,6 +79,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 export async function planOutputs(fn: string, inputs: readonly string[], outDir: string,
   format: ImageFormat | undefined): Promise<OutputPlan> {
   const { foldsCase } = await prepareFolder(fn, outDir);
+  // A stat per input, 64 at a time: no storm of open requests.
   const ids = await mapLimited(inputs, 64, identity);
   const inputOf = new Map<string, number>();
   ids.forEach((id, i) => { if (id !== null && !inputOf.has(id)) inputOf.set(id, i); });

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { ImageDecodeError, ResourceLimitError } from '../errors';
-import { message } from '../validate';
+import { message, positiveInteger } from '../validate';
 import { readHeader } from './header';
 import { loadSharp } from './sharp';
 
@@ -14,8 +14,8 @@ import { loadSharp } from './sharp';
 export const DEFAULT_MAX_PIXELS = 268_402_689;
 
 export interface ImageSource {
-  /** The path or 'the image bytes', as error messages name it. */
-  name: string;
+  /** The path or the Buffer given (error messages name it: sourceName). */
+  input: string | Buffer;
   bytes: Buffer;
   format: string;
   /** Channels as stored: 1 or 2 (grey, + alpha), 3 or 4 (colour, + alpha). */
@@ -26,6 +26,11 @@ export interface ImageSource {
 
 /** How error messages name an input. */
 export const sourceName = (input: string | Buffer) => (typeof input === 'string' ? `'${input}'` : 'the image bytes');
+
+/** options.maxPixels, checked (DEFAULT_MAX_PIXELS when absent). */
+export function maxPixelsOption(fn: string, o: Record<string, unknown>): number {
+  return o.maxPixels === undefined ? DEFAULT_MAX_PIXELS : positiveInteger(fn, 'options.maxPixels', o.maxPixels);
+}
 
 async function readRegularFile(fn: string, file: string): Promise<Buffer> {
   const stat = await fs.stat(file);
@@ -51,7 +56,7 @@ export async function openImage(fn: string, input: string | Buffer, maxPixels = 
     throw new ResourceLimitError(message(fn, name, `an image of at most ${maxPixels} pixels (maxPixels)`,
       `${header.width} × ${header.height} = ${header.width * header.height} pixels`));
   }
-  return { name, bytes, ...header };
+  return { input, bytes, ...header };
 }
 
 /** The header as sharp reads it (formats other than JPEG and PNG). */

@@ -80,11 +80,7 @@ bool allFinite(const float* data, int64_t count) {
   for (int64_t start = 0; start < count; start += kBlock) {
     const int64_t end = std::min(count, start + kBlock);
     uint32_t special = 0;
-    for (int64_t i = start; i < end; ++i) {
-      uint32_t bits;
-      std::memcpy(&bits, data + i, sizeof bits);
-      special |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
-    }
+    for (int64_t i = start; i < end; ++i) special |= static_cast<uint32_t>(!isFinite(data[i]));
     if (special) return false;
   }
   return true;
