@@ -1,5 +1,6 @@
 // convcore's side of the benchmark: the public API with preallocated outputs (`out`),
-// so that what is timed is the kernel, not the allocation of a fresh result.
+// so that what is timed is the kernel, and as users write it (`fresh`: every call
+// allocates its result), so that what the allocation costs is seen too.
 import {
   Tensor, conv1d, conv1dBackward, conv2d, conv2dBackward, conv3d, conv3dBackward, setBackend,
 } from 'convcore';
@@ -33,10 +34,16 @@ export function convcoreCalls(s, { backend = 'native' } = {}) {
       setBackend('native');
     }
   };
+  const freshData = { ...opts, compute: dataOptions.compute }, freshWeight = { ...opts, compute: weightOptions.compute };
   return {
     fwd: use(() => forward(x, w, null, forwardOptions)),
     bwd_data: use(() => backward(x, w, g, dataOptions)),
     bwd_weight: use(() => backward(x, w, g, weightOptions)),
+    fresh: {
+      fwd: use(() => forward(x, w, null, opts)),
+      bwd_data: use(() => backward(x, w, g, freshData)),
+      bwd_weight: use(() => backward(x, w, g, freshWeight)),
+    },
     bytes: { input: x.size * 4, output: y.size * 4 },
   };
 }

@@ -9,7 +9,8 @@ export function markdownReport({ date, machine, results, peers, smallCalls }) {
     `kernels: ${machine.isa}, Node ${machine.node}). Measured FMA peak: ${f1(machine.peakGflops[1])} GFLOP/s ` +
     `on 1 thread, ${f1(machine.peakGflops[2])} on 2; memory copy ${f1(machine.copyGBps[1])} / ${f1(machine.copyGBps[2])} GB/s. ` +
     'Medians; GFLOP/s = 2·N·O·Ho·Wo·(C/groups)·kh·kw per pass; peers run one thread; ' +
-    '"×" is how many times faster convcore (1 thread) is.' +
+    '"×" is how many times faster convcore (1 thread) is; ms are with results preallocated (`out`), "fresh" is the time ' +
+    'of the same call allocating its result, as a multiple of that.' +
     (machine.stealPercent !== undefined ? ` CPU time stolen by the hypervisor during the run: ${machine.stealPercent.toFixed(1)}%.` : ''));
   if (machine.peakByIsa) {
     lines.push('');
@@ -25,9 +26,9 @@ export function markdownReport({ date, machine, results, peers, smallCalls }) {
       'how many times faster convcore is at the same thread count (< 1: PyTorch is faster).');
   }
   lines.push('');
-  lines.push('| shape | pass | 1T ms (min) | 1T GFLOP/s | % peak | 2T ms (min) | 2T GFLOP/s | % peak | 2T/1T |' +
+  lines.push('| shape | pass | 1T ms (min) | 1T GFLOP/s | % peak | 2T ms (min) | 2T GFLOP/s | % peak | 2T/1T | fresh 1T / 2T |' +
     (haveTorch ? ' PyTorch 1T ms (×) | PyTorch 2T ms (×) |' : '') + ' tfjs-wasm GFLOP/s (×) | tfjs-cpu GFLOP/s (×) | TS reference (×) |');
-  lines.push('|---|---|---|---|---|---|---|---|---|' + (haveTorch ? '---|---|' : '') + '---|---|---|');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|' + (haveTorch ? '---|---|' : '') + '---|---|---|');
   const shapes = [...new Set(results.map((r) => r.shape))];
   for (const shape of shapes) {
     for (const pass of ['fwd', 'bwd_data', 'bwd_weight']) {
@@ -38,12 +39,14 @@ export function markdownReport({ date, machine, results, peers, smallCalls }) {
         if (p.skipped) return p.skipped;
         return `${f1(p.gflops)} (${f1(p.medianMs / one.medianMs)}×)`;
       };
+      const fresh = (r) => (r.freshMs === undefined ? '–' : `${(r.freshMs / r.medianMs).toFixed(2)}×`);
       const torchCell = (threads, ours) => {
         const t = torchAt(shape, pass, threads);
         return t ? `${f1(t.medianMs)} (${(t.medianMs / ours.medianMs).toFixed(2)}×)` : '–';
       };
       lines.push(`| ${shape} | ${pass} | ${f1(one.medianMs)} (${f1(one.minMs)}) | ${f1(one.gflops)} | ${one.pctPeak.toFixed(0)}% | ` +
         `${f1(two.medianMs)} (${f1(two.minMs)}) | ${f1(two.gflops)} | ${two.pctPeak.toFixed(0)}% | ${(one.medianMs / two.medianMs).toFixed(2)} | ` +
+        `${fresh(one)} / ${fresh(two)} | ` +
         (haveTorch ? `${torchCell(1, one)} | ${torchCell(2, two)} | ` : '') +
         `${versus('wasm')} | ${versus('cpu')} | ${versus('reference')} |`);
     }
