@@ -1,46 +1,72 @@
-// Cache blocking for the implicit-GEMM engine (Zen 3 / Haswell-class cores: 32 KiB L1d,
-// 512 KiB L2 per core). All block sizes live here.
+// Register tiles and cache blocks of every ISA build, in one place. Included after
+// simd.h, inside the ISA namespace of the including file (engine_impl.h).
+//
+// The caches assumed: 32–48 KiB L1d and 512 KiB–1 MiB L2 per core (Zen 3 to Zen 5,
+// Haswell to Sapphire Rapids). The blocks are sized so that the working sets below fit
+// the smallest of these; bench/results/isa-paths.md says which build wins per path.
 #pragma once
 
 #include <cstdint>
 
 namespace convcore {
+namespace CONVCORE_ISA_NAMESPACE {
 
-// The GEMM micro-kernel's register tile (kTileRows × kTileCols) is the vector's: simd.h.
+struct Tiling {
+  // The GEMM micro-kernel (micro/f32_gemm_tile.h): gemmRows output channels × two vectors
+  // of pixels, one accumulator each, plus two input vectors and a broadcast weight.
+  int64_t gemmRows;
+  // The backward-weight dot tile (micro/f32_dot_tile.h): output channels × taps, one
+  // accumulator each, plus dotCols input vectors and a gradient vector.
+  int64_t dotRows, dotCols;
+  // Reduction block: a gemmRows × blockK weight panel and a blockK × (two vectors) strip
+  // of input rows stay in L1 while one tile is computed.
+  int64_t blockK;
+  // Pixels per block of backward-data and of the unstacked 1×1 forward: with up to blockK
+  // input rows of them, the block's input and its accumulators stay in L2. A multiple
+  // of the tile's pixels.
+  int64_t blockPixels;
+  // The forward's blocks where the kernel reaches rows below: each gathers its input
+  // rows plus that reach, so larger blocks gather less; only a reduction block's share
+  // of the block's input needs to stay in L2 at a time.
+  int64_t forwardBlockPixels;
+  // The forward's blocks where the images' grids are stacked (nothing reached below):
+  // small, so that the threads' shares come out even.
+  int64_t stackedBlockPixels;
+  // Backward-weight reduces over runs this long (fewer horizontal sums per tile): its
+  // gradient rows stay in L1 while the block's input rows stream from L2.
+  int64_t weightGradPixels;
+  // The input of a block of channels (all their taps) that stays in L2 while every
+  // gradient row of a backward-weight unit passes over it.
+  int64_t weightGradInputBytes;
+  // Backward-data computes the column gradient in row blocks of this many taps (a
+  // multiple of gemmRows) before scattering it into gradInput.
+  int64_t blockTaps;
+};
 
-// Reduction block: a 6 × 256 weight panel (6 KiB) and a 256 × 16 strip of input rows
-// (16 KiB) stay in L1 while one tile is computed.
-constexpr int64_t kBlockK = 256;
+// 32 registers: 8 rows (16 accumulators) waste no panel rows on the power-of-two channel
+// counts of most CNNs; 6 × 4 dot tiles (24 accumulators).
+constexpr Tiling kAvx512Tiling = {8, 6, 4, 256, 320, 1200, 112, 768, 192 << 10, 96};
+// 16 registers: 6 rows (12 accumulators); 4 × 3 dot tiles.
+constexpr Tiling kAvx2Tiling = {6, 4, 3, 256, 320, 1200, 112, 768, 192 << 10, 96};
+// The generic build's vector is 8 floats in plain arrays (SSE registers): AVX2's shapes.
+constexpr Tiling kTiling = CONVCORE_HAVE_AVX512 ? kAvx512Tiling : kAvx2Tiling;
 
-// Pixels per block: with up to kBlockK input rows of them, the block's input (~208 KiB
-// at most) and its accumulators stay in L2. A multiple of every ISA's kTileCols (16, 32).
-constexpr int64_t kBlockPixels = 320;
+constexpr int64_t kTileRows = kTiling.gemmRows;
+constexpr int64_t kTileCols = 2 * kLanes;
+constexpr int64_t kDotRows = kTiling.dotRows;
+constexpr int64_t kDotCols = kTiling.dotCols;
+constexpr int64_t kBlockK = kTiling.blockK;
+constexpr int64_t kBlockPixels = kTiling.blockPixels;
+constexpr int64_t kForwardBlockPixels = kTiling.forwardBlockPixels;
+constexpr int64_t kStackedBlockPixels = kTiling.stackedBlockPixels;
+constexpr int64_t kWeightGradPixels = kTiling.weightGradPixels;
+constexpr int64_t kWeightGradInputBytes = kTiling.weightGradInputBytes;
+constexpr int64_t kBlockTaps = kTiling.blockTaps;
 
-// The forward's blocks (gemm.h's forwardBlocks) take about this many pixels, the image
-// split evenly: each block gathers its input rows plus the kernel's reach below them,
-// and with 320-pixel blocks that overlap was a large share (VGG's first layer: 2 extra
-// rows on every one), 3–6% of the time of ResNet's 3×3 layers and of VGG's first. Only
-// a reduction block's share of a block's input (its taps' channels) needs to stay in
-// L2 at a time.
-constexpr int64_t kForwardBlockPixels = 1200;
+static_assert(kTileRows <= 8, "the GEMM tile names 8 rows of accumulators at most");
+static_assert(kTileRows % 2 == 0, "partial panels take tiles of 2, 4, 6 or 8 rows");
+static_assert(kBlockPixels % kTileCols == 0, "a block is whole tiles");
+static_assert(kBlockTaps % kTileRows == 0, "a tap block is whole panels");
 
-// The forward's blocks where the images' grids are stacked (the kernel reaches no rows
-// below: gemm.h's stackedForwardBlocks), their count a multiple of the threads': a block
-// gathers no rows twice, and smaller blocks even out the threads' shares (res1x1 at 2
-// threads: 1.36 -> 1.28 ms with 14 blocks of 112 pixels rather than 8 of about 200;
-// the same at 1 thread).
-constexpr int64_t kStackedBlockPixels = 112;
-
-// Backward-weight reduces over longer pixel runs (fewer horizontal sums per tile):
-// 4 gradient rows (12 KiB) stay in L1, the block's input rows stream from L2.
-constexpr int64_t kWeightGradPixels = 768;
-// The input of a block of channels (all their taps) that stays in L2 while every
-// gradient row of a backward-weight unit passes over it.
-constexpr int64_t kWeightGradInputBytes = 192 << 10;
-// The backward-weight tile (output channels × taps) is the vector's: simd.h.
-
-// Backward-data computes the column gradient in row blocks of this many taps
-// (a multiple of kTileRows) before scattering it into gradInput.
-constexpr int64_t kBlockTaps = 96;
-
+}  // namespace CONVCORE_ISA_NAMESPACE
 }  // namespace convcore

@@ -1,6 +1,6 @@
 // One output of a correlation near the image's edges, read through border maps (padded
 // coordinate → source coordinate, −1 for a zero): shared by the float border pass
-// (image.cc) and the fused 8-bit filter (impl/filter8.h).
+// (image.cc) and the fused 8-bit filter (loops/filter8.h).
 #pragma once
 
 #include <cstdint>

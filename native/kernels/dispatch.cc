@@ -24,13 +24,13 @@ const ConvKernels& kernelsOf(Isa isa) {
 
 enum class Path { kForwardGemm, kForwardDirect, kBackwardDataGemm, kBackwardDataGather, kBackwardWeightGemm, kBackwardWeightDirect };
 
-// Whether the AVX-512 build (16-float vectors, GEMM tiles of 6 × 32 pixels) of `path`
+// Whether the AVX-512 build (16-float vectors, GEMM tiles of 8 × 32: blocking.h) of `path`
 // beats the AVX2 build (8 floats, 6 × 16) on shape p, as measured on Zen 5, whose
 // 512-bit FMAs run at twice the 256-bit rate (npm run bench:isa-paths sweeps 150 shapes
 // path by path; bench/results/isa-paths.md). Elsewhere the AVX2 build runs.
 bool avx512Wins(Path path, const ConvParams& p) {
   const int64_t reduction = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
-  // Output rows of 8 or fewer pixels go as runs of a vector each (gemm.h's row vectors):
+  // Output rows of 8 or fewer pixels go as runs of a vector each (loops/grid.h: row vectors):
   // half a 16-float vector is then thrown away (LeNet's 8 × 8: 30-100% slower).
   const bool narrowRows = p.outWidth <= 8 && p.kernelWidth > 1;
   switch (path) {

@@ -19,7 +19,7 @@ using BackwardWeightFn = void (*)(ThreadPool&, const ConvParams&, const float* i
 // One instruction set's build of every path. dispatch.cc picks, for each call, the path
 // (from the shape) and the build that runs it.
 struct ConvKernels {
-  ForwardFn forwardGemm;    // implicit GEMM over a grid of gathered input rows (gemm.h)
+  ForwardFn forwardGemm;    // implicit GEMM over a grid of gathered input rows (loops/gemm_*.h)
   ForwardFn forwardDirect;  // each output row from the input rows (direct.h)
   // Backward-data: the column gradient by GEMM, scattered; a forward convolution of
   // gradOutput with the rotated kernel (stride 1), on the GEMM or direct forward as the

@@ -7,13 +7,13 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "blocking.h"
 #include "border_pixel.h"
 #include "conv2d.h"
 #include "engine.h"
 #include "row_range.h"
 #include "scratch.h"
 #include "simd.h"
+#include "blocking.h"
 #include "unrolled.h"
 
 namespace convcore {
@@ -28,12 +28,23 @@ inline void copyFloats(float* dst, const float* src, int64_t count) {
   for (int64_t i = 0; i < count; ++i) dst[i] = src[i];
 }
 
-#include "impl/direct.h"
-#include "impl/gemm.h"
-#include "impl/bias.h"
-#include "impl/matmul.h"
-#include "impl/filter8.h"
-#include "impl/entry_points.h"
+// Micro-kernels: the register tiles, one per file (their shapes per ISA: blocking.h).
+#include "micro/f32_gemm_tile.h"
+#include "micro/f32_gemm_stores.h"
+#include "micro/f32_dot_tile.h"
+#include "micro/f32_conv_row_tile.h"
+
+// Loops: blocking, gathers, scatters and threads around the micro-kernels.
+#include "loops/direct.h"
+#include "loops/grid.h"
+#include "loops/gather_rows.h"
+#include "loops/gemm_forward.h"
+#include "loops/gemm_backward_data.h"
+#include "loops/gemm_backward_weight.h"
+#include "loops/bias.h"
+#include "loops/matmul.h"
+#include "loops/filter8.h"
+#include "loops/entry_points.h"
 
 const ConvKernels& kernels() {
   static const ConvKernels table = {

@@ -1,7 +1,7 @@
 // The vector the kernels are written in, one per instruction set: 16 floats (__m512)
 // when the translation unit is compiled for AVX-512, 8 (__m256) for AVX2 + FMA, and 8 in
 // plain arrays (which the compiler maps to SSE) otherwise. The kernels use kLanes and
-// kTileCols, never a width of their own, so each build runs at its vector's width.
+// the tiles of blocking.h, never a width of their own, so each build runs at its vector's width.
 // Everything lives in the ISA namespace of the including file, so the builds of the
 // same kernels never collide (one definition rule).
 #pragma once
@@ -31,15 +31,7 @@ namespace CONVCORE_ISA_NAMESPACE {
 constexpr int kLanes = CONVCORE_HAVE_AVX512 ? 16 : 8;
 // A vector's bytes: the alignment of an aligned (streaming) store.
 constexpr int64_t kVectorBytes = kLanes * sizeof(float);
-// Register tile of the GEMM micro-kernel (gemm.h): kTileRows output channels × two
-// vectors of pixels, i.e. 12 accumulators.
-constexpr int64_t kTileRows = 6;
-constexpr int64_t kTileCols = 2 * kLanes;
-// The backward-weight dot tile (gemm.h): output channels × taps, one accumulator each;
-// the 32 registers of AVX-512 take twice the 12 of AVX2 (6 × 4 measured best of 4 × 6,
-// 8 × 3 and 4 × 7: the weight gradient of res3x3 33% faster than at 4 × 3).
-constexpr int64_t kDotRows = CONVCORE_HAVE_AVX512 ? 6 : 4;
-constexpr int64_t kDotCols = CONVCORE_HAVE_AVX512 ? 4 : 3;
+// The tiles built on the vector, and the cache blocks around them: blocking.h.
 
 #if CONVCORE_HAVE_AVX512
 struct Vec {

@@ -1,6 +1,6 @@
-// Dense GEMM for linear layers on the 6×16 micro-kernel of gemm.h. Both operands are
-// packed (any transposition, zero-padded to whole panels), so the kernel reads A as
-// 6-row panels and B as 16-column panels, k-major. Part of engine_impl.h (ISA namespace).
+// Dense GEMM for linear layers on the GEMM micro-kernel (micro/f32_gemm_tile.h). Both
+// operands are packed (any transposition, zero-padded to whole panels), so the kernel
+// reads A as panels of kTileRows rows and B as panels of kTileCols columns, k-major. Part of engine_impl.h (ISA namespace).
 #pragma once
 
 namespace dense {
@@ -58,7 +58,7 @@ inline void matmul(ThreadPool& pool, const MatmulParams& p, const float* a, cons
       const int64_t rp = t / colPanels, cp = t % colPanels;
       const int64_t i0 = rp * kTileRows, j0 = cp * kTileCols;
       const int64_t rows = std::min(kTileRows, M - i0), cols = std::min(kTileCols, N - j0);
-      gemm::tileToBuffer(rows, false, K, packedA + rp * kTileRows * K, gemm::contiguousHalves(packedB + cp * kTileCols * K),
+      tileToBuffer(rows, false, K, packedA + rp * kTileRows * K, contiguousHalves(packedB + cp * kTileCols * K),
                          offsets, tile, kTileCols);
       for (int64_t i = 0; i < rows; ++i) {
         float* dst = c + (i0 + i) * N + j0;

@@ -1,0 +1,144 @@
+// The implicit-GEMM backward-data: the column gradient (transposed weights × gradOutput)
+// computed by the GEMM micro-kernel in blocks of pixels and taps, then scattered into
+// gradInput (col2im). Part of engine_impl.h (ISA namespace).
+#pragma once
+
+namespace gemm {
+
+// Transposed weights as panels of kTileRows taps: panel[o][kTileRows] for the group's
+// outputs.
+inline const float* packTransposedPanels(const ConvParams& p, const float* weight) {
+  const int64_t G = p.groups, Og = p.outChannelsPerGroup();
+  const int64_t K = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
+  const int64_t panels = panelCount(K);
+  float* packed = scratch(ScratchSlot::kPackedWeights, static_cast<size_t>(G * panels * Og * kTileRows));
+  for (int64_t g = 0; g < G; ++g)
+    for (int64_t panel = 0; panel < panels; ++panel) {
+      float* dst = packed + (g * panels + panel) * Og * kTileRows;
+      for (int64_t o = 0; o < Og; ++o)
+        for (int64_t i = 0; i < kTileRows; ++i) {
+          const int64_t k = panel * kTileRows + i;
+          dst[o * kTileRows + i] = k < K ? weight[(g * Og + o) * K + k] : 0.0f;
+        }
+    }
+  return packed;
+}
+
+// Where each tap's column gradient lands in gradInput. Worked out once per call (no
+// division is left in the scatter's loops: with LeNet's 8×8 outputs its runs are one
+// vector long, and the bookkeeping would dominate).
+struct ScatterTap {
+  int64_t row;       // the tap's row of the column-gradient block
+  int64_t origin;    // offset in gradInput of input row 0 for output column 0
+  int64_t rowShift;  // input row = oh · sH + rowShift
+  ColumnRange valid;
+};
+static_assert(sizeof(ScatterTap) % sizeof(float) == 0, "ScatterTap lives in float scratch");
+
+// The taps of every block [t0, t0 + kBlockTaps), each block ordered kernel column by
+// kernel column: taps next to each other in a row write overlapping, shifted runs, and
+// a load of a run just stored at a shifted address cannot be forwarded from the store
+// (a long stall); taps of one kernel column write disjoint or identical runs.
+inline const ScatterTap* planScatter(const ConvParams& p) {
+  const int64_t KH = p.kernelHeight, KW = p.kernelWidth, K = p.inChannelsPerGroup() * KH * KW;
+  const int64_t H = p.inHeight, W = p.inWidth;
+  const size_t floats = static_cast<size_t>(K) * sizeof(ScatterTap) / sizeof(float);
+  ScatterTap* plan = reinterpret_cast<ScatterTap*>(scratch(ScratchSlot::kScatterPlan, floats));
+  int64_t count = 0;
+  for (int64_t t0 = 0; t0 < K; t0 += kBlockTaps) {
+    const int64_t t1 = std::min(K, t0 + kBlockTaps);
+    for (int64_t kw = 0; kw < KW; ++kw) {
+      const int64_t offset = kw * p.dilationW - p.padLeft;
+      const ColumnRange valid = validColumns(offset, p.strideW, W, p.outWidth);
+      for (int64_t c = t0 / (KH * KW); c * KH * KW < t1; ++c)
+        for (int64_t kh = 0; kh < KH; ++kh) {
+          const int64_t t = (c * KH + kh) * KW + kw;
+          if (t >= t0 && t < t1)
+            plan[count++] = {t - t0, c * H * W + offset, kh * p.dilationH - p.padTop, valid};
+        }
+    }
+  }
+  return plan;
+}
+
+// gradInput += the column gradient of pixels [p0, p0 + span) (`cols`, a row of
+// kBlockPixels per tap) for the `count` taps of `plan`: col2im, rows outer.
+inline void scatterColumns(const ConvParams& p, const ScatterTap* plan, int64_t count, const float* cols,
+                           int64_t p0, int64_t span, float* gin) {
+  const int64_t H = p.inHeight, W = p.inWidth, OW = p.outWidth, sH = p.strideH, sW = p.strideW;
+  int64_t oh = p0 / OW, ow = p0 % OW;
+  for (int64_t q = p0; q < p0 + span; ++oh, ow = 0) {
+    const int64_t length = std::min(p0 + span - q, OW - ow);
+    for (int64_t i = 0; i < count; ++i) {
+      const ScatterTap& tap = plan[i];
+      const int64_t ih = oh * sH + tap.rowShift;
+      const int64_t begin = std::max(ow, tap.valid.begin), end = std::min(ow + length, tap.valid.end);
+      if (ih < 0 || ih >= H || begin >= end) continue;
+      float* dst = gin + tap.origin + ih * W;
+      const float* src = cols + tap.row * kBlockPixels + (q - p0) - ow;  // indexed by output column
+      if (sW == 1) {
+        int64_t x = begin;
+        for (; x + kLanes <= end; x += kLanes) store(dst + x, add(load(dst + x), load(src + x)));
+        for (; x < end; ++x) dst[x] += src[x];
+      } else if (sW == 2) {
+        // Downsampling layers: a vector at a time, short of the row's end (two written).
+        int64_t x = begin;
+        for (; x + kLanes < end; x += kLanes) addToEvens(dst + 2 * x, load(src + x));
+        for (; x < end; ++x) dst[x * 2] += src[x];
+      } else {
+        for (int64_t x = begin; x < end; ++x) dst[x * sW] += src[x];
+      }
+    }
+    q += length;
+  }
+}
+
+inline void backwardData(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
+                         const float* weight, float* gradInput) {
+  const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t KH = p.kernelHeight, KW = p.kernelWidth, K = Cg * KH * KW;
+  const int64_t H = p.inHeight, W = p.inWidth, OH = p.outHeight, OW = p.outWidth;
+  const int64_t P = OH * OW, panels = panelCount(K);
+  const int64_t oBlocks = (Og + kBlockK - 1) / kBlockK;
+  const float* packed = packTransposedPanels(p, weight);
+  const ScatterTap* plan = planScatter(p);
+
+  // One task per (image, group): the scatter overlaps between pixel blocks, so an image's
+  // blocks run in order on one thread (the same order whatever the thread count).
+  pool.parallelFor(p.batch * G, grainFor(P * Og * K), [&](int64_t first, int64_t last) {
+    int64_t* offsets = reinterpret_cast<int64_t*>(scratch(ScratchSlot::kTaskInput, static_cast<size_t>(2 * Og)));
+    for (int64_t task = first; task < last; ++task) {
+      const int64_t g = task % G, n = task / G;
+      float* gin = gradInput + (n * p.inChannels + g * Cg) * H * W;
+      fillZero(gin, Cg * H * W);
+      const float* gout = gradOutput + (n * p.outChannels + g * Og) * P;
+      float* rows = scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(Og * kBlockPixels));
+      float* cols = scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(kBlockTaps * kBlockPixels));
+      for (int64_t o = 0; o < Og; ++o) offsets[o] = o * kBlockPixels;
+      for (int64_t p0 = 0; p0 < P; p0 += kBlockPixels) {
+        const int64_t span = std::min(kBlockPixels, P - p0), padded = roundUp(span, kTileCols);
+        for (int64_t o = 0; o < Og; ++o) {
+          copyFloats(rows + o * kBlockPixels, gout + o * P + p0, span);
+          fillZero(rows + o * kBlockPixels + span, padded - span);
+        }
+        for (int64_t t0 = 0; t0 < K; t0 += kBlockTaps) {
+          const int64_t t1 = std::min(K, t0 + kBlockTaps);
+          for (int64_t panel = t0 / kTileRows; panel * kTileRows < t1; ++panel) {
+            float* c = cols + (panel * kTileRows - t0) * kBlockPixels;
+            for (int64_t ob = 0; ob < oBlocks; ++ob) {
+              const int64_t o0 = ob * Og / oBlocks, oc = (ob + 1) * Og / oBlocks - o0;
+              const float* a = packed + ((g * panels + panel) * Og + o0) * kTileRows;
+              for (int64_t s = 0; s < padded; s += kTileCols) {
+                tileToBuffer(t1 - panel * kTileRows, ob > 0, oc, a, contiguousHalves(rows + s), offsets + o0, c + s,
+                             kBlockPixels);
+              }
+            }
+          }
+          scatterColumns(p, plan + t0, t1 - t0, cols, p0, span, gin);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace gemm
