@@ -3,8 +3,8 @@
 // threads, against the machine's measured FMA peak (of the ISA level in use, and of each
 // level) and memory bandwidth, side by side with PyTorch (where installed), TensorFlow.js
 // (WASM and CPU backends) and convcore's own pure-TS reference, in one run. Writes
-// results/latest.{json,md}.
-//   node bench/run.mjs [--shapes id,id] [--no-peers] [--quick]
+// results/NAME.{json,md} (NAME: latest unless --name says otherwise).
+//   node bench/run.mjs [--shapes id,id] [--no-peers] [--quick] [--name NAME]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Conv2D, SGD, Tensor, conv2d, getNumThreads, isa, setNumThreads } from 'convcore';
@@ -23,6 +23,7 @@ const option = (name) => {
 };
 const only = option('--shapes')?.split(',');
 const quick = flag('--quick');
+const reportName = option('--name') ?? 'latest';
 const timing = quick ? { minReps: 3, minSeconds: 0.1 } : { minReps: 5, minSeconds: 0.4 };
 const readShapes = (file) => JSON.parse(fs.readFileSync(new URL(file, import.meta.url), 'utf8')).shapes;
 const shapes = [...readShapes('./shapes.json'), ...readShapes('./shapes-nd.json')]
@@ -195,7 +196,7 @@ if (stealAtStart && stealAtEnd && stealAtEnd.total > stealAtStart.total) {
 const report = { date: new Date().toISOString(), machine, results, peers, smallCalls };
 const dir = new URL('./results/', import.meta.url);
 fs.mkdirSync(dir, { recursive: true });
-fs.writeFileSync(new URL('latest.json', dir), JSON.stringify(report, null, 2) + '\n');
+fs.writeFileSync(new URL(`${reportName}.json`, dir), JSON.stringify(report, null, 2) + '\n');
 const markdown = markdownReport(report);
-fs.writeFileSync(new URL('latest.md', dir), markdown);
+fs.writeFileSync(new URL(`${reportName}.md`, dir), markdown);
 console.log(markdown);
