@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/napi_args.cc",
+        "native/malloc_cache.cc",
         "native/kernels/conv_params.cc",
         "native/kernels/thread_pool.cc",
         "native/kernels/scratch.cc",

@@ -1,6 +1,6 @@
 // npm run bench:isa: convcore's passes on the standard shapes at every ISA level this CPU
 // has, each level in its own process (CONVCORE_ISA=level node bench/run.mjs --no-peers
-// --name isa-LEVEL), then one table of shape × pass × level × threads with the % of that
+// --no-reference --name isa-LEVEL), then one table of shape × pass × level × threads with the % of that
 // level's FMA peak and the ratio to PyTorch's time from results/latest.json (npm run
 // bench, which runs PyTorch). Writes results/isa.md and docs/performance-by-isa.md.
 //   node bench/isa-table.mjs [--render-only]
@@ -16,7 +16,7 @@ const read = (name) => JSON.parse(fs.readFileSync(new URL(`${name}.json`, dir), 
 if (!process.argv.includes('--render-only')) {
   for (const level of LEVELS) {
     console.error(`-- ${level}`);
-    execFileSync(process.execPath, [new URL('./run.mjs', import.meta.url).pathname, '--no-peers', '--name', `isa-${level}`],
+    execFileSync(process.execPath, [new URL('./run.mjs', import.meta.url).pathname, '--no-peers', '--no-reference', '--name', `isa-${level}`],
       { env: { ...process.env, CONVCORE_ISA: level }, stdio: ['ignore', 'ignore', 'inherit'] });
   }
 }

@@ -4,7 +4,7 @@
 // level) and memory bandwidth, side by side with PyTorch (where installed), TensorFlow.js
 // (WASM and CPU backends) and convcore's own pure-TS reference, in one run. Writes
 // results/NAME.{json,md} (NAME: latest unless --name says otherwise).
-//   node bench/run.mjs [--shapes id,id] [--no-peers] [--quick] [--name NAME]
+//   node bench/run.mjs [--shapes id,id] [--no-peers] [--no-reference] [--quick] [--name NAME]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Conv2D, SGD, Tensor, conv2d, getNumThreads, isa, setNumThreads } from 'convcore';
@@ -134,12 +134,15 @@ function runPeer(peer, s, pass, fn) {
   log(`${peer.padEnd(9)} ${s.id.padEnd(10)} ${pass.padEnd(10)} ` + (row.skipped ?? `${row.medianMs.toFixed(2)} ms ${row.gflops.toFixed(2)} GFLOP/s`));
 }
 
-setNumThreads(1);
-for (const s of shapes) {
-  const calls = convcoreCalls(s, { backend: 'reference' });
-  for (const pass of PASSES) runPeer('reference', s, pass, calls[pass]);
+// --no-reference: convcore alone (npm run bench:isa times each ISA level so).
+if (!flag('--no-reference')) {
+  setNumThreads(1);
+  for (const s of shapes) {
+    const calls = convcoreCalls(s, { backend: 'reference' });
+    for (const pass of PASSES) runPeer('reference', s, pass, calls[pass]);
+  }
+  setNumThreads(defaultThreads);
 }
-setNumThreads(defaultThreads);
 if (!flag('--no-peers')) {
   const tf = await loadTfjs();
   for (const backendName of ['wasm', 'cpu']) {

@@ -24,6 +24,18 @@ export function allocFloats(length: number): Float32Array {
   return view;
 }
 
+/**
+ * Storage for a result that the kernel writes in full (every pass of every convolution:
+ * test/out-overwrite.test.ts), with unspecified contents: a large one skips the zero-fill
+ * of new Float32Array, which on memory the cache hands back (lib/memory-cache.ts) would be
+ * a pass over the whole result before the kernel's own.
+ */
+export function allocResult(length: number): Float32Array {
+  if (length * 4 <= SMALL_BYTES) return allocFloats(length);
+  const bytes = Buffer.allocUnsafeSlow(length * 4); // its own ArrayBuffer, from offset 0
+  return new Float32Array(bytes.buffer, bytes.byteOffset, length);
+}
+
 // ---- recycled buffers ------------------------------------------------------------------
 // Large buffers whose end of life the library knows (a gradient once backward() has
 // consumed it, an image pipeline's intermediate planes) go back to a pool, and later

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import load from 'node-gyp-build';
 import { NativeBindingError } from './errors';
+import { applyCacheLimit } from './memory-cache';
 
 /**
  * The addon's exports (native/addon.cc): convolutions of any rank, described by a packed
@@ -55,6 +56,9 @@ export interface NativeAddon {
   setNumThreads(threads: number): void;
   getNumThreads(): number;
   isa(): string;
+  /** Whether the C library's allocator took the limit (glibc): native/malloc_cache.h. */
+  setMallocCacheLimit(bytes: number): boolean;
+  releaseMallocCache(): boolean;
   fmaPeak(seconds: number): number;
   parallelCopy(src: Float32Array, dst: Float32Array): void;
 }
@@ -65,7 +69,10 @@ export const packageRoot = path.resolve(__dirname, '..');
 let addon: NativeAddon | null = null;
 
 export function nativeAddon(): NativeAddon {
-  if (addon === null) addon = loadAddon();
+  if (addon === null) {
+    addon = loadAddon();
+    applyCacheLimit(addon);
+  }
   return addon;
 }
 

@@ -60,6 +60,7 @@ export { setBackend, getBackend } from './backend';
 export type { BackendName } from './backend';
 export { setNumThreads, getNumThreads, isa } from './threads';
 export { setAsyncMemoryLimit, getAsyncMemoryLimit, asyncMemoryInUse } from './async-memory';
+export { setCacheLimit, getCacheLimit, emptyCache } from './memory-cache';
 export {
   ArgumentTypeError, ArgumentRangeError, ShapeError, UnknownOptionError, AutogradError, NativeBindingError, ImageDecodeError,
   OutputPathError, ResourceLimitError,

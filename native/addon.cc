@@ -17,6 +17,7 @@
 #include "kernels/matmul.h"
 #include "kernels/pointwise.h"
 #include "kernels/pool2d.h"
+#include "malloc_cache.h"
 #include "napi_args.h"
 #include "promise_worker.h"
 
@@ -146,6 +147,8 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
                     InstanceMethod("setNumThreads", &ConvcoreAddon::SetNumThreads),
                     InstanceMethod("getNumThreads", &ConvcoreAddon::GetNumThreads),
                     InstanceMethod("isa", &ConvcoreAddon::Isa),
+                    InstanceMethod("setMallocCacheLimit", &ConvcoreAddon::SetMallocCacheLimit),
+                    InstanceMethod("releaseMallocCache", &ConvcoreAddon::ReleaseMallocCache),
                     InstanceMethod("fmaPeak", &ConvcoreAddon::FmaPeak),
                     InstanceMethod("parallelCopy", &ConvcoreAddon::ParallelCopy),
                 });
@@ -444,6 +447,21 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
 
   Napi::Value Isa(const Napi::CallbackInfo& info) {
     return Napi::String::New(info.Env(), isaName(activeIsa()));
+  }
+
+  // (bytes) → whether the C library's allocator took the limit (malloc_cache.h).
+  Napi::Value SetMallocCacheLimit(const Napi::CallbackInfo& info) {
+    const Napi::Env env = info.Env();
+    if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "convcore native: cache limit bytes");
+    const double bytes = info[0].As<Napi::Number>().DoubleValue();
+    if (!(bytes >= 0 && bytes <= 9007199254740991.0) || bytes != static_cast<double>(static_cast<uint64_t>(bytes))) {
+      throw Napi::RangeError::New(env, "convcore native: cache limit must be a non-negative integer");
+    }
+    return Napi::Boolean::New(env, setMallocCacheLimit(static_cast<size_t>(bytes)));
+  }
+
+  Napi::Value ReleaseMallocCache(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), releaseMallocCache());
   }
 
   // (seconds) → GFLOP/s of independent FMA chains on every pool thread at once: the

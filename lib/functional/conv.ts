@@ -4,7 +4,7 @@
  * variants and the functional backward. The kernels see every rank as a 3-D geometry
  * (depth and height 1 where the rank is lower) and come from the active backend.
  */
-import { allocFloats, allocGradient } from '../alloc';
+import { allocFloats, allocGradient, allocResult } from '../alloc';
 import { holdingAsyncMemory } from '../async-memory';
 import { record, shouldRecord } from '../autograd';
 import { type BackwardBuffers, backend } from '../backend';
@@ -171,7 +171,7 @@ function planFor(
 function outputBuffer(
   fn: string, name: string, out: unknown, shape: readonly number[], inputs: ReadonlyArray<Tensor | null | undefined>,
 ): Float32Array {
-  if (out === undefined || out === null) return allocFloats(shape.reduce((a, b) => a * b, 1));
+  if (out === undefined || out === null) return allocResult(shape.reduce((a, b) => a * b, 1));
   assertTensor(fn, name, out);
   if (!sameShape(out.shape, shape)) {
     throw new ShapeError(message(fn, `${name}.shape`, formatShape(shape), formatShape(out.shape)));
