@@ -6,6 +6,8 @@
         "native/addon.cc",
         "native/napi_args.cc",
         "native/malloc_cache.cc",
+        "native/elementwise_args.cc",
+        "native/kernels/elementwise.cc",
         "native/kernels/conv_params.cc",
         "native/kernels/thread_pool.cc",
         "native/kernels/scratch.cc",
@@ -56,7 +58,7 @@
       "target_name": "convcore_avx2",
       "type": "static_library",
       "sources": ["native/kernels/engine_avx2.cc"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC", "-mavx2", "-mfma"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fvisibility=hidden", "-fPIC", "-mavx2", "-mfma"],
       "cflags_cc!": ["-fno-exceptions"],
       "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma"] },
       "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/O2", "/arch:AVX2"] } }
@@ -65,7 +67,7 @@
       "target_name": "convcore_avx512",
       "type": "static_library",
       "sources": ["native/kernels/engine_avx512.cc"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC",
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fvisibility=hidden", "-fPIC",
                     "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma",
                     "-Wno-uninitialized", "-Wno-maybe-uninitialized"],
       # GCC 12's _mm512_undefined_* intrinsics read a variable before setting it

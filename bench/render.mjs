@@ -1,7 +1,7 @@
 // Re-renders results/latest.md from results/latest.json, and with --readme puts the
 // benchmark results into README.md: latest.md between the bench:start/end markers, and
-// train.md, train-memory.md and filter.md (written by bench:train, bench:train-memory
-// and bench:filter) between train:start/end, train-memory:start/end, filter:start/end.
+// train.md, train-memory.md, filter.md and elementwise.md (written by bench:train,
+// bench:train-memory, bench:filter and bench:elementwise) between their start/end markers.
 import * as fs from 'node:fs';
 import { markdownReport } from './report.mjs';
 
@@ -19,7 +19,7 @@ function replaceSection(text, name, body) {
 if (process.argv.includes('--readme')) {
   const readme = new URL('../README.md', import.meta.url);
   let text = replaceSection(fs.readFileSync(readme, 'utf8'), 'bench', markdown);
-  for (const name of ['train', 'train-memory', 'filter']) {
+  for (const name of ['train', 'train-memory', 'filter', 'elementwise']) {
     const file = new URL(`${name}.md`, dir);
     if (fs.existsSync(file)) text = replaceSection(text, name, fs.readFileSync(file, 'utf8'));
   }

@@ -24,6 +24,11 @@ import {
 } from './reference/pointwise';
 import { type MatmulGeometry, matmulReference } from './reference/matmul';
 import {
+  type BinaryOp, type ReduceOp, type UnaryOp,
+  binaryBackwardReference, binaryReference, reduceReference, unaryBackwardReference, unaryReference,
+} from './reference/elementwise';
+import type { BroadcastLayout, ReduceLayout } from './elementwise-layout';
+import {
   type PoolGeometry, avgPool2dBackwardReference, avgPool2dReference, maxPool2dBackwardReference, maxPool2dReference,
 } from './reference/pool2d';
 import { oneOf } from './validate';
@@ -54,7 +59,22 @@ export interface Backend {
   activationBackward(kind: ActivationKind, gradOutput: Float32Array, output: Float32Array, gradInput: Float32Array): void;
   sgdStep(h: SgdHyper, weight: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null): void;
   adamStep(h: AdamHyper, weight: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array): void;
+  /** out = x op y over a broadcast layout (lib/elementwise-layout.ts). */
+  binary(op: BinaryOp, l: BroadcastLayout, x: Float32Array, y: Float32Array, out: Float32Array): void;
+  /** The operands' gradients at the broadcast shape (either may be null: not wanted). */
+  binaryBackward(op: BinaryOp, l: BroadcastLayout, g: Float32Array, x: Float32Array, y: Float32Array,
+    gx: Float32Array | null, gy: Float32Array | null): void;
+  /** out = op(x); `a` is pow's exponent, [a, b] clamp's bounds. */
+  unary(op: UnaryOp, a: number, b: number, x: Float32Array, out: Float32Array): void;
+  /** gx = op'(x) · g, from x and the saved output y. */
+  unaryBackward(op: UnaryOp, a: number, b: number, g: Float32Array, x: Float32Array, y: Float32Array, gx: Float32Array): void;
+  /** out = op over the layout's reduced dimensions (a sum scaled by `scale`). */
+  reduce(op: ReduceOp, l: ReduceLayout, scale: number, x: Float32Array, out: Float32Array): void;
 }
+
+const packLayout = (l: BroadcastLayout) => ({
+  sizes: Float64Array.from(l.sizes), xStrides: Float64Array.from(l.xStrides), yStrides: Float64Array.from(l.yStrides),
+});
 
 /** Parameters up to this many elements get their SGD update without a native call. */
 const SMALL_SGD_PARAMETER = 64;
@@ -96,11 +116,13 @@ function withNamedErrors<T extends object>(methods: T): T {
       wrapped[key] = value;
       continue;
     }
-    const f = value as (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => unknown;
-    // Fixed arity (every backend method takes at most five): no rest/apply on hot paths.
-    wrapped[key] = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => {
+    type Arg = unknown;
+    const f = value as (a?: Arg, b?: Arg, c?: Arg, d?: Arg, e?: Arg, f?: Arg, g?: Arg) => unknown;
+    if (f.length > 7) throw new Error(`withNamedErrors: ${key} takes more than 7 arguments`);
+    // Fixed arity (every backend method takes at most seven): no rest/apply on hot paths.
+    wrapped[key] = (a?: Arg, b?: Arg, c?: Arg, d?: Arg, e?: Arg, f6?: Arg, g?: Arg) => {
       try {
-        return f(a, b, c, d, e);
+        return f(a, b, c, d, e, f6, g);
       } catch (error) {
         throw namedNativeError(error);
       }
@@ -162,6 +184,21 @@ const nativeBackend: Backend = withNamedErrors({
   adamStep(h, weight, grad, expAvg, expAvgSq) {
     nativeAddon().adamStep(Float64Array.of(h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, +h.decoupled, +h.maximize,
       h.stepSize, h.correction2), weight, grad, expAvg, expAvgSq);
+  },
+  binary(op, l, x, y, out) {
+    nativeAddon().elementwiseBinary({ op, layout: packLayout(l), x, y, out });
+  },
+  binaryBackward(op, l, g, x, y, gx, gy) {
+    nativeAddon().elementwiseBinaryBackward({ op, layout: packLayout(l), gradOutput: g, x, y, gradX: gx, gradY: gy });
+  },
+  unary(op, a, b, x, out) {
+    nativeAddon().elementwiseUnary({ op, a, b, x, out });
+  },
+  unaryBackward(op, a, b, g, x, y, gx) {
+    nativeAddon().elementwiseUnaryBackward({ op, a, b, gradOutput: g, x, output: y, gradInput: gx });
+  },
+  reduce(op, l, scale, x, out) {
+    nativeAddon().reduce({ op, sizes: Float64Array.from(l.sizes), reduced: Float64Array.from(l.reduced, Number), scale, x, out });
   },
 });
 
@@ -229,6 +266,11 @@ const referenceBackend: Backend = {
   avgPool2dBackward: avgPool2dBackwardReference,
   activation: activationReference,
   activationBackward: activationBackwardReference,
+  binary: binaryReference,
+  binaryBackward: binaryBackwardReference,
+  unary: unaryReference,
+  unaryBackward: unaryBackwardReference,
+  reduce: reduceReference,
   sgdStep: sgdStepReference,
   adamStep: adamStepReference,
 };
@@ -269,4 +311,9 @@ export function getBackend(): BackendName {
 /** @internal The active kernels. */
 export function backend(): Backend {
   return current;
+}
+
+/** @internal The reference kernels (exact element-wise ops on small tensors run there). */
+export function referenceKernels(): Backend {
+  return referenceBackend;
 }

@@ -53,6 +53,17 @@ export interface NativeAddon {
   restoreAlpha(params: Float64Array, source: Uint8Array, destination: Uint8Array): void;
   /** params [planes, height, width, kernelHeight, kernelWidth, padTop, padLeft]. */
   filterBorder(params: Float64Array, weight: Float32Array, rowMap: Int32Array, colMap: Int32Array, input: Float32Array, output: Float32Array): void;
+  /** Element-wise ops: one object of named fields each (native/elementwise_args.h). */
+  elementwiseBinary(call: { op: string; layout: PackedLayout; x: Float32Array; y: Float32Array; out: Float32Array }): void;
+  elementwiseBinaryBackward(call: {
+    op: string; layout: PackedLayout; gradOutput: Float32Array; x: Float32Array; y: Float32Array;
+    gradX: Float32Array | null; gradY: Float32Array | null;
+  }): void;
+  elementwiseUnary(call: { op: string; a: number; b: number; x: Float32Array; out: Float32Array }): void;
+  elementwiseUnaryBackward(call: {
+    op: string; a: number; b: number; gradOutput: Float32Array; x: Float32Array; output: Float32Array; gradInput: Float32Array;
+  }): void;
+  reduce(call: { op: string; sizes: Float64Array; reduced: Float64Array; scale: number; x: Float32Array; out: Float32Array }): void;
   setNumThreads(threads: number): void;
   getNumThreads(): number;
   isa(): string;
@@ -61,6 +72,13 @@ export interface NativeAddon {
   releaseMallocCache(): boolean;
   fmaPeak(seconds: number): number;
   parallelCopy(src: Float32Array, dst: Float32Array): void;
+}
+
+/** A broadcast layout as the addon reads it. */
+export interface PackedLayout {
+  sizes: Float64Array;
+  xStrides: Float64Array;
+  yStrides: Float64Array;
 }
 
 /** The package root: lib/.. when run from source, dist/.. when installed. */

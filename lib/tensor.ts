@@ -3,12 +3,12 @@
  * storage itself (never copied on construction from a Float32Array), and `reshape`
  * and `detach` return views of it.
  */
-import { allocFloats, allocGradient } from './alloc';
+import { allocFloats } from './alloc';
 import { type GradNode, record, runBackward } from './autograd';
-import { broadcastShapes, sameShape, sizeOf, sumToShape, broadcastIndex } from './broadcast';
+import { sameShape, sizeOf } from './broadcast';
 import { AutogradError, ShapeError } from './errors';
-import { type BinaryOp, type UnaryOp, binaryForward, binaryGradX, binaryGradY, unaryForward, unaryGrad } from './elementwise';
 import { inferShape, flatten, unflatten, type NestedArray } from './nested';
+import { type Dims, argReduceOp, binaryOp, clampOp, reduceOp, unaryOp } from './tensor-ops';
 import { randomFor } from './random';
 import { MAX_ELEMENTS, formatShape, is, message, rangeError, typeError, checkOptions } from './validate';
 
@@ -222,136 +222,104 @@ export class Tensor {
     return `Tensor(${JSON.stringify(this.toArray())}, shape=${formatShape(this.shape)})`;
   }
 
-  // ---- element-wise ops ------------------------------------------------------------
+  // ---- element-wise ops (lib/tensor-ops.ts) -------------------------------------------
 
+  /** this + other, broadcast (other a tensor or a number). */
   add(other: Operand): Tensor {
-    return this.binary('add', other);
+    return binaryOp('add', this, other);
   }
 
   sub(other: Operand): Tensor {
-    return this.binary('sub', other);
+    return binaryOp('sub', this, other);
   }
 
   mul(other: Operand): Tensor {
-    return this.binary('mul', other);
+    return binaryOp('mul', this, other);
   }
 
   div(other: Operand): Tensor {
-    return this.binary('div', other);
+    return binaryOp('div', this, other);
+  }
+
+  /** The larger of each pair, broadcast; NaN where either is NaN (PyTorch's maximum). */
+  maximum(other: Operand): Tensor {
+    return binaryOp('maximum', this, other);
+  }
+
+  /** The smaller of each pair, broadcast; NaN where either is NaN. */
+  minimum(other: Operand): Tensor {
+    return binaryOp('minimum', this, other);
   }
 
   neg(): Tensor {
-    return this.unary('neg');
+    return unaryOp('neg', this);
   }
 
   square(): Tensor {
-    return this.unary('square');
+    return unaryOp('square', this);
   }
 
   pow(exponent: number): Tensor {
     if (typeof exponent !== 'number') throw typeError('pow', 'exponent', 'a number', exponent);
-    return this.unary('pow', exponent);
+    return unaryOp('pow', this, exponent);
   }
 
-  private unary(op: UnaryOp, exponent = 0): Tensor {
-    assertTensor(op, 'this', this);
-    const x = this.data;
-    const out = allocFloats(x.length);
-    unaryForward(op, x, out, exponent);
-    return record(Tensor._wrap(out, this.shape), op, [this], (g) => {
-      const gx = allocGradient(x.length);
-      unaryGrad(op, g, x, gx, exponent);
-      return [gx];
-    });
+  exp(): Tensor {
+    return unaryOp('exp', this);
   }
 
-  private binary(op: BinaryOp, other: Operand): Tensor {
-    assertTensor(op, 'this', this);
-    if (typeof other === 'number') {
-      // A scalar operand: no broadcast bookkeeping, no gradient for it.
-      const x = this.data, y = Math.fround(other);
-      const out = allocFloats(x.length);
-      binaryForward(op, x, y, out);
-      return record(Tensor._wrap(out, this.shape), op, [this], (g) => {
-        const gx = allocGradient(g.length);
-        binaryGradX(op, g, y, gx);
-        return [gx];
-      });
-    }
-    const b = other;
-    if (!(b instanceof Tensor)) throw typeError(op, 'other', 'a Tensor or a number', other);
-    assertTensor(op, 'other', b);
-    const outShape = sameShape(this.shape, b.shape) ? this.shape : broadcastShapes(op, this.shape, b.shape);
-    const x = expand(this, outShape);
-    const y = expand(b, outShape);
-    const out = allocFloats(x.length);
-    binaryForward(op, x, y, out);
-    return record(Tensor._wrap(out, outShape), op, [this, b], (g) => {
-      // Only the gradients some parent wants (a target tensor wants none).
-      let gx: Float32Array | null = null, gy: Float32Array | null = null;
-      if (this.requiresGrad) {
-        gx = allocGradient(g.length);
-        binaryGradX(op, g, y, gx);
-      }
-      if (b.requiresGrad) {
-        gy = allocGradient(g.length);
-        binaryGradY(op, g, x, y, gy);
-      }
-      return [gx && sumToShape(gx, outShape, this.shape), gy && sumToShape(gy, outShape, b.shape)];
-    });
+  log(): Tensor {
+    return unaryOp('log', this);
   }
 
-  // ---- reductions ------------------------------------------------------------------
+  sqrt(): Tensor {
+    return unaryOp('sqrt', this);
+  }
 
-  /** Sum of all elements (a 0-d tensor), or over `dim` (negative counts from the end). */
-  sum(dim?: number, options?: { keepdim?: boolean }): Tensor {
-    return this.reduce('sum', dim, options, false);
+  /** 1 / sqrt(x). */
+  rsqrt(): Tensor {
+    return unaryOp('rsqrt', this);
+  }
+
+  abs(): Tensor {
+    return unaryOp('abs', this);
+  }
+
+  /** Each element limited to [min, max] (either bound may be null); NaN stays NaN. */
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return clampOp(this, min, max);
+  }
+
+  // ---- reductions (lib/tensor-ops.ts) --------------------------------------------------
+
+  /** Sum of all elements (a 0-d tensor), or over `dim`: one dimension or several (negative counts from the end). */
+  sum(dim?: Dims, options?: { keepdim?: boolean }): Tensor {
+    return reduceOp('sum', this, dim, options);
   }
 
   /** Mean of all elements, or over `dim`. */
-  mean(dim?: number, options?: { keepdim?: boolean }): Tensor {
-    return this.reduce('mean', dim, options, true);
+  mean(dim?: Dims, options?: { keepdim?: boolean }): Tensor {
+    return reduceOp('mean', this, dim, options);
   }
 
-  private reduce(fn: string, dim: number | undefined, options: unknown, average: boolean): Tensor {
-    const { keepdim } = options === undefined ? { keepdim: undefined } : checkOptions(fn, options, ['keepdim']);
-    if (keepdim !== undefined && typeof keepdim !== 'boolean') {
-      throw typeError(fn, 'options.keepdim', 'a boolean', keepdim);
-    }
-    const rank = this.shape.length;
-    let axis = -1;
-    if (dim !== undefined) {
-      if (!is.integer(dim) || dim < -Math.max(rank, 1) || dim >= Math.max(rank, 1)) {
-        throw (typeof dim === 'number' ? rangeError : typeError)(
-          fn, 'dim', `an integer in [${-Math.max(rank, 1)}, ${Math.max(rank, 1) - 1}]`, dim);
-      }
-      axis = dim < 0 ? dim + rank : dim;
-    }
-    // View the tensor as (outer, length, inner) with `length` the reduced extent.
-    const length = axis === -1 ? this.size : rank === 0 ? 1 : this.shape[axis];
-    const inner = axis === -1 ? 1 : sizeOf(this.shape.slice(axis + 1));
-    const outer = this.size / Math.max(1, length * inner);
-    const outShape =
-      axis === -1 ? [] : keepdim ? this.shape.map((d, i) => (i === axis ? 1 : d)) : this.shape.filter((_, i) => i !== axis);
-    const scale = average ? 1 / length : 1;
-    const x = this.data;
-    const out = allocFloats(outer * inner);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        let acc = 0;
-        for (let k = 0; k < length; k++) acc += x[(o * length + k) * inner + i];
-        out[o * inner + i] = acc * scale;
-      }
-    }
-    return record(Tensor._wrap(out, outShape), fn, [this], (g) => {
-      const gx = allocGradient(x.length);
-      for (let o = 0; o < outer; o++) {
-        for (let k = 0; k < length; k++) {
-          for (let i = 0; i < inner; i++) gx[(o * length + k) * inner + i] = g[o * inner + i] * scale;
-        }
-      }
-      return [gx];
-    });
+  /** Largest element, or the largest over `dim`; NaN if any is NaN. The gradient is shared by ties. */
+  amax(dim?: Dims, options?: { keepdim?: boolean }): Tensor {
+    return reduceOp('amax', this, dim, options);
+  }
+
+  /** Smallest element, or the smallest over `dim`. */
+  amin(dim?: Dims, options?: { keepdim?: boolean }): Tensor {
+    return reduceOp('amin', this, dim, options);
+  }
+
+  /** Index of the largest element (of the flattened tensor, or along `dim`), as float32; no gradient. */
+  argmax(dim?: number, options?: { keepdim?: boolean }): Tensor {
+    return argReduceOp('argmax', this, dim, options);
+  }
+
+  /** Index of the smallest element (of the flattened tensor, or along `dim`). */
+  argmin(dim?: number, options?: { keepdim?: boolean }): Tensor {
+    return argReduceOp('argmin', this, dim, options);
   }
 
   // ---- autograd ----------------------------------------------------------------------
@@ -422,13 +390,4 @@ export function assertTensor(fn: string, name: string, value: unknown): asserts 
 export function expectTensor(fn: string, name: string, value: unknown): Tensor {
   assertTensor(fn, name, value);
   return value;
-}
-
-/** The data of `t` broadcast to `shape` (the data itself when no broadcast is needed). */
-function expand(t: Tensor, shape: readonly number[]): Float32Array {
-  if (sameShape(t.shape, shape)) return t.data;
-  const index = broadcastIndex(t.shape, shape);
-  const out = allocFloats(index.length);
-  for (let i = 0; i < out.length; i++) out[i] = t.data[index[i]];
-  return out;
 }

@@ -17,6 +17,7 @@
 #include "kernels/matmul.h"
 #include "kernels/pointwise.h"
 #include "kernels/pool2d.h"
+#include "elementwise_args.h"
 #include "malloc_cache.h"
 #include "napi_args.h"
 #include "promise_worker.h"
@@ -144,6 +145,11 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
                     InstanceMethod("restoreAlpha", &ConvcoreAddon::RestoreAlpha),
                     InstanceMethod("filter8", &ConvcoreAddon::Filter8),
                     InstanceMethod("filterBorder", &ConvcoreAddon::FilterBorder),
+                    InstanceMethod("elementwiseBinary", &ConvcoreAddon::ElementwiseBinary),
+                    InstanceMethod("elementwiseBinaryBackward", &ConvcoreAddon::ElementwiseBinaryBackward),
+                    InstanceMethod("elementwiseUnary", &ConvcoreAddon::ElementwiseUnary),
+                    InstanceMethod("elementwiseUnaryBackward", &ConvcoreAddon::ElementwiseUnaryBackward),
+                    InstanceMethod("reduce", &ConvcoreAddon::Reduce),
                     InstanceMethod("setNumThreads", &ConvcoreAddon::SetNumThreads),
                     InstanceMethod("getNumThreads", &ConvcoreAddon::GetNumThreads),
                     InstanceMethod("isa", &ConvcoreAddon::Isa),
@@ -427,6 +433,77 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     const float* input = readFloatBuffer(info[4], p.planes * p.height * p.width, "input");
     float* output = readFloatBuffer(info[5], p.planes * p.height * p.width, "output");
     filterBorder(*pool_, p, weight, rowMap, colMap, input, output);
+    return info.Env().Undefined();
+  }
+
+  // ---- element-wise ops: one object of named fields each (elementwise_args.h) ----------
+
+  static Napi::Object callObject(const Napi::CallbackInfo& info) {
+    if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "convcore native: expected a call object");
+    return info[0].As<Napi::Object>();
+  }
+
+  // { op, layout, x, y, out }: out = x op y, broadcast.
+  Napi::Value ElementwiseBinary(const Napi::CallbackInfo& info) {
+    const Napi::Object call = callObject(info);
+    const BinaryOp op = readBinaryOp(call);
+    const BroadcastLayout l = readBroadcastLayout(call);
+    const int64_t count = layoutCount(l.rank, l.sizes);
+    if (count == 0) return info.Env().Undefined();
+    const float* x = readField(call, "x", stridedExtent(l.rank, l.sizes, l.xStrides));
+    const float* y = readField(call, "y", stridedExtent(l.rank, l.sizes, l.yStrides));
+    float* out = readField(call, "out", count);
+    elementwiseBinary(*pool_, op, l, x, y, out);
+    return info.Env().Undefined();
+  }
+
+  // { op, layout, gradOutput, x, y, gradX?, gradY? }: the gradients at the broadcast shape.
+  Napi::Value ElementwiseBinaryBackward(const Napi::CallbackInfo& info) {
+    const Napi::Object call = callObject(info);
+    const BinaryOp op = readBinaryOp(call);
+    const BroadcastLayout l = readBroadcastLayout(call);
+    const int64_t count = layoutCount(l.rank, l.sizes);
+    if (count == 0) return info.Env().Undefined();
+    const float* g = readField(call, "gradOutput", count);
+    const float* x = readField(call, "x", stridedExtent(l.rank, l.sizes, l.xStrides));
+    const float* y = readField(call, "y", stridedExtent(l.rank, l.sizes, l.yStrides));
+    float* gx = readField(call, "gradX", count, true);
+    float* gy = readField(call, "gradY", count, true);
+    elementwiseBinaryBackward(*pool_, op, l, g, x, y, gx, gy);
+    return info.Env().Undefined();
+  }
+
+  // { op, a?, b?, x, out }
+  Napi::Value ElementwiseUnary(const Napi::CallbackInfo& info) {
+    const Napi::Object call = callObject(info);
+    const UnaryParams u = readUnaryParams(call);
+    const int64_t n = floatLength(call.Get("x"), "x");
+    const float* x = readField(call, "x", n);
+    float* out = readField(call, "out", n);
+    elementwiseUnary(*pool_, u, x, n, out);
+    return info.Env().Undefined();
+  }
+
+  // { op, a?, b?, gradOutput, x, output, gradInput }
+  Napi::Value ElementwiseUnaryBackward(const Napi::CallbackInfo& info) {
+    const Napi::Object call = callObject(info);
+    const UnaryParams u = readUnaryParams(call);
+    const int64_t n = floatLength(call.Get("gradOutput"), "gradOutput");
+    const float* g = readField(call, "gradOutput", n);
+    const float* x = readField(call, "x", n);
+    const float* y = readField(call, "output", n);
+    float* gx = readField(call, "gradInput", n);
+    elementwiseUnaryBackward(*pool_, u, g, x, y, n, gx);
+    return info.Env().Undefined();
+  }
+
+  // { op, sizes, reduced, scale, x, out }
+  Napi::Value Reduce(const Napi::CallbackInfo& info) {
+    const Napi::Object call = callObject(info);
+    const ReduceLayout l = readReduceLayout(call);
+    const float* x = readField(call, "x", layoutCount(l.rank, l.sizes));
+    float* out = readField(call, "out", reducedCount(l));
+    reduceElements(*pool_, l, x, out);
     return info.Env().Undefined();
   }
 

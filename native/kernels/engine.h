@@ -3,6 +3,7 @@
 #pragma once
 
 #include "conv_params.h"
+#include "elementwise.h"
 #include "filter8.h"
 #include "matmul.h"
 #include "thread_pool.h"
@@ -34,6 +35,14 @@ struct ConvKernels {
   // Runs `seconds` of independent FMA chains of this build's vector and returns GFLOP/s
   // on the calling thread.
   double (*fmaPeak)(double seconds);
+  // Element-wise ops, their gradients and reductions (elementwise.h, loops/elementwise.h).
+  void (*binary)(ThreadPool&, BinaryOp, const BroadcastLayout&, const float* x, const float* y, float* out);
+  void (*binaryBackward)(ThreadPool&, BinaryOp, const BroadcastLayout&, const float* g, const float* x,
+                         const float* y, float* gx, float* gy);
+  void (*unary)(ThreadPool&, const UnaryParams&, const float* x, int64_t n, float* out);
+  void (*unaryBackward)(ThreadPool&, const UnaryParams&, const float* g, const float* x, const float* y, int64_t n,
+                        float* gx);
+  void (*reduce)(ThreadPool&, const ReduceLayout&, const float* x, float* out);
 };
 
 namespace generic { const ConvKernels& kernels(); }

@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 
 #include "border_pixel.h"
+#include "chunks.h"
 #include "conv2d.h"
 #include "engine.h"
 #include "row_range.h"
@@ -44,6 +47,7 @@ inline void copyFloats(float* dst, const float* src, int64_t count) {
 #include "loops/bias.h"
 #include "loops/matmul.h"
 #include "loops/filter8.h"
+#include "loops/elementwise.h"
 #include "loops/entry_points.h"
 
 const ConvKernels& kernels() {
@@ -51,7 +55,9 @@ const ConvKernels& kernels() {
       gemm::forward, direct::forward,
       gemm::backwardData, backwardDataAsForward, backwardDataAsDirectForward, direct::backwardDataGather,
       gemm::backwardWeight, direct::backwardWeight,
-      backwardBias, dense::matmul, filter8::run, fmaPeak};
+      backwardBias, dense::matmul, filter8::run, fmaPeak,
+      elementwise::binary, elementwise::binaryBackward, elementwise::unary, elementwise::unaryBackward,
+      elementwise::reduce};
   return table;
 }
 

@@ -1,0 +1,66 @@
+"""PyTorch's time for the element-wise cases of bench/elementwise.mjs.
+
+Reads a JSON list of cases on stdin ({"id", "op", "shapes", "dims"?}) and prints one JSON
+object per case: {"id", "threads", "medianMs", "minMs", "outMs"}: results allocated
+fresh, as `torch.add(x, y)` does, and (element-wise ops) into a preallocated `out=`
+(outMs; null for reductions). Timing as bench/measure.mjs.
+
+Usage: python3 bench/torch-elementwise.py THREADS < cases.json
+"""
+import json
+import sys
+import time
+
+import torch
+
+
+def measure(fn, min_reps=5, max_reps=200, min_seconds=0.4):
+    fn()
+    times = []
+    begin = time.perf_counter()
+    while len(times) < min_reps or (len(times) < max_reps and time.perf_counter() - begin < min_seconds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[len(times) // 2] * 1e3, times[0] * 1e3
+
+
+def call(case, tensors, out=None):
+    op, dims = case["op"], case.get("dims")
+    x = tensors[0]
+    if op in ("add", "mul", "sub", "div", "maximum"):
+        f = getattr(torch, op)
+        if out is not None:
+            return lambda: f(x, tensors[1], out=out)
+        return lambda: f(x, tensors[1])
+    if op in ("exp", "sqrt", "relu", "abs"):
+        if op == "relu":
+            return (lambda: torch.clamp(x, min=0, out=out)) if out is not None else (lambda: torch.relu(x))
+        f = getattr(torch, op)
+        return (lambda: f(x, out=out)) if out is not None else (lambda: f(x))
+    if op == "sum":
+        return (lambda: x.sum()) if dims is None else (lambda: x.sum(dims))
+    if op == "mean":
+        return (lambda: x.mean()) if dims is None else (lambda: x.mean(dims))
+    if op == "amax":
+        return (lambda: x.amax()) if dims is None else (lambda: x.amax(dims))
+    raise ValueError(op)
+
+
+def main():
+    threads = int(sys.argv[1])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    for case in json.load(sys.stdin):
+        tensors = [torch.rand(shape) + 0.5 for shape in case["shapes"]]
+        median, minimum = measure(call(case, tensors))
+        out_ms = None
+        if case["op"] not in ("sum", "mean", "amax"):
+            result = call(case, tensors)()
+            out_ms, _ = measure(call(case, tensors, torch.empty_like(result)))
+        print(json.dumps({"id": case["id"], "threads": threads, "medianMs": median, "minMs": minimum, "outMs": out_ms}),
+              flush=True)
+
+
+main()

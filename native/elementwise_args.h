@@ -1,0 +1,21 @@
+// Element-wise calls arrive as one object with named fields (not positional arguments):
+// reading it, and checking every buffer against the layout, lives here.
+#pragma once
+
+#include <napi.h>
+
+#include "kernels/elementwise.h"
+
+namespace convcore {
+
+BinaryOp readBinaryOp(const Napi::Object& call);
+UnaryParams readUnaryParams(const Napi::Object& call);
+// call.layout = { sizes, xStrides, yStrides } (Float64Arrays of one length, 1..8).
+BroadcastLayout readBroadcastLayout(const Napi::Object& call);
+// call.op ('sum' | 'max' | 'min'), call.sizes, call.reduced (Float64Arrays of 0/1), call.scale.
+ReduceLayout readReduceLayout(const Napi::Object& call);
+
+// The Float32Array call[name] (exactly `length` elements), or null where optional and absent.
+float* readField(const Napi::Object& call, const char* name, int64_t length, bool optional = false);
+
+}  // namespace convcore

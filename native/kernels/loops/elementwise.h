@@ -1,0 +1,369 @@
+// Element-wise ops with broadcasting, their gradients, and reductions (elementwise.h
+// describes the layouts). Plain loops, specialised where the innermost strides are 0 or
+// 1 so that the compiler vectorises them at this build's width; bound by memory
+// bandwidth. Threads take fixed chunks of rows or of outputs: every element's result,
+// and every reduction's order, is the same whatever the thread count.
+// Part of engine_impl.h (ISA namespace).
+#pragma once
+
+namespace elementwise {
+
+// Rows (runs of the innermost dimension) per task: about kElementChunk elements.
+inline int64_t rowsPerTask(int64_t rowLength) { return std::max<int64_t>(1, kElementChunk / std::max<int64_t>(1, rowLength)); }
+
+// Calls row(xOffset, yOffset, outOffset) for rows [first, last) of the layout: row r is
+// out[r·L, (r + 1)·L) with L the innermost size.
+template <typename Row>
+inline void forRows(const BroadcastLayout& l, int64_t first, int64_t last, const Row& row) {
+  const int outer = l.rank - 1;
+  const int64_t length = l.sizes[outer];
+  int64_t index[kMaxLayoutRank] = {};
+  int64_t xo = 0, yo = 0, rest = first;
+  for (int d = outer - 1; d >= 0; --d) {
+    index[d] = rest % l.sizes[d];
+    rest /= l.sizes[d];
+    xo += index[d] * l.xStrides[d];
+    yo += index[d] * l.yStrides[d];
+  }
+  for (int64_t r = first; r < last; ++r) {
+    row(xo, yo, r * length);
+    for (int d = outer - 1; d >= 0; --d) {  // the next row's coordinates (an odometer)
+      xo += l.xStrides[d];
+      yo += l.yStrides[d];
+      if (++index[d] < l.sizes[d]) break;
+      xo -= l.xStrides[d] * l.sizes[d];
+      yo -= l.yStrides[d] * l.sizes[d];
+      index[d] = 0;
+    }
+  }
+}
+
+// Every row of the layout, spread over the pool.
+template <typename Row>
+inline void forAllRows(ThreadPool& pool, const BroadcastLayout& l, const Row& row) {
+  const int64_t length = l.sizes[l.rank - 1];
+  if (length == 0) return;
+  const int64_t rows = layoutCount(l.rank, l.sizes) / length, perTask = rowsPerTask(length);
+  const int64_t tasks = (rows + perTask - 1) / perTask;
+  if (tasks <= 1) return forRows(l, 0, rows, row);
+  pool.parallelFor(tasks, 1, [&](int64_t first, int64_t last) {
+    forRows(l, first * perTask, std::min(rows, last * perTask), row);
+  });
+}
+
+// body(i, x[i·sx], y[i·sy]) for i < n, the strides 0 and 1 specialised so that the loops vectorise.
+template <typename Body>
+inline void forPairs(const float* x, int64_t sx, const float* y, int64_t sy, int64_t n, const Body& body) {
+  if (sx == 1 && sy == 1) {
+    for (int64_t i = 0; i < n; ++i) body(i, x[i], y[i]);
+  } else if (sx == 1 && sy == 0) {
+    const float b = y[0];
+    for (int64_t i = 0; i < n; ++i) body(i, x[i], b);
+  } else if (sx == 0 && sy == 1) {
+    const float a = x[0];
+    for (int64_t i = 0; i < n; ++i) body(i, a, y[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) body(i, x[i * sx], y[i * sy]);
+  }
+}
+
+// PyTorch's maximum and minimum: NaN if either operand is NaN.
+inline float maximumOf(float a, float b) { return (a > b || a != a) ? a : b; }
+inline float minimumOf(float a, float b) { return (a < b || a != a) ? a : b; }
+
+template <BinaryOp kOp>
+inline float apply(float a, float b) {
+  if constexpr (kOp == BinaryOp::kAdd) return a + b;
+  if constexpr (kOp == BinaryOp::kSub) return a - b;
+  if constexpr (kOp == BinaryOp::kMul) return a * b;
+  if constexpr (kOp == BinaryOp::kDiv) return a / b;
+  if constexpr (kOp == BinaryOp::kMaximum) return maximumOf(a, b);
+  return minimumOf(a, b);
+}
+
+template <BinaryOp kOp>
+inline void binaryOf(ThreadPool& pool, const BroadcastLayout& l, const float* x, const float* y, float* out) {
+  const int64_t n = l.sizes[l.rank - 1], sx = l.xStrides[l.rank - 1], sy = l.yStrides[l.rank - 1];
+  forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo) {
+    float* o = out + oo;
+    forPairs(x + xo, sx, y + yo, sy, n, [&](int64_t i, float a, float b) { o[i] = apply<kOp>(a, b); });
+  });
+}
+
+inline void binary(ThreadPool& pool, BinaryOp op, const BroadcastLayout& l, const float* x, const float* y,
+                   float* out) {
+  switch (op) {
+    case BinaryOp::kAdd: return binaryOf<BinaryOp::kAdd>(pool, l, x, y, out);
+    case BinaryOp::kSub: return binaryOf<BinaryOp::kSub>(pool, l, x, y, out);
+    case BinaryOp::kMul: return binaryOf<BinaryOp::kMul>(pool, l, x, y, out);
+    case BinaryOp::kDiv: return binaryOf<BinaryOp::kDiv>(pool, l, x, y, out);
+    case BinaryOp::kMaximum: return binaryOf<BinaryOp::kMaximum>(pool, l, x, y, out);
+    case BinaryOp::kMinimum: return binaryOf<BinaryOp::kMinimum>(pool, l, x, y, out);
+  }
+}
+
+// gx and gy (either may be null) over the broadcast shape, from g of that shape: the
+// caller sums them down to the operands' shapes. PyTorch's formulas; maximum and minimum
+// split a tie's gradient in halves.
+template <BinaryOp kOp>
+inline void binaryBackwardOf(ThreadPool& pool, const BroadcastLayout& l, const float* g, const float* x,
+                             const float* y, float* gx, float* gy) {
+  const int64_t n = l.sizes[l.rank - 1], sx = l.xStrides[l.rank - 1], sy = l.yStrides[l.rank - 1];
+  forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo) {
+    const float* gr = g + oo;
+    float* gxr = gx ? gx + oo : nullptr;
+    float* gyr = gy ? gy + oo : nullptr;
+    if (gxr) {
+      forPairs(x + xo, sx, y + yo, sy, n, [&](int64_t i, float a, float b) {
+        const float v = gr[i];
+        if constexpr (kOp == BinaryOp::kAdd || kOp == BinaryOp::kSub) gxr[i] = v;
+        if constexpr (kOp == BinaryOp::kMul) gxr[i] = v * b;
+        if constexpr (kOp == BinaryOp::kDiv) gxr[i] = v / b;
+        if constexpr (kOp == BinaryOp::kMaximum) gxr[i] = a < b ? 0.0f : (a == b ? v * 0.5f : v);
+        if constexpr (kOp == BinaryOp::kMinimum) gxr[i] = a > b ? 0.0f : (a == b ? v * 0.5f : v);
+      });
+    }
+    if (gyr) {
+      forPairs(x + xo, sx, y + yo, sy, n, [&](int64_t i, float a, float b) {
+        const float v = gr[i];
+        if constexpr (kOp == BinaryOp::kAdd) gyr[i] = v;
+        if constexpr (kOp == BinaryOp::kSub) gyr[i] = -v;
+        if constexpr (kOp == BinaryOp::kMul) gyr[i] = v * a;
+        if constexpr (kOp == BinaryOp::kDiv) gyr[i] = -v * a / (b * b);
+        if constexpr (kOp == BinaryOp::kMaximum) gyr[i] = a > b ? 0.0f : (a == b ? v * 0.5f : v);
+        if constexpr (kOp == BinaryOp::kMinimum) gyr[i] = a < b ? 0.0f : (a == b ? v * 0.5f : v);
+      });
+    }
+  });
+}
+
+inline void binaryBackward(ThreadPool& pool, BinaryOp op, const BroadcastLayout& l, const float* g, const float* x,
+                           const float* y, float* gx, float* gy) {
+  switch (op) {
+    case BinaryOp::kAdd: return binaryBackwardOf<BinaryOp::kAdd>(pool, l, g, x, y, gx, gy);
+    case BinaryOp::kSub: return binaryBackwardOf<BinaryOp::kSub>(pool, l, g, x, y, gx, gy);
+    case BinaryOp::kMul: return binaryBackwardOf<BinaryOp::kMul>(pool, l, g, x, y, gx, gy);
+    case BinaryOp::kDiv: return binaryBackwardOf<BinaryOp::kDiv>(pool, l, g, x, y, gx, gy);
+    case BinaryOp::kMaximum: return binaryBackwardOf<BinaryOp::kMaximum>(pool, l, g, x, y, gx, gy);
+    case BinaryOp::kMinimum: return binaryBackwardOf<BinaryOp::kMinimum>(pool, l, g, x, y, gx, gy);
+  }
+}
+
+// e^x within about 2 ulp in plain arithmetic that vectorises (libm's expf is a call per
+// element): Cephes' expf, e^x = 2^n · e^r with n = round(x / ln 2) and |r| ≤ ln 2 / 2,
+// the power of two built in two halves so that results down to the denormals come out.
+inline float expOf(float x) {
+  constexpr float kHigh = 88.72283935546875f;   // ln(FLT_MAX)
+  constexpr float kLow = -103.97208404541016f;  // below: 0 (under the smallest denormal)
+  const float c = x > kHigh ? kHigh : (x < kLow ? kLow : x);
+  constexpr float kRound = 12582912.0f;  // 1.5 · 2^23: adding it rounds to an integer
+  const float n = (c * 1.44269504088896341f + kRound) - kRound;
+  const float r = (c - n * 0.693359375f) + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float y = p * r * r + r + 1.0f;
+  const int32_t k = static_cast<int32_t>(n), k1 = k >> 1, k2 = k - k1;
+  const float s1 = __builtin_bit_cast(float, (k1 + 127) << 23), s2 = __builtin_bit_cast(float, (k2 + 127) << 23);
+  const float e = y * s1 * s2;
+  return x != x ? x : (x > kHigh ? INFINITY : (x < kLow ? 0.0f : e));
+}
+
+// out = op(x) over n contiguous elements (x and out may be the same buffer).
+inline void unary(ThreadPool& pool, const UnaryParams& u, const float* x, int64_t n, float* out) {
+  const float a = u.a, b = u.b;
+  forChunks(pool, n, [&](int64_t begin, int64_t end) {
+    switch (u.op) {
+      case UnaryOp::kNeg: for (int64_t i = begin; i < end; ++i) out[i] = -x[i]; break;
+      case UnaryOp::kSquare: for (int64_t i = begin; i < end; ++i) out[i] = x[i] * x[i]; break;
+      case UnaryOp::kPow: for (int64_t i = begin; i < end; ++i) out[i] = std::pow(x[i], a); break;
+      case UnaryOp::kExp: for (int64_t i = begin; i < end; ++i) out[i] = expOf(x[i]); break;
+      case UnaryOp::kLog: for (int64_t i = begin; i < end; ++i) out[i] = std::log(x[i]); break;
+      case UnaryOp::kSqrt: for (int64_t i = begin; i < end; ++i) out[i] = std::sqrt(x[i]); break;
+      case UnaryOp::kRsqrt: for (int64_t i = begin; i < end; ++i) out[i] = 1.0f / std::sqrt(x[i]); break;
+      case UnaryOp::kAbs: for (int64_t i = begin; i < end; ++i) out[i] = std::fabs(x[i]); break;
+      case UnaryOp::kClamp:
+        // NaN stays NaN (both comparisons are false), as PyTorch's clamp.
+        for (int64_t i = begin; i < end; ++i) out[i] = x[i] < a ? a : (x[i] > b ? b : x[i]);
+        break;
+    }
+  });
+}
+
+// gx = op'(x) · g, from x and the saved output y (n contiguous elements).
+inline void unaryBackward(ThreadPool& pool, const UnaryParams& u, const float* g, const float* x, const float* y,
+                          int64_t n, float* gx) {
+  const float a = u.a, b = u.b;
+  forChunks(pool, n, [&](int64_t begin, int64_t end) {
+    switch (u.op) {
+      case UnaryOp::kNeg: for (int64_t i = begin; i < end; ++i) gx[i] = -g[i]; break;
+      case UnaryOp::kSquare: for (int64_t i = begin; i < end; ++i) gx[i] = 2.0f * x[i] * g[i]; break;
+      case UnaryOp::kPow:
+        // PyTorch: grad · exponent · x^(exponent − 1), and 0 for the exponent 0.
+        for (int64_t i = begin; i < end; ++i) gx[i] = a == 0.0f ? 0.0f : g[i] * a * std::pow(x[i], a - 1.0f);
+        break;
+      case UnaryOp::kExp: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] * y[i]; break;
+      case UnaryOp::kLog: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] / x[i]; break;
+      case UnaryOp::kSqrt: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] / (2.0f * y[i]); break;
+      case UnaryOp::kRsqrt: for (int64_t i = begin; i < end; ++i) gx[i] = -0.5f * g[i] * y[i] * y[i] * y[i]; break;
+      case UnaryOp::kAbs:
+        for (int64_t i = begin; i < end; ++i) gx[i] = x[i] > 0.0f ? g[i] : (x[i] < 0.0f ? -g[i] : 0.0f);
+        break;
+      case UnaryOp::kClamp:
+        for (int64_t i = begin; i < end; ++i) gx[i] = x[i] >= a && x[i] <= b ? g[i] : 0.0f;
+        break;
+    }
+  });
+}
+
+// ---- reductions ---------------------------------------------------------------------
+
+// A run is reduced in kRunLanes independent float lanes (four vectors: enough chains to
+// hide the adder's latency, where one float64 chain ran at a third of the bandwidth),
+// in blocks of at most kRunBlock elements whose lane sums go into float64, so that the
+// float32 partials stay short. The order depends on n and the ISA only.
+constexpr int kRunLanes = 4 * kLanes;
+constexpr int64_t kRunBlock = 4096;
+
+inline double runSum(const float* x, int64_t n) {
+  double total = 0;
+  for (int64_t start = 0; start < n; start += kRunBlock) {
+    const float* b = x + start;
+    const int64_t m = std::min(kRunBlock, n - start);
+    float lanes[kRunLanes] = {};
+    int64_t i = 0;
+    for (; i + kRunLanes <= m; i += kRunLanes)
+      for (int l = 0; l < kRunLanes; ++l) lanes[l] += b[i + l];
+    double block = 0;
+    for (int l = 0; l < kRunLanes; ++l) block += lanes[l];
+    for (; i < m; ++i) block += b[i];
+    total += block;
+  }
+  return total;
+}
+
+inline float runExtreme(bool max, const float* x, int64_t n, float acc) {
+  float lanes[kRunLanes];
+  for (int l = 0; l < kRunLanes; ++l) lanes[l] = acc;
+  int64_t i = 0;
+  if (max) {
+    for (; i + kRunLanes <= n; i += kRunLanes)
+      for (int l = 0; l < kRunLanes; ++l) lanes[l] = maximumOf(x[i + l], lanes[l]);
+    for (int l = 0; l < kRunLanes; ++l) acc = maximumOf(lanes[l], acc);
+    for (; i < n; ++i) acc = maximumOf(x[i], acc);
+  } else {
+    for (; i + kRunLanes <= n; i += kRunLanes)
+      for (int l = 0; l < kRunLanes; ++l) lanes[l] = minimumOf(x[i + l], lanes[l]);
+    for (int l = 0; l < kRunLanes; ++l) acc = minimumOf(lanes[l], acc);
+    for (; i < n; ++i) acc = minimumOf(x[i], acc);
+  }
+  return acc;
+}
+
+// One reduction's walk over its input in memory order: acc[o] (sum: float64; max, min:
+// float) for the outputs whose first kept coordinate is in [keptBegin, keptEnd).
+struct ReduceWalk {
+  const ReduceLayout& l;
+  const float* x;
+  int firstKept;  // the outermost kept dimension (rank when none)
+  int64_t inStrides[kMaxLayoutRank], outStrides[kMaxLayoutRank];
+  double* sums = nullptr;
+  float* extremes = nullptr;
+  int64_t outBase = 0;  // the first output of this walk
+
+  ReduceWalk(const ReduceLayout& layout, const float* input) : l(layout), x(input), firstKept(layout.rank) {
+    int64_t in = 1, out = 1;
+    for (int d = l.rank - 1; d >= 0; --d) {
+      inStrides[d] = in;
+      in *= l.sizes[d];
+      outStrides[d] = l.reduced[d] ? 0 : out;
+      if (!l.reduced[d]) {
+        out *= l.sizes[d];
+        firstKept = d;
+      }
+    }
+  }
+
+  // Outputs whose first kept coordinate is in [keptBegin, keptEnd): this walk's.
+  int64_t keptBegin = 0, keptEnd = 0;
+
+  void walk(int d, int64_t xo, int64_t oo) {
+    const int64_t begin = d == firstKept ? keptBegin : 0, end = d == firstKept ? keptEnd : l.sizes[d];
+    if (d == l.rank - 1) {
+      const float* run = x + xo;
+      if (l.reduced[d]) {
+        if (sums) sums[oo - outBase] += runSum(run, end);
+        else extremes[oo - outBase] = runExtreme(l.op == ReduceOp::kMax, run, end, extremes[oo - outBase]);
+      } else if (sums) {
+        double* s = sums + (oo - outBase);
+        for (int64_t i = begin; i < end; ++i) s[i] += run[i];
+      } else {
+        float* e = extremes + (oo - outBase);
+        if (l.op == ReduceOp::kMax) for (int64_t i = begin; i < end; ++i) e[i] = maximumOf(run[i], e[i]);
+        else for (int64_t i = begin; i < end; ++i) e[i] = minimumOf(run[i], e[i]);
+      }
+      return;
+    }
+    for (int64_t i = begin; i < end; ++i) walk(d + 1, xo + i * inStrides[d], oo + i * outStrides[d]);
+  }
+};
+
+inline void reduce(ThreadPool& pool, const ReduceLayout& l, const float* x, float* out) {
+  const int64_t outputs = reducedCount(l), total = layoutCount(l.rank, l.sizes);
+  const bool sum = l.op == ReduceOp::kSum;
+  const float identity = l.op == ReduceOp::kMax ? -INFINITY : INFINITY;
+  if (total == 0) {  // an empty reduction: 0 for a sum (a mean: NaN, 0·∞), ±∞ for max and min
+    for (int64_t o = 0; o < outputs; ++o) out[o] = sum ? static_cast<float>(0.0 * l.scale) : identity;
+    return;
+  }
+  ReduceWalk shape(l, x);
+  if (shape.firstKept == l.rank) {
+    // Everything reduced (one run, the caller having merged the dimensions): fixed
+    // chunks of the run, their partial results combined in chunk order.
+    const int64_t chunks = (total + kElementChunk - 1) / kElementChunk;
+    std::vector<double> partialSums(sum ? chunks : 0);
+    std::vector<float> partialExtremes(sum ? 0 : chunks, identity);
+    pool.parallelFor(chunks, 1, [&](int64_t first, int64_t last) {
+      for (int64_t c = first; c < last; ++c) {
+        const int64_t begin = c * kElementChunk, n = std::min(total, begin + kElementChunk) - begin;
+        if (sum) partialSums[c] = runSum(x + begin, n);
+        else partialExtremes[c] = runExtreme(l.op == ReduceOp::kMax, x + begin, n, identity);
+      }
+    });
+    double s = 0;
+    float e = identity;
+    for (int64_t c = 0; c < chunks; ++c) {
+      if (sum) s += partialSums[c];
+      else e = l.op == ReduceOp::kMax ? maximumOf(partialExtremes[c], e) : minimumOf(partialExtremes[c], e);
+    }
+    out[0] = sum ? static_cast<float>(s * l.scale) : e;
+    return;
+  }
+  // Tasks over ranges of the outermost kept dimension: each output summed by one task,
+  // over its reduced coordinates in memory order.
+  const int64_t keptSize = l.sizes[shape.firstKept], perKept = outputs / keptSize;
+  const int64_t perTask = std::max<int64_t>(1, kElementChunk / std::max<int64_t>(1, total / keptSize));
+  const int64_t tasks = (keptSize + perTask - 1) / perTask;
+  pool.parallelFor(tasks, 1, [&](int64_t first, int64_t last) {
+    for (int64_t t = first; t < last; ++t) {
+      const int64_t begin = t * perTask, end = std::min(keptSize, begin + perTask);
+      ReduceWalk walk(l, x);
+      const int64_t count = (end - begin) * perKept;
+      std::vector<double> sums(sum ? count : 0, 0.0);
+      std::vector<float> extremes(sum ? 0 : count, identity);
+      walk.sums = sum ? sums.data() : nullptr;
+      walk.extremes = sum ? nullptr : extremes.data();
+      walk.outBase = begin * perKept;
+      walk.keptBegin = begin;
+      walk.keptEnd = end;
+      walk.walk(0, 0, 0);
+      for (int64_t o = 0; o < count; ++o)
+        out[walk.outBase + o] = sum ? static_cast<float>(sums[o] * l.scale) : extremes[o];
+    }
+  });
+}
+
+}  // namespace elementwise

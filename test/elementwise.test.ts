@@ -1,0 +1,240 @@
+// Element-wise ops, unary maths and reductions: the native kernels against the pure-TS
+// reference (forward and every gradient) over broadcast shapes with 1s, 0-size
+// dimensions, odd lengths and tails, sizes on both sides of the small-tensor cut;
+// finite differences; NaN semantics; the same bits at 1 and 2 threads.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ArgumentRangeError, ArgumentTypeError, ShapeError, Tensor, getNumThreads, setNumThreads } from '../lib/index';
+import { checkGradients, expectClose, randomTensor, withBackend } from './helpers';
+
+const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const sameBits = (a: Float32Array, b: Float32Array) => a.length === b.length && bits(a).equals(bits(b));
+
+/** expectClose where the reference is a number; NaN (an empty mean) where it is NaN. */
+function expectCloseOrNaN(actual: Float32Array, expected: Float32Array, what: string) {
+  const nan = (a: Float32Array) => Array.from(a, Number.isNaN);
+  expect(nan(actual), `${what}: NaN positions`).toEqual(nan(expected));
+  const keep = (a: Float32Array) => Float32Array.from(a, (v) => (Number.isNaN(v) ? 0 : v));
+  expectClose(keep(actual), keep(expected), { atol: 1e-4, rtol: 1e-5, what });
+}
+
+// [x shape, y shape]: plain, broadcast both ways, a scalar, a prime inner length, large
+// enough for the native path (≥ 4096 elements) and small, empty.
+const BINARY_SHAPES: Array<[number[], number[]]> = [
+  [[7], [7]],
+  [[3, 1], [1, 5]],
+  [[64, 129], [129]],
+  [[8, 1], [8, 1031]],
+  [[3, 1, 1999], [1, 7, 1]],
+  [[2, 3, 4, 5, 7], [3, 1, 5, 1]],
+  [[4099], []],
+  [[], [5, 1000]],
+  [[1, 1], [1]],
+  [[0, 3], [3]],
+  [[2, 0], [1, 1]],
+];
+const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const;
+
+/** x op y with gradients of Σ (x op y)·G, on one backend. */
+function runBinary(op: (typeof BINARY_OPS)[number], xs: number[], ys: number[], backend: 'native' | 'reference') {
+  return withBackend(backend, () => {
+    const x = randomTensor(xs, 1, { requiresGrad: true }), y = randomTensor(ys, 2, { requiresGrad: true });
+    // Ties for maximum/minimum: some equal pairs.
+    if (x.size > 4 && y.size > 4) { x.data[1] = y.data[1]; x.data[3] = y.data[3]; }
+    const out = x[op](y);
+    out.mul(randomTensor([...out.shape], 3)).sum().backward();
+    return { out: out.data, gx: x.grad!.data, gy: y.grad!.data, shape: out.shape };
+  });
+}
+
+describe('binary ops with broadcasting: native = reference', () => {
+  for (const op of BINARY_OPS) {
+    it.each(BINARY_SHAPES)(`${op} %j %j`, (xs, ys) => {
+      const native = runBinary(op, xs, ys, 'native'), reference = runBinary(op, xs, ys, 'reference');
+      expect(native.shape).toEqual(reference.shape);
+      // Exact ops: the same bits; the gradients' broadcast sums in another order.
+      expect(sameBits(native.out, reference.out)).toBe(true);
+      expectClose(native.gx, reference.gx, { atol: 1e-4, rtol: 1e-5, what: 'gradX' });
+      expectClose(native.gy, reference.gy, { atol: 1e-3, rtol: 1e-5, what: 'gradY' });
+    });
+  }
+
+  it('broadcasts (3, 1) with (1, 4) to (3, 4), as PyTorch', () => {
+    const a = Tensor.fromArray([[1], [2], [3]]), b = Tensor.fromArray([[10, 20, 30, 40]]);
+    expect(a.add(b).toArray()).toEqual([[11, 21, 31, 41], [12, 22, 32, 42], [13, 23, 33, 43]]);
+    expect(a.maximum(b.sub(18)).toArray()).toEqual([[1, 2, 12, 22], [2, 2, 12, 22], [3, 3, 12, 22]]);
+  });
+
+  it('maximum and minimum propagate NaN and split a tie\'s gradient', () => {
+    const x = Tensor.fromArray([1, NaN, 3, 2], { requiresGrad: true }), y = Tensor.fromArray([2, 0, NaN, 2], { requiresGrad: true });
+    expect(Array.from(x.maximum(y).data)).toEqual([2, NaN, NaN, 2]);
+    expect(Array.from(x.minimum(y).data)).toEqual([1, NaN, NaN, 2]);
+    x.maximum(y).sum().backward();
+    expect(Array.from(x.grad!.data)).toEqual([0, 1, 1, 0.5]);
+    expect(Array.from(y.grad!.data)).toEqual([1, 1, 1, 0.5]);
+  });
+
+  it('refuses shapes that do not broadcast, naming both', () => {
+    expect(() => Tensor.zeros([2, 3]).add(Tensor.zeros([4]))).toThrow(ShapeError);
+    expect(() => Tensor.zeros([2, 3]).add(Tensor.zeros([4]))).toThrow(/\[2, 3\] and \[4\]/);
+    expect(() => Tensor.zeros([2]).maximum('1' as unknown as number)).toThrow(ArgumentTypeError);
+  });
+});
+
+const UNARY: Array<{ name: string; f: (t: Tensor) => Tensor; positive?: boolean; exact: boolean }> = [
+  { name: 'neg', f: (t) => t.neg(), exact: true },
+  { name: 'square', f: (t) => t.square(), exact: true },
+  { name: 'abs', f: (t) => t.abs(), exact: true },
+  { name: 'clamp', f: (t) => t.clamp(-0.3, 0.4), exact: true },
+  { name: 'clamp(min)', f: (t) => t.clamp(0.1), exact: true },
+  { name: 'clamp(null, max)', f: (t) => t.clamp(null, -0.2), exact: true },
+  { name: 'pow 3', f: (t) => t.pow(3), exact: false },
+  { name: 'pow 0.5', f: (t) => t.pow(0.5), positive: true, exact: false },
+  { name: 'exp', f: (t) => t.exp(), exact: false },
+  { name: 'log', f: (t) => t.log(), positive: true, exact: false },
+  { name: 'sqrt', f: (t) => t.sqrt(), positive: true, exact: false },
+  { name: 'rsqrt', f: (t) => t.rsqrt(), positive: true, exact: false },
+];
+
+function positiveTensor(shape: number[], seed: number): Tensor {
+  const t = randomTensor(shape, seed);
+  for (let i = 0; i < t.size; i++) t.data[i] = Math.abs(t.data[i]) + 0.05;
+  return t;
+}
+
+describe('unary maths: native = reference', () => {
+  for (const u of UNARY) {
+    it.each([[5], [4099], [3, 1, 2003], [0, 4]])(`${u.name} %j`, (...shape) => {
+      const run = (backend: 'native' | 'reference') => withBackend(backend, () => {
+        const x = u.positive ? positiveTensor(shape, 4) : randomTensor(shape, 4);
+        x.requiresGrad = true;
+        const y = u.f(x);
+        y.mul(randomTensor([...y.shape], 5)).sum().backward();
+        return { y: y.data, gx: x.grad!.data };
+      });
+      const native = run('native'), reference = run('reference');
+      if (u.exact) expect(sameBits(native.y, reference.y)).toBe(true);
+      else expectClose(native.y, reference.y, { atol: 1e-6, rtol: 2e-6, what: 'y' });
+      expectClose(native.gx, reference.gx, { atol: 1e-6, rtol: 1e-5, what: 'gradInput' });
+    });
+  }
+
+  it('gives PyTorch\'s values at the edges', () => {
+    const x = Tensor.fromArray([-1, 0, 1, NaN, Infinity]);
+    expect(Array.from(x.sqrt().data)).toEqual([NaN, 0, 1, NaN, Infinity]);
+    expect(Array.from(x.log().data)).toEqual([NaN, -Infinity, 0, NaN, Infinity]);
+    expect(Array.from(x.rsqrt().data)).toEqual([NaN, Infinity, 1, NaN, 0]);
+    expect(Array.from(x.clamp(-0.5, 0.5).data)).toEqual([-0.5, 0, 0.5, NaN, 0.5]);
+    expect(Array.from(x.abs().data)).toEqual([1, 0, 1, NaN, Infinity]);
+  });
+
+  it('refuses clamp without bounds, with NaN or crossed bounds', () => {
+    const x = Tensor.zeros([3]);
+    expect(() => x.clamp()).toThrow(ArgumentRangeError);
+    expect(() => x.clamp(Number.NaN)).toThrow(ArgumentRangeError);
+    expect(() => x.clamp(2, 1)).toThrow(/clamp: expected min to be at most max \(1\), but got 2/);
+    expect(() => x.clamp('0' as unknown as number)).toThrow(ArgumentTypeError);
+  });
+});
+
+describe('finite differences', () => {
+  const cases: Array<[string, (...t: Tensor[]) => Tensor, Tensor[]]> = [
+    ['div broadcast', (a, b) => a.div(b), [randomTensor([3, 4], 6), positiveTensor([4], 7)]],
+    ['maximum broadcast', (a, b) => a.maximum(b), [randomTensor([2, 3, 1], 8), randomTensor([1, 5], 9)]],
+    ['exp', (a) => a.exp(), [randomTensor([6], 10)]],
+    ['log', (a) => a.log(), [positiveTensor([6], 11)]],
+    ['rsqrt', (a) => a.rsqrt(), [positiveTensor([6], 12)]],
+    ['mean over dims 0 and 2', (a) => a.mean([0, 2]), [randomTensor([3, 4, 5], 13)]],
+    ['amax over dim 1', (a) => a.amax(1, { keepdim: true }), [randomTensor([3, 4, 2], 14)]],
+  ];
+  for (const backend of ['native', 'reference'] as const) {
+    it.each(cases)(`%s (${backend})`, (_, f, inputs) => {
+      withBackend(backend, () => checkGradients(f, inputs.map((t) => t.clone()), 15, 1e-2, 2e-2));
+    });
+  }
+});
+
+// [shape, dims]: one, several (adjacent and not), all, negative, with 1s and empties.
+const REDUCTIONS: Array<[number[], number | number[] | undefined]> = [
+  [[4099], undefined],
+  [[70001], 0],
+  [[3, 4, 5], [0, 2]],
+  [[16, 32, 33, 2], [0, 2, 3]],
+  [[5, 1, 7, 1, 3], [1, -1]],
+  [[2, 3, 4, 5], [-3, -2]],
+  [[64, 1025], 1],
+  [[1025, 64], 0],
+  [[3, 0, 2], 1],
+  [[0, 4], undefined],
+  [[], undefined],
+];
+
+describe('reductions: native = reference', () => {
+  for (const fn of ['sum', 'mean', 'amax', 'amin'] as const) {
+    it.each(REDUCTIONS)(`${fn} %j over %j`, (shape, dims) => {
+      if ((fn === 'amax' || fn === 'amin') && shape.includes(0)) {
+        expect(() => Tensor.zeros(shape)[fn](dims)).toThrow(ArgumentRangeError);
+        return;
+      }
+      for (const keepdim of [false, true]) {
+        const run = (backend: 'native' | 'reference') => withBackend(backend, () => {
+          const x = randomTensor(shape, 16, { requiresGrad: true });
+          const y = x[fn](dims, { keepdim });
+          y.mul(randomTensor([...y.shape], 17)).sum().backward();
+          return { y, gx: x.grad!.data };
+        });
+        const native = run('native'), reference = run('reference');
+        expect(native.y.shape).toEqual(reference.y.shape);
+        if (fn === 'amax' || fn === 'amin') expect(sameBits(native.y.data, reference.y.data)).toBe(true);
+        else expectCloseOrNaN(native.y.data, reference.y.data, fn);
+        expectClose(native.gx, reference.gx, { atol: 1e-6, rtol: 1e-6, what: 'gradInput' });
+      }
+    });
+  }
+
+  it('follows PyTorch: shapes, keepdim, an empty sum is 0 and its mean NaN', () => {
+    const a = Tensor.fromArray([[1, 2, 3], [4, 5, 6]]);
+    expect(a.sum([0, 1]).item()).toBe(21);
+    expect(a.mean(0, { keepdim: true }).toArray()).toEqual([[2.5, 3.5, 4.5]]);
+    expect(a.amax(1).toArray()).toEqual([3, 6]);
+    expect(a.amin().item()).toBe(1);
+    expect(Tensor.zeros([0, 3]).sum(0).toArray()).toEqual([0, 0, 0]);
+    expect(Number.isNaN(Tensor.zeros([0]).mean().item())).toBe(true);
+    expect(Number.isNaN(Tensor.fromArray([1, NaN, 3]).amax().item())).toBe(true);
+  });
+
+  it('argmax and argmin: the first of ties, NaN as the extreme', () => {
+    const a = Tensor.fromArray([[1, 5, 5], [7, 0, 7]]);
+    expect(a.argmax().item()).toBe(3);
+    expect(a.argmax(1).toArray()).toEqual([1, 0]);
+    expect(a.argmin(0, { keepdim: true }).toArray()).toEqual([[0, 1, 0]]);
+    expect(Tensor.fromArray([1, NaN, 9]).argmax().item()).toBe(1);
+    expect(() => Tensor.zeros([0]).argmax()).toThrow(ArgumentRangeError);
+  });
+
+  it('refuses bad dims, naming what it expected', () => {
+    const a = Tensor.zeros([2, 3]);
+    expect(() => a.sum(2)).toThrow(/sum: expected dim to be integers in \[-2, 1\], but got 2/);
+    expect(() => a.sum([0, -2])).toThrow(/each dimension once/);
+    expect(() => a.mean(0.5)).toThrow(ArgumentRangeError);
+    expect(() => a.amax('0' as unknown as number)).toThrow(ArgumentTypeError);
+    expect(() => a.sum(0, { keepDim: true } as unknown as { keepdim: boolean })).toThrow(/keepdim/);
+  });
+});
+
+describe('the same bits at 1 and 2 threads', () => {
+  const threads = getNumThreads();
+  afterEach(() => setNumThreads(threads));
+
+  it('for ops, gradients and reductions over large tensors', () => {
+    const run = (n: number) => {
+      setNumThreads(n);
+      const x = randomTensor([8, 64, 33, 35], 18, { requiresGrad: true }), b = randomTensor([64, 1, 1], 19, { requiresGrad: true });
+      const y = x.mul(b).exp().add(x.abs().sqrt());
+      const stats = [y.sum(), y.mean([0, 2, 3]), y.amax(1), y.sum(-1), x.sum()];
+      stats[1].mul(randomTensor([64], 20)).sum().backward();
+      return [y.data, ...stats.map((s) => s.data), x.grad!.data, b.grad!.data];
+    };
+    const one = run(1), two = run(2);
+    one.forEach((a, i) => expect(sameBits(a, two[i]), `result ${i}`).toBe(true));
+  });
+});
