@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { Tensor, relu, setNumThreads } from '../dist/index.js';
+import { Conv2D, Tensor, relu, setNumThreads } from '../dist/index.js';
 import binding from '../dist/binding.js';
 import { measure } from './measure.mjs';
 import { findTorch } from './torch.mjs';
@@ -24,9 +24,24 @@ const CASES = [
   { id: 'mean(1) of (8, 1M)', op: 'mean', shapes: [[8, M]], dims: 1, bytes: 32 * M },
   { id: 'mean([0,2,3]) of (32,64,64,64)', op: 'mean', shapes: [[32, 64, 64, 64]], dims: [0, 2, 3], bytes: 32 * M },
   { id: 'amax', op: 'amax', shapes: [[8 * M]], bytes: 32 * M },
+  // A ResNet-style block's training step, around the ops above: conv3x3-ReLU-conv3x3,
+  // plus the skip, loss = mean of squares, backward (bytes: none counted).
+  { id: 'block step (32,64,32,32)', op: 'block', shapes: [[32, 64, 32, 32]], bytes: 0 },
 ];
 
+function blockStep(shape) {
+  const x = Tensor.randn(shape, { seed: 1 }), channels = shape[1];
+  const c1 = new Conv2D(channels, channels, 3, { padding: 1 }), c2 = new Conv2D(channels, channels, 3, { padding: 1 });
+  const params = [...c1.parameters(), ...c2.parameters()];
+  return () => {
+    const loss = c2.forward(relu(c1.forward(x))).add(x).square().mean();
+    for (const p of params) p.grad = null;
+    loss.backward();
+  };
+}
+
 function convcoreCall(c) {
+  if (c.op === 'block') return blockStep(c.shapes[0]);
   const t = c.shapes.map((shape, i) => Tensor.rand(shape, { seed: i + 1 }).add(0.5));
   const [x, y] = t;
   switch (c.op) {
@@ -91,7 +106,8 @@ for (const c of CASES) {
     const ours = at(t).medianMs;
     return `${(p.medianMs / ours).toFixed(2)}×` + (p.outMs === null ? '' : ` (${(p.outMs / ours).toFixed(2)}×)`);
   };
-  lines.push(`| ${c.id} | ${at(1).medianMs.toFixed(2)} | ${at(1).GBps.toFixed(1)} | ${vs(1)} | ${at(2).medianMs.toFixed(2)} | ${at(2).GBps.toFixed(1)} | ${vs(2)} |`);
+  const gbps = (t) => (c.bytes > 0 ? at(t).GBps.toFixed(1) : '–');
+  lines.push(`| ${c.id} | ${at(1).medianMs.toFixed(2)} | ${gbps(1)} | ${vs(1)} | ${at(2).medianMs.toFixed(2)} | ${gbps(2)} | ${vs(2)} |`);
 }
 const markdown = lines.join('\n') + '\n';
 const dir = new URL('./results/', import.meta.url);

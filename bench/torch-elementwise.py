@@ -26,9 +26,26 @@ def measure(fn, min_reps=5, max_reps=200, min_seconds=0.4):
     return times[len(times) // 2] * 1e3, times[0] * 1e3
 
 
+def block_step(x):
+    """A ResNet-style block's training step (bench/elementwise.mjs's blockStep)."""
+    channels = x.shape[1]
+    c1 = torch.nn.Conv2d(channels, channels, 3, padding=1)
+    c2 = torch.nn.Conv2d(channels, channels, 3, padding=1)
+    params = list(c1.parameters()) + list(c2.parameters())
+
+    def step():
+        loss = (c2(torch.relu(c1(x))) + x).square().mean()
+        for p in params:
+            p.grad = None
+        loss.backward()
+    return step
+
+
 def call(case, tensors, out=None):
     op, dims = case["op"], case.get("dims")
     x = tensors[0]
+    if op == "block":
+        return block_step(x)
     if op in ("add", "mul", "sub", "div", "maximum"):
         f = getattr(torch, op)
         if out is not None:
@@ -56,7 +73,7 @@ def main():
         tensors = [torch.rand(shape) + 0.5 for shape in case["shapes"]]
         median, minimum = measure(call(case, tensors))
         out_ms = None
-        if case["op"] not in ("sum", "mean", "amax"):
+        if case["op"] not in ("sum", "mean", "amax", "block"):
             result = call(case, tensors)()
             out_ms, _ = measure(call(case, tensors, torch.empty_like(result)))
         print(json.dumps({"id": case["id"], "threads": threads, "medianMs": median, "minMs": minimum, "outMs": out_ms}),

@@ -26,6 +26,7 @@ import { type MatmulGeometry, matmulReference } from './reference/matmul';
 import {
   type BinaryOp, type ReduceOp, type UnaryOp,
   binaryBackwardReference, binaryReference, reduceReference, unaryBackwardReference, unaryReference,
+  whereBackwardReference, whereReference,
 } from './reference/elementwise';
 import type { BroadcastLayout, ReduceLayout } from './elementwise-layout';
 import {
@@ -70,10 +71,14 @@ export interface Backend {
   unaryBackward(op: UnaryOp, a: number, b: number, g: Float32Array, x: Float32Array, y: Float32Array, gx: Float32Array): void;
   /** out = op over the layout's reduced dimensions (a sum scaled by `scale`). */
   reduce(op: ReduceOp, l: ReduceLayout, scale: number, x: Float32Array, out: Float32Array): void;
+  /** out = condition ≠ 0 ? x : y over a layout with the condition's strides. */
+  where(l: BroadcastLayout, condition: Float32Array, x: Float32Array, y: Float32Array, out: Float32Array): void;
+  whereBackward(l: BroadcastLayout, condition: Float32Array, g: Float32Array, gx: Float32Array | null, gy: Float32Array | null): void;
 }
 
 const packLayout = (l: BroadcastLayout) => ({
   sizes: Float64Array.from(l.sizes), xStrides: Float64Array.from(l.xStrides), yStrides: Float64Array.from(l.yStrides),
+  ...(l.cStrides ? { cStrides: Float64Array.from(l.cStrides) } : {}),
 });
 
 /** Parameters up to this many elements get their SGD update without a native call. */
@@ -200,6 +205,12 @@ const nativeBackend: Backend = withNamedErrors({
   reduce(op, l, scale, x, out) {
     nativeAddon().reduce({ op, sizes: Float64Array.from(l.sizes), reduced: Float64Array.from(l.reduced, Number), scale, x, out });
   },
+  where(l, condition, x, y, out) {
+    nativeAddon().elementwiseWhere({ layout: packLayout(l), condition, x, y, out });
+  },
+  whereBackward(l, condition, g, gx, gy) {
+    nativeAddon().elementwiseWhereBackward({ layout: packLayout(l), condition, gradOutput: g, gradX: gx, gradY: gy });
+  },
 });
 
 /** Depth 1: the 2-D reference; otherwise the 3-D one. */
@@ -271,6 +282,8 @@ const referenceBackend: Backend = {
   unary: unaryReference,
   unaryBackward: unaryBackwardReference,
   reduce: reduceReference,
+  where: whereReference,
+  whereBackward: whereBackwardReference,
   sgdStep: sgdStepReference,
   adamStep: adamStepReference,
 };

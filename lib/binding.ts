@@ -64,6 +64,10 @@ export interface NativeAddon {
     op: string; a: number; b: number; gradOutput: Float32Array; x: Float32Array; output: Float32Array; gradInput: Float32Array;
   }): void;
   reduce(call: { op: string; sizes: Float64Array; reduced: Float64Array; scale: number; x: Float32Array; out: Float32Array }): void;
+  elementwiseWhere(call: { layout: PackedLayout; condition: Float32Array; x: Float32Array; y: Float32Array; out: Float32Array }): void;
+  elementwiseWhereBackward(call: {
+    layout: PackedLayout; condition: Float32Array; gradOutput: Float32Array; gradX: Float32Array | null; gradY: Float32Array | null;
+  }): void;
   setNumThreads(threads: number): void;
   getNumThreads(): number;
   isa(): string;
@@ -79,6 +83,7 @@ export interface PackedLayout {
   sizes: Float64Array;
   xStrides: Float64Array;
   yStrides: Float64Array;
+  cStrides?: Float64Array;
 }
 
 /** The package root: lib/.. when run from source, dist/.. when installed. */

@@ -4,11 +4,12 @@
  * so that the innermost loop runs as long as it can (native/kernels/elementwise.h).
  */
 
-/** out (contiguous, `sizes`) = x op y, x and y read through their strides (0: broadcast). */
+/** out (contiguous, `sizes`) = x op y, x and y read through their strides (0: broadcast); where's condition through cStrides. */
 export interface BroadcastLayout {
   sizes: number[];
   xStrides: number[];
   yStrides: number[];
+  cStrides?: number[];
 }
 
 /** A reduction of a contiguous input of `sizes` over the dimensions flagged in `reduced`. */
@@ -39,28 +40,32 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
   return strides;
 }
 
-/** The layout of x op y broadcast to outShape, dimensions of size 1 dropped and runs merged. */
+/**
+ * The layout of x op y broadcast to outShape (and of where's condition, given its
+ * shape), dimensions of size 1 dropped and runs merged.
+ */
 export function broadcastLayout(
-  xShape: readonly number[], yShape: readonly number[], outShape: readonly number[],
+  xShape: readonly number[], yShape: readonly number[], outShape: readonly number[], cShape?: readonly number[],
 ): BroadcastLayout {
-  const xAll = broadcastStrides(xShape, outShape), yAll = broadcastStrides(yShape, outShape);
-  const sizes: number[] = [], xStrides: number[] = [], yStrides: number[] = [];
+  const all = [xShape, yShape, ...(cShape ? [cShape] : [])].map((shape) => broadcastStrides(shape, outShape));
+  const sizes: number[] = [], strides: number[][] = all.map(() => []);
   for (let d = 0; d < outShape.length; d++) {
     if (outShape[d] === 1) continue;
     const last = sizes.length - 1;
-    // Dimension d continues the previous one in both operands: merge them.
-    if (last >= 0 && xStrides[last] === xAll[d] * outShape[d] && yStrides[last] === yAll[d] * outShape[d]) {
+    // Dimension d continues the previous one in every operand: merge them.
+    if (last >= 0 && all.every((s, k) => strides[k][last] === s[d] * outShape[d])) {
       sizes[last] *= outShape[d];
-      xStrides[last] = xAll[d];
-      yStrides[last] = yAll[d];
+      all.forEach((s, k) => { strides[k][last] = s[d]; });
       continue;
     }
     sizes.push(outShape[d]);
-    xStrides.push(xAll[d]);
-    yStrides.push(yAll[d]);
+    all.forEach((s, k) => strides[k].push(s[d]));
   }
-  if (sizes.length === 0) return { sizes: [1], xStrides: [0], yStrides: [0] };
-  return { sizes, xStrides, yStrides };
+  if (sizes.length === 0) {
+    sizes.push(1);
+    strides.forEach((s) => s.push(0));
+  }
+  return { sizes, xStrides: strides[0], yStrides: strides[1], ...(cShape ? { cStrides: strides[2] } : {}) };
 }
 
 /** The layout of a reduction of `shape` over `dims`: size-1 dimensions dropped, runs of one kind merged. */

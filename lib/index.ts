@@ -1,5 +1,6 @@
 /** convcore: fast, exact 2-D cross-correlation with autograd, on a native N-API core. */
 export { Tensor } from './tensor';
+export { whereOp as where } from './tensor-ops';
 export type { Shape, TensorOptions, RandomOptions } from './tensor';
 export type { NestedArray } from './nested';
 export { noGrad, isGradEnabled } from './autograd';

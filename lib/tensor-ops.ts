@@ -77,6 +77,33 @@ export function binaryOp(op: BinaryOp, x: Tensor, other: Tensor | number): Tenso
   });
 }
 
+/** condition ≠ 0 ? x : other, all three broadcast (x and other may be numbers); PyTorch's where. */
+export function whereOp(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor {
+  const fn = 'where';
+  assertTensor(fn, 'condition', condition);
+  const operand = (name: string, v: Tensor | number) => {
+    if (typeof v === 'number') return Tensor._wrap(Float32Array.of(v), []);
+    assertTensor(fn, name, v);
+    return v;
+  };
+  const x = operand('input', input), y = operand('other', other);
+  const outShape = broadcastShapes(fn, broadcastShapes(fn, condition.shape, x.shape), y.shape);
+  const size = sizeOf(outShape);
+  const layout = broadcastLayout(x.shape, y.shape, outShape, condition.shape);
+  const kernels = kernelsFor(false, size, layout.sizes.length);
+  const out = allocResult(size);
+  if (size > 0) kernels.where(layout, condition.data, x.data, y.data, out);
+  const isTensor = [typeof input !== 'number', typeof other !== 'number'];
+  const parents = [x, y].filter((_, k) => isTensor[k]);
+  return record(Tensor._wrap(out, outShape), fn, parents, (g) => {
+    const gx = isTensor[0] && x.requiresGrad ? allocGradient(size) : null;
+    const gy = isTensor[1] && y.requiresGrad ? allocGradient(size) : null;
+    if (size > 0 && (gx || gy)) kernels.whereBackward(layout, condition.data, g, gx, gy);
+    const grads = [gx && sumToShape(gx, outShape, x.shape), gy && sumToShape(gy, outShape, y.shape)];
+    return grads.filter((_, k) => isTensor[k]);
+  });
+}
+
 /** op(x): `a` is pow's exponent, [a, b] clamp's bounds. */
 export function unaryOp(op: UnaryOp, x: Tensor, a = 0, b = 0): Tensor {
   assertTensor(op, 'this', x);

@@ -8,7 +8,7 @@ import { type GradNode, record, runBackward } from './autograd';
 import { sameShape, sizeOf } from './broadcast';
 import { AutogradError, ShapeError } from './errors';
 import { inferShape, flatten, unflatten, type NestedArray } from './nested';
-import { type Dims, argReduceOp, binaryOp, clampOp, reduceOp, unaryOp } from './tensor-ops';
+import { type Dims, argReduceOp, binaryOp, clampOp, reduceOp, unaryOp, whereOp } from './tensor-ops';
 import { randomFor } from './random';
 import { MAX_ELEMENTS, formatShape, is, message, rangeError, typeError, checkOptions } from './validate';
 
@@ -249,6 +249,11 @@ export class Tensor {
   /** The smaller of each pair, broadcast; NaN where either is NaN. */
   minimum(other: Operand): Tensor {
     return binaryOp('minimum', this, other);
+  }
+
+  /** condition ≠ 0 ? this : other, broadcast (PyTorch's x.where(condition, y)). */
+  where(condition: Tensor, other: Operand): Tensor {
+    return whereOp(condition, this, other);
   }
 
   neg(): Tensor {

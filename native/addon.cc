@@ -150,6 +150,8 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
                     InstanceMethod("elementwiseUnary", &ConvcoreAddon::ElementwiseUnary),
                     InstanceMethod("elementwiseUnaryBackward", &ConvcoreAddon::ElementwiseUnaryBackward),
                     InstanceMethod("reduce", &ConvcoreAddon::Reduce),
+                    InstanceMethod("elementwiseWhere", &ConvcoreAddon::ElementwiseWhere),
+                    InstanceMethod("elementwiseWhereBackward", &ConvcoreAddon::ElementwiseWhereBackward),
                     InstanceMethod("setNumThreads", &ConvcoreAddon::SetNumThreads),
                     InstanceMethod("getNumThreads", &ConvcoreAddon::GetNumThreads),
                     InstanceMethod("isa", &ConvcoreAddon::Isa),
@@ -504,6 +506,34 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     const float* x = readField(call, "x", layoutCount(l.rank, l.sizes));
     float* out = readField(call, "out", reducedCount(l));
     reduceElements(*pool_, l, x, out);
+    return info.Env().Undefined();
+  }
+
+  // { layout (with cStrides), condition, x, y, out }
+  Napi::Value ElementwiseWhere(const Napi::CallbackInfo& info) {
+    const Napi::Object call = callObject(info);
+    const BroadcastLayout l = readBroadcastLayout(call);
+    const int64_t count = layoutCount(l.rank, l.sizes);
+    if (count == 0) return info.Env().Undefined();
+    const float* c = readField(call, "condition", stridedExtent(l.rank, l.sizes, l.cStrides));
+    const float* x = readField(call, "x", stridedExtent(l.rank, l.sizes, l.xStrides));
+    const float* y = readField(call, "y", stridedExtent(l.rank, l.sizes, l.yStrides));
+    float* out = readField(call, "out", count);
+    elementwiseWhere(*pool_, l, c, x, y, out);
+    return info.Env().Undefined();
+  }
+
+  // { layout (with cStrides), condition, gradOutput, gradX?, gradY? }
+  Napi::Value ElementwiseWhereBackward(const Napi::CallbackInfo& info) {
+    const Napi::Object call = callObject(info);
+    const BroadcastLayout l = readBroadcastLayout(call);
+    const int64_t count = layoutCount(l.rank, l.sizes);
+    if (count == 0) return info.Env().Undefined();
+    const float* c = readField(call, "condition", stridedExtent(l.rank, l.sizes, l.cStrides));
+    const float* g = readField(call, "gradOutput", count);
+    float* gx = readField(call, "gradX", count, true);
+    float* gy = readField(call, "gradY", count, true);
+    elementwiseWhereBackward(*pool_, l, c, g, gx, gy);
     return info.Env().Undefined();
   }
 

@@ -80,6 +80,12 @@ BroadcastLayout readBroadcastLayout(const Napi::Object& call) {
   readIntegers(layout.Get("sizes"), l.rank, "layout.sizes", l.sizes);
   readIntegers(layout.Get("xStrides"), l.rank, "layout.xStrides", l.xStrides);
   readIntegers(layout.Get("yStrides"), l.rank, "layout.yStrides", l.yStrides);
+  if (!layout.Get("cStrides").IsUndefined()) {  // where's condition
+    if (layoutRank(call, layout, "cStrides") != l.rank) {
+      throw Napi::RangeError::New(call.Env(), "convcore native: layout arrays must have one length");
+    }
+    readIntegers(layout.Get("cStrides"), l.rank, "layout.cStrides", l.cStrides);
+  }
   throwIf(call.Env(), checkBroadcastLayout(l));
   return l;
 }

@@ -10,7 +10,7 @@ namespace convcore {
 
 BinaryOp readBinaryOp(const Napi::Object& call);
 UnaryParams readUnaryParams(const Napi::Object& call);
-// call.layout = { sizes, xStrides, yStrides } (Float64Arrays of one length, 1..8).
+// call.layout = { sizes, xStrides, yStrides, cStrides? } (Float64Arrays of one length, 1..8).
 BroadcastLayout readBroadcastLayout(const Napi::Object& call);
 // call.op ('sum' | 'max' | 'min'), call.sizes, call.reduced (Float64Arrays of 0/1), call.scale.
 ReduceLayout readReduceLayout(const Napi::Object& call);

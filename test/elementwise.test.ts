@@ -3,7 +3,7 @@
 // dimensions, odd lengths and tails, sizes on both sides of the small-tensor cut;
 // finite differences; NaN semantics; the same bits at 1 and 2 threads.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ArgumentRangeError, ArgumentTypeError, ShapeError, Tensor, getNumThreads, setNumThreads } from '../lib/index';
+import { ArgumentRangeError, ArgumentTypeError, ShapeError, Tensor, getNumThreads, setNumThreads, where } from '../lib/index';
 import { checkGradients, expectClose, randomTensor, withBackend } from './helpers';
 
 const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -77,6 +77,42 @@ describe('binary ops with broadcasting: native = reference', () => {
     expect(() => Tensor.zeros([2, 3]).add(Tensor.zeros([4]))).toThrow(ShapeError);
     expect(() => Tensor.zeros([2, 3]).add(Tensor.zeros([4]))).toThrow(/\[2, 3\] and \[4\]/);
     expect(() => Tensor.zeros([2]).maximum('1' as unknown as number)).toThrow(ArgumentTypeError);
+  });
+});
+
+describe('where: native = reference', () => {
+  // [condition, input, other] shapes: broadcast every way, a scalar, large and small.
+  const SHAPES: Array<[number[], number[], number[]]> = [
+    [[7], [7], [7]],
+    [[64, 129], [129], [64, 1]],
+    [[8, 1, 1031], [1, 3, 1], [8, 3, 1031]],
+    [[4099], [], [4099]],
+    [[0, 3], [3], [1]],
+  ];
+  it.each(SHAPES)('%j %j %j', (cs, xs, ys) => {
+    const run = (backend: 'native' | 'reference') => withBackend(backend, () => {
+      const c = randomTensor(cs, 21);
+      for (let i = 0; i < c.size; i++) c.data[i] = c.data[i] > 0.2 ? 1 : i % 7 === 0 ? NaN : 0;
+      const x = randomTensor(xs, 22, { requiresGrad: true }), y = randomTensor(ys, 23, { requiresGrad: true });
+      const out = where(c, x, y);
+      out.mul(randomTensor([...out.shape], 24)).sum().backward();
+      return { out: out.data, gx: x.grad!.data, gy: y.grad!.data };
+    });
+    const native = run('native'), reference = run('reference');
+    expect(sameBits(native.out, reference.out)).toBe(true);
+    expectClose(native.gx, reference.gx, { atol: 1e-3, rtol: 1e-5, what: 'gradInput' });
+    expectClose(native.gy, reference.gy, { atol: 1e-3, rtol: 1e-5, what: 'gradOther' });
+  });
+
+  it('picks as PyTorch: NaN is true, scalars broadcast, the gradient goes to the side taken', () => {
+    const c = Tensor.fromArray([1, 0, NaN, -2]);
+    const x = Tensor.fromArray([1, 2, 3, 4], { requiresGrad: true });
+    expect(Array.from(where(c, x, 0).data)).toEqual([1, 0, 3, 4]);
+    expect(Array.from(x.where(c, Tensor.fromArray([9])).data)).toEqual([1, 9, 3, 4]);
+    where(c, 5, x).sum().backward();
+    expect(Array.from(x.grad!.data)).toEqual([0, 1, 0, 0]);
+    expect(() => where(Tensor.zeros([2]), Tensor.zeros([3]), 0)).toThrow(ShapeError);
+    expect(() => where([1, 0] as unknown as Tensor, 1, 0)).toThrow(ArgumentTypeError);
   });
 });
 

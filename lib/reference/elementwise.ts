@@ -18,24 +18,42 @@ export const EXACT_UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'square', 'abs'
 const maximumOf = (a: number, b: number) => (a > b || a !== a ? a : b);
 const minimumOf = (a: number, b: number) => (a < b || a !== a ? a : b);
 
-/** Calls visit(outIndex, xIndex, yIndex) for every element of the layout, in order. */
-function forEachElement(l: BroadcastLayout, visit: (o: number, xi: number, yi: number) => void): void {
-  const rank = l.sizes.length;
+/** Calls visit(outIndex, xIndex, yIndex, conditionIndex) for every element of the layout, in order. */
+function forEachElement(l: BroadcastLayout, visit: (o: number, xi: number, yi: number, ci: number) => void): void {
+  const rank = l.sizes.length, cStrides = l.cStrides ?? new Array<number>(rank).fill(0);
   let count = 1;
   for (const s of l.sizes) count *= s;
   const index = new Array<number>(rank).fill(0);
-  let xi = 0, yi = 0;
+  let xi = 0, yi = 0, ci = 0;
   for (let o = 0; o < count; o++) {
-    visit(o, xi, yi);
+    visit(o, xi, yi, ci);
     for (let d = rank - 1; d >= 0; d--) {
       xi += l.xStrides[d];
       yi += l.yStrides[d];
+      ci += cStrides[d];
       if (++index[d] < l.sizes[d]) break;
       xi -= l.xStrides[d] * l.sizes[d];
       yi -= l.yStrides[d] * l.sizes[d];
+      ci -= cStrides[d] * l.sizes[d];
       index[d] = 0;
     }
   }
+}
+
+/** out = condition ≠ 0 ? x : y (NaN counts as true), broadcast. */
+export function whereReference(l: BroadcastLayout, c: Float32Array, x: Float32Array, y: Float32Array, out: Float32Array): void {
+  forEachElement(l, (o, xi, yi, ci) => { out[o] = c[ci] !== 0 ? x[xi] : y[yi]; });
+}
+
+/** gx = condition ? g : 0, gy = condition ? 0 : g at the broadcast shape. */
+export function whereBackwardReference(
+  l: BroadcastLayout, c: Float32Array, g: Float32Array, gx: Float32Array | null, gy: Float32Array | null,
+): void {
+  forEachElement(l, (o, _xi, _yi, ci) => {
+    const take = c[ci] !== 0;
+    if (gx) gx[o] = take ? g[o] : 0;
+    if (gy) gy[o] = take ? 0 : g[o];
+  });
 }
 
 function applyBinary(op: BinaryOp, a: number, b: number): number {

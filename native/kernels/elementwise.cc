@@ -45,8 +45,10 @@ const char* checkSizes(int rank, const int64_t* sizes) {
 const char* checkBroadcastLayout(const BroadcastLayout& layout) {
   if (const char* problem = checkSizes(layout.rank, layout.sizes)) return problem;
   for (int d = 0; d < layout.rank; ++d) {
-    if (layout.xStrides[d] < 0 || layout.yStrides[d] < 0) return "layout strides must be non-negative";
-    if (layout.xStrides[d] > (int64_t(1) << 40) || layout.yStrides[d] > (int64_t(1) << 40)) return "layout strides too large";
+    for (const int64_t stride : {layout.xStrides[d], layout.yStrides[d], layout.cStrides[d]}) {
+      if (stride < 0) return "layout strides must be non-negative";
+      if (stride > (int64_t(1) << 40)) return "layout strides too large";
+    }
   }
   return nullptr;
 }
@@ -78,6 +80,16 @@ void elementwiseUnaryBackward(ThreadPool& pool, const UnaryParams& params, const
 
 void reduceElements(ThreadPool& pool, const ReduceLayout& layout, const float* x, float* out) {
   activeKernels().reduce(pool, layout, x, out);
+}
+
+void elementwiseWhere(ThreadPool& pool, const BroadcastLayout& layout, const float* condition, const float* x,
+                      const float* y, float* out) {
+  activeKernels().where(pool, layout, condition, x, y, out);
+}
+
+void elementwiseWhereBackward(ThreadPool& pool, const BroadcastLayout& layout, const float* condition,
+                              const float* g, float* gx, float* gy) {
+  activeKernels().whereBackward(pool, layout, condition, g, gx, gy);
 }
 
 }  // namespace convcore

@@ -16,13 +16,15 @@ enum class ReduceOp { kSum, kMax, kMin };
 constexpr int kMaxLayoutRank = 8;
 
 // out (contiguous, `sizes`) = x op y, x and y read through their strides (0 along a
-// broadcast dimension). Adjacent dimensions that run on in all three are merged by the
-// caller, so the innermost one is as long as it can be.
+// broadcast dimension); where's condition through cStrides (all 0 for other ops).
+// Adjacent dimensions that run on in every operand are merged by the caller, so the
+// innermost one is as long as it can be.
 struct BroadcastLayout {
   int rank;
   int64_t sizes[kMaxLayoutRank];
   int64_t xStrides[kMaxLayoutRank];
   int64_t yStrides[kMaxLayoutRank];
+  int64_t cStrides[kMaxLayoutRank];
 };
 
 // A unary op and its scalars: the exponent of pow (a), the bounds of clamp ([a, b]).
@@ -63,5 +65,11 @@ void elementwiseUnary(ThreadPool& pool, const UnaryParams& params, const float* 
 void elementwiseUnaryBackward(ThreadPool& pool, const UnaryParams& params, const float* g, const float* x,
                               const float* y, int64_t n, float* gx);
 void reduceElements(ThreadPool& pool, const ReduceLayout& layout, const float* x, float* out);
+// out = condition ≠ 0 ? x : y (NaN counts as true), broadcast.
+void elementwiseWhere(ThreadPool& pool, const BroadcastLayout& layout, const float* condition, const float* x,
+                      const float* y, float* out);
+// gx = condition ? g : 0, gy = condition ? 0 : g at the broadcast shape (either may be null).
+void elementwiseWhereBackward(ThreadPool& pool, const BroadcastLayout& layout, const float* condition,
+                              const float* g, float* gx, float* gy);
 
 }  // namespace convcore

@@ -57,7 +57,7 @@ const ConvKernels& kernels() {
       gemm::backwardWeight, direct::backwardWeight,
       backwardBias, dense::matmul, filter8::run, fmaPeak,
       elementwise::binary, elementwise::binaryBackward, elementwise::unary, elementwise::unaryBackward,
-      elementwise::reduce};
+      elementwise::reduce, elementwise::where, elementwise::whereBackward};
   return table;
 }
 

@@ -11,28 +11,31 @@ namespace elementwise {
 // Rows (runs of the innermost dimension) per task: about kElementChunk elements.
 inline int64_t rowsPerTask(int64_t rowLength) { return std::max<int64_t>(1, kElementChunk / std::max<int64_t>(1, rowLength)); }
 
-// Calls row(xOffset, yOffset, outOffset) for rows [first, last) of the layout: row r is
-// out[r·L, (r + 1)·L) with L the innermost size.
+// Calls row(xOffset, yOffset, outOffset, conditionOffset) for rows [first, last) of the
+// layout: row r is out[r·L, (r + 1)·L) with L the innermost size.
 template <typename Row>
 inline void forRows(const BroadcastLayout& l, int64_t first, int64_t last, const Row& row) {
   const int outer = l.rank - 1;
   const int64_t length = l.sizes[outer];
   int64_t index[kMaxLayoutRank] = {};
-  int64_t xo = 0, yo = 0, rest = first;
+  int64_t xo = 0, yo = 0, co = 0, rest = first;
   for (int d = outer - 1; d >= 0; --d) {
     index[d] = rest % l.sizes[d];
     rest /= l.sizes[d];
     xo += index[d] * l.xStrides[d];
     yo += index[d] * l.yStrides[d];
+    co += index[d] * l.cStrides[d];
   }
   for (int64_t r = first; r < last; ++r) {
-    row(xo, yo, r * length);
+    row(xo, yo, r * length, co);
     for (int d = outer - 1; d >= 0; --d) {  // the next row's coordinates (an odometer)
       xo += l.xStrides[d];
       yo += l.yStrides[d];
+      co += l.cStrides[d];
       if (++index[d] < l.sizes[d]) break;
       xo -= l.xStrides[d] * l.sizes[d];
       yo -= l.yStrides[d] * l.sizes[d];
+      co -= l.cStrides[d] * l.sizes[d];
       index[d] = 0;
     }
   }
@@ -84,7 +87,7 @@ inline float apply(float a, float b) {
 template <BinaryOp kOp>
 inline void binaryOf(ThreadPool& pool, const BroadcastLayout& l, const float* x, const float* y, float* out) {
   const int64_t n = l.sizes[l.rank - 1], sx = l.xStrides[l.rank - 1], sy = l.yStrides[l.rank - 1];
-  forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo) {
+  forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo, int64_t) {
     float* o = out + oo;
     forPairs(x + xo, sx, y + yo, sy, n, [&](int64_t i, float a, float b) { o[i] = apply<kOp>(a, b); });
   });
@@ -109,7 +112,7 @@ template <BinaryOp kOp>
 inline void binaryBackwardOf(ThreadPool& pool, const BroadcastLayout& l, const float* g, const float* x,
                              const float* y, float* gx, float* gy) {
   const int64_t n = l.sizes[l.rank - 1], sx = l.xStrides[l.rank - 1], sy = l.yStrides[l.rank - 1];
-  forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo) {
+  forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo, int64_t) {
     const float* gr = g + oo;
     float* gxr = gx ? gx + oo : nullptr;
     float* gyr = gy ? gy + oo : nullptr;
@@ -170,6 +173,33 @@ inline float expOf(float x) {
   const float s1 = __builtin_bit_cast(float, (k1 + 127) << 23), s2 = __builtin_bit_cast(float, (k2 + 127) << 23);
   const float e = y * s1 * s2;
   return x != x ? x : (x > kHigh ? INFINITY : (x < kLow ? 0.0f : e));
+}
+
+// out = c ≠ 0 ? x : y, broadcast (NaN counts as true, as a bool of it in PyTorch).
+inline void where(ThreadPool& pool, const BroadcastLayout& l, const float* c, const float* x, const float* y,
+                  float* out) {
+  const int inner = l.rank - 1;
+  const int64_t n = l.sizes[inner], sx = l.xStrides[inner], sy = l.yStrides[inner], sc = l.cStrides[inner];
+  forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo, int64_t co) {
+    const float* cr = c + co;
+    float* o = out + oo;
+    if (sc == 1) forPairs(x + xo, sx, y + yo, sy, n, [&](int64_t i, float a, float b) { o[i] = cr[i] != 0.0f ? a : b; });
+    else forPairs(x + xo, sx, y + yo, sy, n, [&](int64_t i, float a, float b) { o[i] = cr[i * sc] != 0.0f ? a : b; });
+  });
+}
+
+// gx = c ? g : 0 and gy = c ? 0 : g at the broadcast shape (either may be null).
+inline void whereBackward(ThreadPool& pool, const BroadcastLayout& l, const float* c, const float* g, float* gx,
+                          float* gy) {
+  const int inner = l.rank - 1;
+  const int64_t n = l.sizes[inner], sc = l.cStrides[inner];
+  forAllRows(pool, l, [&](int64_t, int64_t, int64_t oo, int64_t co) {
+    for (int64_t i = 0; i < n; ++i) {
+      const bool take = c[co + i * sc] != 0.0f;
+      if (gx) gx[oo + i] = take ? g[oo + i] : 0.0f;
+      if (gy) gy[oo + i] = take ? 0.0f : g[oo + i];
+    }
+  });
 }
 
 // out = op(x) over n contiguous elements (x and out may be the same buffer).
