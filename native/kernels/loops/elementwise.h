@@ -11,8 +11,8 @@ namespace elementwise {
 // Rows (runs of the innermost dimension) per task: about kElementChunk elements.
 inline int64_t rowsPerTask(int64_t rowLength) { return std::max<int64_t>(1, kElementChunk / std::max<int64_t>(1, rowLength)); }
 
-// Calls row(xOffset, yOffset, outOffset, conditionOffset) for rows [first, last) of the
-// layout: row r is out[r·L, (r + 1)·L) with L the innermost size.
+// Calls row(xOffset, yOffset, outOffset, conditionOffset, L) for rows [first, last) of
+// the layout: row r is out[r·L, (r + 1)·L) with L the innermost size.
 template <typename Row>
 inline void forRows(const BroadcastLayout& l, int64_t first, int64_t last, const Row& row) {
   const int outer = l.rank - 1;
@@ -27,7 +27,7 @@ inline void forRows(const BroadcastLayout& l, int64_t first, int64_t last, const
     co += index[d] * l.cStrides[d];
   }
   for (int64_t r = first; r < last; ++r) {
-    row(xo, yo, r * length, co);
+    row(xo, yo, r * length, co, length);
     for (int d = outer - 1; d >= 0; --d) {  // the next row's coordinates (an odometer)
       xo += l.xStrides[d];
       yo += l.yStrides[d];
@@ -41,12 +41,28 @@ inline void forRows(const BroadcastLayout& l, int64_t first, int64_t last, const
   }
 }
 
-// Every row of the layout, spread over the pool.
+// Every row of the layout, spread over the pool; rows longer than kElementChunk (a whole
+// contiguous tensor is one row) in segments of it: row(…, n) gets a segment's offsets.
 template <typename Row>
 inline void forAllRows(ThreadPool& pool, const BroadcastLayout& l, const Row& row) {
-  const int64_t length = l.sizes[l.rank - 1];
+  const int inner = l.rank - 1;
+  const int64_t length = l.sizes[inner];
   if (length == 0) return;
-  const int64_t rows = layoutCount(l.rank, l.sizes) / length, perTask = rowsPerTask(length);
+  const int64_t rows = layoutCount(l.rank, l.sizes) / length;
+  if (length > kElementChunk) {
+    const int64_t segments = (length + kElementChunk - 1) / kElementChunk;
+    pool.parallelFor(rows * segments, 1, [&](int64_t first, int64_t last) {
+      for (int64_t unit = first; unit < last; ++unit) {
+        const int64_t r = unit / segments, b = (unit % segments) * kElementChunk;
+        const int64_t n = std::min(kElementChunk, length - b);
+        forRows(l, r, r + 1, [&](int64_t xo, int64_t yo, int64_t oo, int64_t co, int64_t) {
+          row(xo + b * l.xStrides[inner], yo + b * l.yStrides[inner], oo + b, co + b * l.cStrides[inner], n);
+        });
+      }
+    });
+    return;
+  }
+  const int64_t perTask = rowsPerTask(length);
   const int64_t tasks = (rows + perTask - 1) / perTask;
   if (tasks <= 1) return forRows(l, 0, rows, row);
   pool.parallelFor(tasks, 1, [&](int64_t first, int64_t last) {
@@ -86,8 +102,8 @@ inline float apply(float a, float b) {
 
 template <BinaryOp kOp>
 inline void binaryOf(ThreadPool& pool, const BroadcastLayout& l, const float* x, const float* y, float* out) {
-  const int64_t n = l.sizes[l.rank - 1], sx = l.xStrides[l.rank - 1], sy = l.yStrides[l.rank - 1];
-  forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo, int64_t) {
+  const int64_t sx = l.xStrides[l.rank - 1], sy = l.yStrides[l.rank - 1];
+  forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo, int64_t, int64_t n) {
     float* o = out + oo;
     forPairs(x + xo, sx, y + yo, sy, n, [&](int64_t i, float a, float b) { o[i] = apply<kOp>(a, b); });
   });
@@ -111,8 +127,8 @@ inline void binary(ThreadPool& pool, BinaryOp op, const BroadcastLayout& l, cons
 template <BinaryOp kOp>
 inline void binaryBackwardOf(ThreadPool& pool, const BroadcastLayout& l, const float* g, const float* x,
                              const float* y, float* gx, float* gy) {
-  const int64_t n = l.sizes[l.rank - 1], sx = l.xStrides[l.rank - 1], sy = l.yStrides[l.rank - 1];
-  forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo, int64_t) {
+  const int64_t sx = l.xStrides[l.rank - 1], sy = l.yStrides[l.rank - 1];
+  forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo, int64_t, int64_t n) {
     const float* gr = g + oo;
     float* gxr = gx ? gx + oo : nullptr;
     float* gyr = gy ? gy + oo : nullptr;
@@ -179,8 +195,8 @@ inline float expOf(float x) {
 inline void where(ThreadPool& pool, const BroadcastLayout& l, const float* c, const float* x, const float* y,
                   float* out) {
   const int inner = l.rank - 1;
-  const int64_t n = l.sizes[inner], sx = l.xStrides[inner], sy = l.yStrides[inner], sc = l.cStrides[inner];
-  forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo, int64_t co) {
+  const int64_t sx = l.xStrides[inner], sy = l.yStrides[inner], sc = l.cStrides[inner];
+  forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo, int64_t co, int64_t n) {
     const float* cr = c + co;
     float* o = out + oo;
     if (sc == 1) forPairs(x + xo, sx, y + yo, sy, n, [&](int64_t i, float a, float b) { o[i] = cr[i] != 0.0f ? a : b; });
@@ -192,8 +208,8 @@ inline void where(ThreadPool& pool, const BroadcastLayout& l, const float* c, co
 inline void whereBackward(ThreadPool& pool, const BroadcastLayout& l, const float* c, const float* g, float* gx,
                           float* gy) {
   const int inner = l.rank - 1;
-  const int64_t n = l.sizes[inner], sc = l.cStrides[inner];
-  forAllRows(pool, l, [&](int64_t, int64_t, int64_t oo, int64_t co) {
+  const int64_t sc = l.cStrides[inner];
+  forAllRows(pool, l, [&](int64_t, int64_t, int64_t oo, int64_t co, int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
       const bool take = c[co + i * sc] != 0.0f;
       if (gx) gx[oo + i] = take ? g[oo + i] : 0.0f;
