@@ -74,6 +74,8 @@ export interface NativeAddon {
   /** Whether the C library's allocator took the limit (glibc): native/malloc_cache.h. */
   setMallocCacheLimit(bytes: number): boolean;
   releaseMallocCache(): boolean;
+  /** Bytes from the buffer's start to its first 64-byte boundary. */
+  alignmentShift(buffer: ArrayBuffer): number;
   fmaPeak(seconds: number): number;
   parallelCopy(src: Float32Array, dst: Float32Array): void;
 }
@@ -90,6 +92,11 @@ export interface PackedLayout {
 export const packageRoot = path.resolve(__dirname, '..');
 
 let addon: NativeAddon | null = null;
+
+/** The addon if it has been loaded, else null (never loads it). */
+export function loadedAddon(): NativeAddon | null {
+  return addon;
+}
 
 export function nativeAddon(): NativeAddon {
   if (addon === null) {

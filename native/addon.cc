@@ -157,6 +157,7 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
                     InstanceMethod("isa", &ConvcoreAddon::Isa),
                     InstanceMethod("setMallocCacheLimit", &ConvcoreAddon::SetMallocCacheLimit),
                     InstanceMethod("releaseMallocCache", &ConvcoreAddon::ReleaseMallocCache),
+                    InstanceMethod("alignmentShift", &ConvcoreAddon::AlignmentShift),
                     InstanceMethod("fmaPeak", &ConvcoreAddon::FmaPeak),
                     InstanceMethod("parallelCopy", &ConvcoreAddon::ParallelCopy),
                 });
@@ -569,6 +570,14 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
 
   Napi::Value ReleaseMallocCache(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), releaseMallocCache());
+  }
+
+  // (arrayBuffer) → the bytes from its start to the next 64-byte boundary (a cache line,
+  // a zmm): where lib/alloc.ts starts a result's view.
+  Napi::Value AlignmentShift(const Napi::CallbackInfo& info) {
+    if (!info[0].IsArrayBuffer()) throw Napi::TypeError::New(info.Env(), "convcore native: expected an ArrayBuffer");
+    const auto address = reinterpret_cast<uintptr_t>(info[0].As<Napi::ArrayBuffer>().Data());
+    return Napi::Number::New(info.Env(), static_cast<double>((64 - address % 64) % 64));
   }
 
   // (seconds) → GFLOP/s of independent FMA chains on every pool thread at once: the
