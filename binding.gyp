@@ -8,6 +8,7 @@
         "native/malloc_cache.cc",
         "native/elementwise_args.cc",
         "native/kernels/elementwise.cc",
+        "native/kernels/channel_norm.cc",
         "native/kernels/conv_params.cc",
         "native/kernels/thread_pool.cc",
         "native/kernels/scratch.cc",

@@ -32,6 +32,10 @@ import type { BroadcastLayout, ReduceLayout } from './elementwise-layout';
 import {
   type PoolGeometry, avgPool2dBackwardReference, avgPool2dReference, maxPool2dBackwardReference, maxPool2dReference,
 } from './reference/pool2d';
+import {
+  type ChannelAffineTerms, type ChannelLayout,
+  channelAffineReference, channelGradSumsReference, channelMomentsReference,
+} from './reference/channel-norm';
 import { oneOf } from './validate';
 
 export type BackendName = 'native' | 'reference';
@@ -74,6 +78,12 @@ export interface Backend {
   /** out = condition ≠ 0 ? x : y over a layout with the condition's strides. */
   where(l: BroadcastLayout, condition: Float32Array, x: Float32Array, y: Float32Array, out: Float32Array): void;
   whereBackward(l: BroadcastLayout, condition: Float32Array, g: Float32Array, gx: Float32Array | null, gy: Float32Array | null): void;
+  /** Per-channel mean and biased variance over [outer, channels, inner]. */
+  channelMoments(l: ChannelLayout, x: Float32Array, mean: Float32Array, variance: Float32Array): void;
+  /** Per-channel Σ g and Σ g·(x − mean). */
+  channelGradSums(l: ChannelLayout, g: Float32Array, x: Float32Array, mean: Float32Array, sumG: Float32Array, sumGX: Float32Array): void;
+  /** out = a[c]·u + b[c]·(v − m[c]) + d[c]. */
+  channelAffine(l: ChannelLayout, terms: ChannelAffineTerms, out: Float32Array): void;
 }
 
 const packLayout = (l: BroadcastLayout) => ({
@@ -211,7 +221,18 @@ const nativeBackend: Backend = withNamedErrors({
   whereBackward(l, condition, g, gx, gy) {
     nativeAddon().elementwiseWhereBackward({ layout: packLayout(l), condition, gradOutput: g, gradX: gx, gradY: gy });
   },
+  channelMoments(l, x, mean, variance) {
+    nativeAddon().channelMoments({ layout: packChannelLayout(l), x, mean, variance });
+  },
+  channelGradSums(l, g, x, mean, sumG, sumGX) {
+    nativeAddon().channelGradSums({ layout: packChannelLayout(l), gradOutput: g, x, mean, sumG, sumGX });
+  },
+  channelAffine(l, terms, out) {
+    nativeAddon().channelAffine({ layout: packChannelLayout(l), ...terms, out });
+  },
 });
+
+const packChannelLayout = (l: ChannelLayout) => Float64Array.of(l.outer, l.channels, l.inner);
 
 /** Depth 1: the 2-D reference; otherwise the 3-D one. */
 const flat = (g: ConvGeometry) => g.inDepth === 1 && g.kernelDepth === 1 && g.outDepth === 1 && g.padFront === 0;
@@ -284,6 +305,9 @@ const referenceBackend: Backend = {
   reduce: reduceReference,
   where: whereReference,
   whereBackward: whereBackwardReference,
+  channelMoments: channelMomentsReference,
+  channelGradSums: channelGradSumsReference,
+  channelAffine: channelAffineReference,
   sgdStep: sgdStepReference,
   adamStep: adamStepReference,
 };

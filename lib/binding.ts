@@ -68,6 +68,15 @@ export interface NativeAddon {
   elementwiseWhereBackward(call: {
     layout: PackedLayout; condition: Float32Array; gradOutput: Float32Array; gradX: Float32Array | null; gradY: Float32Array | null;
   }): void;
+  /** Per-channel kernels over layout [outer, channels, inner] (native/kernels/channel_norm.h). */
+  channelMoments(call: { layout: Float64Array; x: Float32Array; mean: Float32Array; variance: Float32Array }): void;
+  channelGradSums(call: {
+    layout: Float64Array; gradOutput: Float32Array; x: Float32Array; mean: Float32Array; sumG: Float32Array; sumGX: Float32Array;
+  }): void;
+  channelAffine(call: {
+    layout: Float64Array; u?: Float32Array; a?: Float32Array; v?: Float32Array; b?: Float32Array; m?: Float32Array;
+    d: Float32Array; out: Float32Array;
+  }): void;
   setNumThreads(threads: number): void;
   getNumThreads(): number;
   isa(): string;

@@ -26,6 +26,8 @@ export { logSoftmax } from './functional/softmax';
 export { maxPool2d, maxPool2dWithIndices, avgPool2d } from './functional/pool';
 export type { Pool2dOptions, AvgPool2dOptions, MaxPoolResult } from './functional/pool';
 export { dropout } from './functional/dropout';
+export { batchNorm, layerNorm, groupNorm } from './functional/normalization';
+export type { BatchNormOptions as BatchNormFunctionOptions, NormOptions } from './functional/normalization';
 
 export { Module } from './nn/module';
 export { Conv2D } from './nn/conv2d';
@@ -42,6 +44,8 @@ export { MaxPool2d, AvgPool2d } from './nn/pool';
 export { Flatten } from './nn/flatten';
 export { Dropout } from './nn/dropout';
 export type { DropoutOptions } from './nn/dropout';
+export { BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm } from './nn/normalization';
+export type { BatchNormOptions, LayerNormOptions, GroupNormOptions } from './nn/normalization';
 
 export { Optimizer } from './optim/optimizer';
 export { SGD } from './optim/sgd';

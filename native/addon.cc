@@ -152,6 +152,9 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
                     InstanceMethod("reduce", &ConvcoreAddon::Reduce),
                     InstanceMethod("elementwiseWhere", &ConvcoreAddon::ElementwiseWhere),
                     InstanceMethod("elementwiseWhereBackward", &ConvcoreAddon::ElementwiseWhereBackward),
+                    InstanceMethod("channelMoments", &ConvcoreAddon::ChannelMoments),
+                    InstanceMethod("channelGradSums", &ConvcoreAddon::ChannelGradSums),
+                    InstanceMethod("channelAffine", &ConvcoreAddon::ChannelAffine),
                     InstanceMethod("setNumThreads", &ConvcoreAddon::SetNumThreads),
                     InstanceMethod("getNumThreads", &ConvcoreAddon::GetNumThreads),
                     InstanceMethod("isa", &ConvcoreAddon::Isa),
@@ -535,6 +538,53 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     float* gx = readField(call, "gradX", count, true);
     float* gy = readField(call, "gradY", count, true);
     elementwiseWhereBackward(*pool_, l, c, g, gx, gy);
+    return info.Env().Undefined();
+  }
+
+  // ---- per-channel statistics and affine maps (kernels/channel_norm.h) -----------------
+
+  // { layout, x, mean, variance }
+  Napi::Value ChannelMoments(const Napi::CallbackInfo& info) {
+    const Napi::Object call = callObject(info);
+    const ChannelLayout l = readChannelLayout(call);
+    const float* x = readField(call, "x", channelLayoutCount(l));
+    float* mean = readField(call, "mean", l.channels);
+    float* variance = readField(call, "variance", l.channels);
+    channelMoments(*pool_, l, x, mean, variance);
+    return info.Env().Undefined();
+  }
+
+  // { layout, gradOutput, x, mean, sumG, sumGX }
+  Napi::Value ChannelGradSums(const Napi::CallbackInfo& info) {
+    const Napi::Object call = callObject(info);
+    const ChannelLayout l = readChannelLayout(call);
+    const float* g = readField(call, "gradOutput", channelLayoutCount(l));
+    const float* x = readField(call, "x", channelLayoutCount(l));
+    const float* mean = readField(call, "mean", l.channels);
+    float* sumG = readField(call, "sumG", l.channels);
+    float* sumGX = readField(call, "sumGX", l.channels);
+    channelGradSums(*pool_, l, g, x, mean, sumG, sumGX);
+    return info.Env().Undefined();
+  }
+
+  // { layout, u?, a?, v?, b?, m?, d, out }: out = a[c]·u + b[c]·(v − m[c]) + d[c].
+  Napi::Value ChannelAffine(const Napi::CallbackInfo& info) {
+    const Napi::Object call = callObject(info);
+    const ChannelLayout l = readChannelLayout(call);
+    const int64_t count = channelLayoutCount(l);
+    const auto given = [&](const char* name) { return !call.Get(name).IsUndefined() && !call.Get(name).IsNull(); };
+    const bool hasU = given("u"), hasV = given("v");
+    if (!hasU && !hasV) throw Napi::TypeError::New(info.Env(), "convcore native: u or v is required");
+    ChannelAffineTerms t{};
+    t.u = readField(call, "u", count, !hasU);
+    t.a = readField(call, "a", l.channels, !hasU);
+    t.v = readField(call, "v", count, !hasV);
+    t.b = readField(call, "b", l.channels, !hasV);
+    t.m = readField(call, "m", l.channels, !hasV);
+    if (count == 0) return info.Env().Undefined();
+    t.d = readField(call, "d", l.channels);
+    float* out = readField(call, "out", count);
+    channelAffine(*pool_, l, t, out);
     return info.Env().Undefined();
   }
 

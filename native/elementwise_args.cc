@@ -112,6 +112,17 @@ ReduceLayout readReduceLayout(const Napi::Object& call) {
   return l;
 }
 
+ChannelLayout readChannelLayout(const Napi::Object& call) {
+  if (layoutRank(call, call, "layout") != 3) {
+    throw Napi::RangeError::New(call.Env(), "convcore native: layout must be [outer, channels, inner]");
+  }
+  int64_t sizes[3];
+  readIntegers(call.Get("layout"), 3, "layout", sizes);
+  const ChannelLayout l{sizes[0], sizes[1], sizes[2]};
+  throwIf(call.Env(), checkChannelLayout(l));
+  return l;
+}
+
 float* readField(const Napi::Object& call, const char* name, int64_t length, bool optional) {
   return readFloatBuffer(call.Get(name), length, name, optional);
 }

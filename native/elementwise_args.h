@@ -4,6 +4,7 @@
 
 #include <napi.h>
 
+#include "kernels/channel_norm.h"
 #include "kernels/elementwise.h"
 
 namespace convcore {
@@ -14,6 +15,9 @@ UnaryParams readUnaryParams(const Napi::Object& call);
 BroadcastLayout readBroadcastLayout(const Napi::Object& call);
 // call.op ('sum' | 'max' | 'min'), call.sizes, call.reduced (Float64Arrays of 0/1), call.scale.
 ReduceLayout readReduceLayout(const Napi::Object& call);
+
+// call.layout = Float64Array [outer, channels, inner].
+ChannelLayout readChannelLayout(const Napi::Object& call);
 
 // The Float32Array call[name] (exactly `length` elements), or null where optional and absent.
 float* readField(const Napi::Object& call, const char* name, int64_t length, bool optional = false);

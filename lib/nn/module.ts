@@ -1,7 +1,9 @@
 /**
  * The base of every layer. Parameters are found, as in PyTorch, by walking the
  * module's own properties in definition order: tensors that require grad are
- * parameters, modules are children (their parameters get a "name." prefix).
+ * parameters, modules are children (their parameters get a "name." prefix). Buffers
+ * (state that is not learned, such as BatchNorm's running statistics) are registered by
+ * name with registerBuffer and saved beside the parameters.
  */
 import { ShapeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
@@ -10,6 +12,8 @@ import { checkOptions, formatShape, is, message, typeError } from '../validate';
 export abstract class Module {
   /** Training mode (the default) or evaluation mode: Dropout acts only in training. */
   training = true;
+  /** Buffers by their state-dict name, in registration order (null: registered, absent). */
+  readonly #buffers = new Map<string, Tensor | null>();
 
   abstract forward(input: Tensor): Tensor;
 
@@ -32,6 +36,36 @@ export abstract class Module {
       else if (value instanceof Module) out.push(...value.namedParameters(`${prefix}${key}.`));
     }
     return out;
+  }
+
+  /**
+   * Registers (or replaces) a buffer: a tensor saved in stateDict() under `name` (PyTorch's
+   * name, e.g. "running_mean") but not trained. null registers the name with no tensor
+   * (as PyTorch's track_running_stats=False), which stateDict() leaves out.
+   */
+  protected registerBuffer(name: string, tensor: Tensor | null): void {
+    if (typeof name !== 'string' || name === '' || name.includes('.')) {
+      throw typeError('registerBuffer', 'name', 'a non-empty string without dots', name);
+    }
+    if (tensor !== null) assertTensor('registerBuffer', 'tensor', tensor);
+    this.#buffers.set(name, tensor);
+  }
+
+  /** The buffer registered as `name` (null where registered without a tensor). */
+  protected buffer(name: string): Tensor | null {
+    return this.#buffers.get(name) ?? null;
+  }
+
+  /** (name, buffer) pairs of this module and its children, e.g. ["bn1.running_mean", …]. */
+  namedBuffers(prefix = ''): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    for (const [name, tensor] of this.#buffers) if (tensor !== null) out.push([prefix + name, tensor]);
+    for (const [key, child] of this.namedChildren()) out.push(...child.namedBuffers(`${prefix}${key}.`));
+    return out;
+  }
+
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
   }
 
   parameters(): Tensor[] {
@@ -61,23 +95,32 @@ export abstract class Module {
     for (const p of this.parameters()) p.grad = null;
   }
 
-  /** The parameters by name, sharing their storage (copy with clone() to keep a snapshot). */
+  /** Parameters and buffers by name, as PyTorch's state_dict. */
+  private namedState(): Array<[string, Tensor]> {
+    return [...this.namedParameters(), ...this.namedBuffers()];
+  }
+
+  /**
+   * The parameters and buffers by name, sharing their storage (copy with clone() to keep
+   * a snapshot).
+   */
   stateDict(): Record<string, Tensor> {
     const state: Record<string, Tensor> = {};
-    for (const [name, p] of this.namedParameters()) state[name] = p.detach();
+    for (const [name, p] of this.namedState()) state[name] = p.detach();
     return state;
   }
 
   /**
-   * Copies values into the parameters. With `strict` (default), the names must match
-   * exactly; shapes must always match.
+   * Copies values into the parameters and buffers. With `strict` (default), the names
+   * must match exactly; shapes must always match. Nothing is copied unless every entry
+   * checks.
    */
   loadStateDict(state: Record<string, Tensor>, options?: { strict?: boolean }): void {
     const fn = 'loadStateDict';
     const { strict = true } = checkOptions(fn, options, ['strict']);
     if (typeof strict !== 'boolean') throw typeError(fn, 'options.strict', 'a boolean', strict);
     if (!is.plainObject(state)) throw typeError(fn, 'state', 'an object of Tensors by name', state);
-    const own = new Map(this.namedParameters());
+    const own = new Map(this.namedState());
     const missing = [...own.keys()].filter((k) => !Object.hasOwn(state, k));
     const unexpected = Object.keys(state).filter((k) => !own.has(k));
     if (strict && (missing.length > 0 || unexpected.length > 0)) {

@@ -2,6 +2,7 @@
 // dispatch.cc calls every kernel through these tables.
 #pragma once
 
+#include "channel_norm.h"
 #include "conv_params.h"
 #include "elementwise.h"
 #include "filter8.h"
@@ -47,6 +48,11 @@ struct ConvKernels {
                 float* out);
   void (*whereBackward)(ThreadPool&, const BroadcastLayout&, const float* condition, const float* g, float* gx,
                         float* gy);
+  // Per-channel statistics and affine maps (channel_norm.h, loops/channel_norm.h).
+  void (*channelMoments)(ThreadPool&, const ChannelLayout&, const float* x, float* mean, float* variance);
+  void (*channelGradSums)(ThreadPool&, const ChannelLayout&, const float* g, const float* x, const float* mean,
+                          float* sumG, float* sumGX);
+  void (*channelAffine)(ThreadPool&, const ChannelLayout&, const ChannelAffineTerms&, float* out);
 };
 
 namespace generic { const ConvKernels& kernels(); }

@@ -48,6 +48,7 @@ inline void copyFloats(float* dst, const float* src, int64_t count) {
 #include "loops/matmul.h"
 #include "loops/filter8.h"
 #include "loops/elementwise.h"
+#include "loops/channel_norm.h"
 #include "loops/entry_points.h"
 
 const ConvKernels& kernels() {
@@ -57,7 +58,8 @@ const ConvKernels& kernels() {
       gemm::backwardWeight, direct::backwardWeight,
       backwardBias, dense::matmul, filter8::run, fmaPeak,
       elementwise::binary, elementwise::binaryBackward, elementwise::unary, elementwise::unaryBackward,
-      elementwise::reduce, elementwise::where, elementwise::whereBackward};
+      elementwise::reduce, elementwise::where, elementwise::whereBackward,
+      channel_norm::moments, channel_norm::gradSums, channel_norm::affine};
   return table;
 }
 

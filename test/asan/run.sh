@@ -30,14 +30,18 @@ export FUZZ_RUNS="${FUZZ_RUNS:-10000}"
 status=0
 best=$(node -e "console.log(require('./dist').isa())")
 args=("${@//\{isa\}/$best}")
-npx vitest run test/asan/loaded.test.ts test/elementwise.test.ts test/conv2d-parity.test.ts test/conv-nd.test.ts test/non-finite.test.ts test/training-ops.test.ts \
-  test/hardening.test.ts test/fuzz.test.ts "${args[@]}" || status=1
-if [ "$best" = avx512 ]; then
-  echo "=== the parity suites on the AVX2 kernels"
-  args=("${@//\{isa\}/avx2}")
-  CONVCORE_ISA=avx2 npx vitest run test/asan/loaded.test.ts test/elementwise.test.ts test/conv2d-parity.test.ts test/conv-nd.test.ts \
-    test/non-finite.test.ts test/training-ops.test.ts "${args[@]}" || status=1
-fi
+parity="test/asan/loaded.test.ts test/elementwise.test.ts test/normalization.test.ts test/conv2d-parity.test.ts test/conv-nd.test.ts test/non-finite.test.ts test/training-ops.test.ts"
+npx vitest run $parity test/hardening.test.ts test/fuzz.test.ts "${args[@]}" || status=1
+levels=()
+case "$best" in
+  avx512) levels=(avx2 generic) ;;
+  avx2) levels=(generic) ;;
+esac
+for level in "${levels[@]}"; do
+  echo "=== the parity suites on the $level kernels"
+  args=("${@//\{isa\}/$level}")
+  CONVCORE_ISA=$level npx vitest run $parity "${args[@]}" || status=1
+done
 unset LD_PRELOAD
 if ls "$reports"/* >/dev/null 2>&1; then
   echo "=== sanitizer reports:"
