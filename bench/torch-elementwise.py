@@ -9,21 +9,9 @@ Usage: python3 bench/torch-elementwise.py THREADS < cases.json
 """
 import json
 import sys
-import time
 
 import torch
-
-
-def measure(fn, min_reps=5, max_reps=200, min_seconds=0.4):
-    fn()
-    times = []
-    begin = time.perf_counter()
-    while len(times) < min_reps or (len(times) < max_reps and time.perf_counter() - begin < min_seconds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return times[len(times) // 2] * 1e3, times[0] * 1e3
+from torch_timing import measure
 
 
 def block_step(x):

@@ -52,7 +52,8 @@ export interface BackwardBuffers {
 export interface Backend {
   readonly name: BackendName;
   forward(g: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array): void;
-  backward(g: ConvGeometry, input: Float32Array, weight: Float32Array, gradOutput: Float32Array, out: BackwardBuffers): void;
+  /** input is read only for gradWeight, weight only for gradInput: either may be null where not read. */
+  backward(g: ConvGeometry, input: Float32Array | null, weight: Float32Array | null, gradOutput: Float32Array, out: BackwardBuffers): void;
   forwardAsync(g: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array): Promise<void>;
   backwardAsync(g: ConvGeometry, input: Float32Array, weight: Float32Array, gradOutput: Float32Array, out: BackwardBuffers): Promise<void>;
   matmul(g: MatmulGeometry, a: Float32Array, b: Float32Array, bias: Float32Array | null, c: Float32Array): void;
@@ -241,10 +242,10 @@ function referenceForward(g: ConvGeometry, input: Float32Array, weight: Float32A
   (flat(g) ? conv2dForwardReference : conv3dForwardReference)(g, input, weight, bias, output);
 }
 
-function referenceBackward(g: ConvGeometry, input: Float32Array, weight: Float32Array, gradOutput: Float32Array, out: BackwardBuffers) {
+function referenceBackward(g: ConvGeometry, input: Float32Array | null, weight: Float32Array | null, gradOutput: Float32Array, out: BackwardBuffers) {
   const two = flat(g);
-  if (out.gradInput) (two ? conv2dBackwardDataReference : conv3dBackwardDataReference)(g, gradOutput, weight, out.gradInput);
-  if (out.gradWeight) (two ? conv2dBackwardWeightReference : conv3dBackwardWeightReference)(g, input, gradOutput, out.gradWeight);
+  if (out.gradInput) (two ? conv2dBackwardDataReference : conv3dBackwardDataReference)(g, gradOutput, weight!, out.gradInput);
+  if (out.gradWeight) (two ? conv2dBackwardWeightReference : conv3dBackwardWeightReference)(g, input!, gradOutput, out.gradWeight);
   if (out.gradBias) (two ? conv2dBackwardBiasReference : conv3dBackwardBiasReference)(g, gradOutput, out.gradBias);
 }
 

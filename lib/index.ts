@@ -16,6 +16,8 @@ export { conv3d, conv3dAsync, conv3dBackward, conv3dBackwardAsync } from './func
 export type { Conv3dOptions, Conv3dBackwardOptions, Conv3dForwardOptions } from './functional/conv3d';
 export type { ConvGradients, ConvGradientMask } from './functional/conv';
 export type { PaddingMode } from './functional/conv-options';
+export { convTranspose1d, convTranspose2d, convTranspose3d } from './functional/conv-transpose';
+export type { ConvTransposeOptions } from './functional/conv-transpose';
 export { corr1d, corr2d, corr3d, convolve2d } from './functional/correlate';
 export { conv2dAsDense } from './functional/dense';
 export { mseLoss, crossEntropy } from './functional/loss';
@@ -24,6 +26,7 @@ export { matmul, linear } from './functional/linear';
 export { relu, sigmoid, tanh } from './functional/activation';
 export { logSoftmax } from './functional/softmax';
 export { maxPool2d, maxPool2dWithIndices, avgPool2d } from './functional/pool';
+export { adaptiveAvgPool2d, adaptiveMaxPool2d } from './functional/adaptive-pool';
 export type { Pool2dOptions, AvgPool2dOptions, MaxPoolResult } from './functional/pool';
 export { dropout } from './functional/dropout';
 export { batchNorm, layerNorm, groupNorm } from './functional/normalization';
@@ -36,16 +39,20 @@ export { Conv1D } from './nn/conv1d';
 export type { Conv1DOptions } from './nn/conv1d';
 export { Conv3D } from './nn/conv3d';
 export type { Conv3DOptions } from './nn/conv3d';
+export { ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from './nn/conv-transpose';
+export type { ConvTransposeLayerOptions } from './nn/conv-transpose';
 export { Sequential } from './nn/sequential';
 export { Linear } from './nn/linear';
 export type { LinearOptions } from './nn/linear';
 export { ReLU, Sigmoid, Tanh } from './nn/activation';
-export { MaxPool2d, AvgPool2d } from './nn/pool';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './nn/pool';
 export { Flatten } from './nn/flatten';
 export { Dropout } from './nn/dropout';
 export type { DropoutOptions } from './nn/dropout';
 export { BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm } from './nn/normalization';
 export type { BatchNormOptions, LayerNormOptions, GroupNormOptions } from './nn/normalization';
+
+export * as models from './models/index';
 
 export { Optimizer } from './optim/optimizer';
 export { SGD } from './optim/sgd';

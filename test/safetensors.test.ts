@@ -67,7 +67,34 @@ describe("names that Object.prototype has are names like any other", () => {
     length.writeBigUInt64LE(BigInt(json.length));
     const bytes = Buffer.concat([length, Buffer.from(json), Buffer.alloc(4)]);
     expect(() => parseSafetensors(bytes)).toThrow(new ArgumentTypeError(
-      `parseSafetensors: expected the dtype of 'w' to be F32, F64, F16 or BF16, but got ${dtype}`));
+      `parseSafetensors: expected the dtype of 'w' to be F32, F64, F16, BF16, I64, I32, I16, I8, U8 or BOOL, but got ${dtype}`));
+  });
+
+  test('integer dtypes (PyTorch saves num_batches_tracked as I64) become float32 values', () => {
+    const parts: Array<[string, string, Buffer]> = [
+      ['i64', 'I64', Buffer.from(new BigInt64Array([0n, -3n, 1n << 40n]).buffer)],
+      ['i32', 'I32', Buffer.from(new Int32Array([7, -2, 100000]).buffer)],
+      ['i16', 'I16', Buffer.from(new Int16Array([-32768, 5, 32767]).buffer)],
+      ['i8', 'I8', Buffer.from(new Int8Array([-128, 0, 127]).buffer)],
+      ['u8', 'U8', Buffer.from([0, 200, 255])],
+      ['b', 'BOOL', Buffer.from([1, 0, 1])],
+    ];
+    const header: Record<string, unknown> = {};
+    let offset = 0;
+    for (const [name, dtype, data] of parts) {
+      header[name] = { dtype, shape: [3], data_offsets: [offset, offset + data.length] };
+      offset += data.length;
+    }
+    const json = Buffer.from(JSON.stringify(header));
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(json.length));
+    const { tensors } = parseSafetensors(Buffer.concat([length, json, ...parts.map(([, , d]) => d)]));
+    expect([...tensors.i64.data]).toEqual([0, -3, 2 ** 40]);
+    expect([...tensors.i32.data]).toEqual([7, -2, 100000]);
+    expect([...tensors.i16.data]).toEqual([-32768, 5, 32767]);
+    expect([...tensors.i8.data]).toEqual([-128, 0, 127]);
+    expect([...tensors.u8.data]).toEqual([0, 200, 255]);
+    expect([...tensors.b.data]).toEqual([1, 0, 1]);
   });
 
   test("loadStateDict looks only at the state's own keys", () => {

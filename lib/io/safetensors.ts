@@ -3,7 +3,9 @@
  * (safetensors.torch.save_file / load_file): an 8-byte little-endian header length,
  * a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {…}}, then the
  * raw little-endian tensor data, back to back. convcore writes F32; it reads F32, F64,
- * F16 and BF16 (converted to float32) and refuses other dtypes by name.
+ * F16, BF16 and the integer types I64, I32, I16, I8, U8 and BOOL (PyTorch saves
+ * BatchNorm's num_batches_tracked as I64), converted to float32, and refuses other
+ * dtypes by name.
  */
 import { promises as fs } from 'node:fs';
 import { ArgumentRangeError, ArgumentTypeError, ShapeError } from '../errors';
@@ -17,7 +19,7 @@ export interface Safetensors {
   metadata: Record<string, string>;
 }
 
-const BYTES: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2 };
+const BYTES: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** The file's bytes for `tensors` (and optional string metadata). */
@@ -83,6 +85,23 @@ function decode(bytes: Buffer, dtype: string, count: number, out: Float32Array, 
       }
       return;
     }
+    case 'I64':
+      // Exact up to 2^24; larger counts round as float32 does.
+      for (let i = 0; i < count; i++) out[at + i] = Number(bytes.readBigInt64LE(8 * i));
+      return;
+    case 'I32':
+      for (let i = 0; i < count; i++) out[at + i] = bytes.readInt32LE(4 * i);
+      return;
+    case 'I16':
+      for (let i = 0; i < count; i++) out[at + i] = bytes.readInt16LE(2 * i);
+      return;
+    case 'I8':
+      for (let i = 0; i < count; i++) out[at + i] = bytes.readInt8(i);
+      return;
+    case 'U8':
+    case 'BOOL':
+      for (let i = 0; i < count; i++) out[at + i] = bytes[i];
+      return;
     default:
       for (let i = 0; i < count; i++) out[at + i] = halfToFloat(bytes.readUInt16LE(2 * i));
   }
@@ -128,7 +147,7 @@ function readHeader(fn: string, header: Buffer, dataLength: number): { entries: 
     if (!is.plainObject(entry)) throw corrupt(fn, `the entry of '${name}'`, 'not an object');
     const { dtype, shape, data_offsets: offsets } = entry;
     if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) {
-      throw new ArgumentTypeError(message(fn, `the dtype of '${name}'`, 'F32, F64, F16 or BF16', String(dtype)));
+      throw new ArgumentTypeError(message(fn, `the dtype of '${name}'`, Object.keys(BYTES).join(', ').replace(/, (?=[^,]*$)/, ' or '), String(dtype)));
     }
     if (!Array.isArray(shape) || !shape.every(is.nonNegativeInteger)) throw corrupt(fn, `the shape of '${name}'`, JSON.stringify(shape));
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(is.nonNegativeInteger) || offsets[0] > offsets[1] || offsets[1] > dataLength) {

@@ -1,5 +1,6 @@
-/** Pooling layers (PyTorch's nn.MaxPool2d and nn.AvgPool2d), checked once at construction. */
+/** Pooling layers (PyTorch's nn.MaxPool2d, nn.AvgPool2d and the adaptive ones), checked once at construction. */
 import { type AvgPool2dOptions, type Pool2dOptions, avgPool2d, maxPool2d, normalizePoolOptions } from '../functional/pool';
+import { adaptiveAvgPool2d, adaptiveMaxPool2d, checkOutputSize } from '../functional/adaptive-pool';
 import type { Tensor } from '../tensor';
 import { Module } from './module';
 
@@ -48,4 +49,36 @@ export class AvgPool2d extends Module {
   override describe(): string {
     return `AvgPool2d(${settings(this.kernelSize, this.options)})`;
   }
+}
+
+type OutputSize = number | readonly [number | null, number | null];
+
+/** An adaptive pooling layer: the output size, checked once; the subclass names the function. */
+abstract class AdaptivePool extends Module {
+  readonly outputSize: OutputSize;
+  protected abstract readonly pool: (input: Tensor, outputSize: OutputSize) => Tensor;
+
+  constructor(outputSize: OutputSize) {
+    super();
+    checkOutputSize(this.constructor.name, outputSize);
+    this.outputSize = typeof outputSize === 'number' ? outputSize : [outputSize[0], outputSize[1]];
+  }
+
+  override forward(input: Tensor): Tensor {
+    return this.pool(input, this.outputSize);
+  }
+
+  override describe(): string {
+    return `${this.constructor.name}(outputSize=${JSON.stringify(this.outputSize)})`;
+  }
+}
+
+/** Adaptive average pooling to a given output size (PyTorch's nn.AdaptiveAvgPool2d). */
+export class AdaptiveAvgPool2d extends AdaptivePool {
+  protected readonly pool = adaptiveAvgPool2d;
+}
+
+/** Adaptive max pooling to a given output size (PyTorch's nn.AdaptiveMaxPool2d). */
+export class AdaptiveMaxPool2d extends AdaptivePool {
+  protected readonly pool = adaptiveMaxPool2d;
 }

@@ -1,0 +1,188 @@
+/**
+ * Transposed convolution (PyTorch's conv_transpose1d/2d/3d): the gradient of a
+ * convolution with respect to its input, run forward. No kernel of its own: for the
+ * convolution C that maps the transposed output back onto the transposed input (same
+ * weight, stride, padding, dilation, groups),
+ *   forward        = C's backward-data pass,
+ *   grad input     = C's forward pass (of the output's gradient),
+ *   grad weight    = C's backward-weight pass (the output's gradient as C's input),
+ *   grad bias      = Σ of the output's gradient per channel,
+ * so it runs on the engine's fastest paths. Validation lives here.
+ */
+import { allocFloats, allocGradient, allocResult } from '../alloc';
+import { record } from '../autograd';
+import { backend } from '../backend';
+import { ArgumentRangeError, ShapeError } from '../errors';
+import type { ConvGeometry } from '../geometry';
+import type { ChannelLayout } from '../reference/channel-norm';
+import { Tensor, assertTensor } from '../tensor';
+import { MAX_ELEMENTS, checkOptions, formatShape, is, message, rangeError, typeError } from '../validate';
+import { type SpatialRank, intTuple } from './conv-options';
+
+export interface ConvTransposeOptions {
+  /** Default 1. */
+  stride?: number | readonly number[];
+  /** Removed from each side of the output: dilation·(k − 1) − padding zeros around the input (default 0). */
+  padding?: number | readonly number[];
+  /** Added to one side of the output (default 0); smaller than the stride or the dilation. */
+  outputPadding?: number | readonly number[];
+  /** Default 1. */
+  groups?: number;
+  /** Default 1. */
+  dilation?: number | readonly number[];
+}
+
+export const CONV_TRANSPOSE_OPTIONS = ['stride', 'padding', 'outputPadding', 'groups', 'dilation'] as const;
+const OPTIONS = CONV_TRANSPOSE_OPTIONS;
+const DIMS: Record<SpatialRank, string> = { 1: 'L', 2: 'H, W', 3: 'D, H, W' };
+
+/** Everything a call needs, checked. */
+interface TransposePlan {
+  batched: boolean;
+  outputShape: number[];
+  /** The convolution from the output back to the input. */
+  geometry: ConvGeometry;
+  /** The output as [N, C_out, positions], for the bias and its gradient. */
+  outputLayout: ChannelLayout;
+}
+
+interface TransposeOptions {
+  stride: number[];
+  padding: number[];
+  outputPadding: number[];
+  dilation: number[];
+  groups: number;
+}
+
+/** Checks the options alone (no shapes): layers call it when built. */
+export function normalizeConvTransposeOptions(fn: string, rank: SpatialRank, options: unknown, known: readonly string[] = OPTIONS): TransposeOptions {
+  const o = checkOptions(fn, options, known);
+  const stride = intTuple(fn, 'options.stride', o.stride ?? 1, rank, is.positiveInteger, 'a positive integer');
+  const padding = intTuple(fn, 'options.padding', o.padding ?? 0, rank, is.nonNegativeInteger, 'a non-negative integer');
+  const outputPadding = intTuple(fn, 'options.outputPadding', o.outputPadding ?? 0, rank, is.nonNegativeInteger, 'a non-negative integer');
+  const dilation = intTuple(fn, 'options.dilation', o.dilation ?? 1, rank, is.positiveInteger, 'a positive integer');
+  const groups = o.groups ?? 1;
+  if (!is.positiveInteger(groups)) throw (typeof groups === 'number' ? rangeError : typeError)(fn, 'options.groups', 'a positive integer', groups);
+  outputPadding.forEach((p, i) => {
+    if (p >= stride[i] && p >= dilation[i]) {
+      throw rangeError(fn, 'options.outputPadding', `smaller than the stride (${stride[i]}) or the dilation (${dilation[i]}) on each axis`, outputPadding);
+    }
+  });
+  return { stride, padding, outputPadding, dilation, groups };
+}
+
+function planTranspose(fn: string, rank: SpatialRank, input: unknown, weight: unknown, bias: unknown, options: unknown): TransposePlan {
+  assertTensor(fn, 'input', input);
+  assertTensor(fn, 'weight', weight);
+  const { stride, padding, outputPadding, dilation, groups } = normalizeConvTransposeOptions(fn, rank, options);
+
+  const inputRank = input.shape.length;
+  if (inputRank !== rank + 1 && inputRank !== rank + 2) {
+    throw new ShapeError(message(fn, 'input', `a ${rank + 1}-D (C, ${DIMS[rank]}) or ${rank + 2}-D (N, C, ${DIMS[rank]}) tensor`,
+      `shape ${formatShape(input.shape)}`));
+  }
+  if (weight.shape.length !== rank + 2) {
+    throw new ShapeError(message(fn, 'weight', `a ${rank + 2}-D (inChannels, outChannels / groups, …kernel) tensor`,
+      `shape ${formatShape(weight.shape)}`));
+  }
+  const batched = inputRank === rank + 2;
+  const [N, C, ...inSize] = batched ? input.shape : [1, ...input.shape];
+  const [Cw, Og, ...kernel] = weight.shape;
+  if (input.size === 0 || weight.size === 0) {
+    throw new ShapeError(message(fn, 'input and weight', 'tensors with no zero-sized dimension',
+      `shapes ${formatShape(input.shape)} and ${formatShape(weight.shape)}`));
+  }
+  if (Cw !== C) {
+    throw new ShapeError(message(fn, 'weight.shape[0]', `the input's channel count (${C})`, `shape ${formatShape(weight.shape)}`));
+  }
+  if (C % groups !== 0) {
+    throw new ShapeError(message(fn, 'the input channel count', `divisible by groups = ${groups}`, String(C)));
+  }
+  const O = Og * groups;
+  if (bias !== undefined && bias !== null) {
+    assertTensor(fn, 'bias', bias);
+    if (bias.shape.length !== 1 || bias.shape[0] !== O) {
+      throw new ShapeError(message(fn, 'bias', `a 1-D tensor of shape [${O}] (one value per output channel)`, `shape ${formatShape(bias.shape)}`));
+    }
+  }
+  const outSize = inSize.map((s, i) => (s - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1);
+  if (outSize.some((s) => s < 1)) {
+    throw new ShapeError(message(fn, 'the output size', 'positive on every axis',
+      `[${outSize}] (input ${formatShape(input.shape)}, kernel [${kernel}], stride [${stride}], padding [${padding}])`));
+  }
+  const outputElements = N * O * outSize.reduce((a, b) => a * b, 1);
+  if (outputElements > MAX_ELEMENTS) throw rangeError(fn, 'the output size', `at most ${MAX_ELEMENTS} elements`, outputElements);
+  // The convolution's GEMM grid must fit 64-bit indexing (conv_params.cc checks too).
+  const reach = kernel.map((k, i) => ((k - 1) * dilation[i]) / stride[i]);
+  const grid = Og * kernel.reduce((p, _k, i) => p * stride[i] * (inSize[i] + reach[i] + 1), 1);
+  if (grid > 2 ** 40) {
+    throw new ArgumentRangeError(message(fn, 'the geometry', 'a dilated kernel and stride of at most about 2^40 positions per image',
+      `dilation [${dilation}], stride [${stride}]`));
+  }
+
+  const lead = 3 - rank;
+  const at = (values: readonly number[], axis: number, fill: number) => (axis >= lead ? values[axis - lead] : fill);
+  // Where one position or tap exists, stride or dilation cannot matter: 1 for the kernels.
+  const convStride = stride.map((s, i) => (inSize[i] === 1 ? 1 : s));
+  const convDilation = dilation.map((d, i) => (kernel[i] === 1 ? 1 : d));
+  const geometry: ConvGeometry = {
+    batch: N, inChannels: O, outChannels: C, groups,
+    inDepth: at(outSize, 0, 1), inHeight: at(outSize, 1, 1), inWidth: at(outSize, 2, 1),
+    kernelDepth: at(kernel, 0, 1), kernelHeight: at(kernel, 1, 1), kernelWidth: at(kernel, 2, 1),
+    outDepth: at(inSize, 0, 1), outHeight: at(inSize, 1, 1), outWidth: at(inSize, 2, 1),
+    strideD: at(convStride, 0, 1), strideH: at(convStride, 1, 1), strideW: at(convStride, 2, 1),
+    padFront: at(padding, 0, 0), padTop: at(padding, 1, 0), padLeft: at(padding, 2, 0),
+    dilationD: at(convDilation, 0, 1), dilationH: at(convDilation, 1, 1), dilationW: at(convDilation, 2, 1),
+  };
+  const positions = outSize.reduce((a, b) => a * b, 1);
+  return {
+    batched,
+    outputShape: batched ? [N, O, ...outSize] : [O, ...outSize],
+    geometry,
+    outputLayout: { outer: N, channels: O, inner: positions },
+  };
+}
+
+function convTranspose(fn: string, rank: SpatialRank, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: unknown): Tensor {
+  const plan = planTranspose(fn, rank, input, weight, bias, options);
+  const { geometry, outputLayout } = plan;
+  const out = allocResult(plan.outputShape.reduce((a, b) => a * b, 1));
+  backend().backward(geometry, null, weight.data, input.data, { gradInput: out, gradWeight: null, gradBias: null });
+  const b = bias ?? null;
+  if (b !== null) backend().channelAffine(outputLayout, { u: out, a: allocFloats(outputLayout.channels).fill(1), d: b.data }, out);
+
+  const x = input.data;
+  const parents = b === null ? [input, weight] : [input, weight, b];
+  return record(Tensor._wrap(out, plan.outputShape), fn, parents, (g) => {
+    let gx: Float32Array | null = null, gw: Float32Array | null = null, gb: Float32Array | null = null;
+    if (input.requiresGrad) {
+      gx = allocGradient(input.size);
+      backend().forward(geometry, g, weight.data, null, gx);
+    }
+    if (weight.requiresGrad) {
+      gw = allocGradient(weight.size);
+      backend().backward(geometry, g, null, x, { gradInput: null, gradWeight: gw, gradBias: null });
+    }
+    if (b?.requiresGrad) {
+      const C = outputLayout.channels;
+      gb = allocFloats(C);
+      backend().channelGradSums(outputLayout, g, g, allocFloats(C).fill(0), gb, allocFloats(C));
+    }
+    return b === null ? [gx, gw] : [gx, gw, gb];
+  });
+}
+
+/** 1-D transposed convolution of (N, C_in, L) or (C_in, L) with weight (C_in, C_out / groups, k). */
+export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions): Tensor {
+  return convTranspose('convTranspose1d', 1, input, weight, bias, options);
+}
+
+/** 2-D transposed convolution of (N, C_in, H, W) or (C_in, H, W) with weight (C_in, C_out / groups, kH, kW). */
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions): Tensor {
+  return convTranspose('convTranspose2d', 2, input, weight, bias, options);
+}
+
+/** 3-D transposed convolution of (N, C_in, D, H, W) or (C_in, D, H, W) with weight (C_in, C_out / groups, kD, kH, kW). */
+export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions): Tensor {
+  return convTranspose('convTranspose3d', 3, input, weight, bias, options);
+}
