@@ -10,6 +10,7 @@ import { AutogradError, ShapeError } from './errors';
 import { inferShape, flatten, unflatten, type NestedArray } from './nested';
 import { type Dims, argReduceOp, binaryOp, clampOp, reduceOp, unaryOp, whereOp } from './tensor-ops';
 import { randomFor } from './random';
+import { chunk, flatten as flattenDims, narrow, permute, split, squeeze, transpose, unsqueeze } from './shape-ops';
 import { MAX_ELEMENTS, formatShape, is, message, rangeError, typeError, checkOptions } from './validate';
 
 export type Shape = readonly number[];
@@ -194,6 +195,53 @@ export class Tensor {
     }
     const view = Tensor._wrap(this.data, dims);
     return record(view, 'reshape', [this], (g) => [g]);
+  }
+
+  /** reshape (the storage is always contiguous, so every view is a reshape). */
+  view(shape: Shape): Tensor {
+    return this.reshape(shape);
+  }
+
+  // ---- shape ops (lib/shape-ops.ts) ------------------------------------------------------
+
+  /** Dimensions reordered: output dimension i is this tensor's dims[i] (a copy). */
+  permute(...dims: number[] | [readonly number[]]): Tensor {
+    return permute(this, (Array.isArray(dims[0]) ? dims[0] : dims) as number[]);
+  }
+
+  /** Dimensions dim0 and dim1 swapped (a copy). */
+  transpose(dim0: number, dim1: number): Tensor {
+    return transpose(this, dim0, dim1);
+  }
+
+  /** Elements [start, start + length) of dimension dim (a copy). */
+  narrow(dim: number, start: number, length: number): Tensor {
+    return narrow(this, dim, start, length);
+  }
+
+  /** Pieces along dim of splitSize each, or of the listed sizes. */
+  split(splitSize: number | readonly number[], dim = 0): Tensor[] {
+    return split(this, splitSize, dim);
+  }
+
+  /** `chunks` pieces along dim. */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return chunk(this, chunks, dim);
+  }
+
+  /** Dimensions startDim..endDim merged (default: all). */
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return flattenDims(this, startDim, endDim);
+  }
+
+  /** Size-1 dimensions removed (all, or those of dim). */
+  squeeze(dim?: number | readonly number[]): Tensor {
+    return squeeze(this, dim);
+  }
+
+  /** A size-1 dimension inserted at dim. */
+  unsqueeze(dim: number): Tensor {
+    return unsqueeze(this, dim);
   }
 
   /** A copy of the data; gradients flow back to this tensor. */
