@@ -56,6 +56,12 @@ UnaryParams readUnaryParams(const Napi::Object& call) {
   else if (op == "rsqrt") u.op = UnaryOp::kRsqrt;
   else if (op == "abs") u.op = UnaryOp::kAbs;
   else if (op == "clamp") u.op = UnaryOp::kClamp;
+  else if (op == "leakyRelu") u.op = UnaryOp::kLeakyRelu;
+  else if (op == "silu") u.op = UnaryOp::kSilu;
+  else if (op == "gelu") u.op = UnaryOp::kGelu;
+  else if (op == "geluTanh") u.op = UnaryOp::kGeluTanh;
+  else if (op == "hardswish") u.op = UnaryOp::kHardswish;
+  else if (op == "hardtanh") u.op = UnaryOp::kHardtanh;
   else throw Napi::RangeError::New(call.Env(), "convcore native: unknown unary op " + op);
   const auto scalar = [&](const char* name) {
     const Napi::Value v = call.Get(name);

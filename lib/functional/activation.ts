@@ -7,6 +7,9 @@ import { record } from '../autograd';
 import { backend } from '../backend';
 import type { ActivationKind } from '../reference/pointwise';
 import { Tensor, assertTensor } from '../tensor';
+import { unaryOp } from '../tensor-ops';
+import { checkOptions, is, oneOf, typeError } from '../validate';
+import { logSoftmax } from './softmax';
 
 function activation(kind: ActivationKind, input: Tensor): Tensor {
   assertTensor(kind, 'input', input);
@@ -32,4 +35,45 @@ export function sigmoid(input: Tensor): Tensor {
 /** The hyperbolic tangent. */
 export function tanh(input: Tensor): Tensor {
   return activation('tanh', input);
+}
+
+/** x for x > 0, negativeSlope·x otherwise (default slope 0.01). */
+export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
+  if (!is.finite(negativeSlope)) throw typeError('leakyRelu', 'negativeSlope', 'a finite number', negativeSlope);
+  return unaryOp('leakyRelu', input, Math.fround(negativeSlope));
+}
+
+/** x limited to [min, max]; the gradient passes strictly inside (PyTorch's hardtanh). */
+export function hardtanh(input: Tensor, min = -1, max = 1): Tensor {
+  const fn = 'hardtanh';
+  if (!is.finite(min) || !is.finite(max) || min > max) {
+    throw typeError(fn, 'min and max', 'finite numbers with min ≤ max', [min, max]);
+  }
+  return unaryOp(fn, input, Math.fround(min), Math.fround(max));
+}
+
+/** min(max(x, 0), 6) (hardtanh(x, 0, 6)). */
+export function relu6(input: Tensor): Tensor {
+  return hardtanh(input, 0, 6);
+}
+
+/** x · sigmoid(x) (also called swish). */
+export function silu(input: Tensor): Tensor {
+  return unaryOp('silu', input);
+}
+
+/** x · Φ(x) (Φ the normal CDF), or its tanh approximation with approximate: 'tanh'. */
+export function gelu(input: Tensor, options?: { approximate?: 'none' | 'tanh' }): Tensor {
+  const { approximate = 'none' } = checkOptions('gelu', options, ['approximate']);
+  return unaryOp(oneOf('gelu', 'options.approximate', approximate, ['none', 'tanh']) === 'tanh' ? 'geluTanh' : 'gelu', input);
+}
+
+/** x · relu6(x + 3) / 6 (MobileNetV3's activation). */
+export function hardswish(input: Tensor): Tensor {
+  return unaryOp('hardswish', input);
+}
+
+/** e^x normalised to sum 1 along `dim` (default: the last). */
+export function softmax(input: Tensor, dim = -1): Tensor {
+  return logSoftmax(input, dim).exp();
 }

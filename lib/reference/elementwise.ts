@@ -8,11 +8,12 @@
 import type { BroadcastLayout, ReduceLayout } from '../elementwise-layout';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
-export type UnaryOp = 'neg' | 'square' | 'pow' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'clamp';
+export type UnaryOp = 'neg' | 'square' | 'pow' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'clamp'
+  | 'leakyRelu' | 'silu' | 'gelu' | 'geluTanh' | 'hardswish' | 'hardtanh';
 export type ReduceOp = 'sum' | 'max' | 'min';
 
 /** Ops whose float32 result does not depend on how it is computed (correctly rounded or exact). */
-export const EXACT_UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'square', 'abs', 'clamp']);
+export const EXACT_UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'square', 'abs', 'clamp', 'hardtanh', 'leakyRelu']);
 
 // PyTorch's maximum and minimum: NaN when either operand is NaN.
 const maximumOf = (a: number, b: number) => (a > b || a !== a ? a : b);
@@ -100,6 +101,30 @@ export function binaryBackwardReference(
   });
 }
 
+/**
+ * erf(x) to about 1e-12 (the float32 results need 1e-7): the Maclaurin series for
+ * |x| < 2, a continued fraction for erfc beyond; JavaScript has no Math.erf.
+ */
+export function erf(x: number): number {
+  const z = Math.abs(x);
+  if (z < 2) {
+    let term = z, sum = z;
+    for (let n = 1; n < 60 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+      term *= (-z * z) / n;
+      sum += term / (2 * n + 1);
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // erfc(z) = e^(−z²)/√π · 1/(z + 1/2/(z + 1/(z + 3/2/(z + …)))), evaluated from the tail.
+  let f = z;
+  for (let n = 60; n >= 1; n--) f = z + (n / 2) / f;
+  return Math.sign(x) * (1 - Math.exp(-z * z) / Math.sqrt(Math.PI) / f);
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI), GELU_CUBIC = 0.044715;
+const sigmoidOf = (v: number) => 1 / (1 + Math.exp(-v));
+const geluTanhInner = (v: number) => Math.tanh(SQRT_2_OVER_PI * (v + GELU_CUBIC * v ** 3));
+
 function applyUnary(op: UnaryOp, v: number, a: number, b: number): number {
   switch (op) {
     case 'neg': return -v;
@@ -110,7 +135,12 @@ function applyUnary(op: UnaryOp, v: number, a: number, b: number): number {
     case 'sqrt': return Math.sqrt(v);
     case 'rsqrt': return 1 / Math.sqrt(v);
     case 'abs': return Math.abs(v);
-    case 'clamp': return v < a ? a : v > b ? b : v;
+    case 'clamp': case 'hardtanh': return v < a ? a : v > b ? b : v;
+    case 'leakyRelu': return v > 0 ? v : a * v;
+    case 'silu': return v * sigmoidOf(v);
+    case 'gelu': return 0.5 * v * (1 + erf(v / Math.SQRT2));
+    case 'geluTanh': return 0.5 * v * (1 + geluTanhInner(v));
+    case 'hardswish': return v <= -3 ? 0 : v >= 3 ? v : (v * (v + 3)) / 6;
   }
 }
 
@@ -135,6 +165,20 @@ export function unaryBackwardReference(
       case 'rsqrt': gx[i] = -0.5 * g[i] * y[i] ** 3; break;
       case 'abs': gx[i] = v > 0 ? g[i] : v < 0 ? -g[i] : 0; break;
       case 'clamp': gx[i] = v >= a && v <= b ? g[i] : 0; break;
+      case 'leakyRelu': gx[i] = v > 0 ? g[i] : a * g[i]; break;
+      case 'silu': {
+        const s = sigmoidOf(v);
+        gx[i] = g[i] * s * (1 + v * (1 - s));
+        break;
+      }
+      case 'gelu': gx[i] = g[i] * (0.5 * (1 + erf(v / Math.SQRT2)) + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI)); break;
+      case 'geluTanh': {
+        const t = geluTanhInner(v);
+        gx[i] = g[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_CUBIC * v * v));
+        break;
+      }
+      case 'hardswish': gx[i] = g[i] * (v < -3 ? 0 : v <= 3 ? v / 3 + 0.5 : 1); break;
+      case 'hardtanh': gx[i] = v > a && v < b ? g[i] : 0; break;
     }
   }
 }

@@ -10,7 +10,12 @@
 namespace convcore {
 
 enum class BinaryOp { kAdd, kSub, kMul, kDiv, kMaximum, kMinimum };
-enum class UnaryOp { kNeg, kSquare, kPow, kExp, kLog, kSqrt, kRsqrt, kAbs, kClamp };
+enum class UnaryOp {
+  kNeg, kSquare, kPow, kExp, kLog, kSqrt, kRsqrt, kAbs, kClamp,
+  // Activations: leaky ReLU (slope a), SiLU, GELU (erf, and its tanh approximation),
+  // hardswish, hardtanh (clamp to [a, b] whose gradient stops at the bounds, as PyTorch's).
+  kLeakyRelu, kSilu, kGelu, kGeluTanh, kHardswish, kHardtanh,
+};
 enum class ReduceOp { kSum, kMax, kMin };
 
 constexpr int kMaxLayoutRank = 8;

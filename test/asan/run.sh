@@ -30,7 +30,7 @@ export FUZZ_RUNS="${FUZZ_RUNS:-10000}"
 status=0
 best=$(node -e "console.log(require('./dist').isa())")
 args=("${@//\{isa\}/$best}")
-parity="test/asan/loaded.test.ts test/elementwise.test.ts test/normalization.test.ts test/conv2d-parity.test.ts test/conv-nd.test.ts test/non-finite.test.ts test/training-ops.test.ts"
+parity="test/asan/loaded.test.ts test/elementwise.test.ts test/activations.test.ts test/normalization.test.ts test/conv-transpose.test.ts test/conv2d-parity.test.ts test/conv-nd.test.ts test/non-finite.test.ts test/training-ops.test.ts"
 npx vitest run $parity test/hardening.test.ts test/fuzz.test.ts "${args[@]}" || status=1
 levels=()
 case "$best" in

@@ -218,6 +218,28 @@ inline void whereBackward(ThreadPool& pool, const BroadcastLayout& l, const floa
   });
 }
 
+// The activations and their derivatives, one element each (PyTorch's formulas).
+constexpr float kInvSqrt2 = 0.70710678118654752f, kInvSqrt2Pi = 0.39894228040143268f;
+constexpr float kSqrt2OverPi = 0.79788456080286536f, kGeluCubic = 0.044715f;
+inline float siluOf(float x) { return x / (1.0f + expOf(-x)); }
+inline float siluGrad(float x) {
+  const float s = 1.0f / (1.0f + expOf(-x));
+  return s * (1.0f + x * (1.0f - s));
+}
+inline float geluOf(float x) { return 0.5f * x * (1.0f + std::erf(x * kInvSqrt2)); }
+inline float geluGrad(float x) {
+  return 0.5f * (1.0f + std::erf(x * kInvSqrt2)) + x * kInvSqrt2Pi * expOf(-0.5f * x * x);
+}
+inline float geluTanhOf(float x) {
+  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + kGeluCubic * x * x * x)));
+}
+inline float geluTanhGrad(float x) {
+  const float t = std::tanh(kSqrt2OverPi * (x + kGeluCubic * x * x * x));
+  return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * kSqrt2OverPi * (1.0f + 3.0f * kGeluCubic * x * x);
+}
+inline float hardswishOf(float x) { return x <= -3.0f ? 0.0f : (x >= 3.0f ? x : x * (x + 3.0f) / 6.0f); }
+inline float hardswishGrad(float x) { return x < -3.0f ? 0.0f : (x <= 3.0f ? x / 3.0f + 0.5f : 1.0f); }
+
 // out = op(x) over n contiguous elements (x and out may be the same buffer).
 inline void unary(ThreadPool& pool, const UnaryParams& u, const float* x, int64_t n, float* out) {
   const float a = u.a, b = u.b;
@@ -232,9 +254,15 @@ inline void unary(ThreadPool& pool, const UnaryParams& u, const float* x, int64_
       case UnaryOp::kRsqrt: for (int64_t i = begin; i < end; ++i) out[i] = 1.0f / std::sqrt(x[i]); break;
       case UnaryOp::kAbs: for (int64_t i = begin; i < end; ++i) out[i] = std::fabs(x[i]); break;
       case UnaryOp::kClamp:
+      case UnaryOp::kHardtanh:
         // NaN stays NaN (both comparisons are false), as PyTorch's clamp.
         for (int64_t i = begin; i < end; ++i) out[i] = x[i] < a ? a : (x[i] > b ? b : x[i]);
         break;
+      case UnaryOp::kLeakyRelu: for (int64_t i = begin; i < end; ++i) out[i] = x[i] > 0.0f ? x[i] : a * x[i]; break;
+      case UnaryOp::kSilu: for (int64_t i = begin; i < end; ++i) out[i] = siluOf(x[i]); break;
+      case UnaryOp::kGelu: for (int64_t i = begin; i < end; ++i) out[i] = geluOf(x[i]); break;
+      case UnaryOp::kGeluTanh: for (int64_t i = begin; i < end; ++i) out[i] = geluTanhOf(x[i]); break;
+      case UnaryOp::kHardswish: for (int64_t i = begin; i < end; ++i) out[i] = hardswishOf(x[i]); break;
     }
   });
 }
@@ -261,6 +289,12 @@ inline void unaryBackward(ThreadPool& pool, const UnaryParams& u, const float* g
       case UnaryOp::kClamp:
         for (int64_t i = begin; i < end; ++i) gx[i] = x[i] >= a && x[i] <= b ? g[i] : 0.0f;
         break;
+      case UnaryOp::kLeakyRelu: for (int64_t i = begin; i < end; ++i) gx[i] = x[i] > 0.0f ? g[i] : a * g[i]; break;
+      case UnaryOp::kSilu: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] * siluGrad(x[i]); break;
+      case UnaryOp::kGelu: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] * geluGrad(x[i]); break;
+      case UnaryOp::kGeluTanh: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] * geluTanhGrad(x[i]); break;
+      case UnaryOp::kHardswish: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] * hardswishGrad(x[i]); break;
+      case UnaryOp::kHardtanh: for (int64_t i = begin; i < end; ++i) gx[i] = x[i] > a && x[i] < b ? g[i] : 0.0f; break;
     }
   });
 }
