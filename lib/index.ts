@@ -28,6 +28,8 @@ export { relu, sigmoid, tanh, leakyRelu, relu6, hardtanh, silu, gelu, hardswish,
 export { logSoftmax } from './functional/softmax';
 export { maxPool2d, maxPool2dWithIndices, avgPool2d } from './functional/pool';
 export { adaptiveAvgPool2d, adaptiveMaxPool2d } from './functional/adaptive-pool';
+export { interpolate } from './functional/interpolate';
+export type { InterpolateOptions, InterpolateMode } from './functional/interpolate';
 export type { Pool2dOptions, AvgPool2dOptions, MaxPoolResult } from './functional/pool';
 export { dropout } from './functional/dropout';
 export { batchNorm, layerNorm, groupNorm } from './functional/normalization';
@@ -49,6 +51,7 @@ export type { LinearOptions } from './nn/linear';
 export { ReLU, Sigmoid, Tanh, ReLU6, SiLU, Hardswish, LeakyReLU, GELU, Softmax, Identity } from './nn/activation';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './nn/pool';
 export { Flatten } from './nn/flatten';
+export { Upsample } from './nn/upsample';
 export { Dropout } from './nn/dropout';
 export type { DropoutOptions } from './nn/dropout';
 export { BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm } from './nn/normalization';
