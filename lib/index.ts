@@ -5,6 +5,8 @@ export { cat, stack, split, chunk, narrow, permute, transpose, flatten, squeeze,
 export type { Shape, TensorOptions, RandomOptions } from './tensor';
 export type { NestedArray } from './nested';
 export { noGrad, isGradEnabled } from './autograd';
+export { defineFunction, FunctionContext } from './custom-function';
+export type { FunctionDefinition } from './custom-function';
 export { manualSeed } from './random';
 
 export { conv2d, conv2dAsync, conv2dBackward, conv2dBackwardAsync } from './functional/conv2d';
@@ -22,7 +24,7 @@ export type { ConvTransposeOptions } from './functional/conv-transpose';
 export { corr1d, corr2d, corr3d, convolve2d } from './functional/correlate';
 export { conv2dAsDense } from './functional/dense';
 export { mseLoss, crossEntropy } from './functional/loss';
-export type { Reduction, Labels } from './functional/loss';
+export type { Reduction, Labels, CrossEntropyOptions } from './functional/loss';
 export { matmul, linear } from './functional/linear';
 export { relu, sigmoid, tanh, leakyRelu, relu6, hardtanh, silu, gelu, hardswish, softmax } from './functional/activation';
 export { logSoftmax } from './functional/softmax';
@@ -58,17 +60,21 @@ export { BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm } from './n
 export type { BatchNormOptions, LayerNormOptions, GroupNormOptions } from './nn/normalization';
 
 export * as models from './models/index';
+export * as init from './nn/init-exports';
+export { clipGradNorm } from './nn/clip-grad';
 
 export { Optimizer } from './optim/optimizer';
 export { SGD } from './optim/sgd';
 export type { SGDOptions } from './optim/sgd';
 export { Adam, AdamW } from './optim/adam';
 export type { AdamOptions } from './optim/adam';
-export { StepLR, CosineAnnealingLR } from './optim/lr-scheduler';
+export { StepLR, CosineAnnealingLR, LinearLR, LambdaLR, OneCycleLR } from './optim/lr-scheduler';
+export type { OneCycleOptions } from './optim/lr-scheduler';
 
 export { DataLoader } from './data/loader';
 export type { DataLoaderOptions, Batch } from './data/loader';
 export { loadMnist } from './data/mnist';
+export * as transforms from './data/transforms';
 export type { Dataset, MnistSplit } from './data/mnist';
 export { saveSafetensors, loadSafetensors, serializeSafetensors, parseSafetensors } from './io/safetensors';
 export type { Safetensors } from './io/safetensors';

@@ -7,6 +7,7 @@
 import { ShapeError } from '../errors';
 import { Random, randomFor } from '../random';
 import { Tensor, assertTensor } from '../tensor';
+import type { Transform } from './transforms';
 import { booleanOption, checkOptions, formatShape, is, message, positiveInteger, rangeError, typeError } from '../validate';
 
 export interface DataLoaderOptions {
@@ -18,6 +19,8 @@ export interface DataLoaderOptions {
   seed?: number;
   /** Skip the last batch when it is smaller than batchSize (default false). */
   dropLast?: boolean;
+  /** Applied to each batch's inputs (data augmentation: lib/data/transforms.ts), with a generator seeded by (seed, epoch, batch). */
+  transform?: Transform;
 }
 
 export interface Batch {
@@ -33,6 +36,7 @@ export class DataLoader implements Iterable<Batch> {
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
+  readonly transform: Transform | null;
   private readonly seed: number;
   /** The epoch the next iteration (for … of loader) will produce. */
   epoch = 0;
@@ -53,7 +57,9 @@ export class DataLoader implements Iterable<Batch> {
     this.labels.forEach((v, i) => {
       if (v !== (values as ArrayLike<number>)[i]) throw rangeError(fn, `labels[${i}]`, 'an integer', (values as ArrayLike<number>)[i]);
     });
-    const o = checkOptions(fn, options, ['batchSize', 'shuffle', 'seed', 'dropLast']);
+    const o = checkOptions(fn, options, ['batchSize', 'shuffle', 'seed', 'dropLast', 'transform']);
+    if (o.transform !== undefined && typeof o.transform !== 'function') throw typeError(fn, 'options.transform', 'a function', o.transform);
+    this.transform = (o.transform as Transform | undefined) ?? null;
     this.batchSize = positiveInteger(fn, 'options.batchSize', o.batchSize ?? 1);
     this.shuffle = booleanOption(fn, 'options.shuffle', o.shuffle, false);
     this.dropLast = booleanOption(fn, 'options.dropLast', o.dropLast, false);
@@ -101,7 +107,12 @@ export class DataLoader implements Iterable<Batch> {
         data.set(source.subarray(s * sampleSize, (s + 1) * sampleSize), i * sampleSize);
         labels[i] = this.labels[s];
       }
-      yield { inputs: new Tensor(data, [count, ...sampleShape]), labels };
+      const inputs = new Tensor(data, [count, ...sampleShape]);
+      if (this.transform === null) yield { inputs, labels };
+      else {
+        const random = new Random((this.seed ^ Math.imul(epoch + 1, 0x85ebca6b) ^ Math.imul(b + 1, 0xc2b2ae35)) >>> 0);
+        yield { inputs: this.transform(inputs, random), labels };
+      }
     }
   }
 

@@ -20,7 +20,8 @@ export interface AdamOptions {
 const ADAM_OPTIONS = ['lr', 'betas', 'eps', 'weightDecay', 'maximize'] as const;
 
 export class Adam extends Optimizer {
-  readonly beta1: number;
+  /** Writable: OneCycleLR cycles it. */
+  beta1: number;
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;

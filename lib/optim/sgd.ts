@@ -22,7 +22,8 @@ export interface SGDOptions {
 const SGD_OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'] as const;
 
 export class SGD extends Optimizer {
-  readonly momentum: number;
+  /** Writable: OneCycleLR cycles it. */
+  momentum: number;
   readonly dampening: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
