@@ -17,6 +17,7 @@
         "native/kernels/conv_volume.cc",
         "native/kernels/padded_taps.cc",
         "native/kernels/matmul.cc",
+        "native/kernels/small_image.cc",
         "native/kernels/pool2d.cc",
         "native/kernels/pointwise.cc",
         "native/kernels/image.cc",

@@ -110,6 +110,13 @@ const EDGE_CASES: Case[] = [
   { name: 'an odd number of runs, a reduction over several blocks', inputShape: [2, 40, 5, 9], weightShape: [7, 40, 3, 7], bias: true, options: {} },
   { name: 'runs of stacked images over two backward-weight units', inputShape: [13, 2, 12, 12], weightShape: [4, 2, 5, 5], bias: true, options: {} },
   { name: 'runs with groups and padding', inputShape: [2, 12, 14, 13], weightShape: [14, 6, 7, 7], bias: false, options: { groups: 2, padding: [1, 0], paddingMode: 'reflect' } },
+  // Small images with many channels: an im2col matrix and the GEMM (native/kernels/small_image.cc),
+  // the taps that only ever meet padding left out of it.
+  { name: 'small image: 1x1, padded 3x3, only the centre tap reads', inputShape: [3, 70, 1, 1], weightShape: [20, 70, 3, 3], bias: true, options: { padding: 1 } },
+  { name: 'small image: 2x2, padded 3x3', inputShape: [2, 40, 2, 2], weightShape: [17, 40, 3, 3], bias: true, options: { padding: 1 } },
+  { name: 'small image: stride 2 to 4x4, 2 groups', inputShape: [2, 48, 7, 7], weightShape: [32, 24, 3, 3], bias: false, options: { stride: 2, padding: 1, groups: 2 } },
+  { name: 'small image: dilated, 1x3 output', inputShape: [1, 16, 5, 5], weightShape: [16, 16, 3, 3], bias: true, options: { dilation: 2, padding: [0, 1] } },
+  { name: 'small image: reflect padding, 3x3', inputShape: [2, 64, 3, 3], weightShape: [16, 64, 3, 3], bias: true, options: { padding: 1, paddingMode: 'reflect' } },
 ];
 
 /**
@@ -231,6 +238,7 @@ describe('the adjoint identity ⟨conv(x, w), g⟩ = ⟨x, gradInput⟩ = ⟨w, 
 describe('results do not depend on the thread count', () => {
   const shapes: Case[] = [
     { name: 'channel-rich', inputShape: [4, 16, 20, 20], weightShape: [16, 16, 3, 3], bias: true, options: { padding: 1 } },
+    { name: 'small images (the im2col matrix path)', inputShape: [8, 128, 2, 2], weightShape: [64, 128, 3, 3], bias: true, options: { padding: 1 } },
     // One image: the forward splits it into more blocks at 2 threads than at 1, over the
     // grid (stride 2) and over row vectors (56 wide).
     { name: 'one image, stride 2', inputShape: [1, 16, 23, 29], weightShape: [12, 16, 3, 3], bias: true, options: { padding: 1, stride: 2 } },

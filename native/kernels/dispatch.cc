@@ -9,6 +9,7 @@
 #include "cpu_features.h"
 #include "engine.h"
 #include "padded_taps.h"
+#include "small_image.h"
 
 namespace convcore {
 
@@ -76,6 +77,8 @@ const ConvKernels& activeKernels() { return kernelsOf(activeIsa()); }
 
 void conv2dForward(ThreadPool& pool, const ConvParams& p, const float* input,
                    const float* weight, const float* bias, float* output) {
+  // Padding enters the matrix as zeros: only with finite weights is 0 · w = 0.
+  if (smallImageConv(p) && allFinite(weight, p.weightSize())) return smallImageForward(pool, p, input, weight, bias, output);
   if (forwardUsesGemm(p)) kernelsFor(Path::kForwardGemm, p).forwardGemm(pool, p, input, weight, bias, output);
   else kernelsFor(Path::kForwardDirect, p).forwardDirect(pool, p, input, weight, bias, output);
 }
@@ -88,6 +91,7 @@ void conv2dBackwardData(ThreadPool& pool, const ConvParams& p, const float* grad
   if (!allFinite(weight, p.weightSize())) {
     return kernelsFor(Path::kBackwardDataGather, p).backwardDataGather(pool, p, gradOutput, weight, gradInput);
   }
+  if (smallImageConv(p)) return smallImageBackwardData(pool, p, gradOutput, weight, gradInput);
   const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t taps = p.kernelHeight * p.kernelWidth;
   const bool strideOne = p.strideH == 1 && p.strideW == 1;
@@ -111,6 +115,14 @@ void conv2dBackwardData(ThreadPool& pool, const ConvParams& p, const float* grad
 
 void conv2dBackwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
                           const float* gradOutput, float* gradWeight) {
+  if (smallImageConv(p)) {
+    smallImageBackwardWeight(pool, p, input, gradOutput, gradWeight);
+    // Padding's zeros meet gradients: a non-finite gradient makes a NaN that does not
+    // belong; the direct path, which reads only the pairs that exist, redoes such a result.
+    if (!allFinite(gradWeight, p.weightSize()))
+      kernelsFor(Path::kBackwardWeightDirect, p).backwardWeightDirect(pool, p, input, gradOutput, gradWeight);
+    return;
+  }
   if (!weightGradUsesGemm(p)) {
     return kernelsFor(Path::kBackwardWeightDirect, p).backwardWeightDirect(pool, p, input, gradOutput, gradWeight);
   }
