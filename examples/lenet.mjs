@@ -54,7 +54,7 @@ export function progress(fraction, status) {
  * One epoch of SGD over `loader`; calls onBatch(done, total, meanLoss, accuracy) after
  * each step. Returns { loss, accuracy, seconds } of the epoch (on the training batches).
  */
-export function trainEpoch(net, optimizer, loader, epoch, onBatch = () => {}) {
+export function trainEpoch(net, optimizer, loader, epoch, onBatch = () => {}, afterStep = () => {}) {
   let lossSum = 0, correct = 0, seen = 0, done = 0;
   const start = performance.now();
   for (const { inputs, labels } of loader.batches(epoch)) {
@@ -63,6 +63,7 @@ export function trainEpoch(net, optimizer, loader, epoch, onBatch = () => {}) {
     const loss = crossEntropy(logits, labels);
     loss.backward();
     optimizer.step();
+    afterStep(); // a per-batch learning-rate schedule
     lossSum += loss.item() * labels.length;
     const predicted = argmaxRows(logits);
     for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) correct++;

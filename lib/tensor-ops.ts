@@ -12,7 +12,7 @@ import { type Backend, backend, referenceKernels } from './backend';
 import { broadcastShapes, sameShape, sizeOf } from './broadcast';
 import { type BroadcastLayout, broadcastDims, broadcastLayout, reduceLayout } from './elementwise-layout';
 import { ArgumentRangeError, ShapeError } from './errors';
-import { type BinaryOp, EXACT_UNARY, type UnaryOp } from './reference/elementwise';
+import { type BinaryOp, EXACT_UNARY, type UnaryOp, forEachElement } from './reference/elementwise';
 import { Tensor, assertTensor } from './tensor';
 import { checkOptions, formatShape, is, message, rangeError, typeError } from './validate';
 
@@ -179,7 +179,7 @@ export function reduceOp(fn: Reduction, x: Tensor, dim: Dims | undefined, option
   let count = 1;
   for (const d of dims) count *= x.shape[d];
   const extreme = fn === 'amax' || fn === 'amin';
-  if (extreme && count === 0 && x.size === 0 && sizeOf(outShape) > 0) {
+  if (extreme && count === 0 && sizeOf(outShape) > 0) {
     throw rangeError(fn, 'this', 'a non-empty tensor along the reduced dimensions', `shape [${x.shape.join(', ')}]`);
   }
   const layout = reduceLayout(x.shape, dims);
@@ -205,25 +205,10 @@ export function reduceOp(fn: Reduction, x: Tensor, dim: Dims | undefined, option
  */
 function extremeGradient(spread: BroadcastLayout, x: Float32Array, extreme: Float32Array, g: Float32Array, gx: Float32Array): Float32Array {
   const ties = new Float64Array(extreme.length);
-  forEachPair(spread, (i, k) => { if (x[i] === extreme[k]) ties[k]++; });
-  forEachPair(spread, (i, k) => { gx[i] = x[i] === extreme[k] ? g[k] / ties[k] : 0; });
+  // x is contiguous at the layout's shape: its index is the output index.
+  forEachElement(spread, (i, _xi, k) => { if (x[i] === extreme[k]) ties[k]++; });
+  forEachElement(spread, (i, _xi, k) => { gx[i] = x[i] === extreme[k] ? g[k] / ties[k] : 0; });
   return gx;
-}
-
-/** visit(i, k) for every element i of the layout and k its y index. */
-function forEachPair(l: BroadcastLayout, visit: (i: number, k: number) => void): void {
-  const rank = l.sizes.length, index = new Array<number>(rank).fill(0);
-  const count = l.sizes.reduce((a, b) => a * b, 1);
-  let k = 0;
-  for (let i = 0; i < count; i++) {
-    visit(i, k);
-    for (let d = rank - 1; d >= 0; d--) {
-      k += l.yStrides[d];
-      if (++index[d] < l.sizes[d]) break;
-      k -= l.yStrides[d] * l.sizes[d];
-      index[d] = 0;
-    }
-  }
 }
 
 /** argmax or argmin over one dimension (or the flattened tensor), as float32 indices; the first on ties, NaN counting as the extreme. */

@@ -54,3 +54,26 @@ test('examples/train-in-worker.mjs answers HTTP on the main thread while a worke
   const answered = Number(text.match(/main thread answered (\d+) requests during training/)![1]);
   expect(answered).toBeGreaterThan(5);
 }, 60_000);
+
+test('examples/classify-with-pytorch-weights.mjs loads a state dict under torchvision names and ranks the classes', async () => {
+  const root = path.resolve(__dirname, '..');
+  const dir = mkdtempSync(path.join(tmpdir(), 'convcore-classify-'));
+  const weights = path.join(dir, 'resnet18.safetensors');
+  const { models, saveSafetensors, imageToTensor, interpolate, noGrad } = await import('../lib/index');
+  const net = models.resnet18();
+  await saveSafetensors(weights, net.stateDict()); // random weights, torchvision's names
+  const image = path.join(root, 'examples', 'assets', 'sample.jpg');
+  const text = execFileSync(process.execPath, [path.join(root, 'examples', 'classify-with-pytorch-weights.mjs'), weights, image],
+    { cwd: root, encoding: 'utf8' });
+  const ranked = [...text.matchAll(/class (\d+) \(([\d.]+)%\)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  expect(ranked.length).toBe(5);
+  for (let i = 1; i < 5; i++) expect(ranked[i][1]).toBeLessThanOrEqual(ranked[i - 1][1]);
+  // The same preprocessing here: the example's top class is the model's.
+  const { tensor } = await imageToTensor(image);
+  const resized = interpolate(tensor.reshape([1, ...tensor.shape]), { size: [224, 224], mode: 'bilinear' });
+  const [mean, std] = [[0.485, 0.456, 0.406], [0.229, 0.224, 0.225]];
+  const x = resized.data.map((v, i) => (v / 255 - mean[Math.floor(i / 50176)]) / std[Math.floor(i / 50176)]);
+  net.eval();
+  const logits = noGrad(() => net.forward(new (resized.constructor as typeof import('../lib/index').Tensor)(x, [1, 3, 224, 224]))).data;
+  expect(ranked[0][0]).toBe(logits.indexOf(Math.max(...logits)));
+});

@@ -20,7 +20,7 @@ const maximumOf = (a: number, b: number) => (a > b || a !== a ? a : b);
 const minimumOf = (a: number, b: number) => (a < b || a !== a ? a : b);
 
 /** Calls visit(outIndex, xIndex, yIndex, conditionIndex) for every element of the layout, in order. */
-function forEachElement(l: BroadcastLayout, visit: (o: number, xi: number, yi: number, ci: number) => void): void {
+export function forEachElement(l: BroadcastLayout, visit: (o: number, xi: number, yi: number, ci: number) => void): void {
   const rank = l.sizes.length, cStrides = l.cStrides ?? new Array<number>(rank).fill(0);
   let count = 1;
   for (const s of l.sizes) count *= s;
