@@ -202,9 +202,9 @@ describe('logSoftmax and crossEntropy', () => {
 
   test('labels are checked', () => {
     const x = randomTensor([2, 3], 1);
-    expect(() => crossEntropy(x, [0, 3])).toThrow('crossEntropy: expected target[1] to be an integer class in [0, 2], but got 3');
+    expect(() => crossEntropy(x, [0, 3])).toThrow('crossEntropy: expected target[1] to be an integer class in [0, 2] (or ignoreIndex, -100), but got 3');
     expect(() => crossEntropy(x, [0])).toThrow('crossEntropy: expected target to be 2 labels (one per row of input), but got 1');
-    expect(() => crossEntropy(x, [0, 1.5])).toThrow('crossEntropy: expected target[1] to be an integer class in [0, 2], but got 1.5');
+    expect(() => crossEntropy(x, [0, 1.5])).toThrow('crossEntropy: expected target[1] to be an integer class in [0, 2] (or ignoreIndex, -100), but got 1.5');
     expect(() => logSoftmax(x, 2)).toThrow('logSoftmax: expected dim to be an integer in [-2, 1], but got 2');
   });
 });

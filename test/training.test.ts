@@ -232,8 +232,9 @@ describe('safetensors', () => {
     expect(() => parseSafetensors(bytes.subarray(0, bytes.length - 4))).toThrow(/data_offsets of '9.weight'/);
     expect(() => parseSafetensors(bytes.subarray(0, 6))).toThrow(ShapeError);
     const wrongDtype = Buffer.from(bytes);
-    wrongDtype.write('"I64"', wrongDtype.indexOf('"F32"'));
-    expect(() => parseSafetensors(wrongDtype)).toThrow("parseSafetensors: expected the dtype of '0.bias' to be F32, F64, F16 or BF16, but got I64");
+    wrongDtype.write('"U16"', wrongDtype.indexOf('"F32"'));
+    expect(() => parseSafetensors(wrongDtype)).toThrow(
+      "parseSafetensors: expected the dtype of '0.bias' to be F32, F64, F16, BF16, I64, I32, I16, I8, U8 or BOOL, but got U16");
     const { tensors: wrongShape } = await loadSafetensors(file);
     wrongShape['7.weight'] = new Tensor(new Float32Array(24), [6, 4]);
     expect(() => other.loadStateDict(wrongShape)).toThrow("loadStateDict: expected state['7.weight'].shape to be [5, 4], but got [6, 4]");
