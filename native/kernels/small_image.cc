@@ -1,5 +1,6 @@
 #include "small_image.h"
 
+#include <memory>
 #include <vector>
 
 #include "matmul.h"
@@ -12,6 +13,9 @@ namespace {
 // (floats) it builds.
 constexpr int64_t kMaxPositions = 16;
 constexpr int64_t kMaxMatrix = int64_t(1) << 24;
+
+// A buffer every element of which the caller writes (no zero fill).
+std::unique_ptr<float[]> scratch(int64_t n) { return std::unique_ptr<float[]>(new float[static_cast<size_t>(n)]); }
 
 // The input position (row, column) that output position (y, x) reads through tap
 // (ky, kx), or false where it is padding.
@@ -40,23 +44,34 @@ std::vector<int64_t> usedTaps(const ConvParams& p) {
   return used;
 }
 
-// cols[(n, y, x)][(c, used tap)] of group g: rows = batch × positions, K = Cg × used taps.
-void im2col(ThreadPool& pool, const ConvParams& p, const std::vector<int64_t>& taps, int64_t g, const float* input,
-            float* cols) {
-  const int64_t Cg = p.inChannelsPerGroup(), P = p.outHeight * p.outWidth, T = static_cast<int64_t>(taps.size());
-  const int64_t K = Cg * T;
+// For each output position q and used tap t: the offset in an input plane that it reads,
+// or −1 where that is padding (P × T entries, computed once a call).
+std::vector<int64_t> tapOffsets(const ConvParams& p, const std::vector<int64_t>& taps) {
+  const int64_t P = p.outHeight * p.outWidth, T = static_cast<int64_t>(taps.size());
+  std::vector<int64_t> offsets(static_cast<size_t>(P * T));
+  for (int64_t q = 0; q < P; ++q) {
+    for (int64_t t = 0; t < T; ++t) {
+      int64_t iy, ix;
+      const bool inside = source(p, q / p.outWidth, q % p.outWidth, taps[t] / p.kernelWidth, taps[t] % p.kernelWidth, iy, ix);
+      offsets[q * T + t] = inside ? iy * p.inWidth + ix : -1;
+    }
+  }
+  return offsets;
+}
+
+// cols[(n, q)][(c, used tap)] of group g: rows = batch × positions, K = Cg × used taps.
+void im2col(ThreadPool& pool, const ConvParams& p, const std::vector<int64_t>& offsets, int64_t T, int64_t g,
+            const float* input, float* cols) {
+  const int64_t Cg = p.inChannelsPerGroup(), P = p.outHeight * p.outWidth, K = Cg * T;
+  const int64_t planeSize = p.inHeight * p.inWidth;
   pool.parallelFor(p.batch * P, 16, [&](int64_t first, int64_t last) {
     for (int64_t r = first; r < last; ++r) {
-      const int64_t n = r / P, y = (r % P) / p.outWidth, x = r % p.outWidth;
+      const int64_t n = r / P, q = r % P;
+      const int64_t* at = offsets.data() + q * T;
       float* row = cols + r * K;
-      for (int64_t c = 0; c < Cg; ++c) {
-        const float* plane = input + ((n * p.inChannels) + g * Cg + c) * p.inHeight * p.inWidth;
-        for (int64_t t = 0; t < T; ++t) {
-          int64_t iy, ix;
-          const bool inside = source(p, y, x, taps[t] / p.kernelWidth, taps[t] % p.kernelWidth, iy, ix);
-          row[c * T + t] = inside ? plane[iy * p.inWidth + ix] : 0.0f;
-        }
-      }
+      const float* plane = input + (n * p.inChannels + g * Cg) * planeSize;
+      for (int64_t c = 0; c < Cg; ++c, plane += planeSize, row += T)
+        for (int64_t t = 0; t < T; ++t) row[t] = at[t] < 0 ? 0.0f : plane[at[t]];
     }
   });
 }
@@ -90,16 +105,17 @@ bool smallImageConv(const ConvParams& p) {
 
 void smallImageForward(ThreadPool& pool, const ConvParams& p, const float* input, const float* weight,
                        const float* bias, float* output) {
-  const std::vector<int64_t> taps = usedTaps(p);
+  const std::vector<int64_t> taps = usedTaps(p), offsets = tapOffsets(p, taps);
+  const int64_t T = static_cast<int64_t>(taps.size());
   const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup(), P = p.outHeight * p.outWidth;
-  const int64_t K = Cg * static_cast<int64_t>(taps.size()), M = p.batch * P;
-  std::vector<float> cols(static_cast<size_t>(M * K)), rows(static_cast<size_t>(M * Og));
+  const int64_t K = Cg * T, M = p.batch * P;
+  const auto cols = scratch(M * K), rows = scratch(M * Og);
   for (int64_t g = 0; g < p.groups; ++g) {
-    im2col(pool, p, taps, g, input, cols.data());
+    im2col(pool, p, offsets, T, g, input, cols.get());
     const std::vector<float> w = usedWeights(p, taps, g, weight);
     // rows (M × Og) = cols · Wᵀ (+ bias per column).
-    matmul(pool, MatmulParams{M, Og, K, false, true, false}, cols.data(), w.data(),
-           bias == nullptr ? nullptr : bias + g * Og, rows.data());
+    matmul(pool, MatmulParams{M, Og, K, false, true, false}, cols.get(), w.data(),
+           bias == nullptr ? nullptr : bias + g * Og, rows.get());
     for (int64_t n = 0; n < p.batch; ++n)
       for (int64_t o = 0; o < Og; ++o)
         for (int64_t q = 0; q < P; ++q) output[(n * p.outChannels + g * Og + o) * P + q] = rows[(n * P + q) * Og + o];
@@ -108,31 +124,27 @@ void smallImageForward(ThreadPool& pool, const ConvParams& p, const float* input
 
 void smallImageBackwardData(ThreadPool& pool, const ConvParams& p, const float* gradOutput, const float* weight,
                             float* gradInput) {
-  const std::vector<int64_t> taps = usedTaps(p);
+  const std::vector<int64_t> taps = usedTaps(p), offsets = tapOffsets(p, taps);
   const int64_t T = static_cast<int64_t>(taps.size());
   const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup(), P = p.outHeight * p.outWidth;
   const int64_t K = Cg * T, M = p.batch * P;
-  std::vector<float> rows(static_cast<size_t>(M * Og)), cols(static_cast<size_t>(M * K));
+  const auto rows = scratch(M * Og), cols = scratch(M * K);
   for (int64_t i = 0; i < p.inputSize(); ++i) gradInput[i] = 0.0f;
   for (int64_t g = 0; g < p.groups; ++g) {
-    outputRows(p, g, gradOutput, rows.data());
+    outputRows(p, g, gradOutput, rows.get());
     const std::vector<float> w = usedWeights(p, taps, g, weight);
     // The column gradient (M × K) = rows · W, then added back where each column came from
     // (images in parallel: each writes only its own planes).
-    matmul(pool, MatmulParams{M, K, Og, false, false, false}, rows.data(), w.data(), nullptr, cols.data());
+    matmul(pool, MatmulParams{M, K, Og, false, false, false}, rows.get(), w.data(), nullptr, cols.get());
     pool.parallelFor(p.batch, 1, [&](int64_t first, int64_t last) {
       for (int64_t n = first; n < last; ++n) {
         for (int64_t q = 0; q < P; ++q) {
-          const int64_t y = q / p.outWidth, x = q % p.outWidth;
-          const float* row = cols.data() + (n * P + q) * K;
-          for (int64_t c = 0; c < Cg; ++c) {
-            float* plane = gradInput + ((n * p.inChannels) + g * Cg + c) * p.inHeight * p.inWidth;
-            for (int64_t t = 0; t < T; ++t) {
-              int64_t iy, ix;
-              if (source(p, y, x, taps[t] / p.kernelWidth, taps[t] % p.kernelWidth, iy, ix))
-                plane[iy * p.inWidth + ix] += row[c * T + t];
-            }
-          }
+          const int64_t* at = offsets.data() + q * T;
+          const float* row = cols.get() + (n * P + q) * K;
+          float* plane = gradInput + (n * p.inChannels + g * Cg) * p.inHeight * p.inWidth;
+          for (int64_t c = 0; c < Cg; ++c, plane += p.inHeight * p.inWidth, row += T)
+            for (int64_t t = 0; t < T; ++t)
+              if (at[t] >= 0) plane[at[t]] += row[t];
         }
       }
     });
@@ -141,18 +153,18 @@ void smallImageBackwardData(ThreadPool& pool, const ConvParams& p, const float* 
 
 void smallImageBackwardWeight(ThreadPool& pool, const ConvParams& p, const float* input, const float* gradOutput,
                               float* gradWeight) {
-  const std::vector<int64_t> taps = usedTaps(p);
+  const std::vector<int64_t> taps = usedTaps(p), offsets = tapOffsets(p, taps);
   const int64_t T = static_cast<int64_t>(taps.size()), all = p.kernelHeight * p.kernelWidth;
   const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup(), P = p.outHeight * p.outWidth;
   const int64_t K = Cg * T, M = p.batch * P;
-  std::vector<float> rows(static_cast<size_t>(M * Og)), cols(static_cast<size_t>(M * K)), gw(static_cast<size_t>(Og * K));
+  const auto rows = scratch(M * Og), cols = scratch(M * K), gw = scratch(Og * K);
   // Taps left out read only padding: their gradient is 0.
   for (int64_t i = 0; i < p.weightSize(); ++i) gradWeight[i] = 0.0f;
   for (int64_t g = 0; g < p.groups; ++g) {
-    outputRows(p, g, gradOutput, rows.data());
-    im2col(pool, p, taps, g, input, cols.data());
+    outputRows(p, g, gradOutput, rows.get());
+    im2col(pool, p, offsets, T, g, input, cols.get());
     // gW (Og × K) = rowsᵀ · cols, then put at the used taps.
-    matmul(pool, MatmulParams{Og, K, M, true, false, false}, rows.data(), cols.data(), nullptr, gw.data());
+    matmul(pool, MatmulParams{Og, K, M, true, false, false}, rows.get(), cols.get(), nullptr, gw.get());
     for (int64_t o = 0; o < Og; ++o)
       for (int64_t c = 0; c < Cg; ++c)
         for (int64_t t = 0; t < T; ++t) gradWeight[((g * Og + o) * Cg + c) * all + taps[t]] = gw[(o * Cg + c) * T + t];
