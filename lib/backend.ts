@@ -55,7 +55,7 @@ export interface Backend {
   /** input is read only for gradWeight, weight only for gradInput: either may be null where not read. */
   backward(g: ConvGeometry, input: Float32Array | null, weight: Float32Array | null, gradOutput: Float32Array, out: BackwardBuffers): void;
   forwardAsync(g: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array): Promise<void>;
-  backwardAsync(g: ConvGeometry, input: Float32Array, weight: Float32Array, gradOutput: Float32Array, out: BackwardBuffers): Promise<void>;
+  backwardAsync(g: ConvGeometry, input: Float32Array | null, weight: Float32Array | null, gradOutput: Float32Array, out: BackwardBuffers): Promise<void>;
   matmul(g: MatmulGeometry, a: Float32Array, b: Float32Array, bias: Float32Array | null, c: Float32Array): void;
   maxPool2d(g: PoolGeometry, input: Float32Array, output: Float32Array, indices: Int32Array): void;
   maxPool2dBackward(g: PoolGeometry, gradOutput: Float32Array, indices: Int32Array, gradInput: Float32Array): void;
@@ -288,7 +288,7 @@ const referenceBackend: Backend = {
     return deferred([output], ([out]) => referenceForward(g, x, w, b, out!));
   },
   backwardAsync(g, input, weight, gradOutput, out) {
-    const [x, w, go] = [input.slice(), weight.slice(), gradOutput.slice()];
+    const [x, w, go] = [copy(input), copy(weight), gradOutput.slice()];
     return deferred([out.gradInput, out.gradWeight, out.gradBias], ([gradInput, gradWeight, gradBias]) =>
       referenceBackward(g, x, w, go, { gradInput, gradWeight, gradBias }));
   },

@@ -19,8 +19,11 @@ export { conv3d, conv3dAsync, conv3dBackward, conv3dBackwardAsync } from './func
 export type { Conv3dOptions, Conv3dBackwardOptions, Conv3dForwardOptions } from './functional/conv3d';
 export type { ConvGradients, ConvGradientMask } from './functional/conv';
 export type { PaddingMode } from './functional/conv-options';
-export { convTranspose1d, convTranspose2d, convTranspose3d } from './functional/conv-transpose';
-export type { ConvTransposeOptions } from './functional/conv-transpose';
+export {
+  convTranspose1d, convTranspose2d, convTranspose3d, convTranspose1dAsync, convTranspose2dAsync, convTranspose3dAsync,
+  convTranspose1dBackward, convTranspose2dBackward, convTranspose3dBackward,
+} from './functional/conv-transpose';
+export type { ConvTransposeOptions, ConvTransposeBackwardOptions, ConvTransposeGradients } from './functional/conv-transpose';
 export { corr1d, corr2d, corr3d, convolve2d } from './functional/correlate';
 export { conv2dAsDense } from './functional/dense';
 export { mseLoss, crossEntropy } from './functional/loss';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ArgumentRangeError, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, ShapeError, Tensor, UnknownOptionError, conv2d,
-  convTranspose1d, convTranspose2d, convTranspose3d,
+  convTranspose1d, convTranspose2d, convTranspose2dAsync, convTranspose2dBackward, convTranspose3d, convTranspose3dAsync,
 } from '../lib/index';
 import { checkGradients, expectClose, randomTensor, withBackend } from './helpers';
 
@@ -133,6 +133,44 @@ describe('convTranspose: PyTorch and the definition', () => {
     const single = convTranspose2d(x, w, null, { stride: 2 });
     expect(single.shape).toEqual(batched.shape.slice(1));
     expect(Array.from(single.data)).toEqual(Array.from(batched.data));
+  });
+});
+
+describe('async and functional-backward variants', () => {
+  const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  it.each(['native', 'reference'] as const)('the async call gives the sync bits and the same gradients (%s)', async (kind) => {
+    const x = randomTensor([2, 6, 5, 7], 20, { requiresGrad: true }), w = randomTensor([6, 2, 3, 3], 21, { requiresGrad: true });
+    const b = randomTensor([4], 22, { requiresGrad: true });
+    const options = { stride: 2, padding: 1, outputPadding: 1, groups: 2 };
+    const { sync, later } = await withBackend(kind, async () => ({
+      sync: convTranspose2d(x, w, b, options), later: await convTranspose2dAsync(x, w, b, options),
+    }));
+    expect(bits(later.data).equals(bits(sync.data))).toBe(true);
+    const g = randomTensor([...sync.shape], 23);
+    withBackend(kind, () => sync.mul(g).sum().backward());
+    const first = [x, w, b].map((t) => t.grad!.data.slice());
+    for (const t of [x, w, b]) t.grad = null;
+    withBackend(kind, () => later.mul(g).sum().backward());
+    [x, w, b].forEach((t, i) => expect(bits(t.grad!.data).equals(bits(first[i]))).toBe(true));
+    const volume = await withBackend(kind, () => convTranspose3dAsync(randomTensor([1, 2, 3, 3, 3], 24), randomTensor([2, 2, 2, 2, 2], 25)));
+    expect(volume.shape).toEqual([1, 2, 4, 4, 4]);
+  });
+
+  it('convTranspose2dBackward equals autograd, with a compute mask; bad gradOutput refused', () => {
+    const x = randomTensor([2, 3, 4, 5], 26, { requiresGrad: true }), w = randomTensor([3, 4, 3, 2], 27, { requiresGrad: true });
+    const b = Tensor.zeros([4], { requiresGrad: true });
+    const options = { stride: [2, 1] as [number, number], padding: 1 };
+    const y = convTranspose2d(x, w, b, options), g = randomTensor([...y.shape], 28);
+    y.mul(g).sum().backward();
+    const grads = convTranspose2dBackward(x, w, g, options);
+    expectClose(grads.gradInput!.data, x.grad!.data, { atol: 1e-6, what: 'gradInput' });
+    expectClose(grads.gradWeight!.data, w.grad!.data, { atol: 1e-6, what: 'gradWeight' });
+    expectClose(grads.gradBias!.data, b.grad!.data, { atol: 1e-6, what: 'gradBias' });
+    const some = convTranspose2dBackward(x, w, g, { ...options, compute: { gradInput: false, gradBias: false } });
+    expect(some.gradInput).toBeNull();
+    expect(some.gradBias).toBeNull();
+    expect(some.gradWeight!.shape).toEqual([3, 4, 3, 2]);
+    expect(() => convTranspose2dBackward(x, w, randomTensor([2, 4, 3, 3], 29), options)).toThrow(/gradOutput\.shape/);
   });
 });
 

@@ -10,13 +10,14 @@
  * so it runs on the engine's fastest paths. Validation lives here.
  */
 import { allocFloats, allocGradient, allocResult } from '../alloc';
-import { record } from '../autograd';
+import { holdingAsyncMemory } from '../async-memory';
+import { record, shouldRecord } from '../autograd';
 import { backend } from '../backend';
 import { ArgumentRangeError, ShapeError } from '../errors';
 import type { ConvGeometry } from '../geometry';
 import type { ChannelLayout } from '../reference/channel-norm';
 import { Tensor, assertTensor } from '../tensor';
-import { MAX_ELEMENTS, checkOptions, formatShape, is, message, rangeError, typeError } from '../validate';
+import { MAX_ELEMENTS, booleanOption, checkOptions, formatShape, is, message, rangeError, typeError } from '../validate';
 import { type SpatialRank, intTuple } from './conv-options';
 
 export interface ConvTransposeOptions {
@@ -143,33 +144,95 @@ function planTranspose(fn: string, rank: SpatialRank, input: unknown, weight: un
   };
 }
 
+/** The output's bias, added in place per channel. */
+function addBias(plan: TransposePlan, bias: Tensor | null, out: Float32Array): void {
+  if (bias === null) return;
+  const { outputLayout } = plan;
+  backend().channelAffine(outputLayout, { u: out, a: allocFloats(outputLayout.channels).fill(1), d: bias.data }, out);
+}
+
+/** The gradients the mask asks for, from the output's gradient g. */
+function transposeGradients(plan: TransposePlan, x: Float32Array, weight: Tensor, g: Float32Array,
+  want: { input: boolean; weight: boolean; bias: boolean }): [Float32Array | null, Float32Array | null, Float32Array | null] {
+  const { geometry, outputLayout } = plan;
+  let gx: Float32Array | null = null, gw: Float32Array | null = null, gb: Float32Array | null = null;
+  if (want.input) {
+    gx = allocGradient(x.length);
+    backend().forward(geometry, g, weight.data, null, gx);
+  }
+  if (want.weight) {
+    gw = allocGradient(weight.size);
+    backend().backward(geometry, g, null, x, { gradInput: null, gradWeight: gw, gradBias: null });
+  }
+  if (want.bias) {
+    const C = outputLayout.channels;
+    gb = allocFloats(C);
+    backend().channelGradSums(outputLayout, g, g, allocFloats(C).fill(0), gb, allocFloats(C));
+  }
+  return [gx, gw, gb];
+}
+
+function recordTranspose(fn: string, plan: TransposePlan, input: Tensor, weight: Tensor, bias: Tensor | null, out: Float32Array,
+  enabled?: boolean): Tensor {
+  const x = input.data;
+  const parents = bias === null ? [input, weight] : [input, weight, bias];
+  return record(Tensor._wrap(out, plan.outputShape), fn, parents, (g) => {
+    const [gx, gw, gb] = transposeGradients(plan, x, weight, g,
+      { input: input.requiresGrad, weight: weight.requiresGrad, bias: bias?.requiresGrad ?? false });
+    return bias === null ? [gx, gw] : [gx, gw, gb];
+  }, enabled);
+}
+
 function convTranspose(fn: string, rank: SpatialRank, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: unknown): Tensor {
   const plan = planTranspose(fn, rank, input, weight, bias, options);
-  const { geometry, outputLayout } = plan;
   const out = allocResult(plan.outputShape.reduce((a, b) => a * b, 1));
-  backend().backward(geometry, null, weight.data, input.data, { gradInput: out, gradWeight: null, gradBias: null });
-  const b = bias ?? null;
-  if (b !== null) backend().channelAffine(outputLayout, { u: out, a: allocFloats(outputLayout.channels).fill(1), d: b.data }, out);
+  backend().backward(plan.geometry, null, weight.data, input.data, { gradInput: out, gradWeight: null, gradBias: null });
+  addBias(plan, bias ?? null, out);
+  return recordTranspose(fn, plan, input, weight, bias ?? null, out);
+}
 
-  const x = input.data;
-  const parents = b === null ? [input, weight] : [input, weight, b];
-  return record(Tensor._wrap(out, plan.outputShape), fn, parents, (g) => {
-    let gx: Float32Array | null = null, gw: Float32Array | null = null, gb: Float32Array | null = null;
-    if (input.requiresGrad) {
-      gx = allocGradient(input.size);
-      backend().forward(geometry, g, weight.data, null, gx);
-    }
-    if (weight.requiresGrad) {
-      gw = allocGradient(weight.size);
-      backend().backward(geometry, g, null, x, { gradInput: null, gradWeight: gw, gradBias: null });
-    }
-    if (b?.requiresGrad) {
-      const C = outputLayout.channels;
-      gb = allocFloats(C);
-      backend().channelGradSums(outputLayout, g, g, allocFloats(C).fill(0), gb, allocFloats(C));
-    }
-    return b === null ? [gx, gw] : [gx, gw, gb];
+/** convTranspose computed off the JavaScript thread (the bias added when it is done). */
+async function convTransposeAsync(fn: string, rank: SpatialRank, input: Tensor, weight: Tensor, bias: Tensor | null | undefined,
+  options: unknown): Promise<Tensor> {
+  const plan = planTranspose(fn, rank, input, weight, bias, options);
+  const enabled = shouldRecord([input, weight, bias]);
+  const size = plan.outputShape.reduce((a, b) => a * b, 1);
+  const out = allocResult(size);
+  // The call's copies: the input and weight, and a private output.
+  return holdingAsyncMemory(fn, 4 * (input.size + weight.size + size), async () => {
+    await backend().backwardAsync(plan.geometry, null, weight.data, input.data, { gradInput: out, gradWeight: null, gradBias: null });
+    addBias(plan, bias ?? null, out);
+    return recordTranspose(fn.replace(/Async$/, ''), plan, input, weight, bias ?? null, out, enabled);
   });
+}
+
+/** The gradients of a transposed convolution, computed directly (PyTorch's functional backward). */
+export interface ConvTransposeGradients {
+  gradInput: Tensor | null;
+  gradWeight: Tensor | null;
+  gradBias: Tensor | null;
+}
+
+function convTransposeBackward(fn: string, rank: SpatialRank, input: Tensor, weight: Tensor, gradOutput: Tensor,
+  options: (ConvTransposeOptions & { compute?: { gradInput?: boolean; gradWeight?: boolean; gradBias?: boolean } }) | undefined): ConvTransposeGradients {
+  const { compute, ...rest } = checkOptions(fn, options, [...OPTIONS, 'compute']);
+  const mask = checkOptions(fn, compute, ['gradInput', 'gradWeight', 'gradBias']);
+  const want = {
+    input: booleanOption(fn, 'options.compute.gradInput', mask.gradInput, true),
+    weight: booleanOption(fn, 'options.compute.gradWeight', mask.gradWeight, true),
+    bias: booleanOption(fn, 'options.compute.gradBias', mask.gradBias, true),
+  };
+  const plan = planTranspose(fn, rank, input, weight, null, rest);
+  assertTensor(fn, 'gradOutput', gradOutput);
+  if (gradOutput.shape.length !== plan.outputShape.length || gradOutput.shape.some((d, i) => d !== plan.outputShape[i])) {
+    throw new ShapeError(message(fn, 'gradOutput.shape', `the output's shape ${formatShape(plan.outputShape)}`, formatShape(gradOutput.shape)));
+  }
+  const [gx, gw, gb] = transposeGradients(plan, input.data, weight, gradOutput.data, want);
+  return {
+    gradInput: gx && Tensor._wrap(gx, [...input.shape]),
+    gradWeight: gw && Tensor._wrap(gw, [...weight.shape]),
+    gradBias: gb && Tensor._wrap(gb, [plan.outputLayout.channels]),
+  };
 }
 
 /** 1-D transposed convolution of (N, C_in, L) or (C_in, L) with weight (C_in, C_out / groups, k). */
@@ -185,4 +248,36 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
 /** 3-D transposed convolution of (N, C_in, D, H, W) or (C_in, D, H, W) with weight (C_in, C_out / groups, kD, kH, kW). */
 export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions): Tensor {
   return convTranspose('convTranspose3d', 3, input, weight, bias, options);
+}
+
+/** convTranspose1d off the JavaScript thread. */
+export function convTranspose1dAsync(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions): Promise<Tensor> {
+  return convTransposeAsync('convTranspose1dAsync', 1, input, weight, bias, options);
+}
+
+/** convTranspose2d off the JavaScript thread. */
+export function convTranspose2dAsync(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions): Promise<Tensor> {
+  return convTransposeAsync('convTranspose2dAsync', 2, input, weight, bias, options);
+}
+
+/** convTranspose3d off the JavaScript thread. */
+export function convTranspose3dAsync(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions): Promise<Tensor> {
+  return convTransposeAsync('convTranspose3dAsync', 3, input, weight, bias, options);
+}
+
+export type ConvTransposeBackwardOptions = ConvTransposeOptions & { compute?: { gradInput?: boolean; gradWeight?: boolean; gradBias?: boolean } };
+
+/** convTranspose1d's gradients for a given gradOutput. */
+export function convTranspose1dBackward(input: Tensor, weight: Tensor, gradOutput: Tensor, options?: ConvTransposeBackwardOptions): ConvTransposeGradients {
+  return convTransposeBackward('convTranspose1dBackward', 1, input, weight, gradOutput, options);
+}
+
+/** convTranspose2d's gradients for a given gradOutput. */
+export function convTranspose2dBackward(input: Tensor, weight: Tensor, gradOutput: Tensor, options?: ConvTransposeBackwardOptions): ConvTransposeGradients {
+  return convTransposeBackward('convTranspose2dBackward', 2, input, weight, gradOutput, options);
+}
+
+/** convTranspose3d's gradients for a given gradOutput. */
+export function convTranspose3dBackward(input: Tensor, weight: Tensor, gradOutput: Tensor, options?: ConvTransposeBackwardOptions): ConvTransposeGradients {
+  return convTransposeBackward('convTranspose3dBackward', 3, input, weight, gradOutput, options);
 }
