@@ -80,7 +80,7 @@ export { loadMnist } from './data/mnist';
 export * as transforms from './data/transforms';
 export type { Dataset, MnistSplit } from './data/mnist';
 export { saveSafetensors, loadSafetensors, serializeSafetensors, parseSafetensors } from './io/safetensors';
-export type { Safetensors } from './io/safetensors';
+export type { Safetensors, SafetensorsWriteOptions, WriteDtype } from './io/safetensors';
 
 export { setBackend, getBackend } from './backend';
 export type { BackendName } from './backend';

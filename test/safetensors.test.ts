@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
-  ArgumentRangeError, ArgumentTypeError, Linear, ShapeError, Tensor, loadSafetensors, parseSafetensors, saveSafetensors,
+  ArgumentRangeError, ArgumentTypeError, BatchNorm2d, Conv2D, Linear, Sequential, ShapeError, Tensor, loadSafetensors, parseSafetensors, saveSafetensors,
   serializeSafetensors,
 } from '../lib/index';
 
@@ -95,6 +95,24 @@ describe("names that Object.prototype has are names like any other", () => {
     expect([...tensors.i8.data]).toEqual([-128, 0, 127]);
     expect([...tensors.u8.data]).toEqual([0, 200, 255]);
     expect([...tensors.b.data]).toEqual([1, 0, 1]);
+  });
+
+  test('writes integer counters as I64/I32 on request (stateDictDtypes names BatchNorm\'s) and refuses non-integers', () => {
+    const net = new Sequential(new Conv2D(1, 2, 3), new BatchNorm2d(2));
+    net.forward(Tensor.randn([2, 1, 5, 5], { seed: 1 }));
+    expect(net.stateDictDtypes()).toEqual({ '1.num_batches_tracked': 'I64' });
+    const bytes = serializeSafetensors(net.stateDict(), {}, { dtypes: { ...net.stateDictDtypes(), '1.running_mean': 'F32' } });
+    const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8'));
+    expect(header['1.num_batches_tracked'].dtype).toBe('I64');
+    expect(header['1.running_mean'].dtype).toBe('F32');
+    const { tensors } = parseSafetensors(bytes);
+    expect(tensors['1.num_batches_tracked'].item()).toBe(1);
+    expect(Array.from(tensors['1.running_var'].data)).toEqual(Array.from(net.stateDict()['1.running_var'].data));
+    const counts = parseSafetensors(serializeSafetensors({ c: Tensor.fromArray([-3, 0, 7]) }, {}, { dtypes: { c: 'I32' } })).tensors.c;
+    expect(Array.from(counts.data)).toEqual([-3, 0, 7]);
+    expect(() => serializeSafetensors({ c: Tensor.fromArray([1.5]) }, {}, { dtypes: { c: 'I64' } })).toThrow(/integers, but got 1.5 at index 0/);
+    expect(() => serializeSafetensors({ c: Tensor.fromArray([1]) }, {}, { dtypes: { d: 'I64' } })).toThrow(/the name of one of the tensors/);
+    expect(() => serializeSafetensors({ c: Tensor.fromArray([1]) }, {}, { dtypes: { c: 'U8' as never } })).toThrow(/one of 'F32', 'I64', 'I32'/);
   });
 
   test("loadStateDict looks only at the state's own keys", () => {

@@ -2,7 +2,8 @@
  * Checkpoints in the safetensors format, which PyTorch reads and writes
  * (safetensors.torch.save_file / load_file): an 8-byte little-endian header length,
  * a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {…}}, then the
- * raw little-endian tensor data, back to back. convcore writes F32; it reads F32, F64,
+ * raw little-endian tensor data, back to back. convcore writes F32 (and, asked per
+ * tensor, I64 or I32 for integer counters); it reads F32, F64,
  * F16, BF16 and the integer types I64, I32, I16, I8, U8 and BOOL (PyTorch saves
  * BatchNorm's num_batches_tracked as I64), converted to float32, and refuses other
  * dtypes by name.
@@ -11,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import { ArgumentRangeError, ArgumentTypeError, ShapeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
 import { writeFileAtomically } from './atomic-write';
-import { MAX_ELEMENTS, is, message, typeError } from '../validate';
+import { MAX_ELEMENTS, checkOptions, is, message, oneOf, typeError } from '../validate';
 
 export interface Safetensors {
   tensors: Record<string, Tensor>;
@@ -22,13 +23,44 @@ export interface Safetensors {
 const BYTES: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
+/** The dtypes a file can be written in: float32, or integers (checked exact) as PyTorch keeps counters. */
+export type WriteDtype = 'F32' | 'I64' | 'I32';
+const WRITE_DTYPES: readonly WriteDtype[] = ['F32', 'I64', 'I32'];
+
+export interface SafetensorsWriteOptions {
+  /** A dtype per tensor name (default F32): PyTorch's int64 buffers (num_batches_tracked) as I64; see Module.stateDictDtypes(). */
+  dtypes?: Record<string, WriteDtype>;
+}
+
+/** The dtype each tensor is written in, its values checked where it is an integer type. */
+function writeDtypes(fn: string, tensors: Record<string, Tensor>, options: SafetensorsWriteOptions | undefined): Map<string, WriteDtype> {
+  const { dtypes = {} } = checkOptions(fn, options, ['dtypes']) as SafetensorsWriteOptions;
+  if (!is.plainObject(dtypes)) throw typeError(fn, 'options.dtypes', 'an object of dtypes by tensor name', dtypes);
+  const out = new Map<string, WriteDtype>();
+  for (const [name, dtype] of Object.entries(dtypes)) {
+    if (!Object.hasOwn(tensors, name)) throw new ArgumentTypeError(message(fn, `options.dtypes['${name}']`, 'the name of one of the tensors', `'${name}'`));
+    out.set(name, oneOf(fn, `options.dtypes['${name}']`, dtype, WRITE_DTYPES));
+    if (dtype === 'F32') continue;
+    const limit = dtype === 'I64' ? 2 ** 53 : 2 ** 31;
+    const data = tensors[name].data;
+    for (let i = 0; i < data.length; i++) {
+      if (!(Number.isInteger(data[i]) && data[i] >= -limit && data[i] < limit)) {
+        throw new ArgumentRangeError(message(fn, `tensors['${name}'] (written as ${dtype})`, 'integers', `${data[i]} at index ${i}`));
+      }
+    }
+  }
+  return out;
+}
+
 /** The file's bytes for `tensors` (and optional string metadata). */
-export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Buffer {
+export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {},
+  options?: SafetensorsWriteOptions): Buffer {
   const fn = 'serializeSafetensors';
   if (!is.plainObject(tensors)) throw typeError(fn, 'tensors', 'an object of Tensors by name', tensors);
   if (!is.plainObject(metadata) || !Object.values(metadata).every((v) => typeof v === 'string')) {
     throw typeError(fn, 'metadata', 'an object of strings', metadata);
   }
+  const dtypeOf = writeDtypes(fn, tensors, options);
   // Sorted names, as the reference implementation writes them.
   const names = Object.keys(tensors).sort();
   // No prototype: a tensor named '__proto__' is a key like any other.
@@ -39,8 +71,9 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: 
     const t = tensors[name];
     assertTensor(fn, `tensors['${name}']`, t);
     if (name === '__metadata__') throw new ArgumentTypeError(message(fn, 'a tensor name', "anything but '__metadata__'", "'__metadata__'"));
-    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.size * 4] };
-    offset += t.size * 4;
+    const dtype = dtypeOf.get(name) ?? 'F32';
+    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + t.size * BYTES[dtype]] };
+    offset += t.size * BYTES[dtype];
   }
   let json = JSON.stringify(header);
   // Pad the header with spaces so that the data starts 8-byte aligned.
@@ -52,9 +85,12 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: 
   let at = 8 + headerBytes.length;
   for (const name of names) {
     const data = tensors[name].data;
-    if (LITTLE_ENDIAN) Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(out, at);
+    const dtype = dtypeOf.get(name) ?? 'F32';
+    if (dtype === 'I64') for (let i = 0; i < data.length; i++) out.writeBigInt64LE(BigInt(data[i]), at + 8 * i);
+    else if (dtype === 'I32') for (let i = 0; i < data.length; i++) out.writeInt32LE(data[i], at + 4 * i);
+    else if (LITTLE_ENDIAN) Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(out, at);
     else for (let i = 0; i < data.length; i++) out.writeFloatLE(data[i], at + 4 * i);
-    at += data.byteLength;
+    at += data.length * BYTES[dtype];
   }
   return out;
 }
@@ -211,9 +247,10 @@ export function parseSafetensors(bytes: Buffer | Uint8Array): Safetensors {
  * Writes `tensors` to `path` (a temporary file renamed into place, so a crash never
  * leaves half a checkpoint).
  */
-export async function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
+export async function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>,
+  options?: SafetensorsWriteOptions): Promise<void> {
   if (typeof path !== 'string' || path === '') throw typeError('saveSafetensors', 'path', 'a file path', path);
-  await writeFileAtomically(path, serializeSafetensors(tensors, metadata));
+  await writeFileAtomically(path, serializeSafetensors(tensors, metadata, options));
 }
 
 /** Bytes read from the file at a time: the file is never read whole. */

@@ -14,6 +14,8 @@ export abstract class Module {
   training = true;
   /** Buffers by their state-dict name, in registration order (null: registered, absent). */
   readonly #buffers = new Map<string, Tensor | null>();
+  /** The buffers PyTorch keeps as integers (int64), saved as I64 by stateDictDtypes(). */
+  readonly #integerBuffers = new Set<string>();
 
   abstract forward(input: Tensor): Tensor;
 
@@ -43,12 +45,24 @@ export abstract class Module {
    * name, e.g. "running_mean") but not trained. null registers the name with no tensor
    * (as PyTorch's track_running_stats=False), which stateDict() leaves out.
    */
-  protected registerBuffer(name: string, tensor: Tensor | null): void {
+  protected registerBuffer(name: string, tensor: Tensor | null, options?: { integer?: boolean }): void {
     if (typeof name !== 'string' || name === '' || name.includes('.')) {
       throw typeError('registerBuffer', 'name', 'a non-empty string without dots', name);
     }
     if (tensor !== null) assertTensor('registerBuffer', 'tensor', tensor);
     this.#buffers.set(name, tensor);
+    if (options?.integer === true) this.#integerBuffers.add(name);
+  }
+
+  /**
+   * The dtypes PyTorch's state dict has where they are not float32 (BatchNorm's
+   * num_batches_tracked: I64), for saveSafetensors(path, stateDict(), metadata, { dtypes }).
+   */
+  stateDictDtypes(prefix = ''): Record<string, 'I64'> {
+    const out: Record<string, 'I64'> = {};
+    for (const name of this.#integerBuffers) if (this.#buffers.get(name)) out[prefix + name] = 'I64';
+    for (const [key, child] of this.namedChildren()) Object.assign(out, child.stateDictDtypes(`${prefix}${key}.`));
+    return out;
   }
 
   /** The buffer registered as `name` (null where registered without a tensor). */

@@ -54,7 +54,7 @@ abstract class BatchNormBase extends Module {
     const track = this.trackRunningStats;
     this.registerBuffer('running_mean', track ? Tensor.zeros([numFeatures]) : null);
     this.registerBuffer('running_var', track ? Tensor.ones([numFeatures]) : null);
-    this.registerBuffer('num_batches_tracked', track ? Tensor.zeros([]) : null);
+    this.registerBuffer('num_batches_tracked', track ? Tensor.zeros([]) : null, { integer: true });
   }
 
   /** The running mean (PyTorch's running_mean), null without trackRunningStats. */
