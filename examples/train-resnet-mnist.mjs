@@ -43,5 +43,7 @@ for (let epoch = 0; epoch < epochs; epoch++) {
     `test acc ${(100 * evaluate(net, test.images, test.labels)).toFixed(2)}% (${Math.round(result.samples / result.seconds)} samples/s)`;
   console.log(tty ? `\r${line}${' '.repeat(20)}` : line);
 }
-await saveSafetensors(values.out, net.stateDict(), { format: 'pt', model: 'torchvision resnet18, 1 input channel', epochs: String(epochs) });
+// num_batches_tracked as int64, as PyTorch keeps it (stateDictDtypes names those buffers).
+await saveSafetensors(values.out, net.stateDict(), { format: 'pt', model: 'torchvision resnet18, 1 input channel', epochs: String(epochs) },
+  { dtypes: net.stateDictDtypes() });
 console.log(`checkpoint: ${values.out} (torchvision's parameter and buffer names)`);
