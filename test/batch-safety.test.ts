@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync,
+  chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -21,6 +21,26 @@ const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const fixture = (name: string) => path.join(__dirname, 'fixtures', 'images', name);
 const cli = (args: string[], options: { cwd?: string; uid?: number; gid?: number } = {}) =>
   spawnSync(process.execPath, [CLI, 'filter', ...args], { cwd: options.cwd ?? ROOT, encoding: 'utf8', uid: options.uid, gid: options.gid });
+
+/**
+ * Runs fn with every folder from / down to the checkout searchable by other users, as
+ * they were afterwards: the CLI run as 'nobody' must reach dist/ and node_modules/ in a
+ * checkout made under a private folder (`mktemp -d` makes it 0700).
+ */
+function withCheckoutSearchable<T>(fn: () => T): T {
+  const folders: string[] = [];
+  for (let at = ROOT; ; at = path.dirname(at)) {
+    folders.push(at);
+    if (path.dirname(at) === at) break;
+  }
+  const opened = folders.map((f) => [f, statSync(f).mode & 0o7777] as const).filter(([, mode]) => (mode & 0o001) === 0);
+  for (const [f, mode] of opened) chmodSync(f, mode | 0o001);
+  try {
+    return fn();
+  } finally {
+    for (const [f, mode] of opened) chmodSync(f, mode);
+  }
+}
 
 /** A fresh folder holding `in/` with the named fixtures. */
 function workspace(...names: string[]) {
@@ -129,8 +149,9 @@ describe('an unusable --out is a one-line usage error before any image is decode
     chmodSync(path.dirname(file('rgb.png')), 0o755);
     chmodSync(out, 0o555);
     // root may write anywhere: run the CLI as 'nobody' then.
-    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const result = cli([file('truncated.jpg'), file('rgb.png'), '--out', out, '-f', 'sobel'], user);
+    const root = process.getuid?.() === 0;
+    const run = () => cli([file('truncated.jpg'), file('rgb.png'), '--out', out, '-f', 'sobel'], root ? { uid: 65534, gid: 65534 } : {});
+    const result = root ? withCheckoutSearchable(run) : run();
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`but got '${out}': a folder without write permission (EACCES`);
     expect(result.stderr).not.toContain('failed:');
