@@ -37,10 +37,15 @@ export function tanh(input: Tensor): Tensor {
   return activation('tanh', input);
 }
 
+/** leakyRelu's slope, checked (LeakyReLU checks it when built). */
+export function checkNegativeSlope(fn: string, negativeSlope: unknown): number {
+  if (!is.finite(negativeSlope)) throw typeError(fn, 'negativeSlope', 'a finite number', negativeSlope);
+  return negativeSlope;
+}
+
 /** x for x > 0, negativeSlope·x otherwise (default slope 0.01). */
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
-  if (!is.finite(negativeSlope)) throw typeError('leakyRelu', 'negativeSlope', 'a finite number', negativeSlope);
-  return unaryOp('leakyRelu', input, Math.fround(negativeSlope));
+  return unaryOp('leakyRelu', input, Math.fround(checkNegativeSlope('leakyRelu', negativeSlope)));
 }
 
 /** x limited to [min, max]; the gradient passes strictly inside (PyTorch's hardtanh). */
@@ -62,10 +67,15 @@ export function silu(input: Tensor): Tensor {
   return unaryOp('silu', input);
 }
 
+/** gelu's options, checked (GELU checks them when built): the approximation. */
+export function geluApproximation(fn: string, options: unknown): 'none' | 'tanh' {
+  const { approximate = 'none' } = checkOptions(fn, options, ['approximate']);
+  return oneOf(fn, 'options.approximate', approximate, ['none', 'tanh']);
+}
+
 /** x · Φ(x) (Φ the normal CDF), or its tanh approximation with approximate: 'tanh'. */
 export function gelu(input: Tensor, options?: { approximate?: 'none' | 'tanh' }): Tensor {
-  const { approximate = 'none' } = checkOptions('gelu', options, ['approximate']);
-  return unaryOp(oneOf('gelu', 'options.approximate', approximate, ['none', 'tanh']) === 'tanh' ? 'geluTanh' : 'gelu', input);
+  return unaryOp(geluApproximation('gelu', options) === 'tanh' ? 'geluTanh' : 'gelu', input);
 }
 
 /** x · relu6(x + 3) / 6 (MobileNetV3's activation). */

@@ -15,9 +15,10 @@ import { record, shouldRecord } from '../autograd';
 import { backend } from '../backend';
 import { ArgumentRangeError, ShapeError } from '../errors';
 import type { ConvGeometry } from '../geometry';
+import { reduceLayout } from '../elementwise-layout';
 import type { ChannelLayout } from '../reference/channel-norm';
 import { Tensor, assertTensor } from '../tensor';
-import { MAX_ELEMENTS, booleanOption, checkOptions, formatShape, is, message, rangeError, typeError } from '../validate';
+import { MAX_ELEMENTS, booleanOption, checkOptions, formatShape, is, message, positiveInteger, rangeError } from '../validate';
 import { type SpatialRank, intTuple } from './conv-options';
 
 export interface ConvTransposeOptions {
@@ -39,7 +40,6 @@ const DIMS: Record<SpatialRank, string> = { 1: 'L', 2: 'H, W', 3: 'D, H, W' };
 
 /** Everything a call needs, checked. */
 interface TransposePlan {
-  batched: boolean;
   outputShape: number[];
   /** The convolution from the output back to the input. */
   geometry: ConvGeometry;
@@ -62,8 +62,7 @@ export function normalizeConvTransposeOptions(fn: string, rank: SpatialRank, opt
   const padding = intTuple(fn, 'options.padding', o.padding ?? 0, rank, is.nonNegativeInteger, 'a non-negative integer');
   const outputPadding = intTuple(fn, 'options.outputPadding', o.outputPadding ?? 0, rank, is.nonNegativeInteger, 'a non-negative integer');
   const dilation = intTuple(fn, 'options.dilation', o.dilation ?? 1, rank, is.positiveInteger, 'a positive integer');
-  const groups = o.groups ?? 1;
-  if (!is.positiveInteger(groups)) throw (typeof groups === 'number' ? rangeError : typeError)(fn, 'options.groups', 'a positive integer', groups);
+  const groups = positiveInteger(fn, 'options.groups', o.groups ?? 1);
   outputPadding.forEach((p, i) => {
     if (p >= stride[i] && p >= dilation[i]) {
       throw rangeError(fn, 'options.outputPadding', `smaller than the stride (${stride[i]}) or the dilation (${dilation[i]}) on each axis`, outputPadding);
@@ -137,7 +136,6 @@ function planTranspose(fn: string, rank: SpatialRank, input: unknown, weight: un
   };
   const positions = outSize.reduce((a, b) => a * b, 1);
   return {
-    batched,
     outputShape: batched ? [N, O, ...outSize] : [O, ...outSize],
     geometry,
     outputLayout: { outer: N, channels: O, inner: positions },
@@ -165,9 +163,9 @@ function transposeGradients(plan: TransposePlan, x: Float32Array, weight: Tensor
     backend().backward(geometry, g, null, x, { gradInput: null, gradWeight: gw, gradBias: null });
   }
   if (want.bias) {
-    const C = outputLayout.channels;
-    gb = allocFloats(C);
-    backend().channelGradSums(outputLayout, g, g, allocFloats(C).fill(0), gb, allocFloats(C));
+    gb = allocFloats(outputLayout.channels);
+    const { outer, channels, inner } = outputLayout;
+    backend().reduce('sum', reduceLayout([outer, channels, inner], new Set([0, 2])), 1, g, gb);
   }
   return [gx, gw, gb];
 }

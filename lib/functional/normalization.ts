@@ -98,7 +98,7 @@ export function batchNorm(
   }
   const invstd = invStd(variance, eps);
   const scale = w === null ? invstd : floatsOf(invstd, (s, c) => s * w.data[c]);
-  const shift = b === null ? filled(C, 0) : b.data.slice();
+  const shift = b === null ? filled(C, 0) : b.data;
   const out = allocResult(input.size);
   backend().channelAffine(layout, { v: input.data, b: scale, m: mean, d: shift }, out);
 
@@ -127,7 +127,7 @@ export function batchNorm(
     }
     const grads: Array<Float32Array | null> = [gx];
     if (w) grads.push(w.requiresGrad ? floatsOf(sumGX!, (s, c) => s * invstd[c]) : null);
-    if (b) grads.push(b.requiresGrad ? sumG!.slice() : null);
+    if (b) grads.push(b.requiresGrad ? sumG : null);
     return grads;
   });
 }
@@ -189,6 +189,15 @@ function normalizeGroups(
   });
 }
 
+/** layerNorm's normalizedShape as an array, checked (LayerNorm checks it when built). */
+export function checkNormalizedShape(fn: string, normalizedShape: unknown): number[] {
+  const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every(is.positiveInteger)) {
+    throw typeError(fn, 'normalizedShape', 'a positive integer or a non-empty array of them', normalizedShape);
+  }
+  return shape.slice();
+}
+
 /**
  * Layer normalisation: each sample normalised over its last dimensions
  * (normalizedShape), then scaled and shifted element-wise by weight and bias of that
@@ -200,10 +209,7 @@ export function layerNorm(
 ): Tensor {
   const fn = 'layerNorm';
   assertTensor(fn, 'input', input);
-  const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-  if (!Array.isArray(shape) || shape.length === 0 || !shape.every(is.positiveInteger)) {
-    throw typeError(fn, 'normalizedShape', 'a positive integer or a non-empty array of them', normalizedShape);
-  }
+  const shape = checkNormalizedShape(fn, normalizedShape);
   const trailing = input.shape.slice(input.shape.length - shape.length);
   if (shape.length > input.shape.length || shape.some((d, i) => d !== trailing[i])) {
     throw new ShapeError(message(fn, 'input.shape', `to end with normalizedShape ${formatShape(shape)}`, formatShape(input.shape)));

@@ -13,7 +13,7 @@ import { BatchNorm2d } from '../nn/normalization';
 import { AdaptiveAvgPool2d, MaxPool2d } from '../nn/pool';
 import { Sequential } from '../nn/sequential';
 import type { Tensor } from '../tensor';
-import { checkOptions, is, rangeError, typeError } from '../validate';
+import { checkOptions, positiveInteger } from '../validate';
 
 const conv3x3 = (inPlanes: number, outPlanes: number, stride = 1) =>
   new Conv2D(inPlanes, outPlanes, 3, { stride, padding: 1, bias: false });
@@ -105,9 +105,8 @@ export class ResNet extends Module {
     const fn = 'ResNet';
     const o = checkOptions(fn, options, ['numClasses', 'inChannels']);
     const numClasses = o.numClasses ?? 1000, inChannels = o.inChannels ?? 3;
-    for (const [name, value] of [['options.numClasses', numClasses], ['options.inChannels', inChannels]] as const) {
-      if (!is.positiveInteger(value)) throw (typeof value === 'number' ? rangeError : typeError)(fn, name, 'a positive integer', value);
-    }
+    positiveInteger(fn, 'options.numClasses', numClasses);
+    positiveInteger(fn, 'options.inChannels', inChannels);
     let inPlanes = 64;
     const stage = (planes: number, blocks: number, stride: number) => {
       const out = planes * block.expansion;

@@ -16,7 +16,7 @@ import { BatchNorm2d } from '../nn/normalization';
 import { MaxPool2d } from '../nn/pool';
 import { cat } from '../shape-ops';
 import { Tensor, assertTensor } from '../tensor';
-import { checkOptions, formatShape, is, message, rangeError, typeError } from '../validate';
+import { checkOptions, formatShape, message, positiveInteger } from '../validate';
 
 /** conv3×3-BN-ReLU twice. */
 export class DoubleConv extends Module {
@@ -62,11 +62,7 @@ export class UNet extends Module {
     super();
     const fn = 'UNet';
     const o = checkOptions(fn, options, ['inChannels', 'outChannels', 'baseChannels', 'depth']);
-    const count = (name: string, value: unknown, fallback: number) => {
-      const v = value ?? fallback;
-      if (!is.positiveInteger(v)) throw (typeof v === 'number' ? rangeError : typeError)(fn, `options.${name}`, 'a positive integer', v);
-      return v;
-    };
+    const count = (name: string, value: unknown, fallback: number) => positiveInteger(fn, `options.${name}`, value ?? fallback);
     const inChannels = count('inChannels', o.inChannels, 1), outChannels = count('outChannels', o.outChannels, 2);
     const base = count('baseChannels', o.baseChannels, 16);
     this.depth = count('depth', o.depth, 3);

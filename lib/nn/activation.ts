@@ -1,7 +1,9 @@
 /** Activation layers: parameter-free wrappers of the element-wise functions. */
-import { gelu, hardswish, leakyRelu, relu, relu6, sigmoid, silu, softmax, tanh } from '../functional/activation';
+import {
+  checkNegativeSlope, gelu, geluApproximation, hardswish, leakyRelu, relu, relu6, sigmoid, silu, softmax, tanh,
+} from '../functional/activation';
 import type { Tensor } from '../tensor';
-import { checkOptions, is, oneOf, typeError } from '../validate';
+import { is, typeError } from '../validate';
 import { Module } from './module';
 
 /** A layer that applies one parameter-free function. */
@@ -42,8 +44,7 @@ export class LeakyReLU extends Module {
 
   constructor(negativeSlope = 0.01) {
     super();
-    if (!is.finite(negativeSlope)) throw typeError('LeakyReLU', 'negativeSlope', 'a finite number', negativeSlope);
-    this.negativeSlope = negativeSlope;
+    this.negativeSlope = checkNegativeSlope('LeakyReLU', negativeSlope);
   }
 
   override forward(input: Tensor): Tensor {
@@ -60,8 +61,7 @@ export class GELU extends Module {
 
   constructor(options?: { approximate?: 'none' | 'tanh' }) {
     super();
-    const { approximate = 'none' } = checkOptions('GELU', options, ['approximate']);
-    this.approximate = oneOf('GELU', 'options.approximate', approximate, ['none', 'tanh']);
+    this.approximate = geluApproximation('GELU', options);
   }
 
   override forward(input: Tensor): Tensor {

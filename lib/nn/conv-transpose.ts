@@ -9,7 +9,7 @@ import {
 import { type SpatialRank, intTuple } from '../functional/conv-options';
 import { ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
-import { checkOptions, is, message, rangeError, typeError } from '../validate';
+import { checkOptions, is, message, positiveInteger, typeError } from '../validate';
 import { uniformParameter } from './init';
 import { Module } from './module';
 
@@ -34,9 +34,8 @@ abstract class ConvTransposeLayer extends Module {
     options: ConvTransposeLayerOptions | undefined) {
     super();
     const fn = this.constructor.name;
-    for (const [argument, value] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
-      if (!is.positiveInteger(value)) throw (typeof value === 'number' ? rangeError : typeError)(fn, argument, 'a positive integer', value);
-    }
+    positiveInteger(fn, 'inChannels', inChannels);
+    positiveInteger(fn, 'outChannels', outChannels);
     this.kernelSize = intTuple(fn, 'kernelSize', kernelSize, rank, is.positiveInteger, 'a positive integer');
     const { bias: useBias = true, ...rest } = checkOptions(fn, options, [...CONV_TRANSPOSE_OPTIONS, 'bias']) as ConvTransposeLayerOptions;
     if (typeof useBias !== 'boolean') throw typeError(fn, 'options.bias', 'a boolean', useBias);

@@ -3,9 +3,9 @@
  * saved under PyTorch's names), LayerNorm, GroupNorm.
  */
 import { ShapeError } from '../errors';
-import { batchNorm, groupNorm, layerNorm } from '../functional/normalization';
+import { batchNorm, checkNormalizedShape, groupNorm, layerNorm } from '../functional/normalization';
 import { Tensor, assertTensor } from '../tensor';
-import { booleanOption, checkOptions, formatShape, is, message, nonNegativeNumber, rangeError, typeError } from '../validate';
+import { booleanOption, checkOptions, formatShape, is, message, nonNegativeNumber, positiveInteger, rangeError, typeError } from '../validate';
 import { Module } from './module';
 
 export interface BatchNormOptions {
@@ -20,11 +20,6 @@ export interface BatchNormOptions {
 }
 
 const parameter = (values: Float32Array, shape: number[]) => new Tensor(values, shape, { requiresGrad: true });
-
-function positiveCount(fn: string, name: string, value: unknown): number {
-  if (!is.positiveInteger(value)) throw (typeof value === 'number' ? rangeError : typeError)(fn, name, 'a positive integer', value);
-  return value;
-}
 
 abstract class BatchNormBase extends Module {
   readonly numFeatures: number;
@@ -41,7 +36,7 @@ abstract class BatchNormBase extends Module {
   constructor(numFeatures: number, options?: BatchNormOptions) {
     super();
     const fn = this.constructor.name;
-    this.numFeatures = positiveCount(fn, 'numFeatures', numFeatures);
+    this.numFeatures = positiveInteger(fn, 'numFeatures', numFeatures);
     const o = checkOptions(fn, options, ['eps', 'momentum', 'affine', 'trackRunningStats']);
     this.eps = nonNegativeNumber(fn, 'options.eps', o.eps ?? 1e-5);
     const momentum = o.momentum === undefined ? 0.1 : o.momentum;
@@ -143,10 +138,7 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options?: LayerNormOptions) {
     super();
     const fn = 'LayerNorm';
-    const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-    if (!Array.isArray(shape) || shape.length === 0 || !shape.every(is.positiveInteger)) {
-      throw typeError(fn, 'normalizedShape', 'a positive integer or a non-empty array of them', normalizedShape);
-    }
+    const shape = checkNormalizedShape(fn, normalizedShape);
     const o = checkOptions(fn, options, ['eps', 'elementwiseAffine', 'bias']);
     this.normalizedShape = [...shape];
     this.eps = nonNegativeNumber(fn, 'options.eps', o.eps ?? 1e-5);
@@ -184,8 +176,8 @@ export class GroupNorm extends Module {
   constructor(numGroups: number, numChannels: number, options?: GroupNormOptions) {
     super();
     const fn = 'GroupNorm';
-    this.numGroups = positiveCount(fn, 'numGroups', numGroups);
-    this.numChannels = positiveCount(fn, 'numChannels', numChannels);
+    this.numGroups = positiveInteger(fn, 'numGroups', numGroups);
+    this.numChannels = positiveInteger(fn, 'numChannels', numChannels);
     if (numChannels % numGroups !== 0) {
       throw rangeError(fn, 'numChannels', `a multiple of numGroups (${numGroups})`, numChannels);
     }
