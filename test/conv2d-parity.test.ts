@@ -110,13 +110,18 @@ const EDGE_CASES: Case[] = [
   { name: 'an odd number of runs, a reduction over several blocks', inputShape: [2, 40, 5, 9], weightShape: [7, 40, 3, 7], bias: true, options: {} },
   { name: 'runs of stacked images over two backward-weight units', inputShape: [13, 2, 12, 12], weightShape: [4, 2, 5, 5], bias: true, options: {} },
   { name: 'runs with groups and padding', inputShape: [2, 12, 14, 13], weightShape: [14, 6, 7, 7], bias: false, options: { groups: 2, padding: [1, 0], paddingMode: 'reflect' } },
-  // Small images with many channels: an im2col matrix and the GEMM (native/kernels/small_image.cc),
-  // the taps that only ever meet padding left out of it.
+  // Small images with many channels (up to 64 output positions): a GEMM per output position over
+  // the taps that read the input there (native/kernels/loops/small_image.h); the batch is the
+  // tile's rows, channels its columns, with tails of both and layouts transposed in 8 x 8 blocks.
   { name: 'small image: 1x1, padded 3x3, only the centre tap reads', inputShape: [3, 70, 1, 1], weightShape: [20, 70, 3, 3], bias: true, options: { padding: 1 } },
   { name: 'small image: 2x2, padded 3x3', inputShape: [2, 40, 2, 2], weightShape: [17, 40, 3, 3], bias: true, options: { padding: 1 } },
   { name: 'small image: stride 2 to 4x4, 2 groups', inputShape: [2, 48, 7, 7], weightShape: [32, 24, 3, 3], bias: false, options: { stride: 2, padding: 1, groups: 2 } },
   { name: 'small image: dilated, 1x3 output', inputShape: [1, 16, 5, 5], weightShape: [16, 16, 3, 3], bias: true, options: { dilation: 2, padding: [0, 1] } },
   { name: 'small image: reflect padding, 3x3', inputShape: [2, 64, 3, 3], weightShape: [16, 64, 3, 3], bias: true, options: { padding: 1, paddingMode: 'reflect' } },
+  { name: 'small image: 11 images (a partial row panel), 7x7 output', inputShape: [11, 24, 7, 7], weightShape: [40, 24, 3, 3], bias: true, options: { padding: 1 } },
+  { name: 'small image: 9 images, 4 groups', inputShape: [9, 64, 3, 3], weightShape: [64, 16, 3, 3], bias: true, options: { padding: 1, groups: 4 } },
+  { name: 'small image: positions that no tap reaches give the bias', inputShape: [9, 64, 1, 1], weightShape: [16, 64, 3, 3], bias: true, options: { padding: 3 } },
+  { name: 'small image: 8 images, 1x1 kernel, stride 2', inputShape: [8, 72, 7, 7], weightShape: [33, 72, 1, 1], bias: false, options: { stride: 2 } },
 ];
 
 /**
@@ -238,7 +243,8 @@ describe('the adjoint identity ⟨conv(x, w), g⟩ = ⟨x, gradInput⟩ = ⟨w, 
 describe('results do not depend on the thread count', () => {
   const shapes: Case[] = [
     { name: 'channel-rich', inputShape: [4, 16, 20, 20], weightShape: [16, 16, 3, 3], bias: true, options: { padding: 1 } },
-    { name: 'small images (the im2col matrix path)', inputShape: [8, 128, 2, 2], weightShape: [64, 128, 3, 3], bias: true, options: { padding: 1 } },
+    { name: 'small images (a GEMM per position)', inputShape: [8, 128, 2, 2], weightShape: [64, 128, 3, 3], bias: true, options: { padding: 1 } },
+    { name: 'small images, 7x7, a partial row panel', inputShape: [19, 32, 7, 7], weightShape: [48, 32, 3, 3], bias: true, options: { padding: 1 } },
     // One image: the forward splits it into more blocks at 2 threads than at 1, over the
     // grid (stride 2) and over row vectors (56 wide).
     { name: 'one image, stride 2', inputShape: [1, 16, 23, 29], weightShape: [12, 16, 3, 3], bias: true, options: { padding: 1, stride: 2 } },

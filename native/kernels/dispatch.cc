@@ -77,21 +77,21 @@ const ConvKernels& activeKernels() { return kernelsOf(activeIsa()); }
 
 void conv2dForward(ThreadPool& pool, const ConvParams& p, const float* input,
                    const float* weight, const float* bias, float* output) {
-  // Padding enters the matrix as zeros: only with finite weights is 0 · w = 0.
-  if (smallImageConv(p) && allFinite(weight, p.weightSize())) return smallImageForward(pool, p, input, weight, bias, output);
+  // The small-image path reads only taps that meet the input: it is exact with any weights.
+  if (smallImageConv(p)) return activeKernels().smallImageForward(pool, p, smallImageTaps(p), input, weight, bias, output);
   if (forwardUsesGemm(p)) kernelsFor(Path::kForwardGemm, p).forwardGemm(pool, p, input, weight, bias, output);
   else kernelsFor(Path::kForwardDirect, p).forwardDirect(pool, p, input, weight, bias, output);
 }
 
 void conv2dBackwardData(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
                         const float* weight, float* gradInput) {
+  if (smallImageConv(p)) return activeKernels().smallImageBackwardData(pool, p, smallImageTaps(p), gradOutput, weight, gradInput);
   // The paths below the gather multiply the weights by zeros that are not in the sum
   // (padding around gradOutput, the rows a scatter drops): 0 · ∞ would be a NaN that
   // does not belong. The gather reads only the (output, tap) pairs that exist.
   if (!allFinite(weight, p.weightSize())) {
     return kernelsFor(Path::kBackwardDataGather, p).backwardDataGather(pool, p, gradOutput, weight, gradInput);
   }
-  if (smallImageConv(p)) return smallImageBackwardData(pool, p, gradOutput, weight, gradInput);
   const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t taps = p.kernelHeight * p.kernelWidth;
   const bool strideOne = p.strideH == 1 && p.strideW == 1;
@@ -115,14 +115,7 @@ void conv2dBackwardData(ThreadPool& pool, const ConvParams& p, const float* grad
 
 void conv2dBackwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
                           const float* gradOutput, float* gradWeight) {
-  if (smallImageConv(p)) {
-    smallImageBackwardWeight(pool, p, input, gradOutput, gradWeight);
-    // Padding's zeros meet gradients: a non-finite gradient makes a NaN that does not
-    // belong; the direct path, which reads only the pairs that exist, redoes such a result.
-    if (!allFinite(gradWeight, p.weightSize()))
-      kernelsFor(Path::kBackwardWeightDirect, p).backwardWeightDirect(pool, p, input, gradOutput, gradWeight);
-    return;
-  }
+  if (smallImageConv(p)) return activeKernels().smallImageBackwardWeight(pool, p, smallImageTaps(p), input, gradOutput, gradWeight);
   if (!weightGradUsesGemm(p)) {
     return kernelsFor(Path::kBackwardWeightDirect, p).backwardWeightDirect(pool, p, input, gradOutput, gradWeight);
   }

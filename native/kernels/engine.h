@@ -7,6 +7,7 @@
 #include "elementwise.h"
 #include "filter8.h"
 #include "matmul.h"
+#include "small_image.h"
 #include "thread_pool.h"
 
 namespace convcore {
@@ -28,6 +29,14 @@ struct ConvKernels {
   // shape takes it, or on the direct one; a gather of every (output, tap) pair.
   BackwardDataFn backwardDataGemm, backwardDataAsForward, backwardDataAsDirectForward, backwardDataGather;
   BackwardWeightFn backwardWeightGemm, backwardWeightDirect;
+  // Small images (small_image.h's rule): a GEMM per output position over the taps
+  // that read the input there.
+  void (*smallImageForward)(ThreadPool&, const ConvParams&, const SmallImageTaps&, const float* input,
+                            const float* weight, const float* bias, float* output);
+  void (*smallImageBackwardData)(ThreadPool&, const ConvParams&, const SmallImageTaps&, const float* gradOutput,
+                                 const float* weight, float* gradInput);
+  void (*smallImageBackwardWeight)(ThreadPool&, const ConvParams&, const SmallImageTaps&, const float* input,
+                                   const float* gradOutput, float* gradWeight);
   void (*backwardBias)(ThreadPool&, const ConvParams&, const float* gradOutput, float* gradBias);
   void (*matmul)(ThreadPool&, const MatmulParams&, const float* a, const float* b,
                  const float* bias, float* c);

@@ -46,6 +46,7 @@ inline void copyFloats(float* dst, const float* src, int64_t count) {
 #include "loops/gemm_backward_weight.h"
 #include "loops/bias.h"
 #include "loops/matmul.h"
+#include "loops/small_image.h"
 #include "loops/filter8.h"
 #include "loops/elementwise.h"
 #include "loops/channel_norm.h"
@@ -56,6 +57,7 @@ const ConvKernels& kernels() {
       gemm::forward, direct::forward,
       gemm::backwardData, backwardDataAsForward, backwardDataAsDirectForward, direct::backwardDataGather,
       gemm::backwardWeight, direct::backwardWeight,
+      small_image::forward, small_image::backwardData, small_image::backwardWeight,
       backwardBias, dense::matmul, filter8::run, fmaPeak,
       elementwise::binary, elementwise::binaryBackward, elementwise::unary, elementwise::unaryBackward,
       elementwise::reduce, elementwise::where, elementwise::whereBackward,

@@ -24,6 +24,10 @@ enum class ScratchSlot {
   kTaskOutput,     // a task's accumulator block
   kTaskGrad,       // a task's gradient rows
   kTaskPositions,  // a task's row-vector positions
+  kSmallImageInput,    // small images: the input laid out position-major (calling thread; read by all tasks)
+  kSmallImageGrad,     // small images: the output gradient laid out position-major, likewise
+  kSmallImageWeights,  // small images: the weights laid out tap-major, likewise
+  kSmallImageOffsets,  // small images: the micro-kernel's offset tables (int64), likewise
   kCount,
 };
 

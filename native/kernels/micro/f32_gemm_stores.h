@@ -27,6 +27,21 @@ inline void tileToBuffer(int64_t rows, bool accumulate, int64_t kc, const float*
   });
 }
 
+// c[kRows][kTileCols] = the tile whose broadcast rows are read where a table says.
+template <int kRows>
+__attribute__((noinline)) void indexedTileToBuffer(int64_t kc, IndexedRows a, Halves halves,
+                                                   const int64_t* offsets, float* c) {
+  gemmTileRows<kRows>(kc, a, halves, offsets, [&](int i, Vec v0, Vec v1) {
+    store(c + i * kTileCols, v0);
+    store(c + i * kTileCols + kLanes, v1);
+  });
+}
+
+inline void indexedTileToBuffer(int64_t rows, int64_t kc, IndexedRows a, Halves halves, const int64_t* offsets,
+                                float* c) {
+  withTileRows(rows, [&](auto height) { indexedTileToBuffer<decltype(height)::value>(kc, a, halves, offsets, c); });
+}
+
 // Where a finished tile goes: row i of each half to lo / hi + i · planeStride, of which
 // the first validLo / validHi floats are real outputs (the rest is thrown away).
 struct TileDestination {

@@ -13,13 +13,26 @@ struct Halves {
 };
 inline Halves contiguousHalves(const float* base) { return {base, base + kLanes}; }
 
-// Σ_k a[k][0..kRows) ⊗ b_k with b_k = the halves at offsets[k] (`a` is a packed panel:
-// kTileRows output channels per k, of which the first kRows are used: a panel's last
-// rows may be padding), then finish(row, low vector, high vector) for each row.
+// Where a tile's kRows broadcast values for step k lie (consecutive floats): a packed
+// panel (kTileRows per k), or anywhere a table of offsets says, so that a kernel can
+// read an operand where it already is instead of packing it.
+struct PackedRows {
+  const float* a;
+  const float* at(int64_t k) const { return a + k * kTileRows; }
+};
+struct IndexedRows {
+  const float* base;
+  const int64_t* offsets;
+  const float* at(int64_t k) const { return base + offsets[k]; }
+};
+
+// Σ_k a_k[0..kRows) ⊗ b_k with a_k = rows.at(k) (of a panel's rows the first kRows are
+// used: its last rows may be padding) and b_k = the halves at offsets[k], then
+// finish(row, low vector, high vector) for each row.
 // The accumulators are named variables, not an array: GCC keeps an array of vector
 // structs in memory and stores it back on every iteration, halving the FMA rate.
-template <int kRows, typename Finish>
-inline void gemmTile(int64_t kc, const float* a, Halves halves, const int64_t* offsets, const Finish& finish) {
+template <int kRows, typename Rows, typename Finish>
+inline void gemmTileRows(int64_t kc, const Rows& rows, Halves halves, const int64_t* offsets, const Finish& finish) {
   static_assert(kRows >= 2 && kRows <= kTileRows && kRows % 2 == 0, "tiles of 2, 4, 6 or 8 rows");
   Vec c00 = zero(), c01 = zero(), c10 = zero(), c11 = zero(), c20 = zero(), c21 = zero();
   Vec c30 = zero(), c31 = zero(), c40 = zero(), c41 = zero(), c50 = zero(), c51 = zero();
@@ -32,9 +45,10 @@ inline void gemmTile(int64_t kc, const float* a, Halves halves, const int64_t* o
     for (; k + 2 <= kc; k += 2) {
       const Vec b0 = load(halves.lo + offsets[k]), b1 = load(halves.hi + offsets[k]);
       const Vec e0 = load(halves.lo + offsets[k + 1]), e1 = load(halves.hi + offsets[k + 1]);
-      const float* ak = a + k * kTileRows;
+      const float* ak = rows.at(k);
+      const float* an = rows.at(k + 1);
       const Vec a0 = broadcast(ak), a1 = broadcast(ak + 1);
-      const Vec a2 = broadcast(ak + kTileRows), a3 = broadcast(ak + kTileRows + 1);
+      const Vec a2 = broadcast(an), a3 = broadcast(an + 1);
       c00 = fmadd(a0, b0, c00);
       c01 = fmadd(a0, b1, c01);
       c10 = fmadd(a1, b0, c10);
@@ -46,7 +60,8 @@ inline void gemmTile(int64_t kc, const float* a, Halves halves, const int64_t* o
     }
     if (k < kc) {
       const Vec b0 = load(halves.lo + offsets[k]), b1 = load(halves.hi + offsets[k]);
-      const Vec a0 = broadcast(a + k * kTileRows), a1 = broadcast(a + k * kTileRows + 1);
+      const float* ak = rows.at(k);
+      const Vec a0 = broadcast(ak), a1 = broadcast(ak + 1);
       c00 = fmadd(a0, b0, c00);
       c01 = fmadd(a0, b1, c01);
       c10 = fmadd(a1, b0, c10);
@@ -58,7 +73,7 @@ inline void gemmTile(int64_t kc, const float* a, Halves halves, const int64_t* o
   }
   for (int64_t k = 0; k < kc; ++k) {
     const Vec b0 = load(halves.lo + offsets[k]), b1 = load(halves.hi + offsets[k]);
-    const float* ak = a + k * kTileRows;
+    const float* ak = rows.at(k);
 #define CONVCORE_TILE_ROW(i)              \
   if (kRows > i) {                        \
     const Vec av = broadcast(ak + i);     \
@@ -83,6 +98,12 @@ inline void gemmTile(int64_t kc, const float* a, Halves halves, const int64_t* o
   if (kRows > 5) finish(5, c50, c51);
   if (kRows > 6) finish(6, c60, c61);
   if (kRows > 7) finish(7, c70, c71);
+}
+
+// The tile over a packed panel `a`.
+template <int kRows, typename Finish>
+inline void gemmTile(int64_t kc, const float* a, Halves halves, const int64_t* offsets, const Finish& finish) {
+  gemmTileRows<kRows>(kc, PackedRows{a}, halves, offsets, finish);
 }
 
 // Calls call(kRows) with the smallest even tile height, up to kTileRows, covering `rows`.

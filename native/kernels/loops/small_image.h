@@ -1,0 +1,221 @@
+// Convolutions of small images (a few output positions, many channels: a ResNet's last
+// stages on MNIST- or CIFAR-sized inputs; small_image.h has the rule). Each output
+// position is its own GEMM over the taps that read the input there, so no product
+// meets padding (a 3 × 3 kernel over a 2 × 2 image reads 4 of its 9 taps at each
+// position). The batch is the tile's rows and channels its vector columns: activations
+// and gradients are laid out position-major first (small: one pass over each), the
+// weights once per call (their one pass costs about what the products do here), and
+// the micro-kernel reads both operands through offset tables, with no im2col matrix.
+// Part of engine_impl.h (ISA namespace).
+#pragma once
+
+namespace small_image {
+
+inline int64_t roundUp(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+// dst[col · dstStride + r] = src[r · rowStride + col] for r < rows and col < cols, for
+// the columns col with keep[col % period] (all when keep is null): 8 × 8 blocks by
+// shuffles (simd.h), column strip by column strip so that each destination row is
+// written in order.
+inline void transposeInto(const float* src, int64_t rowStride, int64_t rows, int64_t cols, float* dst,
+                          int64_t dstStride, const char* keep = nullptr, int64_t period = 1) {
+  const int64_t fullRows = rows / 8 * 8, fullCols = cols / 8 * 8;
+  auto kept = [&](int64_t col) { return keep == nullptr || keep[col % period]; };
+  auto column = [&](int64_t col, int64_t from) {
+    if (kept(col))
+      for (int64_t r = from; r < rows; ++r) dst[col * dstStride + r] = src[r * rowStride + col];
+  };
+  for (int64_t c0 = 0; c0 < fullCols; c0 += 8) {
+    unsigned mask = 0;
+    for (int i = 0; i < 8; ++i)
+      if (kept(c0 + i)) mask |= 1u << i;
+    if (mask == 0) continue;
+    for (int64_t r0 = 0; r0 < fullRows; r0 += 8)
+      transpose8x8(src + r0 * rowStride + c0, rowStride, dst + c0 * dstStride + r0, dstStride, mask);
+    for (int64_t col = c0; col < c0 + 8; ++col) column(col, fullRows);
+  }
+  for (int64_t col = fullCols; col < cols; ++col) column(col, 0);
+}
+
+// A table of int64 offsets in a scratch slot.
+inline int64_t* offsetTable(ScratchSlot slot, int64_t entries) {
+  return reinterpret_cast<int64_t*>(scratch(slot, static_cast<size_t>(2 * std::max<int64_t>(1, entries))));
+}
+
+// Threads over the tasks: enough tile work per chunk to pay for waking a thread.
+inline int64_t tileGrain(int64_t reduction) { return grainFor(kTileRows * kTileCols * std::max<int64_t>(1, reduction)); }
+
+// output[n][o][q] = bias[o] + Σ over the taps v read at q, channels c of
+// input[n][c][offset v] · weight[o][c][tap v]: rows n, columns o, reduction (v, c).
+inline void forward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps& s, const float* input,
+                    const float* weight, const float* bias, float* output) {
+  const int64_t N = p.batch, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t P = p.outHeight * p.outWidth, plane = p.inHeight * p.inWidth, taps = p.kernelHeight * p.kernelWidth;
+  const int64_t OgPad = roundUp(Og, kTileCols), pairs = static_cast<int64_t>(s.tap.size());
+  // x[(c · plane + position) · N + n]: a tile's rows (the batch) side by side; the tail
+  // lets a tile's padding rows read in bounds.
+  float* x = scratch(ScratchSlot::kSmallImageInput, static_cast<size_t>(plane * Cg * N + kTileRows));
+  // w[(c · taps + tap) · OgPad + o], zero past Og: a tile's columns side by side.
+  float* w = scratch(ScratchSlot::kSmallImageWeights, static_cast<size_t>(taps * Cg * OgPad));
+  int64_t* xAt = offsetTable(ScratchSlot::kSmallImageOffsets, 2 * Cg * pairs);
+  int64_t* wAt = xAt + Cg * pairs;
+  for (int64_t v = 0; v < pairs; ++v)
+    for (int64_t c = 0; c < Cg; ++c) {
+      xAt[v * Cg + c] = (c * plane + s.offset[v]) * N;
+      wAt[v * Cg + c] = (c * taps + s.tap[v]) * OgPad;
+    }
+  fillZero(x + plane * Cg * N, kTileRows);
+  const int64_t rowPanels = (N + kTileRows - 1) / kTileRows, colPanels = OgPad / kTileCols;
+  // Layout tasks: the input channel by channel, then the weights 16 output channels at
+  // a time (the taps some position reads).
+  const int64_t inputTasks = Cg, weightBlocks = OgPad / 16;
+  for (int64_t g = 0; g < p.groups; ++g) {
+    pool.parallelFor(inputTasks + weightBlocks, grainFor(16 * Cg * taps), [&](int64_t first, int64_t last) {
+      for (int64_t task = first; task < last; ++task) {
+        if (task < inputTasks) {
+          const int64_t c = task;
+          transposeInto(input + (g * Cg + c) * plane, p.inChannels * plane, N, plane, x + c * plane * N, N);
+          continue;
+        }
+        const int64_t o0 = (task - inputTasks) * 16, real = std::max<int64_t>(0, std::min<int64_t>(16, Og - o0));
+        transposeInto(weight + (g * Og + o0) * Cg * taps, Cg * taps, real, Cg * taps, w + o0, OgPad, s.used.data(), taps);
+        if (real < 16)
+          for (int64_t f = 0; f < Cg * taps; ++f)
+            if (s.used[f % taps]) fillZero(w + f * OgPad + o0 + real, 16 - real);
+      }
+    });
+    // A task: a block of images × output channels at every position, in order (its
+    // output lines stay in L1 while they fill); consecutive tasks share weights.
+    pool.parallelFor(colPanels * rowPanels, tileGrain(Cg * pairs), [&](int64_t first, int64_t last) {
+      alignas(64) float tile[kTileRows * kTileCols];
+      for (int64_t task = first; task < last; ++task) {
+        const int64_t r = task % rowPanels, j = task / rowPanels;
+        const int64_t n0 = r * kTileRows, rows = std::min(kTileRows, N - n0);
+        const int64_t o0 = j * kTileCols, cols = std::min(kTileCols, Og - o0);
+        for (int64_t q = 0; q < P; ++q) {
+          const int64_t v0 = s.first[q], K = (s.first[q + 1] - v0) * Cg;
+          indexedTileToBuffer(rows, K, IndexedRows{x + n0, xAt + v0 * Cg}, contiguousHalves(w + o0), wAt + v0 * Cg,
+                              tile);
+          for (int64_t i = 0; i < rows; ++i) {
+            float* out = output + ((n0 + i) * p.outChannels + g * Og + o0) * P + q;
+            const float* b = bias == nullptr ? nullptr : bias + g * Og + o0;
+            for (int64_t col = 0; col < cols; ++col) out[col * P] = tile[i * kTileCols + col] + (b ? b[col] : 0.0f);
+          }
+        }
+      }
+    });
+  }
+}
+
+// gradInput[n][c][offset v] = Σ over the (q, v) that read it, output channels o of
+// gradOutput[n][o][q] · weight[o][c][tap v]: rows n, columns c, reduction o. A task owns
+// a block of images × channels of gradInput and adds its positions' tiles in order.
+inline void backwardData(ThreadPool& pool, const ConvParams& p, const SmallImageTaps& s, const float* gradOutput,
+                         const float* weight, float* gradInput) {
+  const int64_t N = p.batch, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t P = p.outHeight * p.outWidth, plane = p.inHeight * p.inWidth, taps = p.kernelHeight * p.kernelWidth;
+  const int64_t CgPad = roundUp(Cg, kTileCols), pairs = static_cast<int64_t>(s.tap.size());
+  // g[(q · Og + o) · N + n] and w[(tap · Og + o) · CgPad + c], zero past Cg.
+  float* g = scratch(ScratchSlot::kSmallImageGrad, static_cast<size_t>(P * Og * N + kTileRows));
+  float* w = scratch(ScratchSlot::kSmallImageWeights, static_cast<size_t>(taps * Og * CgPad));
+  int64_t* gAt = offsetTable(ScratchSlot::kSmallImageOffsets, 2 * Og);
+  int64_t* wAt = gAt + Og;
+  for (int64_t o = 0; o < Og; ++o) {
+    gAt[o] = o * N;
+    wAt[o] = o * CgPad;
+  }
+  fillZero(g + P * Og * N, kTileRows);
+  const int64_t rowPanels = (N + kTileRows - 1) / kTileRows, colPanels = CgPad / kTileCols;
+  for (int64_t group = 0; group < p.groups; ++group) {
+    pool.parallelFor(Og, grainFor(N * P + Cg * taps), [&](int64_t first, int64_t last) {
+      for (int64_t o = first; o < last; ++o) {
+        transposeInto(gradOutput + (group * Og + o) * P, p.outChannels * P, N, P, g + o * N, Og * N);
+        transposeInto(weight + (group * Og + o) * Cg * taps, taps, Cg, taps, w + o * CgPad, Og * CgPad, s.used.data(),
+                      taps);
+        for (int64_t t = 0; t < taps; ++t)
+          if (s.used[t]) fillZero(w + (t * Og + o) * CgPad + Cg, CgPad - Cg);
+      }
+    });
+    pool.parallelFor(colPanels * rowPanels, tileGrain(Og * pairs), [&](int64_t first, int64_t last) {
+      alignas(64) float tile[kTileRows * kTileCols];
+      for (int64_t task = first; task < last; ++task) {
+        const int64_t r = task % rowPanels, j = task / rowPanels;
+        const int64_t n0 = r * kTileRows, rows = std::min(kTileRows, N - n0);
+        const int64_t c0 = j * kTileCols, cols = std::min(kTileCols, Cg - c0);
+        for (int64_t i = 0; i < rows; ++i)
+          fillZero(gradInput + ((n0 + i) * p.inChannels + group * Cg + c0) * plane, cols * plane);
+        for (int64_t q = 0; q < P; ++q) {
+          for (int64_t v = s.first[q]; v < s.first[q + 1]; ++v) {
+            indexedTileToBuffer(rows, Og, IndexedRows{g + q * Og * N + n0, gAt},
+                                contiguousHalves(w + s.tap[v] * Og * CgPad + c0), wAt, tile);
+            for (int64_t i = 0; i < rows; ++i) {
+              float* dst = gradInput + ((n0 + i) * p.inChannels + group * Cg + c0) * plane + s.offset[v];
+              for (int64_t col = 0; col < cols; ++col) dst[col * plane] += tile[i * kTileCols + col];
+            }
+          }
+        }
+      }
+    });
+  }
+}
+
+// gradWeight[o][c][t] = Σ over the positions q that read tap t and images n of
+// gradOutput[n][o][q] · input[n][c][offset]: rows o, columns c, reduction (q, n); taps
+// no position reads get 0. Each task writes its own block of gradWeight.
+inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const SmallImageTaps& s, const float* input,
+                           const float* gradOutput, float* gradWeight) {
+  const int64_t N = p.batch, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
+  const int64_t P = p.outHeight * p.outWidth, plane = p.inHeight * p.inWidth, taps = p.kernelHeight * p.kernelWidth;
+  const int64_t CgPad = roundUp(Cg, kTileCols), pairs = static_cast<int64_t>(s.tap.size());
+  // g[(q · N + n) · Og + o] (rows o side by side) and x[(position · N + n) · CgPad + c].
+  float* g = scratch(ScratchSlot::kSmallImageGrad, static_cast<size_t>(P * N * Og + kTileRows));
+  float* x = scratch(ScratchSlot::kSmallImageInput, static_cast<size_t>(plane * N * CgPad));
+  // Tap t's reduction: its (position, image) pairs k in [N · byTapFirst[t], N · byTapFirst[t + 1]).
+  int64_t* gAt = offsetTable(ScratchSlot::kSmallImageOffsets, 2 * pairs * N);
+  int64_t* xAt = gAt + pairs * N;
+  for (int64_t e = 0; e < pairs; ++e)
+    for (int64_t n = 0; n < N; ++n) {
+      gAt[e * N + n] = (s.byTapPosition[e] * N + n) * Og;
+      xAt[e * N + n] = (s.byTapOffset[e] * N + n) * CgPad;
+    }
+  fillZero(g + P * N * Og, kTileRows);
+  const std::vector<int64_t>& usedTaps = s.usedTaps;
+  const int64_t rowPanels = (Og + kTileRows - 1) / kTileRows, colPanels = CgPad / kTileCols;
+  for (int64_t group = 0; group < p.groups; ++group) {
+    pool.parallelFor(N, grainFor(P * Og + plane * CgPad), [&](int64_t first, int64_t last) {
+      for (int64_t n = first; n < last; ++n) {
+        transposeInto(gradOutput + (n * p.outChannels + group * Og) * P, P, Og, P, g + n * Og, N * Og);
+        transposeInto(input + (n * p.inChannels + group * Cg) * plane, plane, Cg, plane, x + n * CgPad, N * CgPad);
+        for (int64_t i = 0; i < plane; ++i) {
+          float* dst = x + (i * N + n) * CgPad;
+          for (int64_t c = Cg; c < CgPad; ++c) dst[c] = 0.0f;
+        }
+      }
+    });
+    // Taps no position reads: zero, written in one contiguous pass first.
+    float* groupGrad = gradWeight + group * Og * Cg * taps;
+    if (static_cast<int64_t>(usedTaps.size()) < taps) {
+      pool.parallelFor(Og, grainFor(Cg * taps), [&](int64_t first, int64_t last) {
+        fillZero(groupGrad + first * Cg * taps, (last - first) * Cg * taps);
+      });
+    }
+    // Tasks (column panel, tap, row panel): consecutive ones share the input columns.
+    const int64_t used = static_cast<int64_t>(usedTaps.size());
+    pool.parallelFor(colPanels * used * rowPanels, tileGrain(N * pairs / std::max<int64_t>(1, used)), [&](int64_t first, int64_t last) {
+      alignas(64) float tile[kTileRows * kTileCols];
+      for (int64_t task = first; task < last; ++task) {
+        const int64_t r = task % rowPanels, t = usedTaps[(task / rowPanels) % used], j = task / (rowPanels * used);
+        const int64_t o0 = r * kTileRows, rows = std::min(kTileRows, Og - o0);
+        const int64_t c0 = j * kTileCols, cols = std::min(kTileCols, Cg - c0);
+        const int64_t k0 = N * s.byTapFirst[t], K = N * s.byTapFirst[t + 1] - k0;
+        indexedTileToBuffer(rows, K, IndexedRows{g + o0, gAt + k0}, contiguousHalves(x + c0), xAt + k0, tile);
+        for (int64_t i = 0; i < rows; ++i) {
+          float* dst = groupGrad + ((o0 + i) * Cg + c0) * taps + t;
+          for (int64_t col = 0; col < cols; ++col) dst[col * taps] = tile[i * kTileCols + col];
+        }
+      }
+    });
+  }
+}
+
+}  // namespace small_image
