@@ -6,8 +6,12 @@ namespace convcore {
 
 namespace {
 
-// Output positions per image up to which the small-image path runs: a 7 × 7 output
-// (a ResNet's first stage on MNIST) measured faster here than on the grid paths.
+// Output positions per image up to which the small-image path runs: up to 16 for any
+// channel count it takes; up to 64 (a ResNet's 7 × 7 first stage on MNIST: 2× faster)
+// with at least 16 input channels per group, since its backward passes put the input
+// channels in the vectors (LeNet's second layer, 6 channels on 8 × 8, was 1.3–3× slower
+// there than on the grid paths).
+constexpr int64_t kMaxAnyChannels = 16;
 constexpr int64_t kMaxPositions = 64;
 
 }  // namespace
@@ -15,7 +19,8 @@ constexpr int64_t kMaxPositions = 64;
 bool smallImageConv(const ConvParams& p) {
   if (p.planeTable != nullptr) return false;
   const int64_t P = p.outHeight * p.outWidth, K = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
-  return P <= kMaxPositions && K >= 64 && p.outChannelsPerGroup() >= 16;
+  return K >= 64 && p.outChannelsPerGroup() >= 16 &&
+         (P <= kMaxAnyChannels || (P <= kMaxPositions && p.inChannelsPerGroup() >= 16));
 }
 
 SmallImageTaps smallImageTaps(const ConvParams& p) {
