@@ -11,7 +11,7 @@
 
 namespace small_image {
 
-inline int64_t roundUp(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+using gemm::roundUp;
 
 // dst[col · dstStride + r] = src[r · rowStride + col] for r < rows and col < cols, for
 // the columns col with keep[col % period] (all when keep is null): 8 × 8 blocks by
@@ -94,8 +94,8 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps&
         const int64_t o0 = j * kTileCols, cols = std::min(kTileCols, Og - o0);
         for (int64_t q = 0; q < P; ++q) {
           const int64_t v0 = s.first[q], K = (s.first[q + 1] - v0) * Cg;
-          indexedTileToBuffer(rows, K, IndexedRows{x + n0, xAt + v0 * Cg}, contiguousHalves(w + o0), wAt + v0 * Cg,
-                              tile);
+          tileToBuffer(rows, false, K, IndexedRows{x + n0, xAt + v0 * Cg}, contiguousHalves(w + o0), wAt + v0 * Cg,
+                       tile, kTileCols);
           for (int64_t i = 0; i < rows; ++i) {
             float* out = output + ((n0 + i) * p.outChannels + g * Og + o0) * P + q;
             const float* b = bias == nullptr ? nullptr : bias + g * Og + o0;
@@ -146,8 +146,8 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const SmallImage
           fillZero(gradInput + ((n0 + i) * p.inChannels + group * Cg + c0) * plane, cols * plane);
         for (int64_t q = 0; q < P; ++q) {
           for (int64_t v = s.first[q]; v < s.first[q + 1]; ++v) {
-            indexedTileToBuffer(rows, Og, IndexedRows{g + q * Og * N + n0, gAt},
-                                contiguousHalves(w + s.tap[v] * Og * CgPad + c0), wAt, tile);
+            tileToBuffer(rows, false, Og, IndexedRows{g + q * Og * N + n0, gAt},
+                         contiguousHalves(w + s.tap[v] * Og * CgPad + c0), wAt, tile, kTileCols);
             for (int64_t i = 0; i < rows; ++i) {
               float* dst = gradInput + ((n0 + i) * p.inChannels + group * Cg + c0) * plane + s.offset[v];
               for (int64_t col = 0; col < cols; ++col) dst[col * plane] += tile[i * kTileCols + col];
@@ -208,7 +208,7 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const SmallIma
         const int64_t o0 = r * kTileRows, rows = std::min(kTileRows, Og - o0);
         const int64_t c0 = j * kTileCols, cols = std::min(kTileCols, Cg - c0);
         const int64_t k0 = N * s.byTapFirst[t], K = N * s.byTapFirst[t + 1] - k0;
-        indexedTileToBuffer(rows, K, IndexedRows{g + o0, gAt + k0}, contiguousHalves(x + c0), xAt + k0, tile);
+        tileToBuffer(rows, false, K, IndexedRows{g + o0, gAt + k0}, contiguousHalves(x + c0), xAt + k0, tile, kTileCols);
         for (int64_t i = 0; i < rows; ++i) {
           float* dst = groupGrad + ((o0 + i) * Cg + c0) * taps + t;
           for (int64_t col = 0; col < cols; ++col) dst[col * taps] = tile[i * kTileCols + col];

@@ -3,11 +3,15 @@
 // partial sums added. Part of engine_impl.h (ISA namespace).
 #pragma once
 
+// A tile's broadcast rows: a packed panel, or where a table of offsets says.
+inline PackedRows rowsReader(const float* a) { return {a}; }
+inline IndexedRows rowsReader(IndexedRows a) { return a; }
+
 // c[kRows][kTileCols] (=|+=) the tile; c rows are `ldc` apart.
-template <int kRows, bool kAccumulate>
-__attribute__((noinline)) void tileToBuffer(int64_t kc, const float* a, Halves halves,
-                                            const int64_t* offsets, float* c, int64_t ldc) {
-  gemmTile<kRows>(kc, a, halves, offsets, [&](int i, Vec v0, Vec v1) {
+template <int kRows, bool kAccumulate, typename Rows>
+__attribute__((noinline)) void tileToBuffer(int64_t kc, Rows a, Halves halves, const int64_t* offsets, float* c,
+                                            int64_t ldc) {
+  gemmTileRows<kRows>(kc, a, halves, offsets, [&](int i, Vec v0, Vec v1) {
     float* row = c + i * ldc;
     if (kAccumulate) {
       v0 = add(v0, load(row));
@@ -18,28 +22,16 @@ __attribute__((noinline)) void tileToBuffer(int64_t kc, const float* a, Halves h
   });
 }
 
-// The same for a panel with `rows` real rows (the tile height is chosen to fit).
-inline void tileToBuffer(int64_t rows, bool accumulate, int64_t kc, const float* a, Halves halves,
-                         const int64_t* offsets, float* c, int64_t ldc) {
+// The same for a panel with `rows` real rows (the tile height is chosen to fit); `a` is a
+// packed panel or IndexedRows.
+template <typename A>
+inline void tileToBuffer(int64_t rows, bool accumulate, int64_t kc, A a, Halves halves, const int64_t* offsets,
+                         float* c, int64_t ldc) {
+  const auto reader = rowsReader(a);
   withTileRows(rows, [&](auto height) {
-    if (accumulate) tileToBuffer<decltype(height)::value, true>(kc, a, halves, offsets, c, ldc);
-    else tileToBuffer<decltype(height)::value, false>(kc, a, halves, offsets, c, ldc);
+    if (accumulate) tileToBuffer<decltype(height)::value, true>(kc, reader, halves, offsets, c, ldc);
+    else tileToBuffer<decltype(height)::value, false>(kc, reader, halves, offsets, c, ldc);
   });
-}
-
-// c[kRows][kTileCols] = the tile whose broadcast rows are read where a table says.
-template <int kRows>
-__attribute__((noinline)) void indexedTileToBuffer(int64_t kc, IndexedRows a, Halves halves,
-                                                   const int64_t* offsets, float* c) {
-  gemmTileRows<kRows>(kc, a, halves, offsets, [&](int i, Vec v0, Vec v1) {
-    store(c + i * kTileCols, v0);
-    store(c + i * kTileCols + kLanes, v1);
-  });
-}
-
-inline void indexedTileToBuffer(int64_t rows, int64_t kc, IndexedRows a, Halves halves, const int64_t* offsets,
-                                float* c) {
-  withTileRows(rows, [&](auto height) { indexedTileToBuffer<decltype(height)::value>(kc, a, halves, offsets, c); });
 }
 
 // Where a finished tile goes: row i of each half to lo / hi + i · planeStride, of which
