@@ -90,3 +90,15 @@ export class ResourceLimitError extends RangeError {
     this.name = 'ResourceLimitError';
   }
 }
+
+/**
+ * The distributed filter queue cannot do what was asked: Redis cannot be reached, the
+ * queue's packages (bullmq, ioredis) are not installed, or a batch id is unknown.
+ */
+export class QueueError extends Error {
+  readonly code = 'CONVCORE_QUEUE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'QueueError';
+  }
+}

@@ -89,7 +89,7 @@ export { setAsyncMemoryLimit, getAsyncMemoryLimit, asyncMemoryInUse } from './as
 export { setCacheLimit, getCacheLimit, emptyCache } from './memory-cache';
 export {
   ArgumentTypeError, ArgumentRangeError, ShapeError, UnknownOptionError, AutogradError, NativeBindingError, ImageDecodeError,
-  OutputPathError, ResourceLimitError,
+  OutputPathError, ResourceLimitError, QueueError,
 } from './errors';
 
 export { imageToTensor, tensorToImage } from './image/codec';
@@ -98,3 +98,10 @@ export { filterImage, filterImages } from './image/batch';
 export type { FilterOptions, FilterImagesOptions, FilterSummary, ImageResult } from './image/batch';
 export type { BorderMode } from './image/filter-engine';
 export type { FilterSpec } from './image/filters';
+
+export { enqueueFilterImages } from './queue/enqueue';
+export type { EnqueueFilterOptions, EnqueuedBatch } from './queue/enqueue';
+export { startFilterWorker } from './queue/worker';
+export type { FilterWorker, FilterWorkerOptions } from './queue/worker';
+export { batchStatus, waitForBatch, recentBatches } from './queue/batch-progress';
+export type { BatchStatus, WaitForBatchOptions } from './queue/batch-progress';

@@ -1,18 +1,26 @@
 #!/usr/bin/env node
 /**
  * The `convcore` command. `convcore filter <inputs…> --out <dir> [options]` runs image
- * files through filters (see HELP). Exit status: 0 when every image was written or
- * skipped, 1 when any failed, 2 for a usage error.
+ * files through filters (see HELP), here or, with --queue, on `convcore worker`s
+ * (queue-commands.ts). Exit status: 0 when every image was written or skipped, 1 when
+ * any failed, 2 for a usage error.
  */
-import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadSafetensors } from '../io/safetensors';
 import { type FilterSpec, customKernel, FILTER_NAMES } from '../image/filters';
-import { type FilterImagesOptions, type ImageResult, filterImages } from '../image/batch';
+import { type FilterImagesOptions, filterImages } from '../image/batch';
+import { enqueueFilterImages } from '../queue/enqueue';
+import { waitForBatch } from '../queue/batch-progress';
 import { type SkippedEntry, expandInput } from './glob';
+import { UsageError, bytesOption, number } from './options';
+import { statusCommand, workerCommand } from './queue-commands';
+import { batchReporter, localCores } from './report';
 import { readFile } from 'node:fs/promises';
 
 const HELP = `Usage: convcore filter <inputs…> --out <dir> [options]
+       convcore filter <inputs…> --out <dir> [options] --queue redis://HOST:PORT [--wait]
+       convcore worker --queue redis://HOST:PORT [options]     (convcore worker --help)
+       convcore status --queue redis://HOST:PORT [BATCH]        (convcore status --help)
 
 Runs images through 2-D filters (cross-correlation, as the rest of convcore) with every
 core. Inputs are files, directories (the image files directly in them) or quoted globs
@@ -44,6 +52,11 @@ Options:
                          each header (e.g. 2G, 512M; default: half of the machine's); an
                          image that alone needs more fails, the others wait for room
       --overwrite        replace existing outputs (never an input)
+      --queue URL        enqueue the batch on Redis for 'convcore worker's (on machines that
+                         see the same files) and print its id; --concurrency and
+                         --max-memory are then the workers' options
+      --wait             with --queue: show the whole batch's progress, then its summary
+      --attempts N       with --queue: tries per image before it fails (default 3)
   -q, --quiet            no progress and no summary (failures are still reported)
   -h, --help             this help
 
@@ -52,8 +65,6 @@ reported with the reason and the batch goes on; the exit status is 1 if any fail
 Two inputs that would write the same output name stop the batch before it starts (exit
 2); symbolic links inside folders and globs are skipped with the reason.
 Example: convcore filter photos/ --out edges/ --filter gaussian:1 --filter sobel`;
-
-class UsageError extends Error {}
 
 const OPTIONS = {
   out: { type: 'string', short: 'o' },
@@ -69,6 +80,9 @@ const OPTIONS = {
   'max-pixels': { type: 'string' },
   'max-memory': { type: 'string' },
   overwrite: { type: 'boolean' },
+  queue: { type: 'string' },
+  wait: { type: 'boolean' },
+  attempts: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -103,36 +117,6 @@ async function readKernel(value: string): Promise<FilterSpec> {
   }
 }
 
-function number(name: string, value: string | undefined, integer: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`--${name}: expected ${integer ? 'an integer' : 'a number'}, got '${value}'`);
-  }
-  return n;
-}
-
-/** A byte count such as 2G, 512M, 1.5GiB or 1000000 (binary units). */
-function bytesOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const match = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|b)?$/i.exec(value.trim());
-  const bytes = match ? Math.floor(Number(match[1]) * 1024 ** ' kmgt'.indexOf((match[2] ?? ' ').toLowerCase())) : NaN;
-  if (!(bytes >= 1)) throw new UsageError(`--${name}: expected a size such as 2G, 512M or a number of bytes, got '${value}'`);
-  return bytes;
-}
-
-/** Text on one log line: control characters (a newline in a file name) escaped. */
-function printable(text: string): string {
-  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-  return text.replace(/[\x00-\x1f\x7f]/g, (c) => named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-function progressLine(done: number, total: number, megapixels: number, seconds: number): string {
-  const width = 24, filled = Math.round((done / total) * width);
-  const bar = '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? '>' : '') + ' '.repeat(width - filled);
-  return `[${bar}] ${done}/${total} images, ${(megapixels / Math.max(seconds, 1e-9)).toFixed(1)} Mpix/s`;
-}
-
 async function filterCommand(argv: string[]): Promise<number> {
   const { values, positionals, tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, tokens: true });
   if (values.help) {
@@ -163,37 +147,47 @@ async function filterCommand(argv: string[]): Promise<number> {
   if (inputs.length === 0 && passedOver.length === 0) throw new UsageError('the inputs hold no image files');
 
   const quiet = values.quiet === true;
-  const tty = process.stderr.isTTY === true && !quiet;
-  let megapixels = 0;
-  const start = performance.now();
-  const onProgress = (done: number, total: number, r: ImageResult) => {
-    megapixels += r.megapixels;
-    if (r.status === 'failed') {
-      process.stderr.write(`${tty ? '\r\x1b[K' : ''}failed: ${printable(r.input)}: ${printable(r.reason ?? '')}\n`);
-    } else if (!quiet && !tty) {
-      process.stderr.write(r.status === 'written' ? `${printable(r.input)} -> ${printable(r.output!)}\n`
-        : `skipped: ${printable(r.input)}: ${printable(r.reason ?? '')}\n`);
-    }
-    if (tty) process.stderr.write(`\r${progressLine(done, total, megapixels, (performance.now() - start) / 1000)}`);
-  };
-  if (!quiet) for (const s of passedOver) process.stderr.write(`skipped: ${printable(s.path)}: ${s.reason}\n`);
-  const options: FilterImagesOptions = {
+  const reporter = batchReporter(quiet, passedOver);
+  const filterOptions: FilterImagesOptions = {
     border: values.border as FilterImagesOptions['border'], grayscale: values.grayscale, abs: values.abs,
     offset: number('offset', values.offset, false), format: values.format as FilterImagesOptions['format'],
-    quality: number('quality', values.quality, true), concurrency: number('concurrency', values.concurrency, true),
-    maxPixels: number('max-pixels', values['max-pixels'], true), maxMemory: bytesOption('max-memory', values['max-memory']),
-    overwrite: values.overwrite, onProgress,
+    quality: number('quality', values.quality, true), maxPixels: number('max-pixels', values['max-pixels'], true),
+    overwrite: values.overwrite,
   };
-  for (const key of Object.keys(options) as (keyof FilterImagesOptions)[]) if (options[key] === undefined) delete options[key];
-  const summary = await filterImages(inputs, values.out, filters, options);
-  if (tty) process.stderr.write('\n');
-  if (!quiet) {
-    // The entries passed over while expanding the inputs count as skipped.
-    const images = summary.images + passedOver.length, skipped = summary.skipped + passedOver.length;
-    console.log(`${images} images: ${summary.written} written, ${skipped} skipped, ${summary.failed} failed; ` +
-      `${summary.megapixels.toFixed(2)} megapixels in ${summary.seconds.toFixed(2)} s ` +
-      `(${(summary.megapixels / Math.max(summary.seconds, 1e-9)).toFixed(1)} Mpix/s, ${os.availableParallelism()} cores)`);
+  if (values.queue !== undefined) return queueBatch(inputs, values.out, filters, defined(filterOptions), values, quiet);
+  for (const name of ['wait', 'attempts'] as const) if (values[name] !== undefined) throw new UsageError(`--${name} needs --queue`);
+  const summary = await filterImages(inputs, values.out, filters, defined({
+    ...filterOptions, concurrency: number('concurrency', values.concurrency, true),
+    maxMemory: bytesOption('max-memory', values['max-memory']), onProgress: reporter.onProgress,
+  }));
+  reporter.finish(summary, localCores());
+  return summary.failed > 0 ? 1 : 0;
+}
+
+/** The options without the keys left undefined (the API checks what is present). */
+function defined<T extends object>(options: T): T {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** filter --queue: the batch as jobs for `convcore worker`s; with --wait, its progress and summary as a local run's. */
+async function queueBatch(inputs: string[], out: string, filters: FilterSpec[], options: FilterImagesOptions,
+  values: { queue?: string; wait?: boolean; attempts?: string; concurrency?: string; 'max-memory'?: string }, quiet: boolean): Promise<number> {
+  for (const name of ['concurrency', 'max-memory'] as const) {
+    if (values[name] !== undefined) throw new UsageError(`--${name} is set on each worker (convcore worker --${name}), not with --queue`);
   }
+  const queue = values.queue!;
+  const attempts = number('attempts', values.attempts, true);
+  const batch = await enqueueFilterImages(inputs, out, filters, { ...options, queue, ...(attempts !== undefined && { attempts }) });
+  // The id goes to stdout alone when not waiting, for scripts: id=$(convcore filter … --queue …).
+  if (!values.wait) {
+    console.log(batch.batchId);
+    if (!quiet) process.stderr.write(`enqueued ${batch.images} images as batch ${batch.batchId}; follow it with: convcore status --queue ${queue} ${batch.batchId}\n`);
+    return 0;
+  }
+  if (!quiet) process.stderr.write(`batch ${batch.batchId}: ${batch.images} images enqueued; waiting for the workers\n`);
+  const reporter = batchReporter(quiet, []);
+  const summary = await waitForBatch(batch.batchId, { queue, onProgress: reporter.onProgress });
+  reporter.finish(summary, `batch ${batch.batchId}`);
   return summary.failed > 0 ? 1 : 0;
 }
 
@@ -201,17 +195,20 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === 'filter') return await filterCommand(rest);
+    if (command === 'worker') return await workerCommand(rest);
+    if (command === 'status') return await statusCommand(rest);
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       console.log(HELP);
       return command === undefined ? 2 : 0;
     }
-    throw new UsageError(`unknown command '${command}' (the command is: convcore filter)`);
+    throw new UsageError(`unknown command '${command}' (the commands are: convcore filter, worker, status)`);
   } catch (error) {
     // Usage mistakes and bad options (named convcore errors) get one line, not a stack.
     const known = error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('CONVCORE_')) ||
       (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
     if (!known) throw error;
-    process.stderr.write(`convcore: ${(error as Error).message}\nTry 'convcore filter --help'.\n`);
+    const helpOf = ['filter', 'worker', 'status'].includes(command) ? command : 'filter';
+    process.stderr.write(`convcore: ${(error as Error).message}\nTry 'convcore ${helpOf} --help'.\n`);
     return 2;
   }
 }

@@ -78,7 +78,7 @@ export interface FilterSummary {
   results: ImageResult[];
 }
 
-const FILTER_OPTIONS = ['border', 'grayscale', 'abs', 'offset', 'round', 'format', 'quality', 'maxPixels'] as const;
+export const FILTER_OPTIONS = ['border', 'grayscale', 'abs', 'offset', 'round', 'format', 'quality', 'maxPixels'] as const;
 
 export interface Plan {
   filters: Filter[];
@@ -189,6 +189,42 @@ export async function filterImage(input: string | Buffer, filters: FilterSpec | 
   return (await run(fn, await openImage(fn, input, p.maxPixels), p, 'async')).bytes;
 }
 
+export const listedTwice = (input: string, first: string, output: string): ImageResult =>
+  ({ input, output, status: 'skipped', reason: `the same file as '${first}' (listed twice): written once`, megapixels: 0 });
+export const outputExists = (input: string, output: string): ImageResult =>
+  ({ input, output, status: 'skipped', reason: 'the output exists (use overwrite to replace it)', megapixels: 0 });
+export const failedResult = (input: string, reason: string): ImageResult =>
+  ({ input, output: null, status: 'failed', reason, megapixels: 0 });
+export const exists = (file: string): Promise<boolean> => fs.lstat(file).then(() => true, () => false);
+
+/**
+ * One image through the plan into `output` (written atomically), within the budget;
+ * never throws: a failure is the result, with its reason. The callers decide first
+ * whether the output may be written at all.
+ */
+export async function filterToFile(fn: string, input: string, output: string, p: Plan, budget: ByteBudget): Promise<ImageResult> {
+  try {
+    const source = await openImage(fn, input, p.maxPixels);
+    const need = imageBytes(source, p.grayscale, usesFusedFilter(p) ? 0 : 3);
+    if (need > budget.limit) {
+      throw new ResourceLimitError(message(fn, `'${input}'`, `an image that can be filtered in ${formatBytes(budget.limit)} (maxMemory)`,
+        `${source.width} × ${source.height} pixels, which need about ${formatBytes(need)}`));
+    }
+    await budget.take(need);
+    try {
+      // The batch's convolutions run on this thread with convcore's pool: it would only
+      // wait otherwise, while libuv's threads decode and encode the other images.
+      const { bytes, megapixels } = await run(fn, source, p, 'sync');
+      await writeFileAtomically(output, bytes);
+      return { input, output, status: 'written', megapixels };
+    } finally {
+      budget.give(need);
+    }
+  } catch (error) {
+    return failedResult(input, error instanceof Error ? error.message : String(error));
+  }
+}
+
 /**
  * Every input file through the filters into outDir (created if needed), at most
  * `concurrency` at a time and within `maxMemory`; never throws for one bad file: each
@@ -210,41 +246,19 @@ export async function filterImages(inputs: readonly string[], outDir: string, fi
   const onProgress = o.onProgress as FilterImagesOptions['onProgress'];
   loadSharp();  // a missing codec fails the batch at once, with how to add it (not once per file)
   const plan = await planOutputs(fn, inputs, outDir, p.format);
-  const floatImages = usesFusedFilter(p) ? 0 : 3;
 
   const start = performance.now();
   let done = 0;
   const one = async (index: number): Promise<ImageResult> => {
     const input = inputs[index], output = plan.outputs[index];
-    const skipped = (reason: string) => ({ input, output, status: 'skipped' as const, reason, megapixels: 0 });
-    const failed = (reason: string) => ({ input, output: null, status: 'failed' as const, reason, megapixels: 0 });
     // The output name follows from the input's name alone, so existing outputs and
     // inputs are checked before any work.
     const first = plan.firstListing[index];
-    if (first >= 0) return { ...skipped(`the same file as '${inputs[first]}' (listed twice): written once`), output: plan.outputs[first] };
+    if (first >= 0) return listedTwice(input, inputs[first], plan.outputs[first]);
     const overwritten = await plan.inputAt(output);
-    if (overwritten !== null) return failed(`the output would overwrite an input ('${overwritten}')`);
-    if (!overwrite && await fs.lstat(output).then(() => true, () => false)) return skipped('the output exists (use overwrite to replace it)');
-    try {
-      const source = await openImage(fn, input, p.maxPixels);
-      const need = imageBytes(source, p.grayscale, floatImages);
-      if (need > budget.limit) {
-        throw new ResourceLimitError(message(fn, `'${input}'`, `an image that can be filtered in ${formatBytes(budget.limit)} (maxMemory)`,
-          `${source.width} × ${source.height} pixels, which need about ${formatBytes(need)}`));
-      }
-      await budget.take(need);
-      try {
-        // The batch's convolutions run on this thread with convcore's pool: it would only
-        // wait otherwise, while libuv's threads decode and encode the other images.
-        const { bytes, megapixels } = await run(fn, source, p, 'sync');
-        await writeFileAtomically(output, bytes);
-        return { input, output, status: 'written', megapixels };
-      } finally {
-        budget.give(need);
-      }
-    } catch (error) {
-      return failed(error instanceof Error ? error.message : String(error));
-    }
+    if (overwritten !== null) return failedResult(input, `the output would overwrite an input ('${overwritten}')`);
+    if (!overwrite && await exists(output)) return outputExists(input, output);
+    return filterToFile(fn, input, output, p, budget);
   };
   const results = await mapLimited(inputs.map((_, index) => index), concurrency, async (index) => {
     const result = await one(index);

@@ -1,0 +1,101 @@
+/**
+ * What Redis keeps about a filter batch beside BullMQ's jobs: how it was asked for (the
+ * filters and options every worker applies), the inputs by index, and one result per
+ * image. Results are keyed by the image's index, so a job delivered twice records one
+ * result, and a later delivery finds it done. A success replaces a failure (a duplicate
+ * delivery that lost a race with the first must not hide the image it wrote); a failure
+ * never replaces anything. Every key expires a week after its last write.
+ */
+import type { Redis } from 'ioredis';
+import type { ImageResult } from '../image/batch';
+import type { FilterSpec } from '../image/filters';
+
+/** A batch as enqueued: what every worker needs to run its images. */
+export interface BatchRecord {
+  id: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  images: number;
+  outDir: string;
+  /** The filters as JSON-safe specs (names, or rows of weights). */
+  filters: FilterSpec[];
+  /** The filter options (border, grayscale, abs, offset, round, format, quality, maxPixels). */
+  options: Record<string, unknown>;
+  overwrite: boolean;
+}
+
+const TTL_SECONDS = 7 * 24 * 3600;
+const BATCHES = 'convcore:filter:batches';
+const key = (id: string, part: 'meta' | 'inputs' | 'results' | 'started') => `convcore:filter:${id}:${part}`;
+
+export class BatchStore {
+  constructor(readonly redis: Redis) {}
+
+  /** Stores a new batch, its inputs and the results already known (inputs listed twice…). */
+  async create(batch: BatchRecord, inputs: readonly string[], known: ReadonlyMap<number, ImageResult>): Promise<void> {
+    const multi = this.redis.multi();
+    multi.set(key(batch.id, 'meta'), JSON.stringify(batch), 'EX', TTL_SECONDS);
+    for (let start = 0; start < inputs.length; start += 1000) {
+      const fields: string[] = [];
+      for (let i = start; i < Math.min(start + 1000, inputs.length); i++) fields.push(String(i), inputs[i]);
+      multi.hset(key(batch.id, 'inputs'), ...fields);
+    }
+    if (inputs.length > 0) multi.expire(key(batch.id, 'inputs'), TTL_SECONDS);
+    for (const [index, result] of known) multi.hset(key(batch.id, 'results'), String(index), JSON.stringify(result));
+    if (known.size > 0) multi.expire(key(batch.id, 'results'), TTL_SECONDS);
+    multi.zadd(BATCHES, batch.createdAt, batch.id);
+    multi.zremrangebyscore(BATCHES, '-inf', batch.createdAt - TTL_SECONDS * 1000);
+    await multi.exec();
+  }
+
+  async batch(id: string): Promise<BatchRecord | null> {
+    const text = await this.redis.get(key(id, 'meta'));
+    return text === null ? null : JSON.parse(text) as BatchRecord;
+  }
+
+  /** The most recent batches' ids, newest first. */
+  async recent(count: number): Promise<string[]> {
+    return this.redis.zrevrange(BATCHES, 0, count - 1);
+  }
+
+  async input(id: string, index: number): Promise<string | null> {
+    return this.redis.hget(key(id, 'inputs'), String(index));
+  }
+
+  async result(id: string, index: number): Promise<ImageResult | null> {
+    const text = await this.redis.hget(key(id, 'results'), String(index));
+    return text === null ? null : JSON.parse(text) as ImageResult;
+  }
+
+  /** Every recorded result, by index. */
+  async results(id: string): Promise<Map<number, ImageResult>> {
+    const all = await this.redis.hgetall(key(id, 'results'));
+    return new Map(Object.entries(all).map(([index, text]) => [Number(index), JSON.parse(text) as ImageResult]));
+  }
+
+  async countResults(id: string): Promise<number> {
+    return this.redis.hlen(key(id, 'results'));
+  }
+
+  /** Records an image's result: a success always, a failure only where nothing is recorded. */
+  async record(id: string, index: number, result: ImageResult): Promise<void> {
+    const multi = this.redis.multi();
+    if (result.status === 'failed') multi.hsetnx(key(id, 'results'), String(index), JSON.stringify(result));
+    else multi.hset(key(id, 'results'), String(index), JSON.stringify(result));
+    multi.expire(key(id, 'results'), TTL_SECONDS);
+    await multi.exec();
+  }
+
+  /**
+   * Notes that a delivery began writing an image's output: a later delivery of the same
+   * image then knows that an existing output (and a leftover temporary file) may be its
+   * own, from a worker that died before it recorded the result.
+   */
+  async markStarted(id: string, index: number): Promise<void> {
+    await this.redis.multi().sadd(key(id, 'started'), String(index)).expire(key(id, 'started'), TTL_SECONDS).exec();
+  }
+
+  async wasStarted(id: string, index: number): Promise<boolean> {
+    return (await this.redis.sismember(key(id, 'started'), String(index))) === 1;
+  }
+}
