@@ -23,7 +23,8 @@ Options:
   -c, --concurrency N    images in flight at once (default: the number of cores)
       --threads N        threads for the convolutions (default: the number of cores)
       --max-memory SIZE  memory its images in flight may take together (default: half of the machine's)
-      --stall-timeout S  seconds before a silent worker's images go to another (default 30)
+      --stall-timeout S  seconds before a silent worker's images go to another (default 30;
+                         give every worker of a queue the same value)
   -q, --quiet            no line per image (failures are still reported)
   -h, --help             this help`;
 

@@ -30,6 +30,8 @@ export interface FilterWorkerOptions {
   /**
    * Seconds a worker may go without renewing its images' locks before they are handed to
    * another worker (default 30: BullMQ's lock duration). A killed worker's images wait this long.
+   * Give every worker of a queue the same value: BullMQ checks for stalled images at most once
+   * per the interval of the worker that checked last, so one slow setting slows every recovery.
    */
   stallTimeout?: number;
   /** Called after each image this worker settles (written, skipped, or failed after its last attempt). */
