@@ -200,9 +200,11 @@ export const exists = (file: string): Promise<boolean> => fs.lstat(file).then(()
 /**
  * One image through the plan into `output` (written atomically), within the budget;
  * never throws: a failure is the result, with its reason. The callers decide first
- * whether the output may be written at all.
+ * whether the output may be written at all; `beforeWrite` runs (and may fail the image)
+ * after the filters, before the output is written.
  */
-export async function filterToFile(fn: string, input: string, output: string, p: Plan, budget: ByteBudget): Promise<ImageResult> {
+export async function filterToFile(fn: string, input: string, output: string, p: Plan, budget: ByteBudget,
+  beforeWrite?: () => Promise<void>): Promise<ImageResult> {
   try {
     const source = await openImage(fn, input, p.maxPixels);
     const need = imageBytes(source, p.grayscale, usesFusedFilter(p) ? 0 : 3);
@@ -215,6 +217,7 @@ export async function filterToFile(fn: string, input: string, output: string, p:
       // The batch's convolutions run on this thread with convcore's pool: it would only
       // wait otherwise, while libuv's threads decode and encode the other images.
       const { bytes, megapixels } = await run(fn, source, p, 'sync');
+      await beforeWrite?.();
       await writeFileAtomically(output, bytes);
       return { input, output, status: 'written', megapixels };
     } finally {

@@ -138,19 +138,16 @@ export async function waitForBatch(batchId: string, options: WaitForBatchOptions
   const view = await BatchView.open(fn, parseRedisUrl(fn, 'options.queue', o.queue), batchId);
   const { batch, store } = view;
   try {
-    const seen = new Set<number>();
-    let results = new Map<number, ImageResult>();
-    let lastCount = -1, lastSettle = Date.now();
+    const results = new Map<number, ImageResult>();
+    let cursor = 0, lastSettle = Date.now();
     for (;;) {
-      const count = await store.countResults(batch.id);
-      if (count !== lastCount) {
-        lastCount = count;
-        results = await store.results(batch.id);
-        for (const [index, result] of results) {
-          if (seen.has(index)) continue;
-          seen.add(index);
-          onProgress?.(seen.size, batch.images, result);
-        }
+      const fresh = await store.resultsSince(batch.id, cursor);
+      cursor = fresh.next;
+      for (const [index, result] of fresh.results) {
+        // An index settles twice when a success replaces a failure: the first report stands for progress.
+        const first = !results.has(index);
+        results.set(index, result);
+        if (first) onProgress?.(results.size, batch.images, result);
       }
       if (results.size >= batch.images) break;
       // Jobs BullMQ gave up on are rare: look for them every few seconds, not every poll.

@@ -4,7 +4,8 @@
  * image. Results are keyed by the image's index, so a job delivered twice records one
  * result, and a later delivery finds it done. A success replaces a failure (a duplicate
  * delivery that lost a race with the first must not hide the image it wrote); a failure
- * never replaces anything. Every key expires a week after its last write.
+ * never replaces anything. The indexes are also listed in the order they settle, so that
+ * a watcher reads only what is new. Every key expires a week after its last write.
  */
 import type { Redis } from 'ioredis';
 import type { ImageResult } from '../image/batch';
@@ -26,7 +27,7 @@ export interface BatchRecord {
 
 const TTL_SECONDS = 7 * 24 * 3600;
 const BATCHES = 'convcore:filter:batches';
-const key = (id: string, part: 'meta' | 'inputs' | 'results' | 'started') => `convcore:filter:${id}:${part}`;
+const key = (id: string, part: 'meta' | 'inputs' | 'results' | 'settled' | 'started') => `convcore:filter:${id}:${part}`;
 
 export class BatchStore {
   constructor(readonly redis: Redis) {}
@@ -41,8 +42,10 @@ export class BatchStore {
       multi.hset(key(batch.id, 'inputs'), ...fields);
     }
     if (inputs.length > 0) multi.expire(key(batch.id, 'inputs'), TTL_SECONDS);
-    for (const [index, result] of known) multi.hset(key(batch.id, 'results'), String(index), JSON.stringify(result));
-    if (known.size > 0) multi.expire(key(batch.id, 'results'), TTL_SECONDS);
+    for (const [index, result] of known) {
+      multi.hset(key(batch.id, 'results'), String(index), JSON.stringify(result)).rpush(key(batch.id, 'settled'), String(index));
+    }
+    if (known.size > 0) multi.expire(key(batch.id, 'results'), TTL_SECONDS).expire(key(batch.id, 'settled'), TTL_SECONDS);
     multi.zadd(BATCHES, batch.createdAt, batch.id);
     multi.zremrangebyscore(BATCHES, '-inf', batch.createdAt - TTL_SECONDS * 1000);
     await multi.exec();
@@ -62,6 +65,13 @@ export class BatchStore {
     return this.redis.hget(key(id, 'inputs'), String(index));
   }
 
+  /** An image's recorded result, and whether a delivery began writing it (one round trip). */
+  async progressOf(id: string, index: number): Promise<{ result: ImageResult | null; started: boolean }> {
+    const replies = await this.redis.multi().hget(key(id, 'results'), String(index)).sismember(key(id, 'started'), String(index)).exec();
+    const [[, text], [, started]] = replies as [[Error | null, string | null], [Error | null, number]];
+    return { result: text === null ? null : JSON.parse(text) as ImageResult, started: started === 1 };
+  }
+
   async result(id: string, index: number): Promise<ImageResult | null> {
     const text = await this.redis.hget(key(id, 'results'), String(index));
     return text === null ? null : JSON.parse(text) as ImageResult;
@@ -73,8 +83,14 @@ export class BatchStore {
     return new Map(Object.entries(all).map(([index, text]) => [Number(index), JSON.parse(text) as ImageResult]));
   }
 
-  async countResults(id: string): Promise<number> {
-    return this.redis.hlen(key(id, 'results'));
+  /** The results recorded since the first `from` (an index into the order they settled; duplicates possible). */
+  async resultsSince(id: string, from: number): Promise<{ results: Map<number, ImageResult>; next: number }> {
+    const indexes = await this.redis.lrange(key(id, 'settled'), from, -1);
+    if (indexes.length === 0) return { results: new Map(), next: from };
+    const texts = await this.redis.hmget(key(id, 'results'), ...indexes);
+    const results = new Map<number, ImageResult>();
+    indexes.forEach((index, i) => { if (texts[i] !== null) results.set(Number(index), JSON.parse(texts[i]!) as ImageResult); });
+    return { results, next: from + indexes.length };
   }
 
   /** Records an image's result: a success always, a failure only where nothing is recorded. */
@@ -82,7 +98,8 @@ export class BatchStore {
     const multi = this.redis.multi();
     if (result.status === 'failed') multi.hsetnx(key(id, 'results'), String(index), JSON.stringify(result));
     else multi.hset(key(id, 'results'), String(index), JSON.stringify(result));
-    multi.expire(key(id, 'results'), TTL_SECONDS);
+    multi.rpush(key(id, 'settled'), String(index));
+    multi.expire(key(id, 'results'), TTL_SECONDS).expire(key(id, 'settled'), TTL_SECONDS);
     await multi.exec();
   }
 
@@ -93,9 +110,5 @@ export class BatchStore {
    */
   async markStarted(id: string, index: number): Promise<void> {
     await this.redis.multi().sadd(key(id, 'started'), String(index)).expire(key(id, 'started'), TTL_SECONDS).exec();
-  }
-
-  async wasStarted(id: string, index: number): Promise<boolean> {
-    return (await this.redis.sismember(key(id, 'started'), String(index))) === 1;
   }
 }

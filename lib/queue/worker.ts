@@ -83,19 +83,20 @@ export async function startFilterWorker(options: FilterWorkerOptions): Promise<F
 
   const filterOne = async (job: Job<ImageJob>): Promise<ImageResult> => {
     const { batch: id, index, input, output } = job.data;
-    const recorded = await store.result(id, index);
+    const { result: recorded, started: startedBefore } = await store.progressOf(id, index);
     if (recorded !== null) return recorded;
     const entry = await planOf(id);
     if (entry === null) throw new Error(`batch ${id} is not in Redis (expired after a week, or deleted)`);
-    const startedBefore = await store.wasStarted(id, index);
     // A delivery that died mid-write may have left its temporary file.
     if (startedBefore) await removeTemporaryFiles(output);
     let result: ImageResult;
     if (!entry.batch.overwrite && !startedBefore && await exists(output)) {
       result = outputExists(input, output);
     } else {
-      await store.markStarted(id, index);
-      result = await filterToFile('filterImages', input, output, entry.plan, budget);
+      // The mark must be in Redis before the output is written; it travels while the image is filtered.
+      const marking = store.markStarted(id, index);
+      marking.catch(() => {});
+      result = await filterToFile('filterImages', input, output, entry.plan, budget, () => marking);
     }
     if (result.status === 'failed') {
       // BullMQ retries a thrown job until its attempts are spent; the last failure is the result.
