@@ -1,7 +1,8 @@
 // Re-renders results/latest.md from results/latest.json, and with --readme puts the
 // benchmark results into README.md: latest.md between the bench:start/end markers, and
 // train.md, train-memory.md, filter.md and elementwise.md (written by bench:train,
-// bench:train-memory, bench:filter and bench:elementwise) between their start/end markers.
+// bench:train-memory, bench:filter and bench:elementwise) between their start/end markers;
+// queue.md (bench:queue) goes into docs/scaling-out.md the same way.
 import * as fs from 'node:fs';
 import { markdownReport } from './report.mjs';
 
@@ -12,7 +13,7 @@ fs.writeFileSync(new URL('latest.md', dir), markdown);
 
 function replaceSection(text, name, body) {
   const start = `<!-- ${name}:start -->`, end = `<!-- ${name}:end -->`;
-  if (!text.includes(start) || !text.includes(end)) throw new Error(`README.md has no ${start} … ${end} section`);
+  if (!text.includes(start) || !text.includes(end)) throw new Error(`no ${start} … ${end} section to fill`);
   return `${text.slice(0, text.indexOf(start) + start.length)}\n${body}${text.slice(text.indexOf(end))}`;
 }
 
@@ -24,5 +25,7 @@ if (process.argv.includes('--readme')) {
     if (fs.existsSync(file)) text = replaceSection(text, name, fs.readFileSync(file, 'utf8'));
   }
   fs.writeFileSync(readme, text);
+  const scaling = new URL('../docs/scaling-out.md', import.meta.url), queue = new URL('queue.md', dir);
+  if (fs.existsSync(queue)) fs.writeFileSync(scaling, replaceSection(fs.readFileSync(scaling, 'utf8'), 'queue', fs.readFileSync(queue, 'utf8')));
 }
 console.log(markdown);
