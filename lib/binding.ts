@@ -3,6 +3,7 @@
  * the prebuilt binary shipped in prebuilds/<platform>-<arch>/. Loading is lazy, so that
  * the reference backend works even where no binary loads.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import load from 'node-gyp-build';
 import { NativeBindingError } from './errors';
@@ -115,6 +116,35 @@ export function nativeAddon(): NativeAddon {
   return addon;
 }
 
+/** The platforms the package holds prebuilt binaries for, in words. */
+function shippedPrebuilds(): string {
+  const platforms = fs.existsSync(path.join(packageRoot, 'prebuilds')) ? fs.readdirSync(path.join(packageRoot, 'prebuilds')) : [];
+  return platforms.length > 0 ? platforms.sort().join(', ') : 'none in this copy';
+}
+
+/** The C library this process runs on, as Node reports it ("glibc 2.36"), or null. */
+function runtimeLibc(): string | null {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return header?.glibcVersionRuntime ? `glibc ${header.glibcVersionRuntime}` : null;
+}
+
+/**
+ * Why a binary that was found could not be loaded, where the loader's message tells: a
+ * library version this system lacks (an older glibc or libstdc++ than the binary needs),
+ * or a binary for another platform.
+ */
+function whyNotLoaded(message: string): string | null {
+  const version = /version [`']((GLIBC|GLIBCXX|CXXABI)_[\d.]+)' not found/.exec(message);
+  if (version) {
+    const library = version[2] === 'GLIBC' ? `glibc (this system has ${runtimeLibc() ?? 'an unknown version'})` : 'libstdc++';
+    return `The binary needs ${version[1]}, newer than this system's ${library}: build one for this system.`;
+  }
+  if (/invalid ELF header|wrong ELF class|not a valid Win32 application|wrong architecture|mach-o/i.test(message)) {
+    return `The binary was built for another platform than ${process.platform}-${process.arch}.`;
+  }
+  return null;
+}
+
 function loadAddon(): NativeAddon {
   try {
     return load(packageRoot) as NativeAddon;
@@ -125,15 +155,18 @@ function loadAddon(): NativeAddon {
       path.join(packageRoot, 'build', 'Debug'),
       path.join(packageRoot, 'prebuilds', platform),
     ];
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const why = whyNotLoaded(message);
     throw new NativeBindingError(
       [
         `Could not load the convcore native addon for ${platform} ` +
-          `(Node.js ${process.version}, N-API ${process.versions.napi}).`,
+          `(Node.js ${process.version}, N-API ${process.versions.napi}${runtimeLibc() ? `, ${runtimeLibc()}` : ''}).`,
         `Searched: ${searched.join(', ')}`,
-        `Cause: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`,
+        `Cause: ${message.split('\n')[0]}`,
+        ...(why ? [why] : []),
         'Possible solutions:',
-        '- Reinstall the package: npm install convcore (linux-x64 ships a prebuilt binary).',
-        '- Build from source: npm install --save-dev node-addon-api node-gyp && npm rebuild convcore --build-from-source',
+        '- Build it from source for this system (needs Python 3, make and a C++17 compiler): npm rebuild convcore --build-from-source',
+        `- Reinstall the package: npm install convcore (its prebuilt binaries: ${shippedPrebuilds()}).`,
         '- Point CONVCORE_PREBUILD at a directory holding build/Release/convcore.node (or prebuilds/) built for this platform.',
         "- Use the pure-TypeScript kernels (much slower): setBackend('reference') or CONVCORE_BACKEND=reference.",
       ].join('\n'),

@@ -123,7 +123,7 @@ Activation readActivation(const Napi::Value& value) {
 class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
  public:
   ConvcoreAddon(Napi::Env env, Napi::Object exports)
-      : pool_(std::make_shared<ThreadPool>(defaultThreadCount())) {
+      : pool_(newShared<ThreadPool>(defaultThreadCount())) {
     DefineAddon(exports,
                 {
                     InstanceMethod("convForward", &ConvcoreAddon::Forward),
@@ -204,7 +204,7 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     auto weight = snapshot(args.weight, p.weightSize());
     auto gradOutput = snapshot(args.gradOutput, p.outputSize());
     auto absentOr = [](bool wanted, int64_t n) {
-      return wanted ? FloatsPool::take(static_cast<size_t>(n)) : std::make_shared<Floats>();
+      return wanted ? FloatsPool::take(static_cast<size_t>(n)) : newShared<Floats>();
     };
     auto gradInput = absentOr(args.gradInput != nullptr, p.inputSize());
     auto gradWeight = absentOr(args.gradWeight != nullptr, p.weightSize());
@@ -633,7 +633,7 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
   // (seconds) → GFLOP/s of independent FMA chains on every pool thread at once: the
   // benchmark's measured peak.
   // (seconds, isa?): the FMA peak of the active level's vector, or of the named level
-  // ('generic', 'avx2', 'avx512') where the CPU has it.
+  // ('generic', 'avx2', 'avx512', 'neon') where the CPU has it.
   Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
     const double seconds = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0.2;
     if (!(seconds > 0 && seconds <= 10)) {
@@ -642,9 +642,9 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     convcore::Isa isa = activeIsa();
     if (info.Length() > 1 && info[1].IsString()) {
       const std::string name = info[1].As<Napi::String>().Utf8Value();
-      const bool known = name == "generic" || (name == "avx2" && cpuHasAvx2Fma()) || (name == "avx512" && cpuHasAvx512());
-      if (!known) throw Napi::RangeError::New(info.Env(), "convcore native: no such ISA on this CPU: " + name);
-      isa = name == "avx512" ? convcore::Isa::kAvx512 : name == "avx2" ? convcore::Isa::kAvx2 : convcore::Isa::kGeneric;
+      if (!convcore::isaFromName(name.c_str(), &isa) || !convcore::cpuHas(isa)) {
+        throw Napi::RangeError::New(info.Env(), "convcore native: no such ISA on this CPU: " + name);
+      }
     }
     const int threads = pool_->size();
     std::vector<double> gigaflops(threads, 0.0);

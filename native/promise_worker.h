@@ -24,6 +24,14 @@ namespace convcore {
 // A job's private copy of one buffer.
 using Floats = std::vector<float>;
 
+// std::make_shared without its one-allocation control block, whose deleter lookup needs
+// libstdc++'s _Sp_make_shared_tag::_S_eq (GLIBCXX_3.4.26, GCC 9): above the floor of the
+// prebuilt binaries (GCC 8's libstdc++), as test/prebuilt.test.ts checks.
+template <typename T, typename... Args>
+std::shared_ptr<T> newShared(Args&&... args) {
+  return std::shared_ptr<T>(new T(std::forward<Args>(args)...));
+}
+
 // Recycles the jobs' private buffers (by exact size): a fresh multi-megabyte vector is
 // zero-filled and page-faulted on first touch, which costs more than the copy itself.
 // Shared by every job of the process; bounded, so one huge job cannot pin memory.
@@ -74,7 +82,7 @@ class FloatsPool {
 
 // A private copy of `length` floats (an empty buffer for null: an absent optional input).
 inline std::shared_ptr<Floats> snapshot(const float* data, int64_t length) {
-  if (data == nullptr) return std::make_shared<Floats>();
+  if (data == nullptr) return newShared<Floats>();
   std::shared_ptr<Floats> copy = FloatsPool::take(static_cast<size_t>(length));
   std::copy(data, data + length, copy->data());
   return copy;

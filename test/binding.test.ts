@@ -37,6 +37,21 @@ test('importing works; the first native call throws one error that says what to 
   expect(message).toContain("setBackend('reference')");
 });
 
+test('a binary that is there but cannot load says why and how to build one for this system', () => {
+  const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'convcore-broken-'));
+  fs.mkdirSync(path.join(broken, 'build', 'Release'), { recursive: true });
+  fs.writeFileSync(path.join(broken, 'build', 'Release', 'convcore.node'), 'not an ELF file at all; '.repeat(20));
+  const result = run(
+    "const c = require('./dist');" +
+    "try { c.conv2d(c.Tensor.ones([1, 1, 2, 2]), c.Tensor.ones([1, 1, 1, 1])); } catch (e) { console.log(e.message); }",
+    { CONVCORE_PREBUILD: broken });
+  fs.rmSync(broken, { recursive: true, force: true });
+  expect(result.stdout).toMatch(/Cause: .*invalid ELF header/);
+  expect(result.stdout).toContain(`The binary was built for another platform than ${process.platform}-${process.arch}.`);
+  expect(result.stdout).toContain('npm rebuild convcore --build-from-source');
+  expect(result.stdout).toContain('its prebuilt binaries: none in this copy');
+});
+
 test('CONVCORE_BACKEND=reference computes without any binary', () => {
   const result = run(
     "const c = require('./dist');" +

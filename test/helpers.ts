@@ -94,3 +94,13 @@ export function checkGradients(f: (...inputs: Tensor[]) => Tensor, inputs: Tenso
     }
   });
 }
+
+/**
+ * How tests start another Node.js: this one, or CONVCORE_TEST_NODE's command where this
+ * one runs under an emulator that cannot start itself (`qemu-aarch64 /path/to/node`
+ * on a machine without binfmt_misc: .ci/run's arm64 pass).
+ */
+export function nodeCommand(): string[] {
+  const command = process.env.CONVCORE_TEST_NODE?.trim();
+  return command ? command.split(/\s+/) : [process.execPath];
+}

@@ -1,39 +1,48 @@
 /**
- * Run-time ISA dispatch: AVX-512 where the CPU has it, else AVX2, else the portable
- * build; CONVCORE_ISA caps the level; the portable build really is portable (no AVX
- * code), and no function compiled for AVX2 or AVX-512 can be shared with another build.
+ * Run-time ISA dispatch: on x86, AVX-512 where the CPU has it, else AVX2, else the
+ * portable build; on arm64, NEON; CONVCORE_ISA picks another level the CPU has; the
+ * portable build really is portable (no AVX code), and no function compiled for AVX2 or
+ * AVX-512 can be shared with another build. (On arm64, NEON is part of the architecture:
+ * its build may share code with the portable one.)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { getNumThreads, isa } from '../lib/index';
+import { nodeCommand } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 const objects = path.join(root, 'build', 'Release', 'obj.target');
 const genericObject = path.join(objects, 'convcore', 'native', 'kernels', 'engine_generic.o');
 const avx2Object = path.join(objects, 'convcore_avx2', 'native', 'kernels', 'engine_avx2.o');
 const avx512Object = path.join(objects, 'convcore_avx512', 'native', 'kernels', 'engine_avx512.o');
-const flags = (fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags')) ?? '') + ' ';
+const arm64 = process.arch === 'arm64';
+// Under qemu-user, /proc/cpuinfo describes the host: arm64's levels do not come from it.
+const flags = arm64 ? ' ' : (fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags')) ?? '') + ' ';
 const has = (...names: string[]) => names.every((n) => flags.includes(` ${n} `));
 const cpuHasAvx2 = has('avx2', 'fma');
 const cpuHasAvx512 = cpuHasAvx2 && has('avx512f', 'avx512dq', 'avx512bw', 'avx512vl');
-const best = cpuHasAvx512 ? 'avx512' : cpuHasAvx2 ? 'avx2' : 'generic';
+const levels = arm64 ? ['generic', 'neon'] : cpuHasAvx512 ? ['generic', 'avx2', 'avx512'] : cpuHasAvx2 ? ['generic', 'avx2'] : ['generic'];
+const best = levels.at(-1)!;
 
 function childIsa(env: NodeJS.ProcessEnv): string {
   const script = "console.log(require('./dist').isa(), require('./dist').getNumThreads())";
-  return execFileSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' }).trim();
+  const [command, ...args] = nodeCommand();
+  return execFileSync(command, [...args, '-e', script], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' }).trim();
 }
 
 describe('instruction-set dispatch', () => {
-  test('the best ISA by default; CONVCORE_ISA caps it (a level the CPU lacks falls back)', () => {
+  test('the best ISA by default; CONVCORE_ISA picks another the CPU has (one it lacks falls back to the best)', () => {
     const env = process.env.CONVCORE_ISA;
-    const levels = ['generic', 'avx2', 'avx512'];
-    const capped = (asked: string) => levels[Math.min(levels.indexOf(asked), levels.indexOf(best))];
-    expect(isa()).toBe(env === undefined || !levels.includes(env) ? best : capped(env));
-    expect(childIsa({ CONVCORE_ISA: 'generic' }).split(' ')[0]).toBe('generic');
-    expect(childIsa({ CONVCORE_ISA: 'avx2' }).split(' ')[0]).toBe(capped('avx2'));
-    expect(childIsa({ CONVCORE_ISA: 'avx512' }).split(' ')[0]).toBe(best);
+    expect(isa()).toBe(env !== undefined && levels.includes(env) ? env : best);
+    for (const asked of ['generic', 'avx2', 'avx512', 'neon', 'sse9']) {
+      expect(childIsa({ CONVCORE_ISA: asked }).split(' ')[0], `CONVCORE_ISA=${asked}`).toBe(levels.includes(asked) ? asked : best);
+    }
+  });
+
+  test.runIf(arm64)('arm64 runs its NEON kernels', () => {
+    expect(childIsa({ CONVCORE_ISA: '' }).split(' ')[0]).toBe('neon');
   });
 
   test.skipIf(!cpuHasAvx512)(`AVX-512 is used where the CPU has it${cpuHasAvx512 ? '' : ' (skipped: this CPU has no AVX-512 F/DQ/BW/VL)'}`, () => {
@@ -53,13 +62,13 @@ describe('instruction-set dispatch', () => {
     expect(haveTools, 'objdump and nm (binutils) are needed to inspect the build').toBe(true);
   });
 
-  test.runIf(haveObjects && haveTools)('the portable kernels contain no AVX instruction', () => {
+  test.runIf(!arm64 && haveObjects && haveTools)('the portable kernels contain no AVX instruction', () => {
     const code = execFileSync('objdump', ['-d', '--no-show-raw-insn', genericObject], { encoding: 'utf8', maxBuffer: 64 << 20 });
     const vex = code.split('\n').filter((line) => /%ymm|\tv[a-z]+ /.test(line));
     expect(vex.slice(0, 5)).toEqual([]);
   });
 
-  test.runIf(haveObjects && haveTools).each([['AVX2', avx2Object, 'avx2'], ['AVX-512', avx512Object, 'avx512']])(
+  test.runIf(!arm64 && haveObjects && haveTools).each([['AVX2', avx2Object, 'avx2'], ['AVX-512', avx512Object, 'avx512']])(
     'every out-of-line function built with %s is private to its kernels', (_name, object, namespace) => {
       const symbols = execFileSync('nm', ['-C', object], { encoding: 'utf8' }).split('\n');
       // Weak (W) symbols are merged by the linker: one built with AVX2 or AVX-512 could

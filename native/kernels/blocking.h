@@ -48,7 +48,8 @@ struct Tiling {
 constexpr Tiling kAvx512Tiling = {8, 6, 4, 256, 320, 1200, 112, 768, 192 << 10, 96};
 // 16 registers: 6 rows (12 accumulators); 4 × 3 dot tiles.
 constexpr Tiling kAvx2Tiling = {6, 4, 3, 256, 320, 1200, 112, 768, 192 << 10, 96};
-// The generic build's vector is 8 floats in plain arrays (SSE registers): AVX2's shapes.
+// NEON's vector is two of its 32 registers (16 vectors' worth), and the generic build's
+// is 8 floats in plain arrays (SSE or NEON registers): AVX2's shapes for both.
 constexpr Tiling kTiling = CONVCORE_HAVE_AVX512 ? kAvx512Tiling : kAvx2Tiling;
 
 constexpr int64_t kTileRows = kTiling.gemmRows;

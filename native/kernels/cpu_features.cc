@@ -52,16 +52,35 @@ bool cpuHasAvx512() {
 #endif
 }
 
+bool cpuHasNeon() {
+#if defined(__aarch64__) || defined(_M_ARM64)
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool cpuHas(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return cpuHasAvx512();
+    case Isa::kAvx2: return cpuHasAvx2Fma();
+    case Isa::kNeon: return cpuHasNeon();
+    default: return true;
+  }
+}
+
 Isa activeIsa() {
   static std::once_flag once;
   static Isa chosen = Isa::kGeneric;  // written once, under call_once
   std::call_once(once, [] {
-    const Isa best = cpuHasAvx512() ? Isa::kAvx512 : cpuHasAvx2Fma() ? Isa::kAvx2 : Isa::kGeneric;
+    const Isa best = cpuHasAvx512() ? Isa::kAvx512 : cpuHasAvx2Fma() ? Isa::kAvx2 : cpuHasNeon() ? Isa::kNeon : Isa::kGeneric;
     const char* forced = std::getenv("CONVCORE_ISA");
     Isa asked = best;
-    if (forced != nullptr && std::strcmp(forced, "generic") == 0) asked = Isa::kGeneric;
-    if (forced != nullptr && std::strcmp(forced, "avx2") == 0) asked = Isa::kAvx2;
-    chosen = static_cast<int>(asked) < static_cast<int>(best) ? asked : best;
+    if (forced != nullptr && isaFromName(forced, &asked) && cpuHas(asked)) {
+      chosen = asked;
+    } else {
+      chosen = best;
+    }
   });
   return chosen;
 }
@@ -70,8 +89,19 @@ const char* isaName(Isa isa) {
   switch (isa) {
     case Isa::kAvx512: return "avx512";
     case Isa::kAvx2: return "avx2";
+    case Isa::kNeon: return "neon";
     default: return "generic";
   }
+}
+
+bool isaFromName(const char* name, Isa* isa) {
+  for (Isa level : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512, Isa::kNeon}) {
+    if (std::strcmp(name, isaName(level)) == 0) {
+      *isa = level;
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace convcore

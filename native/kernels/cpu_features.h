@@ -3,9 +3,10 @@
 
 namespace convcore {
 
-// generic: baseline x86-64 (SSE2) or any other architecture; avx2: AVX2 + FMA;
-// avx512: AVX-512 F, DQ, BW and VL besides (32 vector registers, masks, 512-bit vectors).
-enum class Isa { kGeneric, kAvx2, kAvx512 };
+// generic: baseline x86-64 (SSE2), baseline arm64, or any other architecture, in plain
+// loops; avx2: AVX2 + FMA; avx512: AVX-512 F, DQ, BW and VL besides (32 vector registers,
+// masks, 512-bit vectors); neon: arm64's Advanced SIMD in intrinsics.
+enum class Isa { kGeneric, kAvx2, kAvx512, kNeon };
 
 // True when the CPU has AVX2 and FMA and the OS saves the YMM registers (cpuid + xgetbv).
 bool cpuHasAvx2Fma();
@@ -14,9 +15,18 @@ bool cpuHasAvx2Fma();
 // registers (XCR0 bits 5-7).
 bool cpuHasAvx512();
 
-// The ISA in use: the best the CPU supports, unless CONVCORE_ISA=generic|avx2|avx512
-// asks for a lower one (a level the CPU lacks falls back to the best it has).
+// True on arm64, where NEON is part of the architecture.
+bool cpuHasNeon();
+
+// Whether this CPU can run a level's kernels (generic: always).
+bool cpuHas(Isa isa);
+
+// The ISA in use: the best the CPU supports, unless CONVCORE_ISA=generic|avx2|avx512|neon
+// names another it has (a level the CPU lacks falls back to the best it has).
 Isa activeIsa();
+
+// The level a name (as isaName gives it) stands for; false for an unknown name.
+bool isaFromName(const char* name, Isa* isa);
 
 const char* isaName(Isa isa);
 

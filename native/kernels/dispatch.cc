@@ -19,6 +19,7 @@ const ConvKernels& kernelsOf(Isa isa) {
   switch (isa) {
     case Isa::kAvx512: return avx512::kernels();
     case Isa::kAvx2: return avx2::kernels();
+    case Isa::kNeon: return neon::kernels();
     default: return generic::kernels();
   }
 }

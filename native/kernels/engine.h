@@ -67,6 +67,7 @@ struct ConvKernels {
 namespace generic { const ConvKernels& kernels(); }
 namespace avx2 { const ConvKernels& kernels(); }
 namespace avx512 { const ConvKernels& kernels(); }
+namespace neon { const ConvKernels& kernels(); }
 
 // The table for the instruction set activeIsa() picked (matmul, filter8, the peak).
 const ConvKernels& activeKernels();

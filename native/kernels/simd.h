@@ -1,7 +1,9 @@
 // The vector the kernels are written in, one per instruction set: 16 floats (__m512)
-// when the translation unit is compiled for AVX-512, 8 (__m256) for AVX2 + FMA, and 8 in
-// plain arrays (which the compiler maps to SSE) otherwise. The kernels use kLanes and
-// the tiles of blocking.h, never a width of their own, so each build runs at its vector's width.
+// when the translation unit is compiled for AVX-512, 8 (__m256) for AVX2 + FMA, 8 as two
+// 128-bit registers (float32x4_t) for NEON (the arm64 build that defines CONVCORE_NEON),
+// and 8 in plain arrays (which the compiler maps to SSE or NEON) otherwise. The kernels
+// use kLanes and the tiles of blocking.h, never a width of their own, so each build runs
+// at its vector's width.
 // Everything lives in the ISA namespace of the including file, so the builds of the
 // same kernels never collide (one definition rule).
 #pragma once
@@ -10,13 +12,22 @@
 #include <immintrin.h>
 #define CONVCORE_HAVE_AVX512 1
 #define CONVCORE_HAVE_AVX2 0
+#define CONVCORE_HAVE_NEON 0
 #elif defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define CONVCORE_HAVE_AVX512 0
 #define CONVCORE_HAVE_AVX2 1
+#define CONVCORE_HAVE_NEON 0
+#elif defined(CONVCORE_NEON) && defined(__aarch64__)
+// NEON (Advanced SIMD) is part of every AArch64 CPU: the arm64 build needs no flag for it.
+#include <arm_neon.h>
+#define CONVCORE_HAVE_AVX512 0
+#define CONVCORE_HAVE_AVX2 0
+#define CONVCORE_HAVE_NEON 1
 #else
 #define CONVCORE_HAVE_AVX512 0
 #define CONVCORE_HAVE_AVX2 0
+#define CONVCORE_HAVE_NEON 0
 #endif
 
 #include <cstdint>
@@ -159,6 +170,77 @@ inline void addToEvens(float* p, Vec a) {
 inline Vec maxv(Vec a, Vec b) { return {_mm256_max_ps(a.v, b.v)}; }  // b if a is NaN
 inline Vec minv(Vec a, Vec b) { return {_mm256_min_ps(a.v, b.v)}; }
 inline Vec absv(Vec a) { return {_mm256_andnot_ps(_mm256_set1_ps(-0.0f), a.v)}; }
+#elif CONVCORE_HAVE_NEON
+// Two 128-bit registers: AVX2's 8 lanes, so the tiles and blocks of blocking.h carry over
+// (32 registers hold the 6 × 16 GEMM tile's 24 accumulator halves and its operands).
+struct Vec {
+  float32x4_t lo, hi;
+};
+inline Vec zero() { return {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)}; }
+inline Vec load(const float* p) { return {vld1q_f32(p), vld1q_f32(p + 4)}; }
+inline Vec loadToRegister(const float* p) {
+  Vec r = load(p);
+#if defined(__GNUC__)
+  asm("" : "+w"(r.lo), "+w"(r.hi));
+#endif
+  return r;
+}
+inline void store(float* p, Vec a) {
+  vst1q_f32(p, a.lo);
+  vst1q_f32(p + 4, a.hi);
+}
+inline Vec broadcast(float x) { return {vdupq_n_f32(x), vdupq_n_f32(x)}; }
+inline Vec broadcast(const float* p) {
+  const float32x4_t v = vld1q_dup_f32(p);
+  return {v, v};
+}
+inline Vec add(Vec a, Vec b) { return {vaddq_f32(a.lo, b.lo), vaddq_f32(a.hi, b.hi)}; }
+// NEON has no streaming-store intrinsic: plain stores.
+inline void streamStore(float* p, Vec a) { store(p, a); }
+inline void streamFence() {}
+inline Vec fmadd(Vec a, Vec b, Vec c) { return {vfmaq_f32(c.lo, a.lo, b.lo), vfmaq_f32(c.hi, a.hi, b.hi)}; }
+// Sums of four vectors' lanes, in a fixed order: the halves added, then pairwise.
+inline void sum4(Vec a, Vec b, Vec c, Vec d, float* out) {
+  const float32x4_t ab = vpaddq_f32(vaddq_f32(a.lo, a.hi), vaddq_f32(b.lo, b.hi));
+  const float32x4_t cd = vpaddq_f32(vaddq_f32(c.lo, c.hi), vaddq_f32(d.lo, d.hi));
+  vst1q_f32(out, vpaddq_f32(ab, cd));
+}
+// Eight bytes as eight floats, and eight floats (already in [0, 255]) rounded to nearest
+// (ties to even: FCVTNS) and stored as eight bytes.
+inline Vec loadBytes(const uint8_t* p) {
+  const uint16x8_t h = vmovl_u8(vld1_u8(p));
+  return {vcvtq_f32_u32(vmovl_u16(vget_low_u16(h))), vcvtq_f32_u32(vmovl_u16(vget_high_u16(h)))};
+}
+inline void storeBytes(uint8_t* p, Vec a) {
+  const uint16x8_t h = vcombine_u16(vqmovun_s32(vcvtnq_s32_f32(a.lo)), vqmovun_s32(vcvtnq_s32_f32(a.hi)));
+  vst1_u8(p, vqmovn_u16(h));
+}
+// evens[i] = p[2i], odds[i] = p[2i + 1] for i < 8: 16 floats split by parity.
+inline void storeDeinterleaved(const float* p, float* evens, float* odds) {
+  const float32x4x2_t a = vld2q_f32(p), b = vld2q_f32(p + 8);
+  vst1q_f32(evens, a.val[0]);
+  vst1q_f32(evens + 4, b.val[0]);
+  vst1q_f32(odds, a.val[1]);
+  vst1q_f32(odds + 4, b.val[1]);
+}
+// p[2i] += a[i] for i < 8 (stride-2 scatter): the odd elements are loaded and stored
+// back as they were (bit for bit).
+inline void addToEvens(float* p, Vec a) {
+  float32x4x2_t x = vld2q_f32(p);
+  x.val[0] = vaddq_f32(x.val[0], a.lo);
+  vst2q_f32(p, x);
+  float32x4x2_t y = vld2q_f32(p + 8);
+  y.val[0] = vaddq_f32(y.val[0], a.hi);
+  vst2q_f32(p + 8, y);
+}
+// As x86's max and min: b where a is NaN (or either is), so every build agrees.
+inline Vec maxv(Vec a, Vec b) {
+  return {vbslq_f32(vcgtq_f32(a.lo, b.lo), a.lo, b.lo), vbslq_f32(vcgtq_f32(a.hi, b.hi), a.hi, b.hi)};
+}
+inline Vec minv(Vec a, Vec b) {
+  return {vbslq_f32(vcltq_f32(a.lo, b.lo), a.lo, b.lo), vbslq_f32(vcltq_f32(a.hi, b.hi), a.hi, b.hi)};
+}
+inline Vec absv(Vec a) { return {vabsq_f32(a.lo), vabsq_f32(a.hi)}; }
 #else
 struct Vec {
   float v[kLanes];
@@ -243,7 +325,8 @@ inline void storeRow(float* dst, const float* src, int64_t count, float bias, bo
 
 // dst row i (dstStride apart) = column i of the 8 × 8 block at src (rows srcStride
 // apart), for the rows i whose bit is set in `keep`: with 256-bit shuffles in the AVX2
-// and AVX-512 builds (three rounds, 24 of them), element by element otherwise.
+// and AVX-512 builds (three rounds, 24 of them), 4 × 4 transposes of NEON registers in
+// the NEON build, element by element otherwise.
 inline void transpose8x8(const float* src, int64_t srcStride, float* dst, int64_t dstStride, unsigned keep) {
 #if CONVCORE_HAVE_AVX512 || CONVCORE_HAVE_AVX2
   __m256 r[8], t[8], u[8];
@@ -261,6 +344,25 @@ inline void transpose8x8(const float* src, int64_t srcStride, float* dst, int64_
   for (int i = 0; i < 4; ++i) {
     if (keep & (1u << i)) _mm256_storeu_ps(dst + i * dstStride, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
     if (keep & (1u << (i + 4))) _mm256_storeu_ps(dst + (i + 4) * dstStride, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+  }
+#elif CONVCORE_HAVE_NEON
+  // Four 4 × 4 quadrants, each transposed with two rounds of trn1/trn2.
+  for (int qi = 0; qi < 2; ++qi) {      // quadrant row of src: dst's column half
+    for (int qj = 0; qj < 2; ++qj) {    // quadrant column of src: dst's row half
+      const float* s = src + qi * 4 * srcStride + qj * 4;
+      const float32x4_t r0 = vld1q_f32(s), r1 = vld1q_f32(s + srcStride);
+      const float32x4_t r2 = vld1q_f32(s + 2 * srcStride), r3 = vld1q_f32(s + 3 * srcStride);
+      const float32x4_t t0 = vtrn1q_f32(r0, r1), t1 = vtrn2q_f32(r0, r1), t2 = vtrn1q_f32(r2, r3), t3 = vtrn2q_f32(r2, r3);
+      const float64x2_t d0 = vreinterpretq_f64_f32(t0), d1 = vreinterpretq_f64_f32(t1);
+      const float64x2_t d2 = vreinterpretq_f64_f32(t2), d3 = vreinterpretq_f64_f32(t3);
+      const float32x4_t c[4] = {
+          vreinterpretq_f32_f64(vtrn1q_f64(d0, d2)), vreinterpretq_f32_f64(vtrn1q_f64(d1, d3)),
+          vreinterpretq_f32_f64(vtrn2q_f64(d0, d2)), vreinterpretq_f32_f64(vtrn2q_f64(d1, d3))};
+      for (int k = 0; k < 4; ++k) {
+        const int row = qj * 4 + k;
+        if (keep & (1u << row)) vst1q_f32(dst + row * dstStride + qi * 4, c[k]);
+      }
+    }
   }
 #else
   for (int i = 0; i < 8; ++i)

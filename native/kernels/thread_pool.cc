@@ -1,6 +1,8 @@
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <new>
+#include <stdexcept>
 #include <utility>
 
 namespace convcore {
@@ -50,12 +52,42 @@ void ThreadPool::runChunks() {
       if (begin >= items_) return;
       (*job_)(begin, std::min(items_, begin + grain_));
     }
-  } catch (...) {
+  } catch (const std::bad_alloc& e) {
     // An exception must not leave a worker (that would terminate the process), nor leave
     // the caller while workers still run its job: record it, and start no more chunks.
-    next_.store(items_, std::memory_order_relaxed);
-    std::lock_guard<std::mutex> lock(state_);
-    if (!failure_) failure_ = std::current_exception();
+    recordFailure(true, e.what());
+  } catch (const std::exception& e) {
+    recordFailure(false, e.what());
+  } catch (...) {
+    recordFailure(false, "convcore native: a kernel threw a non-standard exception");
+  }
+}
+
+namespace {
+
+// A std::bad_alloc thrown again on the calling thread, with the original's message
+// (scratch's names the size it could not get).
+class OutOfMemory : public std::bad_alloc {
+ public:
+  explicit OutOfMemory(std::string message) : message_(std::move(message)) {}
+  const char* what() const noexcept override { return message_.empty() ? "std::bad_alloc" : message_.c_str(); }
+
+ private:
+  std::string message_;
+};
+
+}  // namespace
+
+void ThreadPool::recordFailure(bool outOfMemory, const char* message) {
+  next_.store(items_, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(state_);
+  if (failure_.happened) return;
+  failure_.happened = true;
+  failure_.outOfMemory = outOfMemory;
+  try {
+    failure_.message = message;
+  } catch (const std::bad_alloc&) {
+    failure_.outOfMemory = true;  // no room even for the message
   }
 }
 
@@ -102,7 +134,11 @@ void ThreadPool::parallelFor(int64_t items, int64_t grain, const RangeFn& fn) {
   std::unique_lock<std::mutex> lock(state_);
   done_.wait(lock, [&] { return busyWorkers_ == 0; });
   job_ = nullptr;
-  if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
+  if (failure_.happened) {
+    const Failure failure = std::exchange(failure_, Failure{});
+    if (failure.outOfMemory) throw OutOfMemory(failure.message);
+    throw std::runtime_error(failure.message);
+  }
 }
 
 }  // namespace convcore

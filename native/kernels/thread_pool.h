@@ -6,8 +6,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <exception>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -45,7 +45,9 @@ class ThreadPool {
   // thread instead of waiting: kernels give the same bits whatever the thread count,
   // so only the speed differs. If fn throws (a scratch allocation that fails), the
   // chunks not yet started are dropped, the threads finish the ones they hold, and the
-  // first exception is rethrown here.
+  // first exception is thrown again here: a std::bad_alloc as one, any other as a
+  // std::runtime_error, each with its message. (Not std::exception_ptr: since GCC 12 its
+  // destructor calls into CXXABI_1.3.13, above the prebuilt binaries' libstdc++ floor.)
   void parallelFor(int64_t items, int64_t grain, const RangeFn& fn);
 
  private:
@@ -71,7 +73,13 @@ class ThreadPool {
   int64_t items_ = 0;
   int64_t grain_ = 1;
   std::atomic<int64_t> next_{0};
-  std::exception_ptr failure_;  // the job's first exception; written under state_
+  // The job's first exception; written under state_.
+  struct Failure {
+    bool happened = false;
+    bool outOfMemory = false;
+    std::string message;
+  } failure_;
+  void recordFailure(bool outOfMemory, const char* message);
 };
 
 }  // namespace convcore
