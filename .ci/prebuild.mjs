@@ -1,11 +1,11 @@
 // npm run prebuild: every prebuilt binary this machine can make, in prebuildify's layout
 // (prebuilds/<platform>-<arch>/convcore[.glibc].node), which node-gyp-build loads at
-// install and at require. On Linux: linux-x64 and, where the cross compiler is installed
-// (apt-get install g++-aarch64-linux-gnu), linux-arm64; elsewhere (the release workflow's
-// macOS and Windows runners) the host's platform. Each is built in a temporary copy of
-// the tree, so build/ stays the developer's; Linux ones as portable builds
-// (CONVCORE_PORTABLE=1: native/glibc_floor.h), stripped, then checked: no symbol version
-// above glibc 2.28 or GCC 8's libstdc++ (GLIBCXX_3.4.25, CXXABI_1.3.11).
+// install and at require. On glibc Linux: linux-x64 and, where the cross compiler is
+// installed (apt-get install g++-aarch64-linux-gnu), linux-arm64; elsewhere (the release
+// workflow's macOS, Windows and Alpine runners) the host's platform. Each is built in a
+// temporary copy of the tree, so build/ stays the developer's; glibc ones as portable
+// builds (CONVCORE_PORTABLE=1: native/glibc_floor.h), stripped, then checked: no symbol
+// version above glibc 2.28 or GCC 8's libstdc++ (GLIBCXX_3.4.25, CXXABI_1.3.11).
 //   node .ci/prebuild.mjs [--arch x64,arm64]
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -39,10 +39,13 @@ export function needsAboveFloors(binary, objdump = 'objdump') {
   });
 }
 
+// Alpine and other musl systems report no glibc version.
+const musl = process.platform === 'linux' && !process.report.getReport().header.glibcVersionRuntime;
+
 function build(arch) {
-  const linux = process.platform === 'linux';
+  const linux = process.platform === 'linux' && !musl;
   const { prefix } = TOOLCHAINS[arch] ?? { prefix: '' };
-  if (linux && !has(`${prefix}g++`)) {
+  if (linux && prefix && !has(`${prefix}g++`)) {
     console.error(`skipped linux-${arch}: no ${prefix}g++ (apt-get install g++-${prefix.slice(0, -1) || 'multilib'})`);
     return null;
   }
@@ -57,10 +60,9 @@ function build(arch) {
   const built = path.join(work, 'build', 'Release', 'convcore.node');
   if (linux) execFileSync(`${prefix}strip`, ['--strip-unneeded', built]);
   const folder = path.join(root, 'prebuilds', `${process.platform}-${arch}`);
-  fs.rmSync(folder, { recursive: true, force: true });
   fs.mkdirSync(folder, { recursive: true });
-  // Tagged glibc on Linux: node-gyp-build then never offers it to musl (Alpine), which builds from source.
-  const target = path.join(folder, linux ? 'convcore.glibc.node' : 'convcore.node');
+  // Tagged by C library on Linux: node-gyp-build offers each only to its own (glibc or musl).
+  const target = path.join(folder, linux ? 'convcore.glibc.node' : musl ? 'convcore.musl.node' : 'convcore.node');
   fs.copyFileSync(built, target);
   fs.rmSync(work, { recursive: true, force: true });
   if (linux) {
@@ -72,7 +74,7 @@ function build(arch) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const arches = values.arch ? values.arch.split(',') : process.platform === 'linux' ? ['x64', 'arm64'] : [os.arch()];
+  const arches = values.arch ? values.arch.split(',') : process.platform === 'linux' && !musl ? ['x64', 'arm64'] : [os.arch()];
   const written = arches.map(build).filter(Boolean);
   if (written.length === 0) throw new Error('no prebuild could be made on this machine');
 }

@@ -122,7 +122,7 @@ Activation readActivation(const Napi::Value& value) {
 
 class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
  public:
-  ConvcoreAddon(Napi::Env env, Napi::Object exports)
+  ConvcoreAddon(Napi::Env, Napi::Object exports)
       : pool_(newShared<ThreadPool>(defaultThreadCount())) {
     DefineAddon(exports,
                 {

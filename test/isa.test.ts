@@ -19,7 +19,8 @@ const avx2Object = path.join(objects, 'convcore_avx2', 'native', 'kernels', 'eng
 const avx512Object = path.join(objects, 'convcore_avx512', 'native', 'kernels', 'engine_avx512.o');
 const arm64 = process.arch === 'arm64';
 // Under qemu-user, /proc/cpuinfo describes the host: arm64's levels do not come from it.
-const flags = arm64 ? ' ' : (fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags')) ?? '') + ' ';
+const cpuinfo = !arm64 && fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+const flags = (cpuinfo.split('\n').find((l) => l.startsWith('flags')) ?? '') + ' ';
 const has = (...names: string[]) => names.every((n) => flags.includes(` ${n} `));
 const cpuHasAvx2 = has('avx2', 'fma');
 const cpuHasAvx512 = cpuHasAvx2 && has('avx512f', 'avx512dq', 'avx512bw', 'avx512vl');

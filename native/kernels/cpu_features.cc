@@ -4,48 +4,75 @@
 #include <cstring>
 #include <mutex>
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+#define CONVCORE_X86 1
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <immintrin.h>
+#include <intrin.h>
+#else
 #include <cpuid.h>
+#endif
+#else
+#define CONVCORE_X86 0
 #endif
 
 namespace convcore {
 
 namespace {
 
-#if defined(__x86_64__) || defined(__i386__)
-// XCR0: which register state the OS saves on context switches.
+#if CONVCORE_X86
+// cpuid(leaf, subleaf) into regs = {eax, ebx, ecx, edx}; false where the CPU has no such leaf.
+bool cpuid(unsigned leaf, unsigned subleaf, unsigned regs[4]) {
+#if defined(_MSC_VER) && !defined(__clang__)
+  int highest[4];
+  __cpuid(highest, static_cast<int>(leaf & 0x80000000u));
+  if (static_cast<unsigned>(highest[0]) < leaf) return false;
+  int r[4];
+  __cpuidex(r, static_cast<int>(leaf), static_cast<int>(subleaf));
+  for (int i = 0; i < 4; ++i) regs[i] = static_cast<unsigned>(r[i]);
+  return true;
+#else
+  return __get_cpuid_count(leaf, subleaf, &regs[0], &regs[1], &regs[2], &regs[3]) != 0;
+#endif
+}
+
+// XCR0: which register state the OS saves on context switches (read only where OSXSAVE is set).
 unsigned long long xcr0() {
+#if defined(_MSC_VER) && !defined(__clang__)
+  return _xgetbv(0);
+#else
   unsigned lo, hi;
   __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
   return (static_cast<unsigned long long>(hi) << 32) | lo;
+#endif
 }
 #endif
 
 }  // namespace
 
 bool cpuHasAvx2Fma() {
-#if defined(__x86_64__) || defined(__i386__)
-  unsigned eax, ebx, ecx, edx;
-  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
-  const bool fma = ecx & (1u << 12);
-  const bool osxsave = ecx & (1u << 27);
-  const bool avx = ecx & (1u << 28);
+#if CONVCORE_X86
+  unsigned r[4];
+  if (!cpuid(1, 0, r)) return false;
+  const bool fma = r[2] & (1u << 12);
+  const bool osxsave = r[2] & (1u << 27);
+  const bool avx = r[2] & (1u << 28);
   if (!(fma && osxsave && avx)) return false;
   if ((xcr0() & 0x6) != 0x6) return false;  // SSE and AVX state
-  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
-  return ebx & (1u << 5);  // AVX2
+  if (!cpuid(7, 0, r)) return false;
+  return r[1] & (1u << 5);  // AVX2
 #else
   return false;
 #endif
 }
 
 bool cpuHasAvx512() {
-#if defined(__x86_64__) || defined(__i386__)
+#if CONVCORE_X86
   if (!cpuHasAvx2Fma()) return false;
-  unsigned eax, ebx, ecx, edx;
-  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  unsigned r[4];
+  if (!cpuid(7, 0, r)) return false;
   const unsigned f = 1u << 16, dq = 1u << 17, bw = 1u << 30, vl = 1u << 31;
-  if ((ebx & (f | dq | bw | vl)) != (f | dq | bw | vl)) return false;
+  if ((r[1] & (f | dq | bw | vl)) != (f | dq | bw | vl)) return false;
   return (xcr0() & 0xe6) == 0xe6;  // SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM
 #else
   return false;

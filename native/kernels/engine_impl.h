@@ -11,6 +11,7 @@
 
 #include "border_pixel.h"
 #include "chunks.h"
+#include "compiler.h"
 #include "conv2d.h"
 #include "engine.h"
 #include "row_range.h"

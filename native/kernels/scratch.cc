@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "compiler.h"
+
 namespace convcore {
 
 namespace {
@@ -11,7 +13,7 @@ namespace {
 struct Buffer {
   float* data = nullptr;
   size_t capacity = 0;
-  ~Buffer() { std::free(data); }
+  ~Buffer() { alignedFree(data); }
 };
 
 thread_local Buffer buffers[static_cast<int>(ScratchSlot::kCount)];
@@ -46,9 +48,9 @@ float* scratch(ScratchSlot slot, size_t floats) {
     // Grow by 1.5× so that slowly growing sizes do not reallocate every call.
     size_t capacity = floats + floats / 2 + 16;
     size_t bytes = (capacity * sizeof(float) + 63) / 64 * 64;
-    void* fresh = bytes <= maxScratchBytes() ? std::aligned_alloc(64, bytes) : nullptr;
+    void* fresh = bytes <= maxScratchBytes() ? alignedAlloc(bytes) : nullptr;
     if (fresh == nullptr) throw ScratchAllocationError(bytes);
-    std::free(b.data);
+    alignedFree(b.data);
     b.data = static_cast<float*>(fresh);
     b.capacity = capacity;
   }

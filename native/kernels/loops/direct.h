@@ -49,7 +49,7 @@ inline void columnsOfRows(const ConvParams& p, const float* image, const float* 
     const int64_t iw0 = x * p.strideW - p.padLeft;
     const ColumnRange kws = validColumns(iw0, dW, W, KW);
     float acc[kRows];
-#pragma GCC unroll 8
+CONVCORE_UNROLL(8)
     for (int r = 0; r < kRows; ++r) acc[r] = bias;
     for (int64_t c = 0; c < Cg; ++c) {
       for (int64_t kh = 0; kh < KH; ++kh) {
@@ -57,12 +57,12 @@ inline void columnsOfRows(const ConvParams& p, const float* image, const float* 
         const float* w = taps + (c * KH + kh) * KW;
         for (int64_t kw = kws.begin; kw < kws.end; ++kw) {
           const float wk = w[kw];
-#pragma GCC unroll 8
+CONVCORE_UNROLL(8)
           for (int r = 0; r < kRows; ++r) acc[r] += row[r * rowStep + kw * dW] * wk;
         }
       }
     }
-#pragma GCC unroll 8
+CONVCORE_UNROLL(8)
     for (int r = 0; r < kRows; ++r) out[r * ldo + x] = acc[r];
   }
 }
@@ -118,7 +118,7 @@ inline void vectors(const ConvParams& p, const float* image, const float* taps, 
 // for the rows the next tile down reads while this one computes: the hardware
 // prefetchers, which follow a stream within a page, miss the kernel's several rows.
 template <int kSize, bool kOneChannel>
-__attribute__((noinline)) void interiorRowTiles(const ConvParams& p, const float* image, const float* taps, float bias,
+CONVCORE_NOINLINE void interiorRowTiles(const ConvParams& p, const float* image, const float* taps, float bias,
                                                 int64_t oh, ColumnRange inner, float* out, bool prefetch) {
   constexpr int kRows = RowTile<kSize>::kRows, kCount = RowTile<kSize>::kVectors;
   const int64_t W = p.inWidth, plane = p.inHeight * W, Cg = p.inChannelsPerGroup(), ldo = p.outWidth;
@@ -134,7 +134,7 @@ __attribute__((noinline)) void interiorRowTiles(const ConvParams& p, const float
   int64_t ow = inner.begin;
   for (; ow + kCount * kLanes <= inner.end; ow += kCount * kLanes) {
     for (int64_t q = 0; q < ahead; ++q)
-      for (int64_t b = 0; b < kCount * kLanes; b += 16) __builtin_prefetch(next + q * W + ow + b);
+      for (int64_t b = 0; b < kCount * kLanes; b += 16) CONVCORE_PREFETCH(next + q * W + ow + b);
     rowTile<kRows, kCount, kSize, kOneChannel>(rows + ow, W, plane, Cg, taps, bias, out + ow, ldo);
   }
   for (; ow + kLanes <= inner.end; ow += kLanes)

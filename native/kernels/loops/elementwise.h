@@ -186,7 +186,7 @@ inline float expOf(float x) {
   p = p * r + 5.0000001201e-1f;
   const float y = p * r * r + r + 1.0f;
   const int32_t k = static_cast<int32_t>(n), k1 = k >> 1, k2 = k - k1;
-  const float s1 = __builtin_bit_cast(float, (k1 + 127) << 23), s2 = __builtin_bit_cast(float, (k2 + 127) << 23);
+  const float s1 = bitCast<float>((k1 + 127) << 23), s2 = bitCast<float>((k2 + 127) << 23);
   const float e = y * s1 * s2;
   return x != x ? x : (x > kHigh ? INFINITY : (x < kLow ? 0.0f : e));
 }

@@ -17,14 +17,14 @@ template <> struct RowTile<7> { static constexpr int kRows = 4, kVectors = 2; };
 // Adds one channel's taps into a row tile's accumulators (see rowTile). `w` holds the
 // weights either as floats or, kBroadcast, already broadcast (a vector each).
 template <int kRows, int kCount, int kSize, bool kBroadcast>
-__attribute__((always_inline)) inline void addChannel(Vec (&acc)[kRows * kCount], const float* image, int64_t W,
+CONVCORE_ALWAYS_INLINE void addChannel(Vec (&acc)[kRows * kCount], const float* image, int64_t W,
                                                       const float* w) {
-#pragma GCC unroll 16
+CONVCORE_UNROLL(16)
   for (int i = 0; i < kRows + kSize - 1; ++i) {
-#pragma GCC unroll 8
+CONVCORE_UNROLL(8)
     for (int kw = 0; kw < kSize; ++kw) {
       Vec x[kCount];
-#pragma GCC unroll 4
+CONVCORE_UNROLL(4)
       for (int j = 0; j < kCount; ++j) {
         const float* at = image + i * W + kw + j * kLanes;
         // One channel: each loaded vector feeds up to kSize rows' multiply-adds, so it is
@@ -32,13 +32,13 @@ __attribute__((always_inline)) inline void addChannel(Vec (&acc)[kRows * kCount]
         // multiply-adds measured faster.
         x[j] = kBroadcast ? loadToRegister(at) : load(at);
       }
-#pragma GCC unroll 8
+CONVCORE_UNROLL(8)
       for (int r = 0; r < kRows; ++r) {
         const int kh = i - r;
         if (kh < 0 || kh >= kSize) continue;
         const int tap = kh * kSize + kw;
         const Vec wv = kBroadcast ? load(w + tap * kLanes) : broadcast(w + tap);
-#pragma GCC unroll 4
+CONVCORE_UNROLL(4)
         for (int j = 0; j < kCount; ++j) acc[r * kCount + j] = fmadd(wv, x[j], acc[r * kCount + j]);
       }
     }
@@ -52,10 +52,10 @@ __attribute__((always_inline)) inline void addChannel(Vec (&acc)[kRows * kCount]
 // filters, depthwise), `taps` are the weights already broadcast. Each output sums over
 // (c, kh, kw) in column()'s order.
 template <int kRows, int kCount, int kSize, bool kOneChannel>
-__attribute__((always_inline)) inline void rowTile(const float* rows, int64_t W, int64_t plane, int64_t Cg,
+CONVCORE_ALWAYS_INLINE void rowTile(const float* rows, int64_t W, int64_t plane, int64_t Cg,
                                                    const float* taps, float bias, float* out, int64_t ldo) {
   Vec acc[kRows * kCount];
-#pragma GCC unroll 16
+CONVCORE_UNROLL(16)
   for (int a = 0; a < kRows * kCount; ++a) acc[a] = broadcast(bias);
   if constexpr (kOneChannel) {
     addChannel<kRows, kCount, kSize, true>(acc, rows, W, taps);
@@ -63,6 +63,6 @@ __attribute__((always_inline)) inline void rowTile(const float* rows, int64_t W,
     for (int64_t c = 0; c < Cg; ++c)
       addChannel<kRows, kCount, kSize, false>(acc, rows + c * plane, W, taps + c * kSize * kSize);
   }
-#pragma GCC unroll 16
+CONVCORE_UNROLL(16)
   for (int a = 0; a < kRows * kCount; ++a) store(out + (a / kCount) * ldo + (a % kCount) * kLanes, acc[a]);
 }

@@ -7,7 +7,7 @@
 // input runs x_t = base + offsets[t]; `length` is a multiple of kLanes. With kRuns, the
 // input's vector v is at x_t + positions[v] instead of x_t + kLanes·v (row vectors).
 template <int kRows, int kCols, bool kRuns>
-__attribute__((noinline)) void dotTile(int64_t length, const float* g, int64_t ldg, const float* base,
+CONVCORE_NOINLINE void dotTile(int64_t length, const float* g, int64_t ldg, const float* base,
                                        const int64_t* offsets, const int64_t* positions, float* partial,
                                        int64_t ldp) {
   Vec acc[kRows * kCols];  // compile-time indices only: kept in registers

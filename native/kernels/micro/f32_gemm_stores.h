@@ -9,7 +9,7 @@ inline IndexedRows rowsReader(IndexedRows a) { return a; }
 
 // c[kRows][kTileCols] (=|+=) the tile; c rows are `ldc` apart.
 template <int kRows, bool kAccumulate, typename Rows>
-__attribute__((noinline)) void tileToBuffer(int64_t kc, Rows a, Halves halves, const int64_t* offsets, float* c,
+CONVCORE_NOINLINE void tileToBuffer(int64_t kc, Rows a, Halves halves, const int64_t* offsets, float* c,
                                             int64_t ldc) {
   gemmTileRows<kRows>(kc, a, halves, offsets, [&](int i, Vec v0, Vec v1) {
     float* row = c + i * ldc;
@@ -58,7 +58,7 @@ inline void storeValid(float* out, Vec v, int64_t valid, bool stream) {
 // the partial sums of earlier reduction blocks (`prior`, ldp apart, or null) and the
 // bias. Streaming stores for large, aligned outputs.
 template <int kRows>
-__attribute__((noinline)) void tileToOutput(int64_t kc, const float* a, Halves halves,
+CONVCORE_NOINLINE void tileToOutput(int64_t kc, const float* a, Halves halves,
                                             const int64_t* offsets, const float* prior, int64_t ldp,
                                             const float* bias, const TileDestination& dst,
                                             int64_t planeStride, int64_t rows, bool stream) {
@@ -94,7 +94,7 @@ struct RowVectorRun {
 // because with a short reduction (VGG's first layer: 27 taps) a call per tile, its
 // arguments and its prologue, cost a tenth of the tile.
 template <int kRows>
-__attribute__((noinline)) void runTilesToOutput(int64_t kc, const float* a, const float* input,
+CONVCORE_NOINLINE void runTilesToOutput(int64_t kc, const float* a, const float* input,
                                                 const RowVectorRun* runs, int64_t pairs, const int64_t* offsets,
                                                 const float* prior, int64_t ldp, const float* bias, float* out,
                                                 int64_t planeStride, int64_t rows) {
