@@ -48,9 +48,15 @@ struct Tiling {
 constexpr Tiling kAvx512Tiling = {8, 6, 4, 256, 320, 1200, 112, 768, 192 << 10, 96};
 // 16 registers: 6 rows (12 accumulators); 4 × 3 dot tiles.
 constexpr Tiling kAvx2Tiling = {6, 4, 3, 256, 320, 1200, 112, 768, 192 << 10, 96};
-// NEON's vector is two of its 32 registers (16 vectors' worth), and the generic build's
-// is 8 floats in plain arrays (SSE or NEON registers): AVX2's shapes for both.
-constexpr Tiling kTiling = CONVCORE_HAVE_AVX512 ? kAvx512Tiling : kAvx2Tiling;
+// NEON: 32 registers of 4 floats, two per vector. A 6-row GEMM tile needs 24 accumulator
+// registers, 4 for the pixels and 6 for the weights (GCC multiplies by lane from scalar
+// registers): 34, and GCC 12 spills 3 accumulators to the stack every step; 4 rows
+// (16 + 4 + 4) run 16 FMLA and 8 loads a step from registers. Likewise 4 × 3 dot tiles
+// (24 accumulators) spill and 3 × 3 (18, + 6 + 2) do not. (Read from the disassembly:
+// no arm64 machine measures here.)
+constexpr Tiling kNeonTiling = {4, 3, 3, 256, 320, 1200, 112, 768, 192 << 10, 96};
+// The generic build's vector is 8 floats in plain arrays (SSE or NEON registers): AVX2's shapes.
+constexpr Tiling kTiling = CONVCORE_HAVE_AVX512 ? kAvx512Tiling : CONVCORE_HAVE_NEON ? kNeonTiling : kAvx2Tiling;
 
 constexpr int64_t kTileRows = kTiling.gemmRows;
 constexpr int64_t kTileCols = 2 * kLanes;

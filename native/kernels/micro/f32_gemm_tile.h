@@ -1,5 +1,5 @@
 // f32 GEMM micro-kernel: kTileRows × (2 vectors) accumulators, i.e. 8 × 32 with AVX-512,
-// 6 × 16 with AVX2 and generic (blocking.h). Written once on the ISA's vector (simd.h)
+// 6 × 16 with AVX2 and generic, 4 × 16 with NEON (blocking.h). Written once on the ISA's vector (simd.h)
 // and compiled per ISA, as XNNPACK generates its per-ISA kernels from one template.
 // Part of engine_impl.h (ISA namespace).
 #pragma once
@@ -109,8 +109,12 @@ inline void gemmTile(int64_t kc, const float* a, Halves halves, const int64_t* o
 // Calls call(kRows) with the smallest even tile height, up to kTileRows, covering `rows`.
 template <typename Call>
 inline void withTileRows(int64_t rows, const Call& call) {
-  if (kTileRows > 6 && rows > 6) call(std::integral_constant<int, (kTileRows > 6 ? 8 : 6)>());
-  else if (rows > 4) call(std::integral_constant<int, 6>());
-  else if (rows > 2) call(std::integral_constant<int, 4>());
+  if constexpr (kTileRows > 6) {
+    if (rows > 6) return call(std::integral_constant<int, 8>());
+  }
+  if constexpr (kTileRows > 4) {
+    if (rows > 4) return call(std::integral_constant<int, 6>());
+  }
+  if (rows > 2) call(std::integral_constant<int, 4>());
   else call(std::integral_constant<int, 2>());
 }
