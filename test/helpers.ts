@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import { expect } from 'vitest';
 import { type BackendName, Tensor, getBackend, setBackend } from '../lib/index';
 import { Random } from '../lib/random';
@@ -103,4 +104,13 @@ export function checkGradients(f: (...inputs: Tensor[]) => Tensor, inputs: Tenso
 export function nodeCommand(): string[] {
   const command = process.env.CONVCORE_TEST_NODE?.trim();
   return command ? command.split(/\s+/) : [process.execPath];
+}
+
+/**
+ * The native pool's default size: CONVCORE_NUM_THREADS where it is 1..1024, else the
+ * online CPUs (std::thread::hardware_concurrency, which os.cpus() counts too).
+ */
+export function defaultThreadCount(): number {
+  const asked = Number(process.env.CONVCORE_NUM_THREADS);
+  return Number.isInteger(asked) && asked >= 1 && asked <= 1024 ? asked : Math.max(1, os.cpus().length);
 }
