@@ -6,6 +6,7 @@
 import { nativeAddon } from './binding';
 import { ArgumentRangeError, ArgumentTypeError } from './errors';
 import { type ConvGeometry, packGeometry } from './geometry';
+import { packParams } from './param-blocks';
 import {
   conv2dBackwardBiasReference,
   conv2dBackwardDataReference,
@@ -98,18 +99,8 @@ const SMALL_SGD_PARAMETER = 64;
 /** native/kernels/pointwise.h's Activation numbers. */
 const ACTIVATION_CODES: Record<ActivationKind, number> = { relu: 0, sigmoid: 1, tanh: 2 };
 
-/** The order of native/addon.cc's readMatmulParams. */
-function packMatmul(g: MatmulGeometry): Float64Array {
-  return Float64Array.of(g.m, g.n, g.k, +g.transA, +g.transB, +g.accumulate);
-}
-
-/** The order of native/addon.cc's readPoolParams. */
-function packPool(g: PoolGeometry): Float64Array {
-  return (g.packed ??= Float64Array.of(
-    g.planes, g.inHeight, g.inWidth, g.kernelHeight, g.kernelWidth, g.strideH, g.strideW,
-    g.padTop, g.padLeft, g.outHeight, g.outWidth, +g.countIncludePad,
-  ));
-}
+const packMatmul = (g: MatmulGeometry): Float64Array => packParams('matmul', g);
+const packPool = (g: PoolGeometry): Float64Array => (g.packed ??= packParams('pool', g));
 
 /**
  * The C++ side's own re-checks throw plain TypeErrors and RangeErrors ("convcore native:
@@ -194,12 +185,10 @@ const nativeBackend: Backend = withNamedErrors({
       sgdStepReference(h, weight, grad, momentumBuffer);
       return;
     }
-    nativeAddon().sgdStep(Float64Array.of(h.lr, h.momentum, h.dampening, h.weightDecay, +h.nesterov, +h.maximize, +h.firstStep),
-      weight, grad, momentumBuffer);
+    nativeAddon().sgdStep(packParams('sgd', h), weight, grad, momentumBuffer);
   },
   adamStep(h, weight, grad, expAvg, expAvgSq) {
-    nativeAddon().adamStep(Float64Array.of(h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, +h.decoupled, +h.maximize,
-      h.stepSize, h.correction2), weight, grad, expAvg, expAvgSq);
+    nativeAddon().adamStep(packParams('adam', h), weight, grad, expAvg, expAvgSq);
   },
   binary(op, l, x, y, out) {
     nativeAddon().elementwiseBinary({ op, layout: packLayout(l), x, y, out });
@@ -233,7 +222,7 @@ const nativeBackend: Backend = withNamedErrors({
   },
 });
 
-const packChannelLayout = (l: ChannelLayout) => Float64Array.of(l.outer, l.channels, l.inner);
+const packChannelLayout = (l: ChannelLayout) => packParams('channelLayout', l);
 
 /** Depth 1: the 2-D reference; otherwise the 3-D one. */
 const flat = (g: ConvGeometry) => g.inDepth === 1 && g.kernelDepth === 1 && g.outDepth === 1 && g.padFront === 0;

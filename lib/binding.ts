@@ -87,6 +87,8 @@ export interface NativeAddon {
   /** Bytes from the buffer's start to its first 64-byte boundary. */
   alignmentShift(buffer: ArrayBuffer): number;
   fmaPeak(seconds: number): number;
+  /** Each parameter block's field names in packed order (native/param_blocks.h; packed by param-blocks.ts). */
+  paramBlocks: Record<string, readonly string[]>;
   parallelCopy(src: Float32Array, dst: Float32Array): void;
 }
 

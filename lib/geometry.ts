@@ -1,3 +1,5 @@
+import { packParams } from './param-blocks';
+
 /**
  * The geometry the kernels see: sizes after any explicit (non-zero) padding, with the
  * remaining zero padding given by its front, top and left amounts. conv1d and conv2d
@@ -42,12 +44,7 @@ export function weightSize(g: ConvGeometry): number {
   return g.outChannels * (g.inChannels / g.groups) * g.kernelDepth * g.kernelHeight * g.kernelWidth;
 }
 
-/** The geometry packed in the order of native/kernels/conv_params.h (kConvParamCount). */
+/** The geometry as the addon's conv block (packed by name: param-blocks.ts). */
 export function packGeometry(g: ConvGeometry): Float64Array {
-  return (g.packed ??= Float64Array.of(
-    g.batch, g.inChannels, g.inDepth, g.inHeight, g.inWidth, g.outChannels,
-    g.kernelDepth, g.kernelHeight, g.kernelWidth, g.outDepth, g.outHeight, g.outWidth,
-    g.strideD, g.strideH, g.strideW, g.padFront, g.padTop, g.padLeft,
-    g.dilationD, g.dilationH, g.dilationW, g.groups,
-  ));
+  return (g.packed ??= packParams('conv', g));
 }

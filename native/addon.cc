@@ -87,26 +87,22 @@ void runBackward(ThreadPool& pool, const BackwardArgs& a) {
   if (a.gradBias) convBackwardBias(pool, a.p, a.gradOutput, a.gradBias);
 }
 
-// (m, n, k, transA, transB, accumulate) as a Float64Array.
 MatmulParams readMatmulParams(const Napi::Value& value) {
-  int64_t f[6];
-  readIntegers(value, 6, "matmul params", f);
-  for (int i = 3; i < 6; ++i) {
-    if (f[i] != 0 && f[i] != 1) throw Napi::RangeError::New(value.Env(), "convcore native: matmul flags must be 0 or 1");
+  const MatmulFields f = readBlock<MatmulFields>(value);
+  for (int64_t flag : {f.transA, f.transB, f.accumulate}) {
+    if (flag != 0 && flag != 1) throw Napi::RangeError::New(value.Env(), "convcore native: matmul flags must be 0 or 1");
   }
-  const MatmulParams p{f[0], f[1], f[2], f[3] == 1, f[4] == 1, f[5] == 1};
+  const MatmulParams p{f.m, f.n, f.k, f.transA == 1, f.transB == 1, f.accumulate == 1};
   if (const char* problem = checkMatmulParams(p)) {
     throw Napi::RangeError::New(value.Env(), std::string("convcore native: ") + problem);
   }
   return p;
 }
 
-// (planes, inHeight, inWidth, kernelHeight, kernelWidth, strideH, strideW, padTop,
-// padLeft, outHeight, outWidth, countIncludePad) as a Float64Array.
 PoolParams readPoolParams(const Napi::Value& value) {
-  int64_t f[12];
-  readIntegers(value, 12, "pool params", f);
-  const PoolParams p{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11] != 0};
+  const PoolFields f = readBlock<PoolFields>(value);
+  const PoolParams p{f.planes, f.inHeight, f.inWidth, f.kernelHeight, f.kernelWidth, f.strideH, f.strideW,
+                     f.padTop, f.padLeft, f.outHeight, f.outWidth, f.countIncludePad != 0};
   if (const char* problem = checkPoolParams(p)) {
     throw Napi::RangeError::New(value.Env(), std::string("convcore native: ") + problem);
   }
@@ -122,7 +118,7 @@ Activation readActivation(const Napi::Value& value) {
 
 class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
  public:
-  ConvcoreAddon(Napi::Env, Napi::Object exports)
+  ConvcoreAddon(Napi::Env env, Napi::Object exports)
       : pool_(newShared<ThreadPool>(defaultThreadCount())) {
     DefineAddon(exports,
                 {
@@ -158,6 +154,7 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
                     InstanceMethod("setNumThreads", &ConvcoreAddon::SetNumThreads),
                     InstanceMethod("getNumThreads", &ConvcoreAddon::GetNumThreads),
                     InstanceMethod("isa", &ConvcoreAddon::Isa),
+                    InstanceValue("paramBlocks", paramBlockFields(env), napi_enumerable),
                     InstanceMethod("setMallocCacheLimit", &ConvcoreAddon::SetMallocCacheLimit),
                     InstanceMethod("releaseMallocCache", &ConvcoreAddon::ReleaseMallocCache),
                     InstanceMethod("alignmentShift", &ConvcoreAddon::AlignmentShift),
@@ -297,13 +294,11 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     return info.Env().Undefined();
   }
 
-  // (Float64Array [lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep],
-  //  weight, grad, momentumBuffer|null)
+  // (sgd block, weight, grad, momentumBuffer|null)
   Napi::Value SgdStep(const Napi::CallbackInfo& info) {
-    double h[7];
-    readNumbers(info[0], 7, "sgd params", h);
-    const SgdParams p{static_cast<float>(h[0]), static_cast<float>(h[1]), static_cast<float>(h[2]),
-                      static_cast<float>(h[3]), h[4] != 0, h[5] != 0, h[6] != 0};
+    const SgdFields h = readBlock<SgdFields>(info[0]);
+    const SgdParams p{static_cast<float>(h.lr), static_cast<float>(h.momentum), static_cast<float>(h.dampening),
+                      static_cast<float>(h.weightDecay), h.nesterov != 0, h.maximize != 0, h.firstStep != 0};
     const int64_t n = floatLength(info[1], "weight");
     float* weight = readFloatBuffer(info[1], n, "weight");
     const float* grad = readFloatBuffer(info[2], n, "grad");
@@ -312,14 +307,12 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     return info.Env().Undefined();
   }
 
-  // (Float64Array [lr, beta1, beta2, eps, weightDecay, decoupled, maximize, stepSize,
-  //  correction2], weight, grad, expAvg, expAvgSq)
+  // (adam block, weight, grad, expAvg, expAvgSq)
   Napi::Value AdamStep(const Napi::CallbackInfo& info) {
-    double h[9];
-    readNumbers(info[0], 9, "adam params", h);
-    const AdamParams p{static_cast<float>(h[0]), static_cast<float>(h[1]), static_cast<float>(h[2]),
-                       static_cast<float>(h[3]), static_cast<float>(h[4]), h[5] != 0, h[6] != 0,
-                       static_cast<float>(h[7]), static_cast<float>(h[8])};
+    const AdamFields h = readBlock<AdamFields>(info[0]);
+    const AdamParams p{static_cast<float>(h.lr), static_cast<float>(h.beta1), static_cast<float>(h.beta2),
+                       static_cast<float>(h.eps), static_cast<float>(h.weightDecay), h.decoupled != 0, h.maximize != 0,
+                       static_cast<float>(h.stepSize), static_cast<float>(h.correction2)};
     const int64_t n = floatLength(info[1], "weight");
     float* weight = readFloatBuffer(info[1], n, "weight");
     const float* grad = readFloatBuffer(info[2], n, "grad");
@@ -329,12 +322,10 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     return info.Env().Undefined();
   }
 
-  // (Float64Array [pixels, channels, colour, alphaChannel], pixels Uint8Array, planes
-  //  (may be empty when colour is 0), alpha|null)
+  // (planesFromPixels block, pixels Uint8Array, planes (may be empty when colour is 0), alpha|null)
   Napi::Value PlanesFromPixels(const Napi::CallbackInfo& info) {
-    int64_t f[4];
-    readIntegers(info[0], 4, "image params", f);
-    const int64_t pixels = f[0], channels = f[1], colour = f[2], alphaChannel = f[3];
+    const PlanesFromPixelsFields f = readBlock<PlanesFromPixelsFields>(info[0]);
+    const int64_t pixels = f.pixels, channels = f.channels, colour = f.colour, alphaChannel = f.alphaChannel;
     if (pixels < 0 || pixels > (int64_t(1) << 40) || channels < 1 || channels > 4 || colour < 0 || colour > channels ||
         alphaChannel < -1 || alphaChannel >= channels) {
       throw Napi::RangeError::New(info.Env(), "convcore native: bad image params");
@@ -348,34 +339,31 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     return info.Env().Undefined();
   }
 
-  // (Float64Array [pixels, colour, absolute, offset, round], planes, alpha|null, pixels Uint8Array)
+  // (pixelsFromPlanes block, planes, alpha|null, pixels Uint8Array)
   Napi::Value PixelsFromPlanes(const Napi::CallbackInfo& info) {
-    double h[5];
-    readNumbers(info[0], 5, "image params", h);
-    const int64_t pixels = static_cast<int64_t>(h[0]), colour = static_cast<int64_t>(h[1]);
-    if (h[0] != static_cast<double>(pixels) || pixels < 0 || pixels > (int64_t(1) << 40) || colour < 1 || colour > 4 ||
-        h[1] != static_cast<double>(colour)) {
+    const PixelsFromPlanesFields h = readBlock<PixelsFromPlanesFields>(info[0]);
+    const int64_t pixels = static_cast<int64_t>(h.pixels), colour = static_cast<int64_t>(h.colour);
+    if (h.pixels != static_cast<double>(pixels) || pixels < 0 || pixels > (int64_t(1) << 40) || colour < 1 || colour > 4 ||
+        h.colour != static_cast<double>(colour)) {
       throw Napi::RangeError::New(info.Env(), "convcore native: bad image params");
     }
     const float* planes = readFloatBuffer(info[1], pixels * colour, "planes");
     const uint8_t* alpha = readByteBuffer(info[2], pixels, "alpha", /*optional=*/true);
     uint8_t* dst = readByteBuffer(info[3], pixels * (colour + (alpha != nullptr ? 1 : 0)), "pixels");
     pixelsFromPlanes(*pool_, planes, pixels, static_cast<int>(colour), alpha,
-                     PixelMapping{h[2] != 0, static_cast<float>(h[3]), h[4] != 0}, dst);
+                     PixelMapping{h.abs != 0, static_cast<float>(h.offset), h.round != 0}, dst);
     return info.Env().Undefined();
   }
 
-  // (Float64Array [height, rowElements, channels, kernelHeight, kernelWidth, padTop,
-  //  padLeftPixels, absolute, offset], weights, rowMap, colMap, src bytes, dst bytes)
+  // (filter8 block, weights, rowMap, colMap, src bytes, dst bytes)
   Napi::Value Filter8(const Napi::CallbackInfo& info) {
-    double h[9];
-    readNumbers(info[0], 9, "filter8 params", h);
-    for (int i = 0; i < 7; ++i) {
-      if (h[i] != static_cast<double>(static_cast<int64_t>(h[i]))) throw Napi::RangeError::New(info.Env(), "convcore native: filter8 sizes must be integers");
+    const Filter8Fields h = readBlock<Filter8Fields>(info[0]);
+    for (double size : {h.height, h.rowElements, h.channels, h.kernelHeight, h.kernelWidth, h.padTop, h.padLeftPixels}) {
+      if (size != static_cast<double>(static_cast<int64_t>(size))) throw Napi::RangeError::New(info.Env(), "convcore native: filter8 sizes must be integers");
     }
-    const Filter8Params p{static_cast<int64_t>(h[0]), static_cast<int64_t>(h[1]), static_cast<int64_t>(h[2]),
-                          static_cast<int64_t>(h[3]), static_cast<int64_t>(h[4]), static_cast<int64_t>(h[5]),
-                          static_cast<int64_t>(h[6]), h[7] != 0, static_cast<float>(h[8])};
+    const Filter8Params p{static_cast<int64_t>(h.height), static_cast<int64_t>(h.rowElements), static_cast<int64_t>(h.channels),
+                          static_cast<int64_t>(h.kernelHeight), static_cast<int64_t>(h.kernelWidth), static_cast<int64_t>(h.padTop),
+                          static_cast<int64_t>(h.padLeftPixels), h.abs != 0, static_cast<float>(h.offset)};
     if (const char* problem = checkFilter8Params(p)) throw Napi::RangeError::New(info.Env(), std::string("convcore native: ") + problem);
     const float* weights = readFloatBuffer(info[1], p.kernelHeight * p.kernelWidth, "weights");
     const int64_t rows = p.height + p.kernelHeight - 1, cols = p.rowElements + (p.kernelWidth - 1) * p.channels;
@@ -392,16 +380,15 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     return info.Env().Undefined();
   }
 
-  // (Float64Array [pixels, channels], source bytes, destination bytes)
+  // (restoreAlpha block, source bytes, destination bytes)
   Napi::Value RestoreAlpha(const Napi::CallbackInfo& info) {
-    int64_t f[2];
-    readIntegers(info[0], 2, "alpha params", f);
-    if (f[0] < 0 || f[0] > (int64_t(1) << 40) || f[1] < 2 || f[1] > 4) {
+    const RestoreAlphaFields f = readBlock<RestoreAlphaFields>(info[0]);
+    if (f.pixels < 0 || f.pixels > (int64_t(1) << 40) || f.channels < 2 || f.channels > 4) {
       throw Napi::RangeError::New(info.Env(), "convcore native: bad alpha params");
     }
-    const uint8_t* src = readByteBuffer(info[1], f[0] * f[1], "source");
-    uint8_t* dst = readByteBuffer(info[2], f[0] * f[1], "destination");
-    restoreAlpha(*pool_, src, dst, f[0], static_cast<int>(f[1]));
+    const uint8_t* src = readByteBuffer(info[1], f.pixels * f.channels, "source");
+    uint8_t* dst = readByteBuffer(info[2], f.pixels * f.channels, "destination");
+    restoreAlpha(*pool_, src, dst, f.pixels, static_cast<int>(f.channels));
     return info.Env().Undefined();
   }
 
@@ -415,12 +402,10 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
     return info.Env().Undefined();
   }
 
-  // (Float64Array [planes, height, width, kernelHeight, kernelWidth, padTop, padLeft],
-  //  weight, rowMap, colMap, input, output)
+  // (filterBorder block, weight, rowMap, colMap, input, output)
   Napi::Value FilterBorder(const Napi::CallbackInfo& info) {
-    int64_t f[7];
-    readIntegers(info[0], 7, "border params", f);
-    const BorderParams p{f[0], f[1], f[2], f[3], f[4], f[5], f[6]};
+    const FilterBorderFields f = readBlock<FilterBorderFields>(info[0]);
+    const BorderParams p{f.planes, f.height, f.width, f.kernelHeight, f.kernelWidth, f.padTop, f.padLeft};
     constexpr int64_t kLimit = int64_t(1) << 31;
     if (p.planes < 1 || p.height < 1 || p.width < 1 || p.kernelHeight < 1 || p.kernelWidth < 1 ||
         p.height >= kLimit || p.width >= kLimit || p.kernelHeight > p.height + kLimit / 4 ||

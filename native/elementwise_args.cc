@@ -119,12 +119,8 @@ ReduceLayout readReduceLayout(const Napi::Object& call) {
 }
 
 ChannelLayout readChannelLayout(const Napi::Object& call) {
-  if (layoutRank(call, call, "layout") != 3) {
-    throw Napi::RangeError::New(call.Env(), "convcore native: layout must be [outer, channels, inner]");
-  }
-  int64_t sizes[3];
-  readIntegers(call.Get("layout"), 3, "layout", sizes);
-  const ChannelLayout l{sizes[0], sizes[1], sizes[2]};
+  const ChannelLayoutFields f = readBlock<ChannelLayoutFields>(call.Get("layout"));
+  const ChannelLayout l{f.outer, f.channels, f.inner};
   throwIf(call.Env(), checkChannelLayout(l));
   return l;
 }

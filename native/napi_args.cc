@@ -49,32 +49,46 @@ void* typedBuffer(const Napi::Value& value, int64_t length, const char* name, bo
   return data;
 }
 
+// "what[i]", or "what.name" where the elements have names.
+std::string elementName(const char* what, int i, const char* const* names) {
+  return names != nullptr ? std::string(what) + "." + names[i] : std::string(what) + "[" + std::to_string(i) + "]";
+}
+
 }  // namespace
 
-void readIntegers(const Napi::Value& value, int count, const char* what, int64_t* out) {
+void readIntegers(const Napi::Value& value, int count, const char* what, int64_t* out, const char* const* names) {
   const Napi::Env env = value.Env();
   const double* raw = float64Values(value, count, what, "integers");
   for (int i = 0; i < count; ++i) {
     const double v = raw[i];
     if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15) {
-      throw Napi::RangeError::New(env, std::string("convcore native: expected ") + what + "[" +
-                                           std::to_string(i) + "] to be an integer, but got " +
-                                           std::to_string(v));
+      throw Napi::RangeError::New(env, "convcore native: expected " + elementName(what, i, names) +
+                                           " to be an integer, but got " + std::to_string(v));
     }
     out[i] = static_cast<int64_t>(v);
   }
 }
 
-void readNumbers(const Napi::Value& value, int count, const char* what, double* out) {
+void readNumbers(const Napi::Value& value, int count, const char* what, double* out, const char* const* names) {
   const Napi::Env env = value.Env();
   const double* raw = float64Values(value, count, what, "numbers");
   for (int i = 0; i < count; ++i) {
     if (!std::isfinite(raw[i])) {
-      throw Napi::RangeError::New(env, std::string("convcore native: expected ") + what + "[" +
-                                           std::to_string(i) + "] to be finite");
+      throw Napi::RangeError::New(env, "convcore native: expected " + elementName(what, i, names) + " to be finite");
     }
     out[i] = raw[i];
   }
+}
+
+Napi::Object paramBlockFields(Napi::Env env) {
+  Napi::Object blocks = Napi::Object::New(env);
+  forEachParamBlock([&](auto block) {
+    using Block = decltype(block);
+    Napi::Array names = Napi::Array::New(env, Block::kCount);
+    for (int i = 0; i < Block::kCount; ++i) names.Set(static_cast<uint32_t>(i), Block::kFields[i]);
+    blocks.Set(Block::kName, names);
+  });
+  return blocks;
 }
 
 int64_t floatLength(const Napi::Value& value, const char* name) {
@@ -89,18 +103,31 @@ int64_t floatLength(const Napi::Value& value, const char* name) {
 
 VolumeParams readConvParams(const Napi::Value& value) {
   const Napi::Env env = value.Env();
-  int64_t fields[kConvParamCount];
-  readIntegers(value, kConvParamCount, "params", fields);
-  const int64_t* f = fields;
+  const ConvFields f = readBlock<ConvFields>(value);
   VolumeParams p{};
-  p.plane = ConvParams{f[0], f[1], f[3], f[4], f[5], f[7], f[8], f[10], f[11],
-                       f[13], f[14], f[16], f[17], f[19], f[20], f[21]};
-  p.inDepth = f[2];
-  p.kernelDepth = f[6];
-  p.outDepth = f[9];
-  p.strideD = f[12];
-  p.padFront = f[15];
-  p.dilationD = f[18];
+  ConvParams& q = p.plane;
+  q.batch = f.batch;
+  q.inChannels = f.inChannels;
+  q.inHeight = f.inHeight;
+  q.inWidth = f.inWidth;
+  q.outChannels = f.outChannels;
+  q.kernelHeight = f.kernelHeight;
+  q.kernelWidth = f.kernelWidth;
+  q.outHeight = f.outHeight;
+  q.outWidth = f.outWidth;
+  q.strideH = f.strideH;
+  q.strideW = f.strideW;
+  q.padTop = f.padTop;
+  q.padLeft = f.padLeft;
+  q.dilationH = f.dilationH;
+  q.dilationW = f.dilationW;
+  q.groups = f.groups;
+  p.inDepth = f.inDepth;
+  p.kernelDepth = f.kernelDepth;
+  p.outDepth = f.outDepth;
+  p.strideD = f.strideD;
+  p.padFront = f.padFront;
+  p.dilationD = f.dilationD;
   if (const char* problem = checkVolumeParams(p)) {
     throw Napi::RangeError::New(env, std::string("convcore native: ") + problem);
   }

@@ -6,20 +6,36 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/conv_params.h"
+#include "param_blocks.h"
 
 namespace convcore {
 
-// params: a Float64Array of kConvParamCount integers, in the order conv_params.h gives.
-VolumeParams readConvParams(const Napi::Value& value);
-
-// params: a Float64Array of exactly `count` integers (|v| < 9e15) copied into `out`;
-// `what` names it in the error message.
-void readIntegers(const Napi::Value& value, int count, const char* what, int64_t* out);
+// A Float64Array of exactly `count` integers (|v| < 9e15) copied into `out`; `what`
+// names it in the error message, and `names` (if given) each element.
+void readIntegers(const Napi::Value& value, int count, const char* what, int64_t* out,
+                  const char* const* names = nullptr);
 
 // A Float64Array of exactly `count` finite numbers copied into `out`.
-void readNumbers(const Napi::Value& value, int count, const char* what, double* out);
+void readNumbers(const Napi::Value& value, int count, const char* what, double* out,
+                 const char* const* names = nullptr);
+
+// A parameter block (param_blocks.h) from the Float64Array JavaScript packed by its names.
+template <typename Block>
+Block readBlock(const Napi::Value& value) {
+  typename Block::Value values[Block::kCount];
+  if constexpr (std::is_same_v<typename Block::Value, int64_t>) {
+    readIntegers(value, Block::kCount, Block::kName, values, Block::kFields);
+  } else {
+    readNumbers(value, Block::kCount, Block::kName, values, Block::kFields);
+  }
+  return Block::from(values);
+}
+
+// The conv block as the kernels' geometry, checked for consistency.
+VolumeParams readConvParams(const Napi::Value& value);
 
 // The length of a Float32Array (for element-wise kernels that take any length).
 int64_t floatLength(const Napi::Value& value, const char* name);

@@ -4,11 +4,12 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  ArgumentRangeError, ArgumentTypeError, Conv2D, SGD, ShapeError, Tensor, UnknownOptionError,
+  ArgumentRangeError, ArgumentTypeError, Conv2D, NativeBindingError, SGD, ShapeError, Tensor, UnknownOptionError,
   conv2d, conv2dAsync, conv2dBackward, corr2d, mseLoss, setBackend, setNumThreads,
 } from '../lib/index';
 import { nativeAddon } from '../lib/binding';
 import { type ConvGeometry, packGeometry } from '../lib/geometry';
+import { matchFields } from '../lib/param-blocks';
 
 const x = Tensor.zeros([1, 3, 5, 5]);
 const w = Tensor.zeros([2, 3, 3, 3]);
@@ -198,7 +199,7 @@ describe('other functions reject bad input the same way', () => {
 
 describe('the C++ side checks again and never touches memory out of bounds', () => {
   const addon = nativeAddon();
-  // A 4×4 image, one 3×3 kernel, a 2×2 output; fields as native/kernels/conv_params.h.
+  // A 4×4 image, one 3×3 kernel, a 2×2 output; fields as native/param_blocks.h names them.
   const base: ConvGeometry = {
     batch: 1, inChannels: 1, inDepth: 1, inHeight: 4, inWidth: 4, outChannels: 1,
     kernelDepth: 1, kernelHeight: 3, kernelWidth: 3, outDepth: 1, outHeight: 2, outWidth: 2,
@@ -219,13 +220,28 @@ describe('the C++ side checks again and never touches memory out of bounds', () 
     expect(() => addon.convForward(params({ inDepth: 2 }), input, weight, null, out)).toThrow(/input to have 32 elements/);
   });
 
+  test('parameter blocks are packed by the names the addon exports, and a mismatch is refused', () => {
+    // The addon is the one definition of each block's order: the geometry's own keys, in its order.
+    expect([...addon.paramBlocks.conv].sort()).toEqual(Object.keys(base).sort());
+    const packed = params();
+    addon.paramBlocks.conv.forEach((name, i) => expect(packed[i], name).toBe(base[name as keyof ConvGeometry]));
+    expect(Object.keys(addon.paramBlocks).sort()).toEqual(
+      ['adam', 'channelLayout', 'conv', 'filter8', 'filterBorder', 'matmul', 'pixelsFromPlanes', 'planesFromPixels', 'pool', 'restoreAlpha', 'sgd']);
+    // A build whose block differs from what this TypeScript passes (a stale build/) is refused.
+    expect(matchFields('matmul', ['m', 'n', 'k', 'transA', 'transB', 'accumulate'], { m: 1, n: 2, k: 3, transA: false, transB: false, accumulate: true }))
+      .toEqual(['m', 'n', 'k', 'transA', 'transB', 'accumulate']);
+    expect(() => matchFields('matmul', ['m', 'n', 'k', 'transA', 'transB', 'accumulate'], { m: 1, n: 2, k: 3, transA: false, transB: false }))
+      .toThrow(/'matmul' parameters are \[m, n, k, transA, transB, accumulate\], but this version of convcore passes \[m, n, k, transA, transB\]: .*npm run build:native/);
+    expect(() => matchFields('pool', undefined, { planes: 1 })).toThrow(NativeBindingError);
+  });
+
   test('inconsistent or hostile parameters are errors', () => {
     const input = new Float32Array(16), weight = new Float32Array(9), out = new Float32Array(4);
-    expect(() => addon.convForward(Float64Array.of(1, 1, 4), input, weight, null, out)).toThrow(/Float64Array of 22 integers/);
+    expect(() => addon.convForward(Float64Array.of(1, 1, 4), input, weight, null, out)).toThrow(/expected conv to be a Float64Array of 22 integers/);
     expect(() => addon.convForward(params({ strideH: 0 }), input, weight, null, out)).toThrow(/stride must be positive/);
     expect(() => addon.convForward(params({ padTop: -1 }), input, weight, null, out)).toThrow(/padding must be >= 0/);
     expect(() => addon.convForward(params({ padFront: -1 }), input, weight, null, out)).toThrow(/padding must be >= 0/);
-    expect(() => addon.convForward(params({ groups: 1.5 }), input, weight, null, out)).toThrow(/params\[21\] to be an integer/);
+    expect(() => addon.convForward(params({ groups: 1.5 }), input, weight, null, out)).toThrow(/expected conv\.groups to be an integer, but got 1\.5/);
     expect(() => addon.convForward(params({ inChannels: 3, groups: 2 }), input, weight, null, out)).toThrow(/groups must divide/);
     expect(() => addon.convForward(params({ batch: 2 ** 30, inChannels: 2 ** 30 }), input, weight, null, out)).toThrow(/too large/);
     expect(() => addon.convForward(params({ kernelDepth: 0 }), input, weight, null, out)).toThrow(/depth sizes must be positive/);

@@ -17,6 +17,7 @@ import { writeFileAtomically } from '../io/atomic-write';
 import { booleanOption, checkOptions, formatBytes, is, message, oneOf, positiveInteger, rangeError, typeError } from '../validate';
 import { backend } from '../backend';
 import { nativeAddon } from '../binding';
+import { packParams } from '../param-blocks';
 import { type ImageFormat, OUTPUT_FORMATS, type RawImage, decodeSource, encodePixels, extract, planesToPixels, readMapping } from './codec';
 import { BORDER_MODES, type BorderMode, type FilterThread, applyFilters, borderMap, elementColumnMap } from './filter-engine';
 import { type Filter, type FilterSpec, parseFilter } from './filters';
@@ -162,8 +163,11 @@ function fusedFilter(raw: RawImage, p: Plan): Uint8Array | null {
   const rows = borderMap(H, padTop, f.height - 1 - padTop, p.border);
   const cols = elementColumnMap(W, C, f.width, padLeftPixels, p.border);
   const out = bytePool.take(raw.bytes.length);
-  nativeAddon().filter8(Float64Array.of(H, W * C, C, f.height, f.width, padTop, padLeftPixels, +p.mapping.abs, p.mapping.offset),
-    f.weights, rows, cols, raw.bytes, out);
+  const params = packParams('filter8', {
+    height: H, rowElements: W * C, channels: C, kernelHeight: f.height, kernelWidth: f.width, padTop, padLeftPixels,
+    abs: p.mapping.abs, offset: p.mapping.offset,
+  });
+  nativeAddon().filter8(params, f.weights, rows, cols, raw.bytes, out);
   if (C === 2 || C === 4) restoreAlpha(raw.bytes, out, W * H, C);
   return out;
 }
@@ -177,7 +181,7 @@ function usesFusedFilter(p: Plan): boolean {
 
 /** dst's last channel = src's (the alpha channel, after a filter ran over all channels). */
 function restoreAlpha(src: Uint8Array, dst: Uint8Array, pixels: number, channels: number): void {
-  if (backend().name === 'native') nativeAddon().restoreAlpha(Float64Array.of(pixels, channels), src, dst);
+  if (backend().name === 'native') nativeAddon().restoreAlpha(packParams('restoreAlpha', { pixels, channels }), src, dst);
   else for (let i = 0; i < pixels; i++) dst[i * channels + channels - 1] = src[i * channels + channels - 1];
 }
 

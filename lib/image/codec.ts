@@ -7,6 +7,7 @@
 import { bytePool } from '../alloc';
 import { backend } from '../backend';
 import { nativeAddon } from '../binding';
+import { packParams } from '../param-blocks';
 import { ArgumentRangeError, ShapeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
 import { booleanOption, checkOptions, formatShape, message, oneOf, typeError } from '../validate';
@@ -108,7 +109,8 @@ export async function imageToTensor(input: string | Buffer, options?: DecodeOpti
 export function extract(src: Uint8Array, pixels: number, channels: number, colour: number, planes: Float32Array | null,
   alpha: Uint8Array | null, alphaChannel: number): void {
   if (backend().name === 'native') {
-    nativeAddon().planesFromPixels(Float64Array.of(pixels, channels, colour, alphaChannel), src, planes ?? new Float32Array(0), alpha);
+    nativeAddon().planesFromPixels(packParams('planesFromPixels', { pixels, channels, colour, alphaChannel }), src,
+      planes ?? new Float32Array(0), alpha);
   } else {
     planesFromPixelsReference(src, pixels, channels, colour, planes, alpha, alphaChannel);
   }
@@ -170,7 +172,8 @@ export function planesToPixels(fn: string, planes: Float32Array, colour: number,
   // From the pool: the caller gives it back once it is encoded.
   const out = bytePool.take(pixels * (colour + (alpha ? 1 : 0)));
   if (backend().name === 'native') {
-    nativeAddon().pixelsFromPlanes(Float64Array.of(pixels, colour, +mapping.abs, mapping.offset, +mapping.round), planes, alpha, out);
+    const params = packParams('pixelsFromPlanes', { pixels, colour, abs: mapping.abs, offset: mapping.offset, round: mapping.round });
+    nativeAddon().pixelsFromPlanes(params, planes, alpha, out);
   } else {
     const channels = colour + (alpha ? 1 : 0);
     for (let i = 0; i < pixels; i++) {

@@ -10,6 +10,7 @@
 import { floatPool } from '../alloc';
 import { backend } from '../backend';
 import { nativeAddon } from '../binding';
+import { packParams } from '../param-blocks';
 import type { ConvGeometry } from '../geometry';
 import { type Filter, type KernelFilter } from './filters';
 
@@ -104,7 +105,8 @@ function fixBorder(x: FloatImage, weights: Float32Array, kh: number, kw: number,
   const cols = elementColumnMap(W, C, kw, padLeftPixels, border);
   const padLeft = padLeftPixels * C;
   if (backend().name === 'native') {
-    nativeAddon().filterBorder(Float64Array.of(1, H, W * C, kh, spread, padTop, padLeft), dense, rows, cols, x.data, out);
+    const params = packParams('filterBorder', { planes: 1, height: H, width: W * C, kernelHeight: kh, kernelWidth: spread, padTop, padLeft });
+    nativeAddon().filterBorder(params, dense, rows, cols, x.data, out);
   } else {
     filterBorderReference(H, W * C, kh, spread, padTop, padLeft, dense, rows, cols, x.data, out);
   }

@@ -55,12 +55,6 @@ struct VolumeParams {
   int64_t weightSize() const { return plane.weightSize() * kernelDepth; }
 };
 
-// Number of fields in the packed Float64Array that JavaScript passes: batch, inChannels,
-// inDepth, inHeight, inWidth, outChannels, kernelDepth, kernelHeight, kernelWidth,
-// outDepth, outHeight, outWidth, strideD, strideH, strideW, padFront, padTop, padLeft,
-// dilationD, dilationH, dilationW, groups.
-constexpr int kConvParamCount = 22;
-
 // Returns nullptr when the geometry is consistent, else a message naming the first
 // field that is not. Every size must be a positive integer small enough that the
 // index arithmetic (int64) cannot overflow.
