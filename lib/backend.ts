@@ -1,5 +1,5 @@
 /**
- * Which implementation runs the kernels (convolution, matmul, pooling): the native addon (default) or the
+ * Which implementation runs the kernels (convolution, matmul, pooling, element-wise, image): the native addon (default) or the
  * pure-TypeScript reference. Chosen at run time with setBackend() or, at start-up, the
  * CONVCORE_BACKEND environment variable.
  */
@@ -37,6 +37,11 @@ import {
   type ChannelAffineTerms, type ChannelLayout,
   channelAffineReference, channelGradSumsReference, channelMomentsReference,
 } from './reference/channel-norm';
+import {
+  type Filter8Call, type FilterBorderCall, type PixelsFromPlanesCall, type PlanesFromPixelsCall, type RestoreAlphaCall,
+  filter8Reference, filterBorderReference, magnitudeReference, pixelsFromPlanesReference, planesFromPixelsReference,
+  restoreAlphaReference,
+} from './reference/image';
 import { oneOf } from './validate';
 
 export type BackendName = 'native' | 'reference';
@@ -86,6 +91,14 @@ export interface Backend {
   channelGradSums(l: ChannelLayout, g: Float32Array, x: Float32Array, mean: Float32Array, sumG: Float32Array, sumGX: Float32Array): void;
   /** out = a[c]·u + b[c]·(v − m[c]) + d[c]. */
   channelAffine(l: ChannelLayout, terms: ChannelAffineTerms, out: Float32Array): void;
+  /** The image kernels (lib/image): pixels ↔ planes, the fused 8-bit filter, the alpha channel, borders, magnitude. */
+  planesFromPixels(c: PlanesFromPixelsCall, src: Uint8Array, planes: Float32Array | null, alpha: Uint8Array | null): void;
+  pixelsFromPlanes(c: PixelsFromPlanesCall, planes: Float32Array, alpha: Uint8Array | null, out: Uint8Array): void;
+  filter8(c: Filter8Call, weights: Float32Array, rowMap: Int32Array, colMap: Int32Array, src: Uint8Array, dst: Uint8Array): void;
+  restoreAlpha(c: RestoreAlphaCall, src: Uint8Array, dst: Uint8Array): void;
+  filterBorder(c: FilterBorderCall, weight: Float32Array, rowMap: Int32Array, colMap: Int32Array, input: Float32Array, output: Float32Array): void;
+  /** out = √(gx² + gy²) (out may be gx). */
+  magnitude(gx: Float32Array, gy: Float32Array, out: Float32Array): void;
 }
 
 const packLayout = (l: BroadcastLayout) => ({
@@ -220,6 +233,24 @@ const nativeBackend: Backend = withNamedErrors({
   channelAffine(l, terms, out) {
     nativeAddon().channelAffine({ layout: packChannelLayout(l), ...terms, out });
   },
+  planesFromPixels(c, src, planes, alpha) {
+    nativeAddon().planesFromPixels(packParams('planesFromPixels', c), src, planes ?? new Float32Array(0), alpha);
+  },
+  pixelsFromPlanes(c, planes, alpha, out) {
+    nativeAddon().pixelsFromPlanes(packParams('pixelsFromPlanes', c), planes, alpha, out);
+  },
+  filter8(c, weights, rowMap, colMap, src, dst) {
+    nativeAddon().filter8(packParams('filter8', c), weights, rowMap, colMap, src, dst);
+  },
+  restoreAlpha(c, src, dst) {
+    nativeAddon().restoreAlpha(packParams('restoreAlpha', c), src, dst);
+  },
+  filterBorder(c, weight, rowMap, colMap, input, output) {
+    nativeAddon().filterBorder(packParams('filterBorder', c), weight, rowMap, colMap, input, output);
+  },
+  magnitude(gx, gy, out) {
+    nativeAddon().magnitude(gx, gy, out);
+  },
 });
 
 const packChannelLayout = (l: ChannelLayout) => packParams('channelLayout', l);
@@ -300,6 +331,12 @@ const referenceBackend: Backend = {
   channelAffine: channelAffineReference,
   sgdStep: sgdStepReference,
   adamStep: adamStepReference,
+  planesFromPixels: planesFromPixelsReference,
+  pixelsFromPlanes: pixelsFromPlanesReference,
+  filter8: filter8Reference,
+  restoreAlpha: restoreAlphaReference,
+  filterBorder: filterBorderReference,
+  magnitude: magnitudeReference,
 };
 
 /** Native errors come back from another thread without a JS stack; give them the caller's. */

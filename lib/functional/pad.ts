@@ -5,23 +5,10 @@
  * unpadded convolution.
  */
 import { allocFloats } from '../alloc';
+import { borderMap } from '../border-map';
 import { record } from '../autograd';
 import { Tensor } from '../tensor';
 import type { PaddingMode } from './conv-options';
-
-/** For each padded coordinate, the source coordinate it copies (or -1 for a zero). */
-function sourceIndex(size: number, before: number, after: number, mode: PaddingMode): Int32Array {
-  const map = new Int32Array(size + before + after);
-  for (let i = 0; i < map.length; i++) {
-    const j = i - before;
-    if (j >= 0 && j < size) map[i] = j;
-    else if (mode === 'zeros') map[i] = -1;
-    else if (mode === 'reflect') map[i] = j < 0 ? -j : 2 * (size - 1) - j;
-    else if (mode === 'replicate') map[i] = j < 0 ? 0 : size - 1;
-    else map[i] = ((j % size) + size) % size;
-  }
-  return map;
-}
 
 /** Padding of `dims` = [N, C, …spatial], seen as three spatial maps (depth, rows, columns). */
 export interface PadSpec {
@@ -37,7 +24,7 @@ export function padSpec(dims: readonly number[], before: readonly number[], afte
   for (let axis = 0; axis < 3; axis++) {
     const k = axis - lead;
     size[axis] = k >= 0 ? dims[2 + k] : 1;
-    maps.push(k >= 0 ? sourceIndex(size[axis], before[k], after[k], mode) : Int32Array.of(0));
+    maps.push(k >= 0 ? borderMap(size[axis], before[k], after[k], mode) : Int32Array.of(0));
   }
   return { planes: dims[0] * dims[1], size, maps: maps as PadSpec['maps'] };
 }

@@ -16,10 +16,9 @@ import { mapLimited } from '../concurrency';
 import { writeFileAtomically } from '../io/atomic-write';
 import { booleanOption, checkOptions, formatBytes, is, message, oneOf, positiveInteger, rangeError, typeError } from '../validate';
 import { backend } from '../backend';
-import { nativeAddon } from '../binding';
-import { packParams } from '../param-blocks';
 import { type ImageFormat, OUTPUT_FORMATS, type RawImage, decodeSource, encodePixels, extract, planesToPixels, readMapping } from './codec';
-import { BORDER_MODES, type BorderMode, type FilterThread, applyFilters, borderMap, elementColumnMap } from './filter-engine';
+import { borderMap } from '../border-map';
+import { BORDER_MODES, type BorderMode, type FilterThread, applyFilters, elementColumnMap } from './filter-engine';
 import { type Filter, type FilterSpec, parseFilter } from './filters';
 import { ByteBudget, defaultMemoryBudget, imageBytes } from './memory-budget';
 import { planOutputs } from './output-plan';
@@ -163,11 +162,10 @@ function fusedFilter(raw: RawImage, p: Plan): Uint8Array | null {
   const rows = borderMap(H, padTop, f.height - 1 - padTop, p.border);
   const cols = elementColumnMap(W, C, f.width, padLeftPixels, p.border);
   const out = bytePool.take(raw.bytes.length);
-  const params = packParams('filter8', {
+  backend().filter8({
     height: H, rowElements: W * C, channels: C, kernelHeight: f.height, kernelWidth: f.width, padTop, padLeftPixels,
     abs: p.mapping.abs, offset: p.mapping.offset,
-  });
-  nativeAddon().filter8(params, f.weights, rows, cols, raw.bytes, out);
+  }, f.weights, rows, cols, raw.bytes, out);
   if (C === 2 || C === 4) restoreAlpha(raw.bytes, out, W * H, C);
   return out;
 }
@@ -181,8 +179,7 @@ function usesFusedFilter(p: Plan): boolean {
 
 /** dst's last channel = src's (the alpha channel, after a filter ran over all channels). */
 function restoreAlpha(src: Uint8Array, dst: Uint8Array, pixels: number, channels: number): void {
-  if (backend().name === 'native') nativeAddon().restoreAlpha(packParams('restoreAlpha', { pixels, channels }), src, dst);
-  else for (let i = 0; i < pixels; i++) dst[i * channels + channels - 1] = src[i * channels + channels - 1];
+  backend().restoreAlpha({ pixels, channels }, src, dst);
 }
 
 /** One image (a path or its bytes) through the filters; resolves to the encoded output. */

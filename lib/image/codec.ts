@@ -6,8 +6,6 @@
  */
 import { bytePool } from '../alloc';
 import { backend } from '../backend';
-import { nativeAddon } from '../binding';
-import { packParams } from '../param-blocks';
 import { ArgumentRangeError, ShapeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
 import { booleanOption, checkOptions, formatShape, message, oneOf, typeError } from '../validate';
@@ -108,20 +106,7 @@ export async function imageToTensor(input: string | Buffer, options?: DecodeOpti
 /** The first `colour` channels as planes, and channel `alphaChannel` (if ≥ 0) as bytes. */
 export function extract(src: Uint8Array, pixels: number, channels: number, colour: number, planes: Float32Array | null,
   alpha: Uint8Array | null, alphaChannel: number): void {
-  if (backend().name === 'native') {
-    nativeAddon().planesFromPixels(packParams('planesFromPixels', { pixels, channels, colour, alphaChannel }), src,
-      planes ?? new Float32Array(0), alpha);
-  } else {
-    planesFromPixelsReference(src, pixels, channels, colour, planes, alpha, alphaChannel);
-  }
-}
-
-function planesFromPixelsReference(src: Uint8Array, pixels: number, channels: number, colour: number, planes: Float32Array | null,
-  alpha: Uint8Array | null, alphaChannel: number) {
-  for (let i = 0; i < pixels; i++) {
-    if (planes) for (let c = 0; c < colour; c++) planes[c * pixels + i] = src[i * channels + c];
-    if (alpha) alpha[i] = src[i * channels + alphaChannel];
-  }
+  backend().planesFromPixels({ pixels, channels, colour, alphaChannel }, src, planes, alpha);
 }
 
 /** How float values become bytes. */
@@ -171,25 +156,8 @@ export function planesToPixels(fn: string, planes: Float32Array, colour: number,
   }
   // From the pool: the caller gives it back once it is encoded.
   const out = bytePool.take(pixels * (colour + (alpha ? 1 : 0)));
-  if (backend().name === 'native') {
-    const params = packParams('pixelsFromPlanes', { pixels, colour, abs: mapping.abs, offset: mapping.offset, round: mapping.round });
-    nativeAddon().pixelsFromPlanes(params, planes, alpha, out);
-  } else {
-    const channels = colour + (alpha ? 1 : 0);
-    for (let i = 0; i < pixels; i++) {
-      for (let c = 0; c < colour; c++) {
-        const v = Math.fround(Math.fround(mapping.abs ? Math.abs(planes[c * pixels + i]) : planes[c * pixels + i]) + Math.fround(mapping.offset));
-        out[i * channels + c] = !(v > 0) ? 0 : v >= 255 ? 255 : mapping.round ? roundHalfEven(v) : Math.trunc(v);
-      }
-      if (alpha) out[i * channels + colour] = alpha[i];
-    }
-  }
+  backend().pixelsFromPlanes({ pixels, colour, abs: mapping.abs, offset: mapping.offset, round: mapping.round }, planes, alpha, out);
   return out;
-}
-
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** Encodes a (C, H, W) tensor (C = 1 or 3) as an image file's bytes. */

@@ -8,37 +8,13 @@
  * border). Large separable kernels run as a row pass then a column pass.
  */
 import { floatPool } from '../alloc';
+import { type BorderMode, borderMap } from '../border-map';
 import { backend } from '../backend';
-import { nativeAddon } from '../binding';
-import { packParams } from '../param-blocks';
 import type { ConvGeometry } from '../geometry';
 import { type Filter, type KernelFilter } from './filters';
 
-export type BorderMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+export type { BorderMode };
 export const BORDER_MODES: readonly BorderMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
-
-/**
- * For each of the size + before + after padded coordinates, its source in [0, size) or
- * −1 (zeros). reflect is PyTorch's 'reflect' (OpenCV's BORDER_REFLECT_101), folded again
- * as often as needed, so any kernel fits any image.
- */
-export function borderMap(size: number, before: number, after: number, mode: BorderMode): Int32Array {
-  const map = new Int32Array(size + before + after);
-  for (let i = 0; i < map.length; i++) {
-    let j = i - before;
-    if (j >= 0 && j < size) map[i] = j;
-    else if (mode === 'zeros') map[i] = -1;
-    else if (mode === 'replicate') map[i] = j < 0 ? 0 : size - 1;
-    else if (mode === 'circular') map[i] = ((j % size) + size) % size;
-    else if (size === 1) map[i] = 0;
-    else {
-      const period = 2 * (size - 1);
-      j = ((j % period) + period) % period;
-      map[i] = j < size ? j : period - j;
-    }
-  }
-  return map;
-}
 
 /** An image as interleaved floats: pixel (h, w) channel c at (h·width + w)·channels + c. */
 export interface FloatImage {
@@ -104,33 +80,8 @@ function fixBorder(x: FloatImage, weights: Float32Array, kh: number, kw: number,
   const rows = borderMap(H, padTop, kh - 1 - padTop, border);
   const cols = elementColumnMap(W, C, kw, padLeftPixels, border);
   const padLeft = padLeftPixels * C;
-  if (backend().name === 'native') {
-    const params = packParams('filterBorder', { planes: 1, height: H, width: W * C, kernelHeight: kh, kernelWidth: spread, padTop, padLeft });
-    nativeAddon().filterBorder(params, dense, rows, cols, x.data, out);
-  } else {
-    filterBorderReference(H, W * C, kh, spread, padTop, padLeft, dense, rows, cols, x.data, out);
-  }
-}
-
-/** The reference of the native border pass: the pixels near the edges recomputed through the maps. */
-function filterBorderReference(H: number, W: number, kh: number, kw: number, padTop: number, padLeft: number,
-  weight: Float32Array, rows: Int32Array, cols: Int32Array, x: Float32Array, out: Float32Array): void {
-  const inside = (oh: number, ow: number) => oh >= padTop && oh < H - (kh - 1 - padTop) && ow >= padLeft && ow < W - (kw - 1 - padLeft);
-  for (let oh = 0; oh < H; oh++) {
-    for (let ow = 0; ow < W; ow++) {
-      if (inside(oh, ow)) continue;
-      let acc = 0;
-      for (let i = 0; i < kh; i++) {
-        const sh = rows[oh + i];
-        if (sh < 0) continue;
-        for (let j = 0; j < kw; j++) {
-          const sw = cols[ow + j];
-          if (sw >= 0) acc += weight[i * kw + j] * x[sh * W + sw];
-        }
-      }
-      out[oh * W + ow] = acc;
-    }
-  }
+  backend().filterBorder({ planes: 1, height: H, width: W * C, kernelHeight: kh, kernelWidth: spread, padTop, padLeft },
+    dense, rows, cols, x.data, out);
 }
 
 /**
@@ -152,8 +103,7 @@ async function applyOne(x: FloatImage, f: Filter, border: BorderMode, thread: Fi
   if (f.kind === 'kernel') return applyKernel(x, f, border, thread);
   const gx = await applyKernel(x, f.x, border, thread);
   const gy = await applyKernel(x, f.y, border, thread);
-  if (backend().name === 'native') nativeAddon().magnitude(gx, gy, gx);
-  else for (let i = 0; i < gx.length; i++) gx[i] = Math.sqrt(gx[i] * gx[i] + gy[i] * gy[i]);
+  backend().magnitude(gx, gy, gx);
   floatPool.give(gy);
   return gx;
 }
