@@ -1,8 +1,8 @@
-// Re-renders results/latest.md from results/latest.json, and with --readme puts the
-// benchmark results into README.md: latest.md between the bench:start/end markers, and
-// train.md, train-memory.md, filter.md and elementwise.md (written by bench:train,
-// bench:train-memory, bench:filter and bench:elementwise) between their start/end markers;
-// queue.md (bench:queue) goes into docs/scaling-out.md the same way.
+// Re-renders results/latest.md from results/latest.json, and with --docs puts the
+// benchmark results into the docs: latest.md between the bench:start/end markers of
+// docs/performance.md, with train.md, train-memory.md, filter.md and elementwise.md
+// (written by bench:train, bench:train-memory, bench:filter and bench:elementwise)
+// between theirs, and queue.md (bench:queue) into docs/scaling-out.md.
 import * as fs from 'node:fs';
 import { markdownReport } from './report.mjs';
 
@@ -17,15 +17,15 @@ function replaceSection(text, name, body) {
   return `${text.slice(0, text.indexOf(start) + start.length)}\n${body}${text.slice(text.indexOf(end))}`;
 }
 
-if (process.argv.includes('--readme')) {
-  const readme = new URL('../README.md', import.meta.url);
-  let text = replaceSection(fs.readFileSync(readme, 'utf8'), 'bench', markdown);
-  for (const name of ['train', 'train-memory', 'filter', 'elementwise']) {
-    const file = new URL(`${name}.md`, dir);
-    if (fs.existsSync(file)) text = replaceSection(text, name, fs.readFileSync(file, 'utf8'));
-  }
-  fs.writeFileSync(readme, text);
-  const scaling = new URL('../docs/scaling-out.md', import.meta.url), queue = new URL('queue.md', dir);
-  if (fs.existsSync(queue)) fs.writeFileSync(scaling, replaceSection(fs.readFileSync(scaling, 'utf8'), 'queue', fs.readFileSync(queue, 'utf8')));
+if (process.argv.includes('--docs')) {
+  const fill = (doc, sections) => {
+    const file = new URL(`../docs/${doc}`, import.meta.url);
+    let text = fs.readFileSync(file, 'utf8');
+    for (const [name, body] of sections) if (body !== null) text = replaceSection(text, name, body);
+    fs.writeFileSync(file, text);
+  };
+  const result = (name) => (fs.existsSync(new URL(`${name}.md`, dir)) ? fs.readFileSync(new URL(`${name}.md`, dir), 'utf8') : null);
+  fill('performance.md', [['bench', markdown], ...['train', 'train-memory', 'filter', 'elementwise'].map((name) => [name, result(name)])]);
+  fill('scaling-out.md', [['queue', result('queue')]]);
 }
 console.log(markdown);

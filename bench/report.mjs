@@ -1,4 +1,4 @@
-// The benchmark's Markdown tables (results/latest.md, pasted into the README).
+// The benchmark's Markdown tables (results/latest.md, put into docs/performance.md by render.mjs --docs).
 const f1 = (v) => (v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2));
 
 export function markdownReport({ date, machine, results, peers, smallCalls }) {

@@ -16,7 +16,7 @@ export function allocFloats(length: number): Float32Array {
   const bytes = length * 4;
   if (bytes > SMALL_BYTES) return new Float32Array(length);
   // A new slab when this one is full, or was detached: a caller transferred the buffer
-  // of a small tensor (which the README warns against) and took the slab with it.
+  // of a small tensor (which docs/guarantees.md warns against) and took the slab with it.
   if (used + bytes > SLAB_BYTES || slab.byteLength === 0) {
     slab = new ArrayBuffer(SLAB_BYTES);
     used = 0;
