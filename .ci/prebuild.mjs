@@ -55,6 +55,11 @@ function build(arch) {
   const env = { ...process.env, CONVCORE_PORTABLE: linux ? '1' : '0' };
   if (prefix) Object.assign(env, { CC: `${prefix}gcc`, CXX: `${prefix}g++`, LINK: `${prefix}g++`, AR: `${prefix}ar` });
   const nodeGyp = path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  // Run outside npm, node-gyp would not see npm's nodedir setting and would download headers.
+  if (!env.npm_config_nodedir) {
+    const configured = spawnSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' }).stdout?.trim();
+    if (configured && configured !== 'undefined' && configured !== 'null') env.npm_config_nodedir = configured;
+  }
   console.error(`building ${process.platform}-${arch}${linux ? ' (portable: glibc 2.28+)' : ''} in ${work}`);
   execFileSync(process.execPath, [nodeGyp, 'rebuild', `--arch=${arch}`, '-j', 'max'], { cwd: work, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const built = path.join(work, 'build', 'Release', 'convcore.node');
