@@ -14,7 +14,7 @@ export function getNumThreads(): number {
   return nativeAddon().getNumThreads();
 }
 
-/** The instruction set the native kernels run on: 'avx2' or 'generic'. */
+/** The instruction set the native kernels run on: 'avx512', 'avx2', 'neon' or 'generic' (CONVCORE_ISA picks another the CPU has). */
 export function isa(): string {
   return nativeAddon().isa();
 }
