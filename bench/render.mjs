@@ -2,8 +2,10 @@
 // benchmark results into the docs: latest.md between the bench:start/end markers of
 // docs/performance.md, with train.md, train-memory.md, filter.md and elementwise.md
 // (written by bench:train, bench:train-memory, bench:filter and bench:elementwise)
-// between theirs, and queue.md (bench:queue) into docs/scaling-out.md.
+// between theirs, and queue.md (bench:queue) into docs/scaling-out.md; and draws
+// docs/charts/convcore-vs-pytorch.svg (chart.mjs).
 import * as fs from 'node:fs';
+import { speedChart } from './chart.mjs';
 import { markdownReport } from './report.mjs';
 
 const dir = new URL('./results/', import.meta.url);
@@ -27,5 +29,10 @@ if (process.argv.includes('--docs')) {
   const result = (name) => (fs.existsSync(new URL(`${name}.md`, dir)) ? fs.readFileSync(new URL(`${name}.md`, dir), 'utf8') : null);
   fill('performance.md', [['bench', markdown], ...['train', 'train-memory', 'filter', 'elementwise'].map((name) => [name, result(name)])]);
   fill('scaling-out.md', [['queue', result('queue')]]);
+  const chart = speedChart(report);
+  if (chart !== null) {
+    fs.mkdirSync(new URL('../docs/charts/', import.meta.url), { recursive: true });
+    fs.writeFileSync(new URL('../docs/charts/convcore-vs-pytorch.svg', import.meta.url), chart);
+  }
 }
 console.log(markdown);
