@@ -105,7 +105,6 @@ const setups = [
   { name: 'two workers `-c 1`, default threads', workers: 2, concurrency: 1, threads: undefined },
   { name: 'one worker `-c 2`, default threads', workers: 1, concurrency: 2, threads: undefined },
 ];
-const only = process.env.QUEUE_SETUP; if (only) setups.splice(0, setups.length, ...setups.filter((s) => s.name.startsWith(only)));
 const times = { local: [], ...Object.fromEntries(setups.map((s) => [s.name, []])) };
 await localRun();  // warm-up, and the reference outputs
 for (const setup of setups) {

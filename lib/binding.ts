@@ -135,10 +135,10 @@ function runtimeLibc(): string | null {
  * library version this system lacks (an older glibc or libstdc++ than the binary needs),
  * or a binary for another platform.
  */
-function whyNotLoaded(message: string): string | null {
+function whyNotLoaded(message: string, libc: string | null): string | null {
   const version = /version [`']((GLIBC|GLIBCXX|CXXABI)_[\d.]+)' not found/.exec(message);
   if (version) {
-    const library = version[2] === 'GLIBC' ? `glibc (this system has ${runtimeLibc() ?? 'an unknown version'})` : 'libstdc++';
+    const library = version[2] === 'GLIBC' ? `glibc (this system has ${libc ?? 'an unknown version'})` : 'libstdc++';
     return `The binary needs ${version[1]}, newer than this system's ${library}: build one for this system.`;
   }
   if (/invalid ELF header|wrong ELF class|not a valid Win32 application|wrong architecture|mach-o/i.test(message)) {
@@ -158,11 +158,12 @@ function loadAddon(): NativeAddon {
       path.join(packageRoot, 'prebuilds', platform),
     ];
     const message = cause instanceof Error ? cause.message : String(cause);
-    const why = whyNotLoaded(message);
+    const libc = runtimeLibc();
+    const why = whyNotLoaded(message, libc);
     throw new NativeBindingError(
       [
         `Could not load the convcore native addon for ${platform} ` +
-          `(Node.js ${process.version}, N-API ${process.versions.napi}${runtimeLibc() ? `, ${runtimeLibc()}` : ''}).`,
+          `(Node.js ${process.version}, N-API ${process.versions.napi}${libc ? `, ${libc}` : ''}).`,
         `Searched: ${searched.join(', ')}`,
         `Cause: ${message.split('\n')[0]}`,
         ...(why ? [why] : []),

@@ -83,6 +83,12 @@ export function positiveInteger(fn: string, argument: string, value: unknown): n
   return value;
 }
 
+/** An optional callback: undefined, or a function. */
+export function optionalFunction<F>(fn: string, argument: string, value: unknown): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw typeError(fn, argument, 'a function', value);
+  return value as F | undefined;
+}
+
 /** An optional boolean: `fallback` when undefined. */
 export function booleanOption(fn: string, argument: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;

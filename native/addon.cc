@@ -342,9 +342,8 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
   // (pixelsFromPlanes block, planes, alpha|null, pixels Uint8Array)
   Napi::Value PixelsFromPlanes(const Napi::CallbackInfo& info) {
     const PixelsFromPlanesFields h = readBlock<PixelsFromPlanesFields>(info[0]);
-    const int64_t pixels = static_cast<int64_t>(h.pixels), colour = static_cast<int64_t>(h.colour);
-    if (h.pixels != static_cast<double>(pixels) || pixels < 0 || pixels > (int64_t(1) << 40) || colour < 1 || colour > 4 ||
-        h.colour != static_cast<double>(colour)) {
+    const int64_t pixels = h.pixels, colour = h.colour;
+    if (pixels < 0 || pixels > (int64_t(1) << 40) || colour < 1 || colour > 4) {
       throw Napi::RangeError::New(info.Env(), "convcore native: bad image params");
     }
     const float* planes = readFloatBuffer(info[1], pixels * colour, "planes");
@@ -358,12 +357,8 @@ class ConvcoreAddon : public Napi::Addon<ConvcoreAddon> {
   // (filter8 block, weights, rowMap, colMap, src bytes, dst bytes)
   Napi::Value Filter8(const Napi::CallbackInfo& info) {
     const Filter8Fields h = readBlock<Filter8Fields>(info[0]);
-    for (double size : {h.height, h.rowElements, h.channels, h.kernelHeight, h.kernelWidth, h.padTop, h.padLeftPixels}) {
-      if (size != static_cast<double>(static_cast<int64_t>(size))) throw Napi::RangeError::New(info.Env(), "convcore native: filter8 sizes must be integers");
-    }
-    const Filter8Params p{static_cast<int64_t>(h.height), static_cast<int64_t>(h.rowElements), static_cast<int64_t>(h.channels),
-                          static_cast<int64_t>(h.kernelHeight), static_cast<int64_t>(h.kernelWidth), static_cast<int64_t>(h.padTop),
-                          static_cast<int64_t>(h.padLeftPixels), h.abs != 0, static_cast<float>(h.offset)};
+    const Filter8Params p{h.height, h.rowElements, h.channels, h.kernelHeight, h.kernelWidth, h.padTop,
+                          h.padLeftPixels, h.abs != 0, static_cast<float>(h.offset)};
     if (const char* problem = checkFilter8Params(p)) throw Napi::RangeError::New(info.Env(), std::string("convcore native: ") + problem);
     const float* weights = readFloatBuffer(info[1], p.kernelHeight * p.kernelWidth, "weights");
     const int64_t rows = p.height + p.kernelHeight - 1, cols = p.rowElements + (p.kernelWidth - 1) * p.channels;

@@ -1,5 +1,6 @@
 #include "napi_args.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -49,33 +50,31 @@ void* typedBuffer(const Napi::Value& value, int64_t length, const char* name, bo
   return data;
 }
 
-// "what[i]", or "what.name" where the elements have names.
-std::string elementName(const char* what, int i, const char* const* names) {
-  return names != nullptr ? std::string(what) + "." + names[i] : std::string(what) + "[" + std::to_string(i) + "]";
+// A finite integer small enough for int64 index arithmetic.
+bool isInteger(double v) { return std::isfinite(v) && v == std::floor(v) && std::fabs(v) <= 9.0e15; }
+
+Napi::RangeError notAnInteger(const Napi::Env& env, const std::string& name, double v) {
+  return Napi::RangeError::New(env, "convcore native: expected " + name + " to be an integer, but got " + std::to_string(v));
 }
 
 }  // namespace
 
-void readIntegers(const Napi::Value& value, int count, const char* what, int64_t* out, const char* const* names) {
-  const Napi::Env env = value.Env();
+void readIntegers(const Napi::Value& value, int count, const char* what, int64_t* out) {
   const double* raw = float64Values(value, count, what, "integers");
   for (int i = 0; i < count; ++i) {
-    const double v = raw[i];
-    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15) {
-      throw Napi::RangeError::New(env, "convcore native: expected " + elementName(what, i, names) +
-                                           " to be an integer, but got " + std::to_string(v));
-    }
-    out[i] = static_cast<int64_t>(v);
+    if (!isInteger(raw[i])) throw notAnInteger(value.Env(), std::string(what) + "[" + std::to_string(i) + "]", raw[i]);
+    out[i] = static_cast<int64_t>(raw[i]);
   }
 }
 
-void readNumbers(const Napi::Value& value, int count, const char* what, double* out, const char* const* names) {
-  const Napi::Env env = value.Env();
-  const double* raw = float64Values(value, count, what, "numbers");
+void readFields(const Napi::Value& value, int count, const char* block, const char* const* names,
+                const bool* integer, double* out) {
+  const bool integers = std::all_of(integer, integer + count, [](bool b) { return b; });
+  const double* raw = float64Values(value, count, block, integers ? "integers" : "numbers");
   for (int i = 0; i < count; ++i) {
-    if (!std::isfinite(raw[i])) {
-      throw Napi::RangeError::New(env, "convcore native: expected " + elementName(what, i, names) + " to be finite");
-    }
+    const std::string name = std::string(block) + "." + names[i];
+    if (integer[i] && !isInteger(raw[i])) throw notAnInteger(value.Env(), name, raw[i]);
+    if (!std::isfinite(raw[i])) throw Napi::RangeError::New(value.Env(), "convcore native: expected " + name + " to be finite");
     out[i] = raw[i];
   }
 }

@@ -6,7 +6,6 @@
 #include <napi.h>
 
 #include <cstdint>
-#include <type_traits>
 
 #include "kernels/conv_params.h"
 #include "param_blocks.h"
@@ -14,23 +13,19 @@
 namespace convcore {
 
 // A Float64Array of exactly `count` integers (|v| < 9e15) copied into `out`; `what`
-// names it in the error message, and `names` (if given) each element.
-void readIntegers(const Napi::Value& value, int count, const char* what, int64_t* out,
-                  const char* const* names = nullptr);
+// names it in the error message.
+void readIntegers(const Napi::Value& value, int count, const char* what, int64_t* out);
 
-// A Float64Array of exactly `count` finite numbers copied into `out`.
-void readNumbers(const Napi::Value& value, int count, const char* what, double* out,
-                 const char* const* names = nullptr);
+// A Float64Array of exactly `count` values into `out`, each finite, and an integer
+// (|v| < 9e15) where integer[i]; errors name the block and the field.
+void readFields(const Napi::Value& value, int count, const char* block, const char* const* names,
+                const bool* integer, double* out);
 
 // A parameter block (param_blocks.h) from the Float64Array JavaScript packed by its names.
 template <typename Block>
 Block readBlock(const Napi::Value& value) {
-  typename Block::Value values[Block::kCount];
-  if constexpr (std::is_same_v<typename Block::Value, int64_t>) {
-    readIntegers(value, Block::kCount, Block::kName, values, Block::kFields);
-  } else {
-    readNumbers(value, Block::kCount, Block::kName, values, Block::kFields);
-  }
+  double values[Block::kCount];
+  readFields(value, Block::kCount, Block::kName, Block::kFields, Block::kInteger, values);
   return Block::from(values);
 }
 

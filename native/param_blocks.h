@@ -3,73 +3,84 @@
 // addon exports every block's field names (paramBlocks), and lib/param-blocks.ts packs a
 // Float64Array by those names from an object of named values, refusing a block whose
 // names do not match its own (a stale build). C++ reads the array into a struct with
-// the same field names.
+// the same field names and types.
 #pragma once
 
 #include <napi.h>
 
 #include <cstdint>
+#include <type_traits>
 
 namespace convcore {
 
-// Each list: X(type, name) for every field, in the packed order.
-#define CONVCORE_CONV_FIELDS(X, T)                                                                     \
-  X(T, batch) X(T, inChannels) X(T, inDepth) X(T, inHeight) X(T, inWidth) X(T, outChannels)            \
-  X(T, kernelDepth) X(T, kernelHeight) X(T, kernelWidth) X(T, outDepth) X(T, outHeight) X(T, outWidth) \
-  X(T, strideD) X(T, strideH) X(T, strideW) X(T, padFront) X(T, padTop) X(T, padLeft)                  \
-  X(T, dilationD) X(T, dilationH) X(T, dilationW) X(T, groups)
-#define CONVCORE_MATMUL_FIELDS(X, T) X(T, m) X(T, n) X(T, k) X(T, transA) X(T, transB) X(T, accumulate)
-#define CONVCORE_POOL_FIELDS(X, T)                                                                \
-  X(T, planes) X(T, inHeight) X(T, inWidth) X(T, kernelHeight) X(T, kernelWidth) X(T, strideH)    \
-  X(T, strideW) X(T, padTop) X(T, padLeft) X(T, outHeight) X(T, outWidth) X(T, countIncludePad)
-#define CONVCORE_SGD_FIELDS(X, T) \
-  X(T, lr) X(T, momentum) X(T, dampening) X(T, weightDecay) X(T, nesterov) X(T, maximize) X(T, firstStep)
-#define CONVCORE_ADAM_FIELDS(X, T)                                                                 \
-  X(T, lr) X(T, beta1) X(T, beta2) X(T, eps) X(T, weightDecay) X(T, decoupled) X(T, maximize)      \
-  X(T, stepSize) X(T, correction2)
-#define CONVCORE_PLANES_FROM_PIXELS_FIELDS(X, T) X(T, pixels) X(T, channels) X(T, colour) X(T, alphaChannel)
-#define CONVCORE_PIXELS_FROM_PLANES_FIELDS(X, T) X(T, pixels) X(T, colour) X(T, abs) X(T, offset) X(T, round)
-#define CONVCORE_FILTER8_FIELDS(X, T)                                                              \
-  X(T, height) X(T, rowElements) X(T, channels) X(T, kernelHeight) X(T, kernelWidth) X(T, padTop)  \
-  X(T, padLeftPixels) X(T, abs) X(T, offset)
-#define CONVCORE_RESTORE_ALPHA_FIELDS(X, T) X(T, pixels) X(T, channels)
-#define CONVCORE_FILTER_BORDER_FIELDS(X, T) \
-  X(T, planes) X(T, height) X(T, width) X(T, kernelHeight) X(T, kernelWidth) X(T, padTop) X(T, padLeft)
-#define CONVCORE_CHANNEL_LAYOUT_FIELDS(X, T) X(T, outer) X(T, channels) X(T, inner)
+// Each list: X(type, name) for every field, in the packed order: int64_t fields must be
+// integers, double fields finite numbers.
+#define CONVCORE_CONV_FIELDS(X) \
+  X(int64_t, batch) X(int64_t, inChannels) X(int64_t, inDepth) X(int64_t, inHeight) \
+  X(int64_t, inWidth) X(int64_t, outChannels) X(int64_t, kernelDepth) X(int64_t, kernelHeight) \
+  X(int64_t, kernelWidth) X(int64_t, outDepth) X(int64_t, outHeight) X(int64_t, outWidth) \
+  X(int64_t, strideD) X(int64_t, strideH) X(int64_t, strideW) X(int64_t, padFront) \
+  X(int64_t, padTop) X(int64_t, padLeft) X(int64_t, dilationD) X(int64_t, dilationH) \
+  X(int64_t, dilationW) X(int64_t, groups)
+#define CONVCORE_MATMUL_FIELDS(X) \
+  X(int64_t, m) X(int64_t, n) X(int64_t, k) X(int64_t, transA) X(int64_t, transB) \
+  X(int64_t, accumulate)
+#define CONVCORE_POOL_FIELDS(X) \
+  X(int64_t, planes) X(int64_t, inHeight) X(int64_t, inWidth) X(int64_t, kernelHeight) \
+  X(int64_t, kernelWidth) X(int64_t, strideH) X(int64_t, strideW) X(int64_t, padTop) \
+  X(int64_t, padLeft) X(int64_t, outHeight) X(int64_t, outWidth) X(int64_t, countIncludePad)
+#define CONVCORE_SGD_FIELDS(X) \
+  X(double, lr) X(double, momentum) X(double, dampening) X(double, weightDecay) \
+  X(int64_t, nesterov) X(int64_t, maximize) X(int64_t, firstStep)
+#define CONVCORE_ADAM_FIELDS(X) \
+  X(double, lr) X(double, beta1) X(double, beta2) X(double, eps) X(double, weightDecay) \
+  X(int64_t, decoupled) X(int64_t, maximize) X(double, stepSize) X(double, correction2)
+#define CONVCORE_PLANES_FROM_PIXELS_FIELDS(X) X(int64_t, pixels) X(int64_t, channels) X(int64_t, colour) X(int64_t, alphaChannel)
+#define CONVCORE_PIXELS_FROM_PLANES_FIELDS(X) X(int64_t, pixels) X(int64_t, colour) X(int64_t, abs) X(double, offset) X(int64_t, round)
+#define CONVCORE_FILTER8_FIELDS(X) \
+  X(int64_t, height) X(int64_t, rowElements) X(int64_t, channels) X(int64_t, kernelHeight) \
+  X(int64_t, kernelWidth) X(int64_t, padTop) X(int64_t, padLeftPixels) X(int64_t, abs) \
+  X(double, offset)
+#define CONVCORE_RESTORE_ALPHA_FIELDS(X) X(int64_t, pixels) X(int64_t, channels)
+#define CONVCORE_FILTER_BORDER_FIELDS(X) \
+  X(int64_t, planes) X(int64_t, height) X(int64_t, width) X(int64_t, kernelHeight) \
+  X(int64_t, kernelWidth) X(int64_t, padTop) X(int64_t, padLeft)
+#define CONVCORE_CHANNEL_LAYOUT_FIELDS(X) X(int64_t, outer) X(int64_t, channels) X(int64_t, inner)
 
 #define CONVCORE_FIELD_DECLARE(T, name) T name;
 #define CONVCORE_FIELD_NAME(T, name) #name,
-#define CONVCORE_FIELD_ASSIGN(T, name) block.name = values[i++];
+#define CONVCORE_FIELD_IS_INTEGER(T, name) std::is_integral_v<T>,
+#define CONVCORE_FIELD_ASSIGN(T, name) block.name = static_cast<T>(values[i++]);
 
 // A struct per block: its fields, its name for messages and for JavaScript, its field
-// names in order, and how to fill it from the packed values. Integer blocks hold int64
-// (each value checked to be an integer); number blocks hold double (each finite).
-#define CONVCORE_PARAM_BLOCK(Struct, label, FIELDS, T)                                      \
+// names in order, which of them are integers, and how to fill it from the packed values
+// (read and checked by readBlock, napi_args.h).
+#define CONVCORE_PARAM_BLOCK(Struct, label, FIELDS)                                         \
   struct Struct {                                                                           \
-    FIELDS(CONVCORE_FIELD_DECLARE, T)                                                       \
-    using Value = T;                                                                        \
+    FIELDS(CONVCORE_FIELD_DECLARE)                                                          \
     static constexpr const char* kName = label;                                             \
-    static constexpr const char* kFields[] = {FIELDS(CONVCORE_FIELD_NAME, T)};              \
+    static constexpr const char* kFields[] = {FIELDS(CONVCORE_FIELD_NAME)};                 \
+    static constexpr bool kInteger[] = {FIELDS(CONVCORE_FIELD_IS_INTEGER)};                 \
     static constexpr int kCount = static_cast<int>(sizeof(kFields) / sizeof(kFields[0]));   \
-    static Struct from(const T* values) {                                                   \
+    static Struct from(const double* values) {                                              \
       Struct block{};                                                                       \
       int i = 0;                                                                            \
-      FIELDS(CONVCORE_FIELD_ASSIGN, T)                                                      \
+      FIELDS(CONVCORE_FIELD_ASSIGN)                                                         \
       return block;                                                                         \
     }                                                                                       \
   };
 
-CONVCORE_PARAM_BLOCK(ConvFields, "conv", CONVCORE_CONV_FIELDS, int64_t)
-CONVCORE_PARAM_BLOCK(MatmulFields, "matmul", CONVCORE_MATMUL_FIELDS, int64_t)
-CONVCORE_PARAM_BLOCK(PoolFields, "pool", CONVCORE_POOL_FIELDS, int64_t)
-CONVCORE_PARAM_BLOCK(SgdFields, "sgd", CONVCORE_SGD_FIELDS, double)
-CONVCORE_PARAM_BLOCK(AdamFields, "adam", CONVCORE_ADAM_FIELDS, double)
-CONVCORE_PARAM_BLOCK(PlanesFromPixelsFields, "planesFromPixels", CONVCORE_PLANES_FROM_PIXELS_FIELDS, int64_t)
-CONVCORE_PARAM_BLOCK(PixelsFromPlanesFields, "pixelsFromPlanes", CONVCORE_PIXELS_FROM_PLANES_FIELDS, double)
-CONVCORE_PARAM_BLOCK(Filter8Fields, "filter8", CONVCORE_FILTER8_FIELDS, double)
-CONVCORE_PARAM_BLOCK(RestoreAlphaFields, "restoreAlpha", CONVCORE_RESTORE_ALPHA_FIELDS, int64_t)
-CONVCORE_PARAM_BLOCK(FilterBorderFields, "filterBorder", CONVCORE_FILTER_BORDER_FIELDS, int64_t)
-CONVCORE_PARAM_BLOCK(ChannelLayoutFields, "channelLayout", CONVCORE_CHANNEL_LAYOUT_FIELDS, int64_t)
+CONVCORE_PARAM_BLOCK(ConvFields, "conv", CONVCORE_CONV_FIELDS)
+CONVCORE_PARAM_BLOCK(MatmulFields, "matmul", CONVCORE_MATMUL_FIELDS)
+CONVCORE_PARAM_BLOCK(PoolFields, "pool", CONVCORE_POOL_FIELDS)
+CONVCORE_PARAM_BLOCK(SgdFields, "sgd", CONVCORE_SGD_FIELDS)
+CONVCORE_PARAM_BLOCK(AdamFields, "adam", CONVCORE_ADAM_FIELDS)
+CONVCORE_PARAM_BLOCK(PlanesFromPixelsFields, "planesFromPixels", CONVCORE_PLANES_FROM_PIXELS_FIELDS)
+CONVCORE_PARAM_BLOCK(PixelsFromPlanesFields, "pixelsFromPlanes", CONVCORE_PIXELS_FROM_PLANES_FIELDS)
+CONVCORE_PARAM_BLOCK(Filter8Fields, "filter8", CONVCORE_FILTER8_FIELDS)
+CONVCORE_PARAM_BLOCK(RestoreAlphaFields, "restoreAlpha", CONVCORE_RESTORE_ALPHA_FIELDS)
+CONVCORE_PARAM_BLOCK(FilterBorderFields, "filterBorder", CONVCORE_FILTER_BORDER_FIELDS)
+CONVCORE_PARAM_BLOCK(ChannelLayoutFields, "channelLayout", CONVCORE_CHANNEL_LAYOUT_FIELDS)
 
 // Calls fn(Block{}) for every block (to export their field names).
 template <typename Fn>

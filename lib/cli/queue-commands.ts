@@ -9,7 +9,7 @@ import { batchStatus, recentBatches } from '../queue/batch-progress';
 import { startFilterWorker } from '../queue/worker';
 import { setNumThreads } from '../threads';
 import { UsageError, bytesOption, number } from './options';
-import { printable } from './report';
+import { printable, resultLine } from './report';
 
 export const WORKER_HELP = `Usage: convcore worker --queue redis://HOST:PORT[/DB] [options]
 
@@ -57,11 +57,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     ...(values['max-memory'] !== undefined && { maxMemory: bytesOption('max-memory', values['max-memory']) }),
     ...(values['stall-timeout'] !== undefined && { stallTimeout: number('stall-timeout', values['stall-timeout'], false) }),
     onImage(r, batch) {
-      if (r.status === 'failed') process.stderr.write(`[${batch}] failed: ${printable(r.input)}: ${printable(r.reason ?? '')}\n`);
-      else if (!quiet) {
-        process.stderr.write(r.status === 'written' ? `[${batch}] ${printable(r.input)} -> ${printable(r.output!)}\n`
-          : `[${batch}] skipped: ${printable(r.input)}: ${printable(r.reason ?? '')}\n`);
-      }
+      if (r.status === 'failed' || !quiet) process.stderr.write(`[${batch}] ${resultLine(r)}\n`);
     },
     onError: errorsAtMostEvery(10_000),
   });

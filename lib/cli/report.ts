@@ -13,6 +13,11 @@ export function printable(text: string): string {
   return text.replace(/[\x00-\x1f\x7f]/g, (c) => named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/** One image's log line: `input -> output`, or `skipped:`/`failed: input: reason`. */
+export function resultLine(r: ImageResult): string {
+  return r.status === 'written' ? `${printable(r.input)} -> ${printable(r.output!)}` : `${r.status}: ${printable(r.input)}: ${printable(r.reason ?? '')}`;
+}
+
 export function progressLine(done: number, total: number, megapixels: number, seconds: number): string {
   const width = 24, filled = Math.round((done / total) * width);
   const bar = '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? '>' : '') + ' '.repeat(width - filled);
@@ -33,12 +38,8 @@ export function batchReporter(quiet: boolean, passedOver: readonly SkippedEntry[
   return {
     onProgress(done, total, r) {
       megapixels += r.megapixels;
-      if (r.status === 'failed') {
-        process.stderr.write(`${tty ? '\r\x1b[K' : ''}failed: ${printable(r.input)}: ${printable(r.reason ?? '')}\n`);
-      } else if (!quiet && !tty) {
-        process.stderr.write(r.status === 'written' ? `${printable(r.input)} -> ${printable(r.output!)}\n`
-          : `skipped: ${printable(r.input)}: ${printable(r.reason ?? '')}\n`);
-      }
+      if (r.status === 'failed') process.stderr.write(`${tty ? '\r\x1b[K' : ''}${resultLine(r)}\n`);
+      else if (!quiet && !tty) process.stderr.write(`${resultLine(r)}\n`);
       if (tty) process.stderr.write(`\r${progressLine(done, total, megapixels, (performance.now() - start) / 1000)}`);
     },
     finish(summary, where) {

@@ -8,7 +8,7 @@ import { ShapeError } from '../errors';
 import { Random, randomFor } from '../random';
 import { Tensor, assertTensor } from '../tensor';
 import type { Transform } from './transforms';
-import { booleanOption, checkOptions, formatShape, is, message, positiveInteger, rangeError, typeError } from '../validate';
+import { booleanOption, checkOptions, formatShape, is, message, optionalFunction, positiveInteger, rangeError, typeError } from '../validate';
 
 export interface DataLoaderOptions {
   /** Samples per batch (default 1). */
@@ -58,8 +58,7 @@ export class DataLoader implements Iterable<Batch> {
       if (v !== (values as ArrayLike<number>)[i]) throw rangeError(fn, `labels[${i}]`, 'an integer', (values as ArrayLike<number>)[i]);
     });
     const o = checkOptions(fn, options, ['batchSize', 'shuffle', 'seed', 'dropLast', 'transform']);
-    if (o.transform !== undefined && typeof o.transform !== 'function') throw typeError(fn, 'options.transform', 'a function', o.transform);
-    this.transform = (o.transform as Transform | undefined) ?? null;
+    this.transform = optionalFunction<Transform>(fn, 'options.transform', o.transform) ?? null;
     this.batchSize = positiveInteger(fn, 'options.batchSize', o.batchSize ?? 1);
     this.shuffle = booleanOption(fn, 'options.shuffle', o.shuffle, false);
     this.dropLast = booleanOption(fn, 'options.dropLast', o.dropLast, false);

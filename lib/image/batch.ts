@@ -14,7 +14,9 @@ import { bytePool, floatPool } from '../alloc';
 import { ArgumentRangeError, ResourceLimitError } from '../errors';
 import { mapLimited } from '../concurrency';
 import { writeFileAtomically } from '../io/atomic-write';
-import { booleanOption, checkOptions, formatBytes, is, message, oneOf, positiveInteger, rangeError, typeError } from '../validate';
+import {
+  booleanOption, checkOptions, formatBytes, is, message, oneOf, optionalFunction, positiveInteger, rangeError, typeError,
+} from '../validate';
 import { backend } from '../backend';
 import { type ImageFormat, OUTPUT_FORMATS, type RawImage, decodeSource, encodePixels, extract, planesToPixels, readMapping } from './codec';
 import { borderMap } from '../border-map';
@@ -190,12 +192,22 @@ export async function filterImage(input: string | Buffer, filters: FilterSpec | 
   return (await run(fn, await openImage(fn, input, p.maxPixels), p, 'async')).bytes;
 }
 
+/** Images in flight at once (default: the cores) and the byte budget they share (maxMemory). */
+export function batchCapacity(fn: string, o: Record<string, unknown>): { concurrency: number; budget: ByteBudget } {
+  const concurrency = o.concurrency ?? os.availableParallelism();
+  if (!is.positiveInteger(concurrency)) throw rangeError(fn, 'options.concurrency', 'a positive integer', concurrency);
+  const budget = new ByteBudget(o.maxMemory === undefined ? defaultMemoryBudget() : positiveInteger(fn, 'options.maxMemory', o.maxMemory));
+  return { concurrency, budget };
+}
+
 export const listedTwice = (input: string, first: string, output: string): ImageResult =>
   ({ input, output, status: 'skipped', reason: `the same file as '${first}' (listed twice): written once`, megapixels: 0 });
 export const outputExists = (input: string, output: string): ImageResult =>
   ({ input, output, status: 'skipped', reason: 'the output exists (use overwrite to replace it)', megapixels: 0 });
 export const failedResult = (input: string, reason: string): ImageResult =>
   ({ input, output: null, status: 'failed', reason, megapixels: 0 });
+export const wouldOverwrite = (input: string, overwritten: string): ImageResult =>
+  failedResult(input, `the output would overwrite an input ('${overwritten}')`);
 export const exists = (file: string): Promise<boolean> => fs.lstat(file).then(() => true, () => false);
 
 /**
@@ -242,12 +254,9 @@ export async function filterImages(inputs: readonly string[], outDir: string, fi
   if (typeof outDir !== 'string' || outDir === '') throw typeError(fn, 'outDir', 'a directory path', outDir);
   const o = checkOptions(fn, options, [...FILTER_OPTIONS, 'concurrency', 'maxMemory', 'overwrite', 'onProgress']);
   const p = planFilters(fn, filters, o);
-  const concurrency = o.concurrency ?? os.availableParallelism();
-  if (!is.positiveInteger(concurrency)) throw rangeError(fn, 'options.concurrency', 'a positive integer', concurrency);
-  const budget = new ByteBudget(o.maxMemory === undefined ? defaultMemoryBudget() : positiveInteger(fn, 'options.maxMemory', o.maxMemory));
+  const { concurrency, budget } = batchCapacity(fn, o);
   const overwrite = booleanOption(fn, 'options.overwrite', o.overwrite, false);
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError(fn, 'options.onProgress', 'a function', o.onProgress);
-  const onProgress = o.onProgress as FilterImagesOptions['onProgress'];
+  const onProgress = optionalFunction<FilterImagesOptions['onProgress']>(fn, 'options.onProgress', o.onProgress);
   loadSharp();  // a missing codec fails the batch at once, with how to add it (not once per file)
   const plan = await planOutputs(fn, inputs, outDir, p.format);
 
@@ -260,7 +269,7 @@ export async function filterImages(inputs: readonly string[], outDir: string, fi
     const first = plan.firstListing[index];
     if (first >= 0) return listedTwice(input, inputs[first], plan.outputs[first]);
     const overwritten = await plan.inputAt(output);
-    if (overwritten !== null) return failedResult(input, `the output would overwrite an input ('${overwritten}')`);
+    if (overwritten !== null) return wouldOverwrite(input, overwritten);
     if (!overwrite && await exists(output)) return outputExists(input, output);
     return filterToFile(fn, input, output, p, budget);
   };

@@ -10,10 +10,11 @@ import type { Redis } from 'ioredis';
 import { mapLimited } from '../concurrency';
 import { QueueError } from '../errors';
 import { type FilterSummary, type ImageResult, failedResult } from '../image/batch';
-import { checkOptions, is, rangeError, typeError } from '../validate';
+import { checkOptions, is, optionalFunction, rangeError, typeError } from '../validate';
 import { BatchStore, type BatchRecord } from './batch-store';
 import { QUEUE_NAME, bullmqConnection, openRedis } from './connection';
 import { loadBullmq } from './dependencies';
+import { jobIdOf } from './enqueue';
 import { type RedisTarget, parseRedisUrl } from './redis-url';
 
 export interface BatchStatus {
@@ -64,7 +65,7 @@ class BatchView {
   async settleLostJobs(missing: readonly number[]): Promise<void> {
     const id = this.batch.id;
     await mapLimited(missing, 32, async (index) => {
-      const jobId = `${id}-${index}`;
+      const jobId = jobIdOf(id, index);
       const state = await this.queue.getJobState(jobId);
       if (state !== 'failed' && state !== 'unknown') return;
       // A completed job is removed just after its result is recorded: look again.
@@ -131,8 +132,7 @@ export async function recentBatches(options: { queue: string; count?: number }):
 export async function waitForBatch(batchId: string, options: WaitForBatchOptions): Promise<FilterSummary> {
   const fn = 'waitForBatch';
   const o = checkOptions(fn, options, ['queue', 'onProgress', 'pollInterval']);
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError(fn, 'options.onProgress', 'a function', o.onProgress);
-  const onProgress = o.onProgress as WaitForBatchOptions['onProgress'];
+  const onProgress = optionalFunction<WaitForBatchOptions['onProgress']>(fn, 'options.onProgress', o.onProgress);
   const interval = o.pollInterval ?? 250;
   if (!is.finite(interval) || interval < 10) throw rangeError(fn, 'options.pollInterval', 'a number of milliseconds ≥ 10', interval);
   const view = await BatchView.open(fn, parseRedisUrl(fn, 'options.queue', o.queue), batchId);

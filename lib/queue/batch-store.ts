@@ -7,7 +7,7 @@
  * never replaces anything. The indexes are also listed in the order they settle, so that
  * a watcher reads only what is new. Every key expires a week after its last write.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { ImageResult } from '../image/batch';
 import type { FilterSpec } from '../image/filters';
 
@@ -25,9 +25,17 @@ export interface BatchRecord {
   overwrite: boolean;
 }
 
-const TTL_SECONDS = 7 * 24 * 3600;
+/** How long a batch's keys (and its failed jobs) are kept after their last write. */
+export const BATCH_TTL_SECONDS = 7 * 24 * 3600;
 const BATCHES = 'convcore:filter:batches';
 const key = (id: string, part: 'meta' | 'inputs' | 'results' | 'settled' | 'started') => `convcore:filter:${id}:${part}`;
+
+/** A result's writes, queued on `multi`: a success always, a failure only where nothing is recorded. */
+function addResult(multi: ChainableCommander, id: string, index: number, result: ImageResult): ChainableCommander {
+  if (result.status === 'failed') multi.hsetnx(key(id, 'results'), String(index), JSON.stringify(result));
+  else multi.hset(key(id, 'results'), String(index), JSON.stringify(result));
+  return multi.rpush(key(id, 'settled'), String(index)).expire(key(id, 'results'), BATCH_TTL_SECONDS).expire(key(id, 'settled'), BATCH_TTL_SECONDS);
+}
 
 export class BatchStore {
   constructor(readonly redis: Redis) {}
@@ -35,19 +43,16 @@ export class BatchStore {
   /** Stores a new batch, its inputs and the results already known (inputs listed twice…). */
   async create(batch: BatchRecord, inputs: readonly string[], known: ReadonlyMap<number, ImageResult>): Promise<void> {
     const multi = this.redis.multi();
-    multi.set(key(batch.id, 'meta'), JSON.stringify(batch), 'EX', TTL_SECONDS);
+    multi.set(key(batch.id, 'meta'), JSON.stringify(batch), 'EX', BATCH_TTL_SECONDS);
     for (let start = 0; start < inputs.length; start += 1000) {
       const fields: string[] = [];
       for (let i = start; i < Math.min(start + 1000, inputs.length); i++) fields.push(String(i), inputs[i]);
       multi.hset(key(batch.id, 'inputs'), ...fields);
     }
-    if (inputs.length > 0) multi.expire(key(batch.id, 'inputs'), TTL_SECONDS);
-    for (const [index, result] of known) {
-      multi.hset(key(batch.id, 'results'), String(index), JSON.stringify(result)).rpush(key(batch.id, 'settled'), String(index));
-    }
-    if (known.size > 0) multi.expire(key(batch.id, 'results'), TTL_SECONDS).expire(key(batch.id, 'settled'), TTL_SECONDS);
+    if (inputs.length > 0) multi.expire(key(batch.id, 'inputs'), BATCH_TTL_SECONDS);
+    for (const [index, result] of known) addResult(multi, batch.id, index, result);
     multi.zadd(BATCHES, batch.createdAt, batch.id);
-    multi.zremrangebyscore(BATCHES, '-inf', batch.createdAt - TTL_SECONDS * 1000);
+    multi.zremrangebyscore(BATCHES, '-inf', batch.createdAt - BATCH_TTL_SECONDS * 1000);
     await multi.exec();
   }
 
@@ -95,12 +100,7 @@ export class BatchStore {
 
   /** Records an image's result: a success always, a failure only where nothing is recorded. */
   async record(id: string, index: number, result: ImageResult): Promise<void> {
-    const multi = this.redis.multi();
-    if (result.status === 'failed') multi.hsetnx(key(id, 'results'), String(index), JSON.stringify(result));
-    else multi.hset(key(id, 'results'), String(index), JSON.stringify(result));
-    multi.rpush(key(id, 'settled'), String(index));
-    multi.expire(key(id, 'results'), TTL_SECONDS).expire(key(id, 'settled'), TTL_SECONDS);
-    await multi.exec();
+    await addResult(this.redis.multi(), id, index, result).exec();
   }
 
   /**
@@ -109,6 +109,6 @@ export class BatchStore {
    * own, from a worker that died before it recorded the result.
    */
   async markStarted(id: string, index: number): Promise<void> {
-    await this.redis.multi().sadd(key(id, 'started'), String(index)).expire(key(id, 'started'), TTL_SECONDS).exec();
+    await this.redis.multi().sadd(key(id, 'started'), String(index)).expire(key(id, 'started'), BATCH_TTL_SECONDS).exec();
   }
 }

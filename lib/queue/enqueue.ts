@@ -9,11 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { mapLimited } from '../concurrency';
-import { FILTER_OPTIONS, type FilterOptions, type ImageResult, failedResult, listedTwice, planFilters } from '../image/batch';
+import { FILTER_OPTIONS, type FilterOptions, type ImageResult, listedTwice, planFilters, wouldOverwrite } from '../image/batch';
 import { FILTER_NAMES, type Filter, type FilterSpec } from '../image/filters';
 import { planOutputs } from '../image/output-plan';
 import { booleanOption, checkOptions, is, rangeError, typeError } from '../validate';
-import { BatchStore, type BatchRecord } from './batch-store';
+import { BATCH_TTL_SECONDS, BatchStore, type BatchRecord } from './batch-store';
 import { QUEUE_NAME, bullmqConnection, openRedis } from './connection';
 import { loadBullmq } from './dependencies';
 import { parseRedisUrl } from './redis-url';
@@ -42,6 +42,9 @@ export interface ImageJob {
   input: string;
   output: string;
 }
+
+/** An image's job id: one per image of a batch, so that adding it again is a no-op. */
+export const jobIdOf = (batchId: string, index: number): string => `${batchId}-${index}`;
 
 /** A JSON-safe spec that parses back to the same filter: its name, or its rows of weights. */
 function specOf(filter: Filter): FilterSpec {
@@ -74,7 +77,7 @@ export async function enqueueFilterImages(inputs: readonly string[], outDir: str
     files.forEach((input, i) => {
       const first = plan.firstListing[i];
       if (first >= 0) known.set(i, listedTwice(input, files[first], plan.outputs[first]));
-      else if (overwritten[i] !== null) known.set(i, failedResult(input, `the output would overwrite an input ('${overwritten[i]}')`));
+      else if (overwritten[i] !== null) known.set(i, wouldOverwrite(input, overwritten[i]!));
     });
     const filterOptions: Record<string, unknown> = {};
     for (const name of FILTER_OPTIONS) if (o[name] !== undefined) filterOptions[name] = o[name];
@@ -90,9 +93,9 @@ export async function enqueueFilterImages(inputs: readonly string[], outDir: str
         data: { batch: batch.id, index, input, output: plan.outputs[index] },
         opts: {
           // One id per image: adding it again (a retried enqueue) is a no-op.
-          jobId: `${batch.id}-${index}`, attempts, backoff: { type: 'exponential', delay: 1000 },
-          // A completed image's result lives in the batch's record; failed jobs stay a week for inspection.
-          removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 },
+          jobId: jobIdOf(batch.id, index), attempts, backoff: { type: 'exponential', delay: 1000 },
+          // A completed image's result lives in the batch's record; failed jobs stay as long, for inspection.
+          removeOnComplete: true, removeOnFail: { age: BATCH_TTL_SECONDS },
         },
       }]);
       for (let start = 0; start < jobs.length; start += 1000) await queue.addBulk(jobs.slice(start, start + 1000));

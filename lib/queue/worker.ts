@@ -7,13 +7,11 @@
  * bytes. A failure is retried (the job's attempts); the last one is recorded with its
  * reason and the batch goes on.
  */
-import * as os from 'node:os';
 import type { Job } from 'bullmq';
-import { type ImageResult, type Plan, exists, filterToFile, outputExists, planFilters } from '../image/batch';
-import { ByteBudget, defaultMemoryBudget } from '../image/memory-budget';
+import { type ImageResult, type Plan, batchCapacity, exists, filterToFile, outputExists, planFilters } from '../image/batch';
 import { loadSharp } from '../image/sharp';
 import { removeTemporaryFiles } from '../io/atomic-write';
-import { checkOptions, is, positiveInteger, rangeError, typeError } from '../validate';
+import { checkOptions, is, optionalFunction, rangeError } from '../validate';
 import { BatchStore, type BatchRecord } from './batch-store';
 import { QUEUE_NAME, bullmqConnection, openRedis } from './connection';
 import { loadBullmq } from './dependencies';
@@ -54,15 +52,11 @@ export async function startFilterWorker(options: FilterWorkerOptions): Promise<F
   const fn = 'startFilterWorker';
   const o = checkOptions(fn, options, ['queue', 'concurrency', 'maxMemory', 'stallTimeout', 'onImage', 'onError']);
   const target = parseRedisUrl(fn, 'options.queue', o.queue);
-  const concurrency = o.concurrency === undefined ? os.availableParallelism() : positiveInteger(fn, 'options.concurrency', o.concurrency);
-  const budget = new ByteBudget(o.maxMemory === undefined ? defaultMemoryBudget() : positiveInteger(fn, 'options.maxMemory', o.maxMemory));
+  const { concurrency, budget } = batchCapacity(fn, o);
   const stallTimeout = o.stallTimeout ?? 30;
   if (!is.finite(stallTimeout) || stallTimeout < 1) throw rangeError(fn, 'options.stallTimeout', 'a number of seconds ≥ 1', stallTimeout);
-  for (const name of ['onImage', 'onError'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') throw typeError(fn, `options.${name}`, 'a function', o[name]);
-  }
-  const onImage = o.onImage as FilterWorkerOptions['onImage'];
-  const onError = (o.onError as FilterWorkerOptions['onError']) ?? (() => {});
+  const onImage = optionalFunction<FilterWorkerOptions['onImage']>(fn, 'options.onImage', o.onImage);
+  const onError = optionalFunction<FilterWorkerOptions['onError']>(fn, 'options.onError', o.onError) ?? (() => {});
   loadSharp();
   const { Worker } = loadBullmq();
   const redis = await openRedis(fn, target);
@@ -98,17 +92,13 @@ export async function startFilterWorker(options: FilterWorkerOptions): Promise<F
       marking.catch(() => {});
       result = await filterToFile('filterImages', input, output, entry.plan, budget, () => marking);
     }
-    if (result.status === 'failed') {
-      // BullMQ retries a thrown job until its attempts are spent; the last failure is the result.
-      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (last) {
-        await store.record(id, index, result);
-        onImage?.(result, id);
-      }
-      throw new Error(result.reason);
+    // BullMQ retries a thrown job until its attempts are spent; the last failure is the result.
+    const settled = result.status !== 'failed' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (settled) {
+      await store.record(id, index, result);
+      onImage?.(result, id);
     }
-    await store.record(id, index, result);
-    onImage?.(result, id);
+    if (result.status === 'failed') throw new Error(result.reason);
     return result;
   };
 

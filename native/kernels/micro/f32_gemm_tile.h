@@ -109,12 +109,9 @@ inline void gemmTile(int64_t kc, const float* a, Halves halves, const int64_t* o
 // Calls call(kRows) with the smallest even tile height, up to kTileRows, covering `rows`.
 template <typename Call>
 inline void withTileRows(int64_t rows, const Call& call) {
-  if constexpr (kTileRows > 6) {
-    if (rows > 6) return call(std::integral_constant<int, 8>());
-  }
-  if constexpr (kTileRows > 4) {
-    if (rows > 4) return call(std::integral_constant<int, 6>());
-  }
-  if (rows > 2) call(std::integral_constant<int, 4>());
+  // The heights a build lacks are never instantiated (NEON's tile has 4 rows).
+  if (kTileRows > 6 && rows > 6) call(std::integral_constant<int, (kTileRows > 6 ? 8 : kTileRows > 4 ? 6 : 4)>());
+  else if (kTileRows > 4 && rows > 4) call(std::integral_constant<int, (kTileRows > 4 ? 6 : 4)>());
+  else if (rows > 2) call(std::integral_constant<int, 4>());
   else call(std::integral_constant<int, 2>());
 }
