@@ -2,7 +2,9 @@
   "variables": {
     # CONVCORE_PORTABLE=1 (npm run prebuild): a binary for every glibc from 2.28 and every
     # libstdc++ from GCC 8's on, its newer symbol versions pinned to older ones (native/glibc_floor.h).
-    "convcore_portable%": "<!(node -p \"process.env.CONVCORE_PORTABLE === '1' ? 1 : 0\")"
+    "convcore_portable%": "<!(node -p \"process.env.CONVCORE_PORTABLE === '1' ? 1 : 0\")",
+    # 1 in a checkout (it has bench/; the npm package does not): build the benchmark's addon.
+    "convcore_bench%": "<!(node -p \"require('fs').existsSync('bench') ? 1 : 0\")"
   },
   "target_defaults": {
     "conditions": [
@@ -13,12 +15,52 @@
   },
   "targets": [
     {
+      # The shipped addon: the N-API layer (native/addon.cc, one file per domain in
+      # native/bindings/) over the kernels.
       "target_name": "convcore",
       "sources": [
         "native/addon.cc",
+        "native/bindings/exports.cc",
+        "native/bindings/convolution.cc",
+        "native/bindings/layers.cc",
+        "native/bindings/optimisers.cc",
+        "native/bindings/image.cc",
+        "native/bindings/elementwise.cc",
+        "native/bindings/channel_norm.cc",
+        "native/bindings/runtime.cc",
         "native/napi_args.cc",
-        "native/malloc_cache.cc",
         "native/elementwise_args.cc",
+        "native/malloc_cache.cc"
+      ],
+      "dependencies": [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all",
+        "convcore_kernels"
+      ],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-pthread", "-ffp-contract=off"],
+      "ldflags": ["-pthread"],
+      "conditions": [
+        ["OS=='linux' and convcore_portable==1", {
+          "sources": ["native/glibc_floor.cc"]
+        }]
+      ],
+      "xcode_settings": {
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=off"]
+      },
+      "msvs_settings": {
+        "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17", "/O2"] }
+      }
+    },
+    {
+      # The kernels at the baseline ISA, the dispatch table and the per-ISA engines.
+      # -ffp-contract=off: no a*b+c fused where the source does not say so. x86's baseline
+      # has no FMA, but arm64's has, and GCC and clang would fuse there: the element-wise
+      # kernels and the generic engine must give the reference's bits on every CPU.
+      "target_name": "convcore_kernels",
+      "type": "static_library",
+      "sources": [
         "native/kernels/elementwise.cc",
         "native/kernels/channel_norm.cc",
         "native/kernels/conv_params.cc",
@@ -35,29 +77,13 @@
         "native/kernels/image.cc",
         "native/kernels/engine_generic.cc"
       ],
-      "dependencies": [
-        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all",
-        "convcore_x86",
-        "convcore_arm"
-      ],
-      "defines": [
-        "NAPI_VERSION=8",
-        "NODE_ADDON_API_DISABLE_DEPRECATED",
-        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
-      ],
-      # -ffp-contract=off: no a*b+c fused where the source does not say so. x86's baseline
-      # has no FMA, but arm64's has, and GCC and clang would fuse there: the element-wise
-      # kernels and the generic engine must give the reference's bits on every CPU.
-      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-pthread", "-ffp-contract=off"],
-      "ldflags": ["-pthread"],
-      "conditions": [
-        ["OS=='linux' and convcore_portable==1", {
-          "sources": ["native/glibc_floor.cc"]
-        }]
-      ],
+      "dependencies": ["convcore_x86", "convcore_arm"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-pthread", "-fPIC", "-ffp-contract=off"],
+      "cflags_cc!": ["-fno-exceptions"],
       "xcode_settings": {
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
         "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=off"]
       },
       "msvs_settings": {
@@ -95,6 +121,36 @@
     }
   ],
   "conditions": [
+    ["convcore_bench==1", {
+      "targets": [
+        {
+          # The benchmark's addon (built in a checkout only; .ci/prebuild.mjs ships convcore.node alone):
+          # the measured FMA peak and copy bandwidth.
+          "target_name": "convcore_bench",
+          "sources": ["native/bench/bench_addon.cc", "native/napi_args.cc"],
+          "dependencies": [
+            "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all",
+            "convcore_kernels"
+          ],
+          "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
+          "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-pthread", "-ffp-contract=off"],
+          "ldflags": ["-pthread"],
+          "conditions": [
+            ["OS=='linux' and convcore_portable==1", {
+              "sources": ["native/glibc_floor.cc"]
+            }]
+          ],
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=off"]
+          },
+          "msvs_settings": {
+            "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17", "/O2"] }
+          }
+        }
+      ]
+    }],
     # The x86 levels exist only in x86 builds (an arm64 compiler knows no -mavx2).
     ["target_arch=='x64' or target_arch=='ia32'", {
       "targets": [

@@ -1,11 +1,12 @@
 // Re-renders results/latest.md from results/latest.json, and with --docs puts the
 // benchmark results into the docs: latest.md between the bench:start/end markers of
-// docs/performance.md, with train.md, train-memory.md, filter.md and elementwise.md
-// (written by bench:train, bench:train-memory, bench:filter and bench:elementwise)
-// between theirs, and queue.md (bench:queue) into docs/scaling-out.md; and draws
-// docs/charts/convcore-vs-pytorch.svg (chart.mjs).
+// docs/performance.md, with train.md, train-memory.md, train-block.md, train-resnet.md,
+// filter.md and elementwise.md (written by bench:train, bench:train-memory, bench:filter
+// and bench:elementwise) between theirs, and queue.md (bench:queue) into
+// docs/scaling-out.md; and draws the charts of docs/charts/ (chart.mjs) from the reports
+// there are.
 import * as fs from 'node:fs';
-import { speedChart } from './chart.mjs';
+import { elementwiseChart, filterChart, speedChart, trainChart } from './chart.mjs';
 import { markdownReport } from './report.mjs';
 
 const dir = new URL('./results/', import.meta.url);
@@ -27,12 +28,18 @@ if (process.argv.includes('--docs')) {
     fs.writeFileSync(file, text);
   };
   const result = (name) => (fs.existsSync(new URL(`${name}.md`, dir)) ? fs.readFileSync(new URL(`${name}.md`, dir), 'utf8') : null);
-  fill('performance.md', [['bench', markdown], ...['train', 'train-memory', 'filter', 'elementwise'].map((name) => [name, result(name)])]);
+  fill('performance.md', [['bench', markdown], ...['train', 'train-memory', 'train-block', 'train-resnet', 'filter', 'elementwise'].map((name) => [name, result(name)])]);
   fill('scaling-out.md', [['queue', result('queue')]]);
-  const chart = speedChart(report);
-  if (chart !== null) {
-    fs.mkdirSync(new URL('../docs/charts/', import.meta.url), { recursive: true });
-    fs.writeFileSync(new URL('../docs/charts/convcore-vs-pytorch.svg', import.meta.url), chart);
+  const json = (name) => (fs.existsSync(new URL(`${name}.json`, dir)) ? JSON.parse(fs.readFileSync(new URL(`${name}.json`, dir), 'utf8')) : null);
+  const charts = {
+    'convcore-vs-pytorch': speedChart(report),
+    'elementwise-vs-pytorch': json('elementwise') && elementwiseChart(json('elementwise')),
+    'filter-vs-sharp': json('filter') && filterChart(json('filter')),
+    'training-vs-pytorch': (json('train-block') || json('train-resnet')) && trainChart(json('train-block'), json('train-resnet')),
+  };
+  fs.mkdirSync(new URL('../docs/charts/', import.meta.url), { recursive: true });
+  for (const [name, svg] of Object.entries(charts)) {
+    if (svg) fs.writeFileSync(new URL(`../docs/charts/${name}.svg`, import.meta.url), svg);
   }
 }
 console.log(markdown);

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Conv2D, SGD, Tensor, conv2d, getNumThreads, isa, setNumThreads } from 'convcore';
-import binding from '../dist/binding.js';
+import { fmaPeak, parallelCopy } from './bench-addon.mjs';
 import { convcoreCalls } from './convcore-runner.mjs';
 import { PASSES, measure, outputSize, passFlops } from './measure.mjs';
 import { markdownReport } from './report.mjs';
@@ -28,7 +28,6 @@ const timing = quick ? { minReps: 3, minSeconds: 0.1 } : { minReps: 5, minSecond
 const readShapes = (file) => JSON.parse(fs.readFileSync(new URL(file, import.meta.url), 'utf8')).shapes;
 const shapes = [...readShapes('./shapes.json'), ...readShapes('./shapes-nd.json')]
   .filter((s) => !only || only.includes(s.id));
-const addon = binding.nativeAddon();
 const THREADS = [1, 2];
 const IMAGE_SHAPES = ['gray1080', 'gauss1080', 'rgbbatch'];
 const log = (...a) => console.error(...a);
@@ -54,7 +53,7 @@ const big = 16 << 20; // 64 MiB of floats each way
 const src = new Float32Array(big).fill(1), dst = new Float32Array(big);
 /** GB/s of a memory copy (read and write) at the current thread count. */
 const copyGBps = () => {
-  const copy = measure(() => addon.parallelCopy(src, dst), { minReps: 5, minSeconds: 0.3 });
+  const copy = measure(() => parallelCopy(src, dst, getNumThreads()), { minReps: 5, minSeconds: 0.3 });
   return (2 * big * 4) / (copy.medianMs / 1e3) / 1e9;
 };
 // The peak of the level in use, and of each level the CPU has (AVX-512 doubles AVX2's
@@ -64,8 +63,8 @@ const LEVELS = ALL_LEVELS.slice(0, ALL_LEVELS.indexOf(isa()) + 1);
 machine.peakByIsa = {};
 for (const t of THREADS) {
   setNumThreads(t);
-  machine.peakGflops[t] = addon.fmaPeak(0.5);
-  for (const level of LEVELS) (machine.peakByIsa[level] ??= {})[t] = addon.fmaPeak(0.3, level);
+  machine.peakGflops[t] = fmaPeak({ seconds: 0.5, threads: t });
+  for (const level of LEVELS) (machine.peakByIsa[level] ??= {})[t] = fmaPeak({ seconds: 0.3, threads: t, isa: level });
   machine.copyGBps[t] = copyGBps();
 }
 log('FMA peak by ISA level: ' + LEVELS.map((l) => `${l} ${THREADS.map((t) => machine.peakByIsa[l][t].toFixed(0)).join('/')}`).join(', ') + ' GFLOP/s at 1/2 threads');

@@ -10,8 +10,9 @@ import { NativeBindingError } from './errors';
 import { applyCacheLimit } from './memory-cache';
 
 /**
- * The addon's exports (native/addon.cc): convolutions of any rank, described by a packed
- * ConvGeometry. Buffers are checked again on the C++ side.
+ * The addon's exports (native/addon.cc, one file per domain in native/bindings/):
+ * convolutions of any rank described by the conv parameter block, layers, optimiser
+ * steps, image kernels, element-wise ops. Buffers are checked again on the C++ side.
  */
 export interface NativeAddon {
   convForward(
@@ -86,10 +87,8 @@ export interface NativeAddon {
   releaseMallocCache(): boolean;
   /** Bytes from the buffer's start to its first 64-byte boundary. */
   alignmentShift(buffer: ArrayBuffer): number;
-  fmaPeak(seconds: number): number;
   /** Each parameter block's field names in packed order (native/param_blocks.h; packed by param-blocks.ts). */
   paramBlocks: Record<string, readonly string[]>;
-  parallelCopy(src: Float32Array, dst: Float32Array): void;
 }
 
 /** A broadcast layout as the addon reads it. */

@@ -6,6 +6,11 @@
 
 namespace convcore {
 
+Napi::Object callObject(const Napi::CallbackInfo& info) {
+  if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "convcore native: expected a call object");
+  return info[0].As<Napi::Object>();
+}
+
 namespace {
 
 std::string readOpName(const Napi::Object& call) {

@@ -1,4 +1,4 @@
-// Element-wise calls arrive as one object with named fields (not positional arguments):
+// Element-wise and per-channel calls arrive as one object with named fields (not positional arguments):
 // reading it, and checking every buffer against the layout, lives here.
 #pragma once
 
@@ -8,6 +8,9 @@
 #include "kernels/elementwise.h"
 
 namespace convcore {
+
+// The call's single argument: the object of named fields.
+Napi::Object callObject(const Napi::CallbackInfo& info);
 
 BinaryOp readBinaryOp(const Napi::Object& call);
 UnaryParams readUnaryParams(const Napi::Object& call);

@@ -5,12 +5,31 @@ import * as path from 'node:path';
 import { expect, test } from 'vitest';
 import { loadSafetensors } from '../lib/index';
 
+/** The numbers on the first line that holds `label`, after it (so a changed wording or spacing elsewhere does not matter). */
+function numbersAfter(text: string, label: string): number[] {
+  const line = text.split('\n').find((l) => l.includes(label));
+  if (line === undefined) throw new Error(`no line with ${JSON.stringify(label)} in:\n${text}`);
+  return [...line.slice(line.indexOf(label) + label.length).matchAll(/-?\d+(?:,\d{3})*(?:\.\d+)?/g)].map((m) => Number(m[0].replace(/,/g, '')));
+}
+
+/** The rows of numbers printed under the line that holds `label`, up to the next line that is not all numbers. */
+function matrixAfter(text: string, label: string): number[][] {
+  const lines = text.split('\n');
+  const rows: number[][] = [];
+  for (let i = lines.findIndex((l) => l.includes(label)) + 1; i > 0 && /^[\s\d.-]+$/.test(lines[i]); i++) {
+    rows.push(lines[i].trim().split(/\s+/).map(Number));
+  }
+  return rows;
+}
+
 test('npm start (examples/edge-detection.mjs) prints the book example and learns [1, -1]', () => {
   const root = path.resolve(__dirname, '..');
   const out = execFileSync(process.execPath, [path.join(root, 'examples', 'edge-detection.mjs')], { cwd: root, encoding: 'utf8' });
-  expect(out).toContain('corr2d(X, K) = [[19,25],[37,43]]');
-  expect(out).toContain('corr2d(X.T, K) is all zeros: true');
-  expect(out).toMatch(/^ {3}0 {2}1 {2}0 {2}0 {2}0 -1 {2}0$/m);
+  expect(numbersAfter(out, 'corr2d(X, K) =')).toEqual([19, 25, 37, 43]);
+  expect(numbersAfter(out, 'convolve2d(X, K) =')).toEqual([5, 11, 23, 29, 180]); // 180: "rotated by 180°"
+  expect(matrixAfter(out, 'image X (6×8):')).toEqual(Array(6).fill([1, 1, 0, 0, 0, 0, 1, 1]));
+  expect(matrixAfter(out, 'edges Y = corr2d(X, [[1, -1]])')).toEqual(Array(6).fill([0, 1, 0, 0, 0, -1, 0]));
+  expect(out).toMatch(/corr2d\(X\.T, K\) is all zeros: true/);
   const epochs = [...out.matchAll(/^epoch (\d+), loss (\d+\.\d{3})$/gm)];
   expect(epochs.map((m) => Number(m[1]))).toEqual([2, 4, 6, 8, 10]);
   const losses = epochs.map((m) => Number(m[2]));
@@ -24,10 +43,13 @@ test('npm start (examples/edge-detection.mjs) prints the book example and learns
 test('examples/fully-connected-view.mjs counts the dense matrix of the book example', () => {
   const root = path.resolve(__dirname, '..');
   const out = execFileSync(process.execPath, [path.join(root, 'examples', 'fully-connected-view.mjs')], { cwd: root, encoding: 'utf8' });
-  expect(out).toContain('W is 42 × 48 = 2016 weights');
-  expect(out).toContain('non-zero: 84 (4.2%)');
-  expect(out).toContain('distinct non-zero values: 2');
-  expect(out).toContain('W · vec(X) equals conv2d(X, K): true');
+  // A 1×2 kernel on a 6×8 image: 6×7 outputs, 48 inputs, two non-zeros per output row.
+  expect(numbersAfter(out, 'W is')).toEqual([42, 48, 2016]);
+  const [nonZero, percent, seen, of] = numbersAfter(out, 'non-zero:');
+  expect([nonZero, seen, of]).toEqual([84, 2, 48]);
+  expect(percent).toBeCloseTo((100 * 84) / 2016, 1);
+  expect(numbersAfter(out, 'distinct non-zero values:')).toEqual([2]);
+  expect(out).toMatch(/W · vec\(X\) equals conv2d\(X, K\): true/);
 });
 
 test('examples/train-mnist.mjs (the end of npm start) trains LeNet and writes a checkpoint that loads', async () => {
@@ -35,8 +57,10 @@ test('examples/train-mnist.mjs (the end of npm start) trains LeNet and writes a 
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'convcore-mnist-')), 'lenet.safetensors');
   const text = execFileSync(process.execPath, [path.join(root, 'examples', 'train-mnist.mjs'), '--epochs', '1', '--out', out],
     { cwd: root, encoding: 'utf8' });
-  expect(text).toContain('MNIST: 7996 training and 2004 test digits');
-  expect(text).toContain(')  # 61,706 parameters in total');
+  expect(numbersAfter(text, 'MNIST:').slice(0, 2)).toEqual([7996, 2004]);
+  // LeNet's layers (6·1·25+6, 16·6·25+16, 120·400+120, 84·120+84, 10·84+10) and their total.
+  const counts = text.split('\n').filter((l) => l.includes('  # ')).map((l) => numbersAfter(l, '  # ')[0]);
+  expect(counts).toEqual([156, 2416, 48120, 10164, 850, 156 + 2416 + 48120 + 10164 + 850]);
   const accuracy = Number(text.match(/^test accuracy: ([\d.]+)% on 2004 held-out digits$/m)![1]);
   expect(accuracy).toBeGreaterThan(80);
   expect(text).toMatch(/^training throughput: \d+ samples\/s/m);

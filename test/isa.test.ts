@@ -14,7 +14,7 @@ import { defaultThreadCount, nodeCommand } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 const objects = path.join(root, 'build', 'Release', 'obj.target');
-const genericObject = path.join(objects, 'convcore', 'native', 'kernels', 'engine_generic.o');
+const genericObject = path.join(objects, 'convcore_kernels', 'native', 'kernels', 'engine_generic.o');
 const avx2Object = path.join(objects, 'convcore_avx2', 'native', 'kernels', 'engine_avx2.o');
 const avx512Object = path.join(objects, 'convcore_avx512', 'native', 'kernels', 'engine_avx512.o');
 const arm64 = process.arch === 'arm64';

@@ -1,0 +1,18 @@
+// The benchmark's own addon (native/bench/bench_addon.cc, built beside convcore.node by
+// npm install in a checkout; never shipped): the machine's measured FMA peak and copy
+// bandwidth at a given thread count.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+let addon;
+try {
+  addon = require('../build/Release/convcore_bench.node');
+} catch (error) {
+  throw new Error(`bench: build/Release/convcore_bench.node did not load (${error.message}); run npm install (or npx node-gyp rebuild) in the checkout first`);
+}
+
+/** GFLOP/s of independent FMA chains on `threads` threads, with the vectors of `isa` (else the active level's). */
+export const fmaPeak = ({ seconds, threads, isa }) => addon.fmaPeak({ seconds, threads, isa });
+
+/** Copies src into dst (Float32Arrays of one length) on `threads` threads, a slice each. */
+export const parallelCopy = (src, dst, threads) => addon.parallelCopy({ src, dst, threads });

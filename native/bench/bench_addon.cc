@@ -1,0 +1,92 @@
+// The benchmark's own addon (build/Release/convcore_bench.node, never shipped): the
+// machine's measured FMA peak and copy bandwidth, on a thread pool of its own sized by
+// each call, against which bench/ states every kernel's % of peak.
+#include <napi.h>
+
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../kernels/conv2d.h"
+#include "../kernels/cpu_features.h"
+#include "../kernels/thread_pool.h"
+#include "../napi_args.h"
+
+namespace convcore {
+namespace {
+
+// call.threads: an integer in 1..1024; the pool resized to it.
+ThreadPool& poolOf(const Napi::Object& call) {
+  static ThreadPool& pool = *new ThreadPool(1);  // never destroyed: no join at process exit
+  const Napi::Value value = call.Get("threads");
+  const double n = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : 0;
+  if (!(n >= 1 && n <= 1024) || n != static_cast<int>(n)) {
+    throw Napi::RangeError::New(call.Env(), "convcore bench: threads must be an integer in 1..1024");
+  }
+  pool.resize(static_cast<int>(n));
+  return pool;
+}
+
+Napi::Object callObject(const Napi::CallbackInfo& info) {
+  if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "convcore bench: expected a call object");
+  return info[0].As<Napi::Object>();
+}
+
+// { seconds, threads, isa? } → GFLOP/s of independent FMA chains on every thread at once,
+// with the vectors of the named level ('generic', 'avx2', 'avx512', 'neon'), else the
+// active one.
+Napi::Value fmaPeak(const Napi::CallbackInfo& info) {
+  const Napi::Object call = callObject(info);
+  const double seconds = call.Get("seconds").IsNumber() ? call.Get("seconds").As<Napi::Number>().DoubleValue() : 0;
+  if (!(seconds > 0 && seconds <= 10)) throw Napi::RangeError::New(info.Env(), "convcore bench: seconds must be in (0, 10]");
+  Isa isa = activeIsa();
+  if (call.Get("isa").IsString()) {
+    const std::string name = call.Get("isa").As<Napi::String>().Utf8Value();
+    if (!isaFromName(name.c_str(), &isa) || !cpuHas(isa)) {
+      throw Napi::RangeError::New(info.Env(), "convcore bench: no such ISA on this CPU: " + name);
+    }
+  }
+  ThreadPool& pool = poolOf(call);
+  const int threads = pool.size();
+  std::vector<double> gigaflop(threads, 0.0);
+  const auto start = std::chrono::steady_clock::now();
+  pool.parallelFor(threads, 1, [&](int64_t first, int64_t last) {
+    for (int64_t i = first; i < last; ++i) gigaflop[i] = fmaPeakGflops(seconds, isa) * seconds;
+  });
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double total = 0;
+  for (double g : gigaflop) total += g;
+  return Napi::Number::New(info.Env(), total / wall);
+}
+
+// { src, dst, threads }: Float32Arrays of one length, copied by every thread, a slice
+// each: the measure of memory bandwidth.
+Napi::Value parallelCopy(const Napi::CallbackInfo& info) {
+  const Napi::Object call = callObject(info);
+  const int64_t length = floatLength(call.Get("src"), "src");
+  const float* src = readFloatBuffer(call.Get("src"), length, "src");
+  float* dst = readFloatBuffer(call.Get("dst"), length, "dst");
+  ThreadPool& pool = poolOf(call);
+  const int64_t threads = pool.size();
+  pool.parallelFor(threads, 1, [&](int64_t first, int64_t last) {
+    for (int64_t i = first; i < last; ++i) {
+      const int64_t begin = i * length / threads, end = (i + 1) * length / threads;
+      std::memcpy(dst + begin, src + begin, static_cast<size_t>(end - begin) * sizeof(float));
+    }
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  exports.Set("fmaPeak", Napi::Function::New(env, fmaPeak, "fmaPeak"));
+  exports.Set("parallelCopy", Napi::Function::New(env, parallelCopy, "parallelCopy"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace convcore
+
+// NODE_API_MODULE names its registration after an unqualified function.
+static Napi::Object initModule(Napi::Env env, Napi::Object exports) { return convcore::init(env, exports); }
+NODE_API_MODULE(convcore_bench, initModule)
