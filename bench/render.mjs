@@ -1,4 +1,5 @@
-// Re-renders results/latest.md from results/latest.json, and with --docs puts the
+// Re-renders results/latest.md from results/latest.json, and with --docs (which every
+// npm run bench* that writes a report runs after it) puts the
 // benchmark results into the docs: latest.md between the bench:start/end markers of
 // docs/performance.md, with train.md, train-memory.md, train-block.md, train-resnet.md,
 // filter.md and elementwise.md (written by bench:train, bench:train-memory, bench:filter
@@ -42,4 +43,4 @@ if (process.argv.includes('--docs')) {
     if (svg) fs.writeFileSync(new URL(`../docs/charts/${name}.svg`, import.meta.url), svg);
   }
 }
-console.log(markdown);
+console.log(process.argv.includes('--docs') ? 'bench: the tables of docs/performance.md and docs/scaling-out.md, and docs/charts/, redrawn from bench/results/' : markdown);
