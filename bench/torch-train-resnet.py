@@ -8,29 +8,12 @@ Prints one JSON object: {"epochSamplesPerSecond": [...], "testAccuracy", "losses
 Usage: python3 bench/torch-train-resnet.py FILE THREADS EPOCHS BATCH LR
 """
 import json
-import struct
 import sys
 import time
 
-import numpy as np
 import torch
 import torchvision
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    (length,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + length])
-    data = raw[8 + length:]
-    out = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        array = np.frombuffer(data[begin:end], dtype=np.float32).reshape(entry["shape"])
-        out[name] = torch.from_numpy(array.copy())
-    return out
+from torch_safetensors import read_safetensors
 
 
 def main():

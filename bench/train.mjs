@@ -1,16 +1,22 @@
 // npm run bench:train: d2l's LeNet trained on the MNIST digits (80/20 split per digit,
-// SGD lr 0.05 momentum 0.9, batch 64) by convcore and, in the same run, by
+// SGD lr 0.05 momentum 0.9, batch 64) by convcore and, in the same run, by PyTorch
+// (bench/torch-train-lenet.py, where installed: 1 thread pinned to one core, then 2; the
+// same initial weights and batches, every epoch) and by
 // TensorFlow.js (layers API, CPU backend: the only tfjs backend that installs here and
 // has every gradient kernel) from the same initial weights on the same batches. tfjs needs seconds per step, so it
 // trains --tfjs-steps steps (default 8) unless --tfjs-epochs asks for whole epochs;
 // convcore's accuracy after the same number of steps is reported beside it.
 // Writes results/train.{json,md}.
 //   node bench/train.mjs [--epochs 10] [--seed 0] [--tfjs-steps 8] [--tfjs-epochs N] [--no-tfjs]
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DataLoader, SGD, crossEntropy, getNumThreads, loadMnist, manualSeed } from 'convcore';
+import { DataLoader, SGD, Tensor, crossEntropy, getNumThreads, loadMnist, manualSeed, serializeSafetensors } from 'convcore';
 import { argmaxRows, buildLeNet, evaluate } from '../examples/lenet.mjs';
+import { findTorch } from './torch.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -138,6 +144,39 @@ async function trainTfjs() {
 }
 const tfjs = values['no-tfjs'] || tfjsSteps === 0 ? null : await trainTfjs();
 
+// ---- PyTorch ------------------------------------------------------------------------------------
+/** PyTorch's runs at 1 thread (pinned to core 0: its oneDNN convolutions use every core otherwise) and 2. */
+function trainTorch(torch) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convcore-train-lenet-'));
+  const file = path.join(dir, 'run.safetensors');
+  const tensor = (t) => new Tensor(Float32Array.from(t.data), t.shape);
+  const orders = Object.fromEntries(Array.from({ length: epochs }, (_, e) => [`order.${e}`, new Tensor(Float32Array.from(loader.order(e)), [train.labels.length])]));
+  fs.writeFileSync(file, serializeSafetensors({
+    ...Object.fromEntries(Object.entries(initial).map(([k, t]) => [`model.${k}`, tensor(t)])), ...orders,
+    train_images: train.images, train_labels: new Tensor(Float32Array.from(train.labels), [train.labels.length]),
+    test_images: test.images, test_labels: new Tensor(Float32Array.from(test.labels), [test.labels.length]),
+  }));
+  const script = fileURLToPath(new URL('./torch-train-lenet.py', import.meta.url));
+  const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  const runs = [];
+  for (const threads of [1, 2]) {
+    const args = [script, file, String(threads), String(epochs), '64'];
+    const [cmd, argv] = threads === 1 && canPin ? ['taskset', ['-c', '0', torch.python, ...args]] : [torch.python, args];
+    const env = { ...process.env, ...(threads === 1 ? { OMP_NUM_THREADS: '1' } : {}) };
+    const r = JSON.parse(execFileSync(cmd, argv, { encoding: 'utf8', env }));
+    runs.push({ threads, pinned: threads === 1 && canPin, samplesPerSecond: (epochs * train.labels.length) / r.epochSamplesPerSecond.reduce((s, x) => s + train.labels.length / x, 0),
+      medianEpochSamplesPerSecond: median(r.epochSamplesPerSecond), testAccuracy: r.testAccuracy,
+      // Same weights, same batches: the first steps' losses agree up to float rounding.
+      maxLossDifference: convcoreLosses.length ? Math.max(...convcoreLosses.map((l, i) => Math.abs(l - r.losses[i]))) : null });
+    log(`PyTorch ${torch.version}, ${threads} thread${threads > 1 ? 's' : ''}: ${Math.round(runs.at(-1).samplesPerSecond)} samples/s, test accuracy ${(100 * r.testAccuracy).toFixed(2)}%`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { version: torch.version, runs };
+}
+const torch = findTorch();
+const pytorch = torch ? trainTorch(torch) : null;
+if (!torch) log('PyTorch: not installed (apt-get install python3-torch), not measured');
+
 // ---- report -----------------------------------------------------------------------------------
 const pct = (x) => (x === null ? '–' : `${(100 * x).toFixed(2)}%`);
 const date = new Date().toISOString();
@@ -155,12 +194,24 @@ if (tfjs) {
   lines.push(`| tfjs-cpu ${tfjs.version} (layers API) after ${tfjs.steps} steps | ${tfjs.steps} | ${pct(tfjs.testAccuracy)} | ` +
     `${tfjs.samplesPerSecond.toFixed(1)} (median step ${tfjs.medianStepSeconds.toFixed(2)} s) | 1× |`);
 }
+if (pytorch) {
+  for (const r of pytorch.runs) {
+    lines.push(`| PyTorch ${pytorch.version}, ${epochs} epochs, ${r.threads} thread${r.threads > 1 ? 's' : ''}${r.pinned ? ' (pinned)' : ''} | ${convcore.steps} | ` +
+      `${pct(r.testAccuracy)} | ${Math.round(r.samplesPerSecond)} (median epoch ${Math.round(r.medianEpochSamplesPerSecond)}) | ` +
+      `${tfjs ? `${Math.round(r.samplesPerSecond / tfjs.samplesPerSecond)}×` : '–'} |`);
+  }
+  const better = Math.max(...pytorch.runs.map((r) => r.samplesPerSecond));
+  lines.push('', `convcore trains LeNet at ${(convcore.samplesPerSecond / better).toFixed(2)}× PyTorch's samples/s at its better ` +
+    `thread count (${Math.round(better)}), from the same weights on the same batches` +
+    (pytorch.runs[0].maxLossDifference !== null ? ` (their losses agree over the first ${convcoreLosses.length} steps within ` +
+      `${Math.max(...pytorch.runs.map((r) => r.maxLossDifference)).toExponential(1)}).` : '.'));
+}
 if (tfjs) {
   lines.push('', `Starting from the same weights on the same batches, the two libraries' losses agree at every one of ` +
     `the ${tfjs.steps} steps to within ${tfjs.maxLossDifference.toExponential(1)}.`);
 }
 const markdown = lines.join('\n') + '\n';
 fs.mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-fs.writeFileSync(new URL('./results/train.json', import.meta.url), JSON.stringify({ date, seed, convcore, tfjs }, null, 2) + '\n');
+fs.writeFileSync(new URL('./results/train.json', import.meta.url), JSON.stringify({ date, seed, convcore, pytorch, tfjs }, null, 2) + '\n');
 fs.writeFileSync(new URL('./results/train.md', import.meta.url), markdown);
 console.log(markdown);
