@@ -119,6 +119,19 @@ describe('pooling', () => {
     }
   });
 
+  test('2x2 stride-2 windows with ties, NaNs and -Infinity: the native indices are the reference\'s (the first maximum, the first NaN)', () => {
+    // Values from a set of four so that most windows hold ties; odd sizes leave a row and a column out.
+    const values = [1, 2, NaN, -Infinity];
+    const x = new Tensor(Float32Array.from({ length: 3 * 2 * 9 * 11 }, (_, i) => values[(i * 7 + (i >> 3)) % 4]), [3, 2, 9, 11]);
+    const run = (name: BackendName) => withBackend(name, () => maxPool2dWithIndices(x, 2));
+    const native = run('native'), reference = run('reference');
+    expect([...native.indices]).toEqual([...reference.indices]);
+    expect(Buffer.from(native.output.data.buffer, native.output.data.byteOffset, native.output.data.byteLength))
+      .toEqual(Buffer.from(reference.output.data.buffer, reference.output.data.byteOffset, reference.output.data.byteLength));
+    const all = new Tensor(new Float32Array(16).fill(3), [1, 1, 4, 4]);
+    expect([...withBackend('native', () => maxPool2dWithIndices(all, 2)).indices]).toEqual([0, 2, 8, 10]);
+  });
+
   const r = new Random(21);
   const cases = Array.from({ length: 40 }, (_, i) => {
     const kh = pick(r, [1, 2, 3, 5]), kw = pick(r, [1, 2, 3]);

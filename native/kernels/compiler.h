@@ -1,6 +1,6 @@
 // What the kernels ask of the compiler beyond standard C++17, spelled once for GCC and
-// clang and once for MSVC: inlining hints, loop unrolling, prefetching, a bit cast and
-// 64-byte-aligned allocation.
+// clang and once for MSVC: inlining hints, loop unrolling, prefetching, a spin-wait hint,
+// a bit cast and 64-byte-aligned allocation.
 #pragma once
 
 #include <cstdlib>
@@ -30,6 +30,10 @@
 #define CONVCORE_PREFETCH(p) __builtin_prefetch(p)
 #endif
 
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(_MSC_VER)
+#include <immintrin.h>
+#endif
+
 namespace convcore {
 
 // The bits of `from` as a `To` of the same size (C++20's std::bit_cast).
@@ -39,6 +43,20 @@ inline To bitCast(const From& from) {
   To to;
   std::memcpy(&to, &from, sizeof(To));
   return to;
+}
+
+// One step of a spin-wait: tells the core (and a hyperthread sibling) that this thread
+// only polls.
+inline void cpuRelax() {
+#if defined(_MSC_VER) && !defined(__clang__) && defined(_M_ARM64)
+  __yield();
+#elif defined(_MSC_VER) && !defined(__clang__)
+  _mm_pause();
+#elif defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  __asm__ __volatile__("yield");
+#endif
 }
 
 // `bytes` (a multiple of 64) aligned to 64 bytes, or nullptr; freed with alignedFree.

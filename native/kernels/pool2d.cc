@@ -94,6 +94,31 @@ inline void maxOfWindow(const PoolParams& p, const float* x, const Window& w, fl
 // Outputs per block of the row-wise path (its running maxima live on the stack).
 constexpr int64_t kPoolBlock = 64;
 
+// 2×2 windows at stride 2, unpadded, every window whole (most CNNs' pooling): each
+// output is the pairs' winner of its two rows, then the winner of the two pairs (each a
+// maxStep), which is the running maximum's result (the first NaN, else the first maximum in the window's
+// order) without its per-window bookkeeping.
+bool pairPooling(const PoolParams& p) {
+  return p.kernelHeight == 2 && p.kernelWidth == 2 && p.strideH == 2 && p.strideW == 2 && p.padTop == 0 &&
+         p.padLeft == 0 && 2 * p.outHeight <= p.inHeight && 2 * p.outWidth <= p.inWidth;
+}
+
+void maxPoolPairsRow(const PoolParams& p, const float* x, int64_t oh, float* y, int32_t* idx) {
+  const float* top = x + 2 * oh * p.inWidth;
+  const float* bottom = top + p.inWidth;
+  const int32_t start = static_cast<int32_t>(2 * oh * p.inWidth), below = static_cast<int32_t>(p.inWidth);
+  for (int64_t ow = 0; ow < p.outWidth; ++ow) {
+    const int32_t at = start + static_cast<int32_t>(2 * ow);
+    float upper = top[2 * ow], lower = bottom[2 * ow];
+    int32_t upperAt = at, lowerAt = at + below;
+    maxStep(top[2 * ow + 1], at + 1, upper, upperAt);
+    maxStep(bottom[2 * ow + 1], at + below + 1, lower, lowerAt);
+    maxStep(lower, lowerAt, upper, upperAt);
+    y[ow] = upper;
+    idx[ow] = upperAt;
+  }
+}
+
 }  // namespace
 
 // Edge outputs (windows clipped by the plane's left or right side) go one by one; the
@@ -107,12 +132,17 @@ void maxPool2dForward(ThreadPool& pool, const PoolParams& p, const float* input,
   const int64_t interiorBegin = std::min(p.outWidth, (p.padLeft + p.strideW - 1) / p.strideW);
   const int64_t interiorEnd = std::max(interiorBegin, std::min(p.outWidth,
       p.inWidth + p.padLeft >= p.kernelWidth ? (p.inWidth + p.padLeft - p.kernelWidth) / p.strideW + 1 : 0));
+  const bool pairs = pairPooling(p);
   pool.parallelFor(p.planes, planeGrain(p), [&](int64_t first, int64_t last) {
     for (int64_t plane = first; plane < last; ++plane) {
       const float* x = input + plane * inPlane;
       for (int64_t oh = 0; oh < p.outHeight; ++oh) {
         float* y = output + plane * outPlane + oh * p.outWidth;
         int32_t* idx = indices + plane * outPlane + oh * p.outWidth;
+        if (pairs) {
+          maxPoolPairsRow(p, x, oh, y, idx);
+          continue;
+        }
         for (int64_t ow = 0; ow < p.outWidth; ++ow) {
           if (ow == interiorBegin) ow = interiorEnd;  // the interior is done below
           if (ow >= p.outWidth) break;

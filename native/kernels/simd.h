@@ -310,6 +310,22 @@ inline void sum4(Vec a, Vec b, Vec c, Vec d, float* out) {
 }
 #endif
 
+// dst[i] += src[i] for i < count: whole vectors, then the tail (one masked vector with
+// AVX-512, whose runs under 16 would otherwise all go element by element: LeNet's rows
+// of 8), each element the same one addition whichever way.
+inline void addInto(float* dst, const float* src, int64_t count) {
+  int64_t i = 0;
+  for (; i + kLanes <= count; i += kLanes) store(dst + i, add(load(dst + i), load(src + i)));
+#if CONVCORE_HAVE_AVX512
+  if (i < count) {
+    const __mmask16 tail = static_cast<__mmask16>((1u << (count - i)) - 1);
+    _mm512_mask_storeu_ps(dst + i, tail, _mm512_add_ps(_mm512_maskz_loadu_ps(tail, dst + i), _mm512_maskz_loadu_ps(tail, src + i)));
+  }
+#else
+  for (; i < count; ++i) dst[i] += src[i];
+#endif
+}
+
 // dst[i] = src[i] + bias for i < count; streaming stores when `stream` (large outputs).
 inline void storeRow(float* dst, const float* src, int64_t count, float bias, bool stream) {
   int64_t i = 0;

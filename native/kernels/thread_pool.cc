@@ -1,11 +1,45 @@
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <new>
 #include <stdexcept>
 #include <utility>
 
+#include "compiler.h"
+
 namespace convcore {
+
+namespace {
+
+// How long a worker polls for the next job, and the caller for workers still running
+// chunks, before blocking: longer than the JavaScript between two calls of a training
+// step, short enough that an idle process soon stops using the cores.
+// CONVCORE_SPIN_US (0..100000) sets it; 0 sleeps at once.
+std::chrono::microseconds spinTime() {
+  static const std::chrono::microseconds time = [] {
+    const char* text = std::getenv("CONVCORE_SPIN_US");
+    const long value = text != nullptr ? std::strtol(text, nullptr, 10) : -1;
+    return std::chrono::microseconds(value >= 0 && value <= 100000 ? value : 200);
+  }();
+  return time;
+}
+
+// Polls done() until it holds or spinTime() has passed; whether it holds.
+template <typename Done>
+bool spinUntil(const Done& done) {
+  const auto until = std::chrono::steady_clock::now() + spinTime();
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      cpuRelax();
+    }
+    if (std::chrono::steady_clock::now() >= until) return done();
+  }
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(int threads) {
   size_ = std::max(1, threads);
@@ -29,7 +63,7 @@ void ThreadPool::resize(int threads) {
 void ThreadPool::startWorkers(int count) {
   {
     std::lock_guard<std::mutex> lock(state_);
-    stopping_ = false;
+    stopping_.store(false);
   }
   workers_.reserve(count);
   for (int i = 0; i < count; ++i) workers_.emplace_back([this] { workerLoop(); });
@@ -38,7 +72,7 @@ void ThreadPool::startWorkers(int count) {
 void ThreadPool::stopWorkers() {
   {
     std::lock_guard<std::mutex> lock(state_);
-    stopping_ = true;
+    stopping_.store(true);
   }
   wake_.notify_all();
   for (auto& t : workers_) t.join();
@@ -94,16 +128,22 @@ void ThreadPool::recordFailure(bool outOfMemory, const char* message) {
 void ThreadPool::workerLoop() {
   uint64_t seen = 0;
   for (;;) {
+    // Poll for the next job a while, then sleep until one comes.
+    spinUntil([&] { return generation_.load(std::memory_order_acquire) != seen || stopping_.load(); });
     {
       std::unique_lock<std::mutex> lock(state_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
+      ++sleepers_;
+      wake_.wait(lock, [&] { return stopping_.load() || generation_.load() != seen; });
+      --sleepers_;
+      if (stopping_.load()) return;
+      seen = generation_.load();
+      if (!open_) continue;  // the caller has run every chunk already
+      active_.fetch_add(1, std::memory_order_relaxed);
     }
     runChunks();
-    {
-      std::lock_guard<std::mutex> lock(state_);
-      if (--busyWorkers_ == 0) done_.notify_one();
+    if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(state_);  // so that a caller about to wait sees it
+      done_.notify_one();
     }
   }
 }
@@ -120,19 +160,30 @@ void ThreadPool::parallelFor(int64_t items, int64_t grain, const RangeFn& fn) {
     fn(0, items);
     return;
   }
+  bool sleepers;
   {
     std::lock_guard<std::mutex> lock(state_);
     job_ = &fn;
     items_ = items;
     grain_ = grain;
     next_.store(0, std::memory_order_relaxed);
-    busyWorkers_ = static_cast<int>(workers_.size());
-    ++generation_;
+    open_ = true;
+    generation_.fetch_add(1, std::memory_order_release);
+    sleepers = sleepers_ > 0;
   }
-  wake_.notify_all();
+  if (sleepers) wake_.notify_all();
   runChunks();
-  std::unique_lock<std::mutex> lock(state_);
-  done_.wait(lock, [&] { return busyWorkers_ == 0; });
+  {
+    std::lock_guard<std::mutex> lock(state_);
+    open_ = false;  // every chunk is taken: a worker that wakes now has nothing to join
+  }
+  // The workers that joined finish the chunks they hold (their writes happen before
+  // active_ reaches 0: release there, acquire here).
+  if (!spinUntil([&] { return active_.load(std::memory_order_acquire) == 0; })) {
+    std::unique_lock<std::mutex> lock(state_);
+    done_.wait(lock, [&] { return active_.load(std::memory_order_acquire) == 0; });
+  }
+  std::lock_guard<std::mutex> lock(state_);
   job_ = nullptr;
   if (failure_.happened) {
     const Failure failure = std::exchange(failure_, Failure{});

@@ -1,6 +1,12 @@
 // A persistent pool of worker threads owned by one addon instance (one per Node.js
 // environment, so worker_threads each get their own). The calling thread always takes
 // part in the work, so a pool of size 1 has no worker threads at all.
+//
+// A training step is dozens of short parallel calls. Waking a sleeping thread costs tens
+// of microseconds, so after a job the workers poll for the next one for a short while
+// (200 µs, CONVCORE_SPIN_US) before they sleep, and the caller never waits for a worker that
+// has not joined its job: a worker that wakes after the caller has run every chunk
+// leaves it alone.
 #pragma once
 
 #include <atomic>
@@ -64,9 +70,14 @@ class ThreadPool {
   std::mutex state_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  uint64_t generation_ = 0;
-  bool stopping_ = false;
-  int busyWorkers_ = 0;
+  // Bumped (under state_) for each job; polled by spinning workers.
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stopping_{false};
+  // Whether the job in flight still takes workers (under state_), how many have joined
+  // it and not finished, and how many sleep on wake_ (under state_).
+  bool open_ = false;
+  std::atomic<int> active_{0};
+  int sleepers_ = 0;
 
   // The job in flight; written under state_ before the generation bump.
   const RangeFn* job_ = nullptr;

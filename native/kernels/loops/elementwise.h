@@ -284,17 +284,28 @@ inline void unaryBackward(ThreadPool& pool, const UnaryParams& u, const float* g
       case UnaryOp::kSqrt: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] / (2.0f * y[i]); break;
       case UnaryOp::kRsqrt: for (int64_t i = begin; i < end; ++i) gx[i] = -0.5f * g[i] * y[i] * y[i] * y[i]; break;
       case UnaryOp::kAbs:
-        for (int64_t i = begin; i < end; ++i) gx[i] = x[i] > 0.0f ? g[i] : (x[i] < 0.0f ? -g[i] : 0.0f);
+        for (int64_t i = begin; i < end; ++i) {
+          const float gi = g[i];  // read unconditionally: a vector select, not a branch per element
+          gx[i] = x[i] > 0.0f ? gi : (x[i] < 0.0f ? -gi : 0.0f);
+        }
         break;
       case UnaryOp::kClamp:
-        for (int64_t i = begin; i < end; ++i) gx[i] = x[i] >= a && x[i] <= b ? g[i] : 0.0f;
+        for (int64_t i = begin; i < end; ++i) {
+          const float gi = g[i];
+          gx[i] = ((x[i] >= a) & (x[i] <= b)) ? gi : 0.0f;  // both compared: no branch
+        }
         break;
       case UnaryOp::kLeakyRelu: for (int64_t i = begin; i < end; ++i) gx[i] = x[i] > 0.0f ? g[i] : a * g[i]; break;
       case UnaryOp::kSilu: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] * siluGrad(x[i]); break;
       case UnaryOp::kGelu: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] * geluGrad(x[i]); break;
       case UnaryOp::kGeluTanh: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] * geluTanhGrad(x[i]); break;
       case UnaryOp::kHardswish: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] * hardswishGrad(x[i]); break;
-      case UnaryOp::kHardtanh: for (int64_t i = begin; i < end; ++i) gx[i] = x[i] > a && x[i] < b ? g[i] : 0.0f; break;
+      case UnaryOp::kHardtanh:
+        for (int64_t i = begin; i < end; ++i) {
+          const float gi = g[i];
+          gx[i] = ((x[i] > a) & (x[i] < b)) ? gi : 0.0f;
+        }
+        break;
     }
   });
 }

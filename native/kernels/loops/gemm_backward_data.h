@@ -77,9 +77,7 @@ inline void scatterColumns(const ConvParams& p, const ScatterTap* plan, int64_t 
       float* dst = gin + tap.origin + ih * W;
       const float* src = cols + tap.row * kBlockPixels + (q - p0) - ow;  // indexed by output column
       if (sW == 1) {
-        int64_t x = begin;
-        for (; x + kLanes <= end; x += kLanes) store(dst + x, add(load(dst + x), load(src + x)));
-        for (; x < end; ++x) dst[x] += src[x];
+        addInto(dst + begin, src + begin, end - begin);
       } else if (sW == 2) {
         // Downsampling layers: a vector at a time, short of the row's end (two written).
         int64_t x = begin;

@@ -6,10 +6,23 @@
 namespace dense {
 
 // panel[k][0..width) = op(X)[first + j][k] for the rows that exist, zero beyond.
-// `rowMajor`: op(X)[r][k] = x[r·ld + k]; otherwise x[k·ld + r].
+// `rowMajor`: op(X)[r][k] = x[r·ld + k]; otherwise x[k·ld + r]. Row-major operands (a
+// linear layer's input and weight) are transposed 8 × 8 blocks at a time: element by
+// element, the strided reads cost more than the product of a small layer.
 inline void packPanel(const float* x, int64_t ld, bool rowMajor, int64_t first, int64_t rows,
                       int64_t width, int64_t K, float* panel) {
-  for (int64_t k = 0; k < K; ++k) {
+  int64_t kDone = 0;
+  if (rowMajor) {
+    const int64_t fullRows = rows / 8 * 8;
+    kDone = K / 8 * 8;
+    for (int64_t k0 = 0; k0 < kDone; k0 += 8)
+      for (int64_t j0 = 0; j0 < fullRows; j0 += 8)
+        transpose8x8(x + (first + j0) * ld + k0, ld, panel + k0 * width + j0, width, 0xffu);
+    // The rows past the last whole block of 8, and the padding.
+    for (int64_t k = 0; k < kDone; ++k)
+      for (int64_t j = fullRows; j < width; ++j) panel[k * width + j] = j < rows ? x[(first + j) * ld + k] : 0.0f;
+  }
+  for (int64_t k = kDone; k < K; ++k) {
     float* dst = panel + k * width;
     for (int64_t j = 0; j < width; ++j) {
       const int64_t r = first + j;
@@ -63,7 +76,13 @@ inline void matmul(ThreadPool& pool, const MatmulParams& p, const float* a, cons
       for (int64_t i = 0; i < rows; ++i) {
         float* dst = c + (i0 + i) * N + j0;
         const float* src = tile + i * kTileCols;
-        for (int64_t j = 0; j < cols; ++j) {
+        int64_t j = 0;
+        for (; j + kLanes <= cols; j += kLanes) {  // the same additions as below, a vector at a time
+          Vec v = load(src + j);
+          if (bias) v = add(v, load(bias + j0 + j));
+          store(dst + j, p.accumulate ? add(load(dst + j), v) : v);
+        }
+        for (; j < cols; ++j) {
           float v = src[j];
           if (bias) v += bias[j0 + j];
           dst[j] = p.accumulate ? dst[j] + v : v;
