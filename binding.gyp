@@ -58,6 +58,8 @@
       # -ffp-contract=off: no a*b+c fused where the source does not say so. x86's baseline
       # has no FMA, but arm64's has, and GCC and clang would fuse there: the element-wise
       # kernels and the generic engine must give the reference's bits on every CPU.
+      # -fno-math-errno: sqrt without an errno check vectorises (Adam's step); no kernel
+      # reads errno, and the results are the same.
       "target_name": "convcore_kernels",
       "type": "static_library",
       "sources": [
@@ -78,13 +80,13 @@
         "native/kernels/engine_generic.cc"
       ],
       "dependencies": ["convcore_x86", "convcore_arm"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-pthread", "-fPIC", "-ffp-contract=off"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-pthread", "-fPIC", "-ffp-contract=off", "-fno-math-errno"],
       "cflags_cc!": ["-fno-exceptions"],
       "xcode_settings": {
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
         "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
-        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=off"]
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=off", "-fno-math-errno"]
       },
       "msvs_settings": {
         "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17", "/O2"] }

@@ -84,8 +84,11 @@ class RecyclingPool<T extends Float32Array | Uint8Array> {
   }
 }
 
-/** Float buffers: gradients and image planes (bounded so one huge job cannot pin memory). */
-export const floatPool = new RecyclingPool<Float32Array>((n) => new Float32Array(n), 256 * 1024 * 1024);
+/**
+ * Float buffers: gradients and image planes (bounded so one huge job cannot pin memory).
+ * Their takers write every element, so new ones skip the zero-fill (allocResult).
+ */
+export const floatPool = new RecyclingPool<Float32Array>((n) => allocResult(n), 256 * 1024 * 1024);
 /** Byte buffers: encoded-to-be image pixels. */
 export const bytePool = new RecyclingPool<Uint8Array>((n) => new Uint8Array(n), 64 * 1024 * 1024);
 

@@ -3,7 +3,7 @@
  * storage itself (never copied on construction from a Float32Array), and `reshape`
  * and `detach` return views of it.
  */
-import { allocFloats } from './alloc';
+import { allocResult } from './alloc';
 import { type GradNode, record, runBackward } from './autograd';
 import { sameShape, sizeOf } from './broadcast';
 import { AutogradError, ShapeError } from './errors';
@@ -409,10 +409,10 @@ export class Tensor {
     runBackward(this, seed);
   }
 
-  /** @internal Adds a gradient into `grad` (allocating it on first use). */
+  /** @internal Adds a gradient into `grad` (a copy of the first: `g` goes back to the gradient pool). */
   _accumulateGrad(g: Float32Array): void {
     if (this.grad === null) {
-      const copy = allocFloats(g.length);
+      const copy = allocResult(g.length); // every element written by set(): no zero-fill first
       copy.set(g);
       this.grad = Tensor._wrap(copy, this.shape);
       return;

@@ -126,6 +126,32 @@ describe('autograd', () => {
     expect(x.grad?.toArray()).toEqual([3, 3, 3]);
   });
 
+  test('add and sub pass the gradient on: each operand gets its own buffer, with g, g and −g; x + x gets 2g', () => {
+    // Large enough (over 1 KiB) that the gradients come from the pool, where a shared buffer would be reused.
+    const n = 1000, g = Tensor.fromArray(Array.from({ length: n }, (_, i) => i - 500));
+    const x = Tensor.rand([n], { seed: 1, requiresGrad: true }), y = Tensor.rand([n], { seed: 2, requiresGrad: true });
+    x.add(y).backward(g);
+    expect(x.grad!.toArray()).toEqual(g.toArray());
+    expect(y.grad!.toArray()).toEqual(g.toArray());
+    expect(x.grad!.data.buffer === y.grad!.data.buffer && x.grad!.data.byteOffset === y.grad!.data.byteOffset).toBe(false);
+    x.add(y).backward(g); // accumulating into one leaves the other its own
+    expect(x.grad!.data[0]).toBe(-1000);
+    expect(y.grad!.data[0]).toBe(-1000);
+    x.grad = null; y.grad = null;
+    x.sub(y).mul(2).backward(g);
+    expect(x.grad!.toArray()).toEqual(g.toArray().map((v) => 2 * v));
+    expect(y.grad!.toArray()).toEqual(g.toArray().map((v) => -(2 * v)));
+    x.grad = null;
+    x.add(x).backward(g);
+    expect(x.grad!.toArray()).toEqual(g.toArray().map((v) => 2 * v));
+    // A broadcast operand's gradient is summed down; the other's passes on.
+    const b = Tensor.rand([1], { seed: 3, requiresGrad: true });
+    x.grad = null;
+    x.add(b).sub(b.mul(3)).sum().backward();
+    expect(x.grad!.toArray()).toEqual(new Array(n).fill(1));
+    expect(b.grad!.toArray()).toEqual([n - 3 * n]);
+  });
+
   test('backward(grad) on a non-scalar, and its errors', () => {
     const x = Tensor.fromArray([1, 2], { requiresGrad: true });
     const y = x.mul(x);
