@@ -4,8 +4,9 @@
  * the output's gradient to theirs; `backward` walks the graph in reverse topological
  * order. Leaf gradients accumulate, as in PyTorch.
  */
-import { allocGradient, releaseGradient } from './alloc';
+import { releaseGradient } from './alloc';
 import type { Tensor } from './tensor';
+import { addGradients } from './tensor-ops';
 
 /** Maps the gradient of an op's output to one gradient (or null) per parent. */
 export type BackwardFn = (gradOutput: Float32Array) => ReadonlyArray<Float32Array | null>;
@@ -90,12 +91,6 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-function addArrays(a: Float32Array, b: Float32Array): Float32Array {
-  const sum = allocGradient(a.length);
-  for (let i = 0; i < a.length; i++) sum[i] = a[i] + b[i];
-  return sum;
-}
-
 /** Propagates `gradRoot` (the gradient of some scalar with respect to `root`) to the leaves. */
 export function runBackward(root: Tensor, gradRoot: Float32Array): void {
   const order = topologicalOrder(root);
@@ -126,7 +121,7 @@ export function runBackward(root: Tensor, gradRoot: Float32Array): void {
       const previous = parent._pendingGrad;
       if (previous === null) parent._pendingGrad = g;
       else {
-        parent._pendingGrad = addArrays(previous, g);
+        parent._pendingGrad = addGradients(previous, g);
         releaseGradient(previous);
         if (!parentGrads.includes(g, k + 1)) releaseGradient(g);
       }
