@@ -4,7 +4,9 @@
 // core. Each setting runs in two processes and keeps the better median per call: the
 // same PyTorch call here measures 10 ms in one process and 35 ms in another.
 import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Tensor, serializeSafetensors } from 'convcore';
 
 const RUNNER = fileURLToPath(new URL('./torch-runner.py', import.meta.url));
 
@@ -37,4 +39,17 @@ export function torchTimes(torch, shapes, cores, { minSeconds = 0.4, processes =
     }
   }
   return rows;
+}
+
+/**
+ * Writes what a PyTorch training run reads (bench/torch_safetensors.py) to `file`: the
+ * initial state under "model.<name>", the MNIST split, and the loader's order of each epoch.
+ */
+export function writeTrainingInputs(file, { initial, train, test, loader, epochs }) {
+  const labels = (l) => new Tensor(Float32Array.from(l), [l.length]);
+  const orders = Object.fromEntries(Array.from({ length: epochs }, (_, e) => [`order.${e}`, labels(loader.order(e))]));
+  const model = Object.fromEntries(Object.entries(initial).map(([k, t]) => [`model.${k}`, new Tensor(Float32Array.from(t.data), t.shape)]));
+  fs.writeFileSync(file, serializeSafetensors({
+    ...model, ...orders, train_images: train.images, train_labels: labels(train.labels), test_images: test.images, test_labels: labels(test.labels),
+  }));
 }

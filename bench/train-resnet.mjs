@@ -13,10 +13,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import {
-  DataLoader, OneCycleLR, SGD, Tensor, crossEntropy, loadMnist, manualSeed, models, serializeSafetensors, setNumThreads,
+  DataLoader, OneCycleLR, SGD, crossEntropy, loadMnist, manualSeed, models, setNumThreads,
 } from 'convcore';
 import { evaluate } from '../examples/lenet.mjs';
-import { findTorch } from './torch.mjs';
+import { findTorch, writeTrainingInputs } from './torch.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -32,19 +32,13 @@ manualSeed(0);
 const { train, test } = loadMnist();
 const loader = new DataLoader(train.images, train.labels, { batchSize, shuffle: true, seed: 0 });
 const net = models.resnet18({ numClasses: 10, inChannels: 1 });
-const initial = Object.fromEntries(Object.entries(net.stateDict()).map(([k, t]) => [`model.${k}`, t.clone().detach()]));
+const initial = net.stateDict();
 
 // ---- PyTorch's inputs: the same weights, data and batch order --------------------------------
 const torch = findTorch();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convcore-train-resnet-'));
 const file = path.join(dir, 'run.safetensors');
-if (torch) {
-  const orders = Object.fromEntries(Array.from({ length: epochs }, (_, e) => [`order.${e}`, new Tensor(Float32Array.from(loader.order(e)), [train.labels.length])]));
-  fs.writeFileSync(file, serializeSafetensors({
-    ...initial, ...orders, train_images: train.images, train_labels: new Tensor(Float32Array.from(train.labels), [train.labels.length]),
-    test_images: test.images, test_labels: new Tensor(Float32Array.from(test.labels), [test.labels.length]),
-  }));
-}
+if (torch) writeTrainingInputs(file, { initial, train, test, loader, epochs });
 
 // ---- convcore -----------------------------------------------------------------------------------
 const optimizer = new SGD(net.parameters(), { lr, momentum: 0.9, weightDecay: 5e-4 });

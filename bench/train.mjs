@@ -14,9 +14,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DataLoader, SGD, Tensor, crossEntropy, getNumThreads, loadMnist, manualSeed, serializeSafetensors } from 'convcore';
+import { DataLoader, SGD, crossEntropy, getNumThreads, loadMnist, manualSeed } from 'convcore';
 import { argmaxRows, buildLeNet, evaluate } from '../examples/lenet.mjs';
-import { findTorch } from './torch.mjs';
+import { findTorch, writeTrainingInputs } from './torch.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -149,13 +149,7 @@ const tfjs = values['no-tfjs'] || tfjsSteps === 0 ? null : await trainTfjs();
 function trainTorch(torch) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convcore-train-lenet-'));
   const file = path.join(dir, 'run.safetensors');
-  const tensor = (t) => new Tensor(Float32Array.from(t.data), t.shape);
-  const orders = Object.fromEntries(Array.from({ length: epochs }, (_, e) => [`order.${e}`, new Tensor(Float32Array.from(loader.order(e)), [train.labels.length])]));
-  fs.writeFileSync(file, serializeSafetensors({
-    ...Object.fromEntries(Object.entries(initial).map(([k, t]) => [`model.${k}`, tensor(t)])), ...orders,
-    train_images: train.images, train_labels: new Tensor(Float32Array.from(train.labels), [train.labels.length]),
-    test_images: test.images, test_labels: new Tensor(Float32Array.from(test.labels), [test.labels.length]),
-  }));
+  writeTrainingInputs(file, { initial, train, test, loader, epochs });
   const script = fileURLToPath(new URL('./torch-train-lenet.py', import.meta.url));
   const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   const runs = [];
