@@ -41,7 +41,7 @@ bool spinUntil(const Done& done) {
 
 }  // namespace
 
-ThreadPool::ThreadPool(int threads) {
+ThreadPool::ThreadPool(int threads) : shares_(std::max(1, threads)) {
   size_ = std::max(1, threads);
   startWorkers(size_ - 1);
 }
@@ -57,6 +57,7 @@ void ThreadPool::resize(int threads) {
   if (threads == size_) return;
   stopWorkers();
   size_ = threads;
+  shares_ = std::vector<Share>(threads);
   startWorkers(threads - 1);
 }
 
@@ -66,7 +67,7 @@ void ThreadPool::startWorkers(int count) {
     stopping_.store(false);
   }
   workers_.reserve(count);
-  for (int i = 0; i < count; ++i) workers_.emplace_back([this] { workerLoop(); });
+  for (int i = 0; i < count; ++i) workers_.emplace_back([this, i] { workerLoop(i + 1); });
 }
 
 void ThreadPool::stopWorkers() {
@@ -79,12 +80,16 @@ void ThreadPool::stopWorkers() {
   workers_.clear();
 }
 
-void ThreadPool::runChunks() {
+void ThreadPool::runChunks(int self) {
+  const int count = static_cast<int>(shares_.size());
   try {
-    for (;;) {
-      int64_t begin = next_.fetch_add(grain_, std::memory_order_relaxed);
-      if (begin >= items_) return;
-      (*job_)(begin, std::min(items_, begin + grain_));
+    for (int k = 0; k < count; ++k) {
+      Share& share = shares_[(self + k) % count];
+      for (;;) {
+        const int64_t begin = share.next.fetch_add(grain_, std::memory_order_relaxed);
+        if (begin >= share.end) break;
+        (*job_)(begin, std::min(share.end, begin + grain_));
+      }
     }
   } catch (const std::bad_alloc& e) {
     // An exception must not leave a worker (that would terminate the process), nor leave
@@ -113,7 +118,7 @@ class OutOfMemory : public std::bad_alloc {
 }  // namespace
 
 void ThreadPool::recordFailure(bool outOfMemory, const char* message) {
-  next_.store(items_, std::memory_order_relaxed);
+  for (Share& share : shares_) share.next.store(share.end, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(state_);
   if (failure_.happened) return;
   failure_.happened = true;
@@ -125,7 +130,7 @@ void ThreadPool::recordFailure(bool outOfMemory, const char* message) {
   }
 }
 
-void ThreadPool::workerLoop() {
+void ThreadPool::workerLoop(int self) {
   uint64_t seen = 0;
   for (;;) {
     // Poll for the next job a while, then sleep until one comes.
@@ -140,7 +145,7 @@ void ThreadPool::workerLoop() {
       if (!open_) continue;  // the caller has run every chunk already
       active_.fetch_add(1, std::memory_order_relaxed);
     }
-    runChunks();
+    runChunks(self);
     if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(state_);  // so that a caller about to wait sees it
       done_.notify_one();
@@ -164,15 +169,20 @@ void ThreadPool::parallelFor(int64_t items, int64_t grain, const RangeFn& fn) {
   {
     std::lock_guard<std::mutex> lock(state_);
     job_ = &fn;
-    items_ = items;
     grain_ = grain;
-    next_.store(0, std::memory_order_relaxed);
+    // Whole chunks per share, so the chunks are the same whoever runs them.
+    const int64_t chunks = (items + grain - 1) / grain;
+    const int64_t count = static_cast<int64_t>(shares_.size());
+    for (int64_t i = 0; i < count; ++i) {
+      shares_[i].next.store(std::min(items, chunks * i / count * grain), std::memory_order_relaxed);
+      shares_[i].end = std::min(items, chunks * (i + 1) / count * grain);
+    }
     open_ = true;
     generation_.fetch_add(1, std::memory_order_release);
     sleepers = sleepers_ > 0;
   }
   if (sleepers) wake_.notify_all();
-  runChunks();
+  runChunks(0);
   {
     std::lock_guard<std::mutex> lock(state_);
     open_ = false;  // every chunk is taken: a worker that wakes now has nothing to join

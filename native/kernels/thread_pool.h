@@ -7,6 +7,11 @@
 // (200 µs, CONVCORE_SPIN_US) before they sleep, and the caller never waits for a worker that
 // has not joined its job: a worker that wakes after the caller has run every chunk
 // leaves it alone.
+//
+// Each thread owns a contiguous share of a job's chunks, the same share for the same job
+// shape every call, and takes chunks from the others' shares only once its own is done:
+// an op over data an earlier op wrote (or read) finds its part in this core's caches,
+// as with OpenMP's static schedule, and an idle thread still balances the load.
 #pragma once
 
 #include <atomic>
@@ -59,8 +64,9 @@ class ThreadPool {
  private:
   void startWorkers(int count);
   void stopWorkers();
-  void workerLoop();
-  void runChunks();
+  void workerLoop(int self);
+  // Runs chunks for participant `self` (0 the caller, 1.. the workers): its share first.
+  void runChunks(int self);
 
   std::atomic<int> size_{1};
   std::vector<std::thread> workers_;
@@ -81,9 +87,14 @@ class ThreadPool {
 
   // The job in flight; written under state_ before the generation bump.
   const RangeFn* job_ = nullptr;
-  int64_t items_ = 0;
   int64_t grain_ = 1;
-  std::atomic<int64_t> next_{0};
+  // One share of the job's items per thread: the next item to start and the share's end,
+  // on a cache line of its own (threads take chunks from them at once).
+  struct alignas(64) Share {
+    std::atomic<int64_t> next{0};
+    int64_t end = 0;
+  };
+  std::vector<Share> shares_;  // size_ of them, sized while no job runs
   // The job's first exception; written under state_.
   struct Failure {
     bool happened = false;
