@@ -1,6 +1,7 @@
 /** convcore: fast, exact 2-D cross-correlation with autograd, on a native N-API core. */
 export { Tensor } from './tensor';
 export { whereOp as where } from './tensor-ops';
+export type { OutOption } from './tensor-ops';
 export { cat, stack, split, chunk, narrow, permute, transpose, flatten, squeeze, unsqueeze } from './shape-ops';
 export type { Shape, TensorOptions, RandomOptions } from './tensor';
 export type { NestedArray } from './nested';

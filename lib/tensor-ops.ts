@@ -7,11 +7,12 @@
  * costs more than a few thousand additions, and the bits are the same.
  */
 import { allocGradient, allocResult } from './alloc';
-import { record } from './autograd';
+import { record, shouldRecord } from './autograd';
 import { type Backend, backend, referenceKernels } from './backend';
 import { broadcastShapes, sameShape, sizeOf } from './broadcast';
 import { type BroadcastLayout, broadcastDims, broadcastLayout, reduceLayout } from './elementwise-layout';
 import { ArgumentRangeError, ShapeError } from './errors';
+import { elementwiseOutput } from './out-buffer';
 import { type BinaryOp, EXACT_UNARY, type UnaryOp, forEachElement } from './reference/elementwise';
 import { Tensor, assertTensor } from './tensor';
 import { checkOptions, formatShape, is, message, rangeError, typeError } from './validate';
@@ -91,8 +92,22 @@ function sumBackward(op: 'add' | 'sub', g: Float32Array, x: Tensor, y: Tensor | 
   return [gradX, gradY];
 }
 
+/** Where an element-wise op writes its result: `out` (PyTorch's out=) instead of fresh storage. */
+export interface OutOption {
+  out?: Tensor | null;
+}
+
+function outOption(fn: string, options: OutOption | undefined): Tensor | null | undefined {
+  return checkOptions(fn, options, ['out']).out as Tensor | null | undefined;
+}
+
+/** The result: `out` itself where the caller gave one (nothing to record then), else a new tensor. */
+function resultTensor(out: Tensor | null | undefined, data: Float32Array, shape: readonly number[]): Tensor {
+  return out ?? Tensor._wrap(data, shape);
+}
+
 /** x op y, broadcast (`other` a tensor or a number); gradients for tensor operands. */
-export function binaryOp(op: BinaryOp, x: Tensor, other: Tensor | number): Tensor {
+export function binaryOp(op: BinaryOp, x: Tensor, other: Tensor | number, options?: OutOption): Tensor {
   assertTensor(op, 'this', x);
   const scalar = typeof other === 'number';
   if (!scalar && !(other instanceof Tensor)) throw typeError(op, 'other', 'a Tensor or a number', other);
@@ -106,9 +121,10 @@ export function binaryOp(op: BinaryOp, x: Tensor, other: Tensor | number): Tenso
     assertAttached(op, 'this', x);
     if (!scalar) assertAttached(op, 'other', y);
   }
-  const out = allocResult(size);
+  const target = outOption(op, options);
+  const out = elementwiseOutput(op, target, outShape, [x, y], shouldRecord([x, y]));
   if (size > 0) kernels.binary(op, layout, x.data, y.data, out);
-  return record(Tensor._wrap(out, outShape), op, scalar ? [x] : [x, y], (g) => {
+  return record(resultTensor(target, out, outShape), op, scalar ? [x] : [x, y], (g) => {
     if (op === 'add' || op === 'sub') return sumBackward(op, g, x, scalar ? null : y, outShape, layout, kernels);
     const gx = x.requiresGrad ? allocGradient(size) : null;
     const gy = !scalar && y.requiresGrad ? allocGradient(size) : null;
@@ -146,14 +162,15 @@ export function whereOp(condition: Tensor, input: Tensor | number, other: Tensor
 }
 
 /** op(x): `a` is pow's exponent, [a, b] clamp's bounds. */
-export function unaryOp(op: UnaryOp, x: Tensor, a = 0, b = 0): Tensor {
+export function unaryOp(op: UnaryOp, x: Tensor, a = 0, b = 0, options?: OutOption): Tensor {
   assertTensor(op, 'this', x);
   const n = x.size;
   const kernels = kernelsFor(EXACT_UNARY.has(op), n, 1);
   if (kernels.name === 'reference') assertAttached(op, 'this', x);
-  const out = allocResult(n);
+  const target = outOption(op, options);
+  const out = elementwiseOutput(op, target, x.shape, [x], shouldRecord([x]));
   if (n > 0) kernels.unary(op, a, b, x.data, out);
-  return record(Tensor._wrap(out, x.shape), op, [x], (g) => {
+  return record(resultTensor(target, out, x.shape), op, [x], (g) => {
     const gx = allocGradient(n);
     if (n > 0) kernels.unaryBackward(op, a, b, g, x.data, out, gx);
     return [gx];
@@ -161,7 +178,9 @@ export function unaryOp(op: UnaryOp, x: Tensor, a = 0, b = 0): Tensor {
 }
 
 /** clamp's bounds: numbers (not NaN), at least one given, min ≤ max. */
-export function clampOp(x: Tensor, min: number | null | undefined, max: number | null | undefined): Tensor {
+export function clampOp(
+  x: Tensor, min: number | null | undefined, max: number | null | undefined, options?: OutOption,
+): Tensor {
   const fn = 'clamp';
   const bound = (name: string, v: number | null | undefined, absent: number) => {
     if (v === undefined || v === null) return absent;
@@ -174,7 +193,7 @@ export function clampOp(x: Tensor, min: number | null | undefined, max: number |
     throw new ArgumentRangeError(message(fn, 'min and max', 'at least one bound', 'neither'));
   }
   if (lo > hi) throw rangeError(fn, 'min', `at most max (${hi})`, lo);
-  return unaryOp('clamp', x, lo, hi);
+  return unaryOp('clamp', x, lo, hi, options);
 }
 
 // ---- reductions -----------------------------------------------------------------------

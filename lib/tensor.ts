@@ -8,7 +8,7 @@ import { type GradNode, record, runBackward } from './autograd';
 import { sameShape, sizeOf } from './broadcast';
 import { AutogradError, ShapeError } from './errors';
 import { inferShape, flatten, unflatten, type NestedArray } from './nested';
-import { type Dims, argReduceOp, binaryOp, clampOp, reduceOp, unaryOp, whereOp } from './tensor-ops';
+import { type Dims, type OutOption, argReduceOp, binaryOp, clampOp, reduceOp, unaryOp, whereOp } from './tensor-ops';
 import { randomFor } from './random';
 import { chunk, flatten as flattenDims, narrow, permute, split, squeeze, transpose, unsqueeze } from './shape-ops';
 import { MAX_ELEMENTS, formatShape, is, message, rangeError, typeError, checkOptions } from './validate';
@@ -271,32 +271,35 @@ export class Tensor {
   }
 
   // ---- element-wise ops (lib/tensor-ops.ts) -------------------------------------------
+  // Each takes { out }: the result written into that tensor (of the result's shape, apart
+  // from the inputs' memory) and the tensor returned, as PyTorch's out= (not while
+  // autograd records the op).
 
   /** this + other, broadcast (other a tensor or a number). */
-  add(other: Operand): Tensor {
-    return binaryOp('add', this, other);
+  add(other: Operand, options?: OutOption): Tensor {
+    return binaryOp('add', this, other, options);
   }
 
-  sub(other: Operand): Tensor {
-    return binaryOp('sub', this, other);
+  sub(other: Operand, options?: OutOption): Tensor {
+    return binaryOp('sub', this, other, options);
   }
 
-  mul(other: Operand): Tensor {
-    return binaryOp('mul', this, other);
+  mul(other: Operand, options?: OutOption): Tensor {
+    return binaryOp('mul', this, other, options);
   }
 
-  div(other: Operand): Tensor {
-    return binaryOp('div', this, other);
+  div(other: Operand, options?: OutOption): Tensor {
+    return binaryOp('div', this, other, options);
   }
 
   /** The larger of each pair, broadcast; NaN where either is NaN (PyTorch's maximum). */
-  maximum(other: Operand): Tensor {
-    return binaryOp('maximum', this, other);
+  maximum(other: Operand, options?: OutOption): Tensor {
+    return binaryOp('maximum', this, other, options);
   }
 
   /** The smaller of each pair, broadcast; NaN where either is NaN. */
-  minimum(other: Operand): Tensor {
-    return binaryOp('minimum', this, other);
+  minimum(other: Operand, options?: OutOption): Tensor {
+    return binaryOp('minimum', this, other, options);
   }
 
   /** condition ≠ 0 ? this : other, broadcast (PyTorch's x.where(condition, y)). */
@@ -304,43 +307,43 @@ export class Tensor {
     return whereOp(condition, this, other);
   }
 
-  neg(): Tensor {
-    return unaryOp('neg', this);
+  neg(options?: OutOption): Tensor {
+    return unaryOp('neg', this, 0, 0, options);
   }
 
-  square(): Tensor {
-    return unaryOp('square', this);
+  square(options?: OutOption): Tensor {
+    return unaryOp('square', this, 0, 0, options);
   }
 
-  pow(exponent: number): Tensor {
+  pow(exponent: number, options?: OutOption): Tensor {
     if (typeof exponent !== 'number') throw typeError('pow', 'exponent', 'a number', exponent);
-    return unaryOp('pow', this, exponent);
+    return unaryOp('pow', this, exponent, 0, options);
   }
 
-  exp(): Tensor {
-    return unaryOp('exp', this);
+  exp(options?: OutOption): Tensor {
+    return unaryOp('exp', this, 0, 0, options);
   }
 
-  log(): Tensor {
-    return unaryOp('log', this);
+  log(options?: OutOption): Tensor {
+    return unaryOp('log', this, 0, 0, options);
   }
 
-  sqrt(): Tensor {
-    return unaryOp('sqrt', this);
+  sqrt(options?: OutOption): Tensor {
+    return unaryOp('sqrt', this, 0, 0, options);
   }
 
   /** 1 / sqrt(x). */
-  rsqrt(): Tensor {
-    return unaryOp('rsqrt', this);
+  rsqrt(options?: OutOption): Tensor {
+    return unaryOp('rsqrt', this, 0, 0, options);
   }
 
-  abs(): Tensor {
-    return unaryOp('abs', this);
+  abs(options?: OutOption): Tensor {
+    return unaryOp('abs', this, 0, 0, options);
   }
 
   /** Each element limited to [min, max] (either bound may be null); NaN stays NaN. */
-  clamp(min?: number | null, max?: number | null): Tensor {
-    return clampOp(this, min, max);
+  clamp(min?: number | null, max?: number | null, options?: OutOption): Tensor {
+    return clampOp(this, min, max, options);
   }
 
   // ---- reductions (lib/tensor-ops.ts) --------------------------------------------------

@@ -46,15 +46,16 @@ test('the log scale spans every ratio: a bar twice as long for a ratio squared, 
   expect(ratioChart({ title: 't', subtitle: 's', rows: [] })).toBeNull();
 });
 
-test('element-wise: each 2-thread op against PyTorch\'s out= time (its fresh time where no out= was measured)', () => {
+test('element-wise: each 2-thread op against PyTorch, out= against out= (reductions: as called)', () => {
   const svg: string = elementwiseChart({
     date: '2026-12-05T00:00:00Z', machine: { cpu: 'Test CPU', cores: 2 },
     results: [
-      { id: 'add', threads: 2, medianMs: 2, GBps: 50 }, { id: 'sum', threads: 2, medianMs: 1, GBps: 30 },
-      { id: 'add', threads: 1, medianMs: 4, GBps: 25 },
+      { id: 'add', threads: 2, medianMs: 4, GBps: 25, outMs: 2, outGBps: 50 },
+      { id: 'sum', threads: 2, medianMs: 1, GBps: 30, outMs: null, outGBps: null },
+      { id: 'add', threads: 1, medianMs: 4, GBps: 25, outMs: 3, outGBps: 33 },
     ],
     torch: [
-      { id: 'add', threads: 2, medianMs: 100, outMs: 1 }, { id: 'sum', threads: 2, medianMs: 3 },
+      { id: 'add', threads: 2, medianMs: 100, outMs: 1 }, { id: 'sum', threads: 2, medianMs: 3, outMs: null },
       { id: 'add', threads: 1, medianMs: 100, outMs: 8 },
     ],
   });
@@ -62,6 +63,7 @@ test('element-wise: each 2-thread op against PyTorch\'s out= time (its fresh tim
   expect(svg).toContain('0.50×, 50 GB/s');
   expect(svg).toContain('3.00×, 30 GB/s');
   expect(svg).not.toContain('25 GB/s');
+  expect(svg).not.toContain('33 GB/s');
 });
 
 test('filter: the stage and end-to-end cases against sharp', () => {

@@ -1,10 +1,10 @@
-// Every pass writes every element of its result: an `out` tensor full of stale values
-// (NaN here) ends bitwise equal to a result allocated fresh. Results allocated by the
-// library come uninitialised from the malloc cache (lib/memory.ts), so this is what makes
-// them exact, on both backends.
+// Every convolution pass and element-wise op writes every element of its result: an `out`
+// tensor full of stale values (NaN here) ends bitwise equal to a result allocated fresh.
+// Results allocated by the library come uninitialised (lib/alloc.ts's allocResult), so this
+// is what makes them exact, on both backends. Element-wise `out` is checked before any work.
 import { describe, expect, it } from 'vitest';
 import {
-  type BackendName, Tensor, conv1d, conv1dBackward, conv2d, conv2dBackward, conv3d, conv3dBackward,
+  ArgumentTypeError, AutogradError, type BackendName, ShapeError, Tensor, UnknownOptionError, noGrad, conv1d, conv1dBackward, conv2d, conv2dBackward, conv3d, conv3dBackward,
 } from '../lib/index';
 import { randomTensor, withBackend } from './helpers';
 
@@ -66,5 +66,64 @@ describe.each(['native', 'reference'] as BackendName[])('results overwrite stale
         expect(out[key].data.some(Number.isNaN), key).toBe(false);
       }
     });
+  });
+});
+
+describe.each(['native', 'reference'] as BackendName[])('element-wise ops write into out (%s)', (backend) => {
+  // Above the native cut-off (4,096 elements), with a tail; a row and a number broadcast.
+  const x = randomTensor([3, 1033], 5), y = randomTensor([3, 1033], 6), row = randomTensor([1033], 7);
+  const cases: Array<[string, (out: Tensor | undefined) => Tensor]> = [
+    ['add', (out) => x.add(y, { out })],
+    ['sub with a row', (out) => x.sub(row, { out })],
+    ['mul with a number', (out) => x.mul(3, { out })],
+    ['div', (out) => x.div(y, { out })],
+    ['maximum', (out) => x.maximum(y, { out })],
+    ['minimum with a row', (out) => row.minimum(x, { out })],
+    ['exp', (out) => x.exp({ out })],
+    ['sqrt', (out) => x.abs().sqrt({ out })],
+    ['pow', (out) => x.abs().pow(0.75, { out })],
+    ['clamp', (out) => x.clamp(-0.25, 0.5, { out })],
+    ['neg (small: computed in TypeScript)', (out) => row.neg({ out })],
+  ];
+
+  it.each(cases)('%s: the result in out, bitwise as a fresh one, and out returned', (_, op) => {
+    withBackend(backend, () => {
+      const fresh = op(undefined);
+      const out = stale(fresh.shape);
+      expect(op(out)).toBe(out);
+      expect(bytes(out).equals(bytes(fresh))).toBe(true);
+      expect(out.requiresGrad).toBe(false);
+    });
+  });
+});
+
+describe('element-wise out is checked before any work', () => {
+  const x = randomTensor([4, 5], 8), y = randomTensor([4, 5], 9);
+
+  it('names the shape it expected', () => {
+    const out = stale([5, 4]);
+    expect(() => x.add(y, { out })).toThrow(ShapeError);
+    expect(() => x.add(y, { out })).toThrow('add: expected options.out.shape to be [4, 5], but got [5, 4]');
+    expect(out.data.every(Number.isNaN)).toBe(true);
+  });
+
+  it('refuses memory an input reads (out = x would change x while it is read)', () => {
+    expect(() => x.mul(y, { out: x })).toThrow(/mul: expected options.out to be a tensor whose memory does not overlap the inputs/);
+    expect(() => y.exp({ out: y.reshape([20]).reshape([4, 5]) })).toThrow(ShapeError);
+  });
+
+  it('refuses out while autograd records the op, as PyTorch does; allows it under noGrad', () => {
+    const w = randomTensor([4, 5], 10, { requiresGrad: true });
+    expect(() => w.add(y, { out: stale([4, 5]) })).toThrow(AutogradError);
+    expect(() => w.sqrt({ out: stale([4, 5]) })).toThrow(/sqrt: expected options.out to be no out tensor while autograd records the op/);
+    expect(() => x.add(y, { out: w })).toThrow(/an out tensor that requires grad/);
+    const out = stale([4, 5]);
+    noGrad(() => w.add(y, { out }));
+    expect(out.data[7]).toBe(Math.fround(w.data[7] + y.data[7]));
+  });
+
+  it('refuses what is not a tensor and unknown options', () => {
+    expect(() => x.add(y, { out: new Float32Array(20) as unknown as Tensor })).toThrow(ArgumentTypeError);
+    expect(() => x.add(y, { output: stale([4, 5]) } as unknown as { out: Tensor })).toThrow(UnknownOptionError);
   });
 });

@@ -4,13 +4,14 @@
  * variants and the functional backward. The kernels see every rank as a 3-D geometry
  * (depth and height 1 where the rank is lower) and come from the active backend.
  */
-import { allocFloats, allocGradient, allocResult } from '../alloc';
+import { allocFloats, allocGradient } from '../alloc';
 import { holdingAsyncMemory } from '../async-memory';
 import { record, shouldRecord } from '../autograd';
 import { type BackwardBuffers, backend } from '../backend';
 import { sameShape } from '../broadcast';
 import { ShapeError } from '../errors';
 import { type ConvGeometry, inputSize, outputSize, weightSize } from '../geometry';
+import { outputBuffer } from '../out-buffer';
 import { Tensor, assertTensor } from '../tensor';
 import { checkOptions, formatShape, message, typeError } from '../validate';
 import {
@@ -163,30 +164,6 @@ function planFor(
   if (layerOptions) layerPlans[kind].set(layerOptions, entry);
   else lastPlans[kind] = entry;
   return plan;
-}
-
-// ---- outputs --------------------------------------------------------------------------------
-
-/** Checks a caller's `out` tensor (or allocates the output when there is none). */
-function outputBuffer(
-  fn: string, name: string, out: unknown, shape: readonly number[], inputs: ReadonlyArray<Tensor | null | undefined>,
-): Float32Array {
-  if (out === undefined || out === null) return allocResult(shape.reduce((a, b) => a * b, 1));
-  assertTensor(fn, name, out);
-  if (!sameShape(out.shape, shape)) {
-    throw new ShapeError(message(fn, `${name}.shape`, formatShape(shape), formatShape(out.shape)));
-  }
-  for (const t of inputs) {
-    if (t && overlaps(t.data, out.data)) {
-      throw new ShapeError(message(fn, name, 'a tensor whose memory does not overlap the inputs', 'one that shares memory with an input'));
-    }
-  }
-  return out.data;
-}
-
-function overlaps(a: Float32Array, b: Float32Array): boolean {
-  return a.buffer === b.buffer &&
-    a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 // ---- forward ----------------------------------------------------------------------------------

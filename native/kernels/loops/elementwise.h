@@ -242,8 +242,9 @@ inline float hardswishGrad(float x) { return x < -3.0f ? 0.0f : (x <= 3.0f ? x /
 
 // out = op(x) over n contiguous elements (x and out may be the same buffer).
 inline void unary(ThreadPool& pool, const UnaryParams& u, const float* x, int64_t n, float* out) {
-  const float a = u.a, b = u.b;
-  forChunks(pool, n, [&](int64_t begin, int64_t end) {
+  // a and b copied into the body: read through the lambda's references they might alias
+  // out, and the loops that use them would not vectorise.
+  forChunks(pool, n, [&, a = u.a, b = u.b](int64_t begin, int64_t end) {
     switch (u.op) {
       case UnaryOp::kNeg: for (int64_t i = begin; i < end; ++i) out[i] = -x[i]; break;
       case UnaryOp::kSquare: for (int64_t i = begin; i < end; ++i) out[i] = x[i] * x[i]; break;
@@ -258,7 +259,14 @@ inline void unary(ThreadPool& pool, const UnaryParams& u, const float* x, int64_
         // NaN stays NaN (both comparisons are false), as PyTorch's clamp.
         for (int64_t i = begin; i < end; ++i) out[i] = x[i] < a ? a : (x[i] > b ? b : x[i]);
         break;
-      case UnaryOp::kLeakyRelu: for (int64_t i = begin; i < end; ++i) out[i] = x[i] > 0.0f ? x[i] : a * x[i]; break;
+      case UnaryOp::kLeakyRelu:
+        for (int64_t i = begin; i < end; ++i) {
+          // Both sides computed: a product under the condition may not be speculated
+          // (it could raise a floating-point exception), and the loop would not vectorise.
+          const float v = x[i], scaled = a * v;
+          out[i] = v > 0.0f ? v : scaled;
+        }
+        break;
       case UnaryOp::kSilu: for (int64_t i = begin; i < end; ++i) out[i] = siluOf(x[i]); break;
       case UnaryOp::kGelu: for (int64_t i = begin; i < end; ++i) out[i] = geluOf(x[i]); break;
       case UnaryOp::kGeluTanh: for (int64_t i = begin; i < end; ++i) out[i] = geluTanhOf(x[i]); break;
@@ -270,8 +278,7 @@ inline void unary(ThreadPool& pool, const UnaryParams& u, const float* x, int64_
 // gx = op'(x) · g, from x and the saved output y (n contiguous elements).
 inline void unaryBackward(ThreadPool& pool, const UnaryParams& u, const float* g, const float* x, const float* y,
                           int64_t n, float* gx) {
-  const float a = u.a, b = u.b;
-  forChunks(pool, n, [&](int64_t begin, int64_t end) {
+  forChunks(pool, n, [&, a = u.a, b = u.b](int64_t begin, int64_t end) {
     switch (u.op) {
       case UnaryOp::kNeg: for (int64_t i = begin; i < end; ++i) gx[i] = -g[i]; break;
       case UnaryOp::kSquare: for (int64_t i = begin; i < end; ++i) gx[i] = 2.0f * x[i] * g[i]; break;
@@ -295,7 +302,12 @@ inline void unaryBackward(ThreadPool& pool, const UnaryParams& u, const float* g
           gx[i] = ((x[i] >= a) & (x[i] <= b)) ? gi : 0.0f;  // both compared: no branch
         }
         break;
-      case UnaryOp::kLeakyRelu: for (int64_t i = begin; i < end; ++i) gx[i] = x[i] > 0.0f ? g[i] : a * g[i]; break;
+      case UnaryOp::kLeakyRelu:
+        for (int64_t i = begin; i < end; ++i) {
+          const float gi = g[i], scaled = a * gi;  // both computed, as in the forward
+          gx[i] = x[i] > 0.0f ? gi : scaled;
+        }
+        break;
       case UnaryOp::kSilu: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] * siluGrad(x[i]); break;
       case UnaryOp::kGelu: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] * geluGrad(x[i]); break;
       case UnaryOp::kGeluTanh: for (int64_t i = begin; i < end; ++i) gx[i] = g[i] * geluTanhGrad(x[i]); break;
