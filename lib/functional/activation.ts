@@ -13,7 +13,7 @@ import { logSoftmax } from './softmax';
 
 function activation(kind: ActivationKind, input: Tensor): Tensor {
   assertTensor(kind, 'input', input);
-  const y = allocResult(input.size); // every element written (test/out-overwrite.test.ts)
+  const y = allocResult(input.size); // every element written (test/uninitialised-results.test.ts)
   backend().activation(kind, input.data, y);
   return record(Tensor._wrap(y, input.shape), kind, [input], (g) => {
     const dx = allocGradient(g.length);
