@@ -122,6 +122,10 @@ const EDGE_CASES: Case[] = [
   { name: 'small image: 9 images, 4 groups', inputShape: [9, 64, 3, 3], weightShape: [64, 16, 3, 3], bias: true, options: { padding: 1, groups: 4 } },
   { name: 'small image: positions that no tap reaches give the bias', inputShape: [9, 64, 1, 1], weightShape: [16, 64, 3, 3], bias: true, options: { padding: 3 } },
   { name: 'small image: 8 images, 1x1 kernel, stride 2', inputShape: [8, 72, 7, 7], weightShape: [33, 72, 1, 1], bias: false, options: { stride: 2 } },
+  // Backward-data at stride 1 over more than 16 positions runs as the small-image forward over
+  // the gradient with the rotated kernel; the forward lays out its input 16 images at a time.
+  { name: 'small image: 7x7, 2 groups, 21 images (a partial block of 16)', inputShape: [21, 32, 7, 7], weightShape: [32, 16, 3, 3], bias: true, options: { padding: 1, groups: 2 } },
+  { name: 'small image: a 5x6 plane, stride 1', inputShape: [4, 24, 5, 6], weightShape: [20, 24, 3, 3], bias: false, options: { padding: [1, 1] } },
 ];
 
 /**

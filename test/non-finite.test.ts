@@ -34,6 +34,7 @@ const PATH_CASES: Case[] = [
   { name: 'GEMM, 1x1 stacked images with padding', rank: 2, inputShape: [5, 40, 7, 7], weightShape: [20, 40, 1, 1], options: { padding: [0, 2] } },
   { name: 'small images (im2col matrix), padded 3x3 over 2x2', rank: 2, inputShape: [2, 32, 2, 2], weightShape: [16, 32, 3, 3], options: { padding: 1 } },
   { name: 'small images (im2col matrix), 1x1 image: taps left out', rank: 2, inputShape: [3, 16, 1, 1], weightShape: [16, 16, 3, 3], options: { padding: 1 } },
+  { name: 'small images, 7x7 (backward-data as the forward over the gradient)', rank: 2, inputShape: [3, 16, 7, 7], weightShape: [16, 16, 3, 3], options: { padding: 1 } },
   { name: 'GEMM, groups, dilation', rank: 2, inputShape: [2, 12, 14, 13], weightShape: [14, 6, 3, 3], options: { groups: 2, padding: 2, dilation: 2 } },
   { name: 'direct, few output channels', rank: 2, inputShape: [2, 3, 11, 10], weightShape: [2, 3, 3, 3], options: { padding: 1 } },
   { name: 'direct, one output channel, strided', rank: 2, inputShape: [2, 4, 12, 13], weightShape: [1, 4, 5, 3], options: { padding: [2, 1], stride: [2, 3] } },

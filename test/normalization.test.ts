@@ -21,6 +21,9 @@ afterEach(() => setNumThreads(threads));
 const LAYOUTS: Array<[number, number, number]> = [
   [1, 1, 1], [2, 3, 1], [7, 5, 3], [3, 2, 31], [2, 3, 32], [5, 4, 1031], [1, 2, 70001],
   [64, 3, 1], [300, 7, 1], [0, 3, 4], [3, 0, 5], [2, 3, 0],
+  // ResNet-18 on 28 x 28 digits: its BatchNorms over 7 x 7, 4 x 4, 2 x 2 and 1 x 1 planes;
+  // a plane wider than one column block (512) and more rows than one float group (16).
+  [64, 64, 49], [64, 128, 16], [64, 256, 4], [64, 512, 1], [37, 131, 5], [19, 3, 33],
 ];
 
 function kernelRun(kind: 'native' | 'reference', [outer, channels, inner]: [number, number, number], offset: number) {

@@ -53,7 +53,9 @@ static inline ConvParams backwardDataAsForwardParams(const ConvParams& p) {
 }
 
 // output (N,O,OH,OW) = input (N,C,H,W) ⋆ weight (O,C/groups,KH,KW) + bias (O) or none.
-void conv2dForward(ThreadPool& pool, const ConvParams& p, const float* input,
+// Returns true when the path found every weight finite (it read them all anyway), so
+// that markPaddedTapsInOutput need not scan them again; false when it did not look.
+bool conv2dForward(ThreadPool& pool, const ConvParams& p, const float* input,
                    const float* weight, const float* bias, float* output);
 
 // gradInput (N,C,H,W) from gradOutput (N,O,OH,OW) and weight.

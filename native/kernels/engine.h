@@ -30,11 +30,15 @@ struct ConvKernels {
   BackwardDataFn backwardDataGemm, backwardDataAsForward, backwardDataAsDirectForward, backwardDataGather;
   BackwardWeightFn backwardWeightGemm, backwardWeightDirect;
   // Small images (small_image.h's rule): a GEMM per output position over the taps
-  // that read the input there.
-  void (*smallImageForward)(ThreadPool&, const ConvParams&, const SmallImageTaps&, const float* input,
+  // that read the input there. The forward returns whether every weight is finite (it
+  // reads them all). Backward-data runs as its own pass, or (stride 1) as that forward
+  // over gradOutput with the rotated kernel, whose taps are then the transposed shape's.
+  bool (*smallImageForward)(ThreadPool&, const ConvParams&, const SmallImageTaps&, const float* input,
                             const float* weight, const float* bias, float* output);
   void (*smallImageBackwardData)(ThreadPool&, const ConvParams&, const SmallImageTaps&, const float* gradOutput,
                                  const float* weight, float* gradInput);
+  void (*smallImageBackwardDataAsForward)(ThreadPool&, const ConvParams&, const SmallImageTaps& transposedTaps,
+                                          const float* gradOutput, const float* weight, float* gradInput);
   void (*smallImageBackwardWeight)(ThreadPool&, const ConvParams&, const SmallImageTaps&, const float* input,
                                    const float* gradOutput, float* gradWeight);
   void (*backwardBias)(ThreadPool&, const ConvParams&, const float* gradOutput, float* gradBias);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -58,7 +59,7 @@ const ConvKernels& kernels() {
       gemm::forward, direct::forward,
       gemm::backwardData, backwardDataAsForward, backwardDataAsDirectForward, direct::backwardDataGather,
       gemm::backwardWeight, direct::backwardWeight,
-      small_image::forward, small_image::backwardData, small_image::backwardWeight,
+      small_image::forward, small_image::backwardData, smallImageBackwardDataAsForward, small_image::backwardWeight,
       backwardBias, dense::matmul, filter8::run, fmaPeak,
       elementwise::binary, elementwise::binaryBackward, elementwise::unary, elementwise::unaryBackward,
       elementwise::reduce, elementwise::where, elementwise::whereBackward,

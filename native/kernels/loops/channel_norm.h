@@ -9,42 +9,58 @@
 namespace channel_norm {
 
 // Below this inner size a channel's runs are too short to sum one by one: tasks take
-// whole outer rows and keep a float64 partial per (channel, inner) element instead.
+// whole outer rows and sum the plane element by element instead (and the affine map
+// runs along whole planes, with its coefficients spread over the plane).
 constexpr int64_t kShortRun = 32;
 constexpr int kSumLanes = 2 * kLanes;
+// Float sums take at most about this many elements per lane group before they are added
+// into float64.
 constexpr int64_t kSumBlock = 2048;
 
-// Σ(p[i] − shift) and Σ(p[i] − shift)·(q[i] − qShift) over n elements, added to s1, s2.
-// With q = p (and qShift = shift), s2 is the sum of squares about the shift.
-inline void shiftedSums(const float* p, float shift, const float* q, float qShift, int64_t n, double& s1,
-                        double& s2) {
-  for (int64_t start = 0; start < n; start += kSumBlock) {
-    const int64_t m = std::min(kSumBlock, n - start);
-    const float* pb = p + start;
-    const float* qb = q + start;
-    float l1[kSumLanes] = {}, l2[kSumLanes] = {};
-    int64_t i = 0;
-    for (; i + kSumLanes <= m; i += kSumLanes) {
-      for (int l = 0; l < kSumLanes; ++l) {
-        const float d = pb[i + l] - shift;
-        l1[l] += d;
-        l2[l] += d * (qb[i + l] - qShift);
-      }
-    }
+// A task's running sums Σd and Σd·e: float lanes, added into float64 every kSumBlock
+// elements, so that many short runs cost one horizontal sum, not one each.
+struct LaneSums {
+  float l1[kSumLanes] = {}, l2[kSumLanes] = {};
+  int64_t pending = 0;
+  double s1 = 0, s2 = 0;
+
+  void flush() {
     double b1 = 0, b2 = 0;
     for (int l = 0; l < kSumLanes; ++l) {
       b1 += l1[l];
       b2 += l2[l];
-    }
-    for (; i < m; ++i) {
-      const float d = pb[i] - shift;
-      b1 += d;
-      b2 += static_cast<double>(d) * (qb[i] - qShift);
+      l1[l] = l2[l] = 0.0f;
     }
     s1 += b1;
     s2 += b2;
+    pending = 0;
   }
-}
+
+  // Adds Σ(p[i] − shift) and Σ(p[i] − shift)·(q[i] − qShift) over n elements. With q = p
+  // (and qShift = shift), the second is the sum of squares about the shift.
+  void add(const float* p, float shift, const float* q, float qShift, int64_t n) {
+    for (int64_t start = 0; start < n; start += kSumBlock) {
+      const int64_t m = std::min(kSumBlock, n - start);
+      const float* pb = p + start;
+      const float* qb = q + start;
+      int64_t i = 0;
+      for (; i + kSumLanes <= m; i += kSumLanes) {
+        for (int l = 0; l < kSumLanes; ++l) {
+          const float d = pb[i + l] - shift;
+          l1[l] += d;
+          l2[l] += d * (qb[i + l] - qShift);
+        }
+      }
+      for (int l = 0; i + l < m; ++l) {
+        const float d = pb[i + l] - shift;
+        l1[l] += d;
+        l2[l] += d * (qb[i + l] - qShift);
+      }
+      pending += m;
+      if (pending >= kSumBlock) flush();
+    }
+  }
+};
 
 // For each channel c: s1[c] = Σ(p − pShift[c]), s2[c] = Σ(p − pShift[c])·(q − qShift[c])
 // over outer × inner, in a fixed order.
@@ -62,13 +78,14 @@ inline void channelSums(ThreadPool& pool, const ChannelLayout& l, const float* p
       for (int64_t t = first; t < last; ++t) {
         const int64_t c = t / blocks, block = t % blocks;
         const int64_t begin = block * perTask, end = std::min(l.outer, begin + perTask);
-        double a = 0, b = 0;
+        LaneSums sums;
         for (int64_t o = begin; o < end; ++o) {
           const int64_t at = o * plane + c * S;
-          shiftedSums(p + at, pShift[c], q + at, qShift[c], S, a, b);
+          sums.add(p + at, pShift[c], q + at, qShift[c], S);
         }
-        partial[2 * t] = a;
-        partial[2 * t + 1] = b;
+        sums.flush();
+        partial[2 * t] = sums.s1;
+        partial[2 * t + 1] = sums.s2;
       }
     });
     for (int64_t t = 0; t < C * blocks; ++t) {
@@ -78,25 +95,45 @@ inline void channelSums(ThreadPool& pool, const ChannelLayout& l, const float* p
     return;
   }
   // Short runs: tasks over blocks of outer rows (at most kMaxBlocks, so the partials stay
-  // a bounded multiple of one plane), each adding every element into its (c, s) slot.
-  constexpr int64_t kMaxBlocks = 64;
+  // a bounded multiple of one plane). Each sums its rows element by element along the
+  // plane (the shifts spread over it), in float over groups of kRowGroup rows, each
+  // group then added into the task's float64 partial for that element.
+  constexpr int64_t kMaxBlocks = 64, kRowGroup = 16, kColumns = 512;
   const int64_t wanted = (l.outer * plane + kElementChunk - 1) / kElementChunk;
   const int64_t blocks = std::max<int64_t>(1, std::min({wanted, kMaxBlocks, l.outer}));
   const int64_t perTask = (l.outer + blocks - 1) / blocks;
+  std::vector<float> pShifts(static_cast<size_t>(plane)), qShifts(static_cast<size_t>(plane));
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t s = 0; s < S; ++s) {
+      pShifts[c * S + s] = pShift[c];
+      qShifts[c * S + s] = qShift[c];
+    }
   std::vector<double> partial(static_cast<size_t>(2 * plane * blocks), 0.0);
   pool.parallelFor(blocks, 1, [&](int64_t first, int64_t last) {
+    alignas(64) float f1[kColumns], f2[kColumns];
     for (int64_t block = first; block < last; ++block) {
       double* a = partial.data() + 2 * plane * block;
       double* b = a + plane;
       const int64_t begin = block * perTask, end = std::min(l.outer, begin + perTask);
-      for (int64_t o = begin; o < end; ++o) {
-        const float* pr = p + o * plane;
-        const float* qr = q + o * plane;
-        for (int64_t c = 0; c < C; ++c) {
-          for (int64_t s = 0; s < S; ++s) {
-            const float d = pr[c * S + s] - pShift[c];
-            a[c * S + s] += d;
-            b[c * S + s] += static_cast<double>(d) * (qr[c * S + s] - qShift[c]);
+      for (int64_t j0 = 0; j0 < plane; j0 += kColumns) {
+        const int64_t n = std::min(kColumns, plane - j0);
+        const float* ps = pShifts.data() + j0;
+        const float* qs = qShifts.data() + j0;
+        for (int64_t o0 = begin; o0 < end; o0 += kRowGroup) {
+          std::fill(f1, f1 + n, 0.0f);
+          std::fill(f2, f2 + n, 0.0f);
+          for (int64_t o = o0; o < std::min(end, o0 + kRowGroup); ++o) {
+            const float* pr = p + o * plane + j0;
+            const float* qr = q + o * plane + j0;
+            for (int64_t j = 0; j < n; ++j) {
+              const float d = pr[j] - ps[j];
+              f1[j] += d;
+              f2[j] += d * (qr[j] - qs[j]);
+            }
+          }
+          for (int64_t j = 0; j < n; ++j) {
+            a[j0 + j] += f1[j];
+            b[j0 + j] += f2[j];
           }
         }
       }
@@ -158,21 +195,34 @@ inline void affineRow(const float* u, float a, const float* v, float b, float m,
 inline void affine(ThreadPool& pool, const ChannelLayout& l, const ChannelAffineTerms& t, float* out) {
   const int64_t C = l.channels, S = l.inner, total = l.outer * C * S;
   if (total == 0) return;
-  if (S == 1) {
-    // [outer, channels]: rows of C with a coefficient per element.
-    const int64_t rowsPerTask = std::max<int64_t>(1, kElementChunk / C);
+  if (S < kShortRun) {
+    // Short runs: whole planes [channels × inner] at a time, with a coefficient per element
+    // (spread over the plane unless inner is 1).
+    const int64_t plane = C * S;
+    std::vector<float> spread(S == 1 ? 0 : static_cast<size_t>(4 * plane));
+    auto perElement = [&](const float* perChannel, int64_t k) -> const float* {
+      if (perChannel == nullptr || S == 1) return perChannel;
+      float* dst = spread.data() + k * plane;
+      for (int64_t c = 0; c < C; ++c) std::fill(dst + c * S, dst + (c + 1) * S, perChannel[c]);
+      return dst;
+    };
+    const float* A = perElement(t.u == nullptr ? nullptr : t.a, 0);
+    const float* B = perElement(t.v == nullptr ? nullptr : t.b, 1);
+    const float* M = perElement(t.v == nullptr ? nullptr : t.m, 2);
+    const float* D = perElement(t.d, 3);
+    const int64_t rowsPerTask = std::max<int64_t>(1, kElementChunk / plane);
     const int64_t tasks = (l.outer + rowsPerTask - 1) / rowsPerTask;
     pool.parallelFor(tasks, 1, [&](int64_t first, int64_t last) {
       for (int64_t o = first * rowsPerTask; o < std::min(l.outer, last * rowsPerTask); ++o) {
-        const float* ur = t.u == nullptr ? nullptr : t.u + o * C;
-        const float* vr = t.v == nullptr ? nullptr : t.v + o * C;
-        float* orow = out + o * C;
+        const float* ur = t.u == nullptr ? nullptr : t.u + o * plane;
+        const float* vr = t.v == nullptr ? nullptr : t.v + o * plane;
+        float* orow = out + o * plane;
         if (ur == nullptr) {
-          for (int64_t c = 0; c < C; ++c) orow[c] = t.b[c] * (vr[c] - t.m[c]) + t.d[c];
+          for (int64_t j = 0; j < plane; ++j) orow[j] = B[j] * (vr[j] - M[j]) + D[j];
         } else if (vr == nullptr) {
-          for (int64_t c = 0; c < C; ++c) orow[c] = t.a[c] * ur[c] + t.d[c];
+          for (int64_t j = 0; j < plane; ++j) orow[j] = A[j] * ur[j] + D[j];
         } else {
-          for (int64_t c = 0; c < C; ++c) orow[c] = t.a[c] * ur[c] + t.b[c] * (vr[c] - t.m[c]) + t.d[c];
+          for (int64_t j = 0; j < plane; ++j) orow[j] = A[j] * ur[j] + B[j] * (vr[j] - M[j]) + D[j];
         }
       }
     });

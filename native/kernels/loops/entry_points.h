@@ -19,6 +19,18 @@ inline void backwardDataAsDirectForward(ThreadPool& pool, const ConvParams& p, c
   direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput, direct::forward);
 }
 
+// Backward-data of a small image with stride 1 as the small-image forward over gradOutput
+// (s: the taps of backwardDataAsForwardParams(p)), which reads only the taps that meet
+// gradOutput, so it stays exact with non-finite weights.
+inline void smallImageBackwardDataAsForward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps& s,
+                                            const float* gradOutput, const float* weight, float* gradInput) {
+  direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput,
+                                [&](ThreadPool& threads, const ConvParams& t, const float* input, const float* flipped,
+                                    const float* bias, float* output) {
+                                  small_image::forward(threads, t, s, input, flipped, bias, output);
+                                });
+}
+
 // 12 independent FMA chains of this build's vector, as the benchmark's peak reference.
 inline double fmaPeak(double seconds) {
   Vec acc[12];

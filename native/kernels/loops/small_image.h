@@ -45,9 +45,48 @@ inline int64_t* offsetTable(ScratchSlot slot, int64_t entries) {
 // Threads over the tasks: enough tile work per chunk to pay for waking a thread.
 inline int64_t tileGrain(int64_t reduction) { return grainFor(kTileRows * kTileCols * std::max<int64_t>(1, reduction)); }
 
+// Whether none of v[0, n) is ±∞ or NaN (exponent bits all ones).
+inline bool finiteValues(const float* v, int64_t n) {
+  uint32_t special = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, v + i, sizeof bits);
+    special |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+  }
+  return special == 0;
+}
+
+// The forward's weights for output channels [o0, o0 + 16) of a group: w[(c · taps + tap) ·
+// OgPad + o] for the taps some position reads, zero past Og. A kernel most of whose taps
+// no position reads (a padded 3 × 3 over a 1 × 1 image reads its centre) is gathered
+// tap by tap, 16 output channels to a destination line; a dense one is transposed in 8 × 8
+// blocks. Returns whether every weight of these channels (read or not) is finite.
+inline bool packForwardWeights(const SmallImageTaps& s, const float* weight, int64_t Cg, int64_t taps, int64_t o0,
+                               int64_t Og, int64_t OgPad, float* w) {
+  const int64_t real = std::max<int64_t>(0, std::min<int64_t>(16, Og - o0)), row = Cg * taps;
+  const float* src = weight + o0 * row;
+  const bool finite = finiteValues(src, real * row);
+  if (2 * static_cast<int64_t>(s.usedTaps.size()) < taps) {
+    for (int64_t c = 0; c < Cg; ++c)
+      for (const int64_t t : s.usedTaps) {
+        float* dst = w + (c * taps + t) * OgPad + o0;
+        for (int64_t i = 0; i < real; ++i) dst[i] = src[i * row + c * taps + t];
+        fillZero(dst + real, 16 - real);
+      }
+    return finite;
+  }
+  transposeInto(src, row, real, row, w + o0, OgPad, s.used.data(), taps);
+  if (real < 16)
+    for (int64_t f = 0; f < row; ++f)
+      if (s.used[f % taps]) fillZero(w + f * OgPad + o0 + real, 16 - real);
+  return finite;
+}
+
 // output[n][o][q] = bias[o] + Σ over the taps v read at q, channels c of
 // input[n][c][offset v] · weight[o][c][tap v]: rows n, columns o, reduction (v, c).
-inline void forward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps& s, const float* input,
+// Returns whether every weight is finite (it reads them all to lay them out), so that
+// the caller need not look again for non-finite weights that meet padding.
+inline bool forward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps& s, const float* input,
                     const float* weight, const float* bias, float* output) {
   const int64_t N = p.batch, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t P = p.outHeight * p.outWidth, plane = p.inHeight * p.inWidth, taps = p.kernelHeight * p.kernelWidth;
@@ -66,30 +105,35 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps&
     }
   fillZero(x + plane * Cg * N, kTileRows);
   const int64_t rowPanels = (N + kTileRows - 1) / kTileRows, colPanels = OgPad / kTileCols;
-  // Layout tasks: the input channel by channel, then the weights 16 output channels at
-  // a time (the taps some position reads).
-  const int64_t inputTasks = Cg, weightBlocks = OgPad / 16;
+  // Threads split the tiles by images when the input is the larger operand (each then
+  // reads only its images), else by output channels (each reads only its weights). The
+  // layout tasks go in the same order, so a thread mostly lays out what it reads.
+  const bool byImages = plane * Cg >= Og * static_cast<int64_t>(s.usedTaps.size());
+  constexpr int64_t kImageBlock = 16;
+  const int64_t imageBlocks = (N + kImageBlock - 1) / kImageBlock;
+  const int64_t inputTasks = Cg * imageBlocks, weightBlocks = OgPad / 16;
+  std::atomic<bool> finite{true};
   for (int64_t g = 0; g < p.groups; ++g) {
     pool.parallelFor(inputTasks + weightBlocks, grainFor(16 * Cg * taps), [&](int64_t first, int64_t last) {
       for (int64_t task = first; task < last; ++task) {
-        if (task < inputTasks) {
-          const int64_t c = task;
-          transposeInto(input + (g * Cg + c) * plane, p.inChannels * plane, N, plane, x + c * plane * N, N);
+        const int64_t k = byImages ? task : (task + weightBlocks) % (inputTasks + weightBlocks);
+        if (k < inputTasks) {
+          const int64_t c = k % Cg, n0 = k / Cg * kImageBlock, images = std::min(kImageBlock, N - n0);
+          transposeInto(input + (n0 * p.inChannels + g * Cg + c) * plane, p.inChannels * plane, images, plane,
+                        x + c * plane * N + n0, N);
           continue;
         }
-        const int64_t o0 = (task - inputTasks) * 16, real = std::max<int64_t>(0, std::min<int64_t>(16, Og - o0));
-        transposeInto(weight + (g * Og + o0) * Cg * taps, Cg * taps, real, Cg * taps, w + o0, OgPad, s.used.data(), taps);
-        if (real < 16)
-          for (int64_t f = 0; f < Cg * taps; ++f)
-            if (s.used[f % taps]) fillZero(w + f * OgPad + o0 + real, 16 - real);
+        if (!packForwardWeights(s, weight + g * Og * Cg * taps, Cg, taps, (k - inputTasks) * 16, Og, OgPad, w))
+          finite.store(false, std::memory_order_relaxed);
       }
     });
     // A task: a block of images × output channels at every position, in order (its
-    // output lines stay in L1 while they fill); consecutive tasks share weights.
+    // output lines stay in L1 while they fill).
     pool.parallelFor(colPanels * rowPanels, tileGrain(Cg * pairs), [&](int64_t first, int64_t last) {
       alignas(64) float tile[kTileRows * kTileCols];
       for (int64_t task = first; task < last; ++task) {
-        const int64_t r = task % rowPanels, j = task / rowPanels;
+        const int64_t r = byImages ? task / colPanels : task % rowPanels;
+        const int64_t j = byImages ? task % colPanels : task / rowPanels;
         const int64_t n0 = r * kTileRows, rows = std::min(kTileRows, N - n0);
         const int64_t o0 = j * kTileCols, cols = std::min(kTileCols, Og - o0);
         for (int64_t q = 0; q < P; ++q) {
@@ -105,6 +149,7 @@ inline void forward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps&
       }
     });
   }
+  return finite.load();
 }
 
 // gradInput[n][c][offset v] = Σ over the (q, v) that read it, output channels o of
