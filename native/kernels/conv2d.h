@@ -62,8 +62,10 @@ bool conv2dForward(ThreadPool& pool, const ConvParams& p, const float* input,
 void conv2dBackwardData(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
                         const float* weight, float* gradInput);
 
-// gradWeight (O,C/groups,KH,KW) from input and gradOutput.
-void conv2dBackwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
+// gradWeight (O,C/groups,KH,KW) from input and gradOutput. Returns true when the path
+// found every entry finite (so markPaddedTapsInWeightGrad need not scan them); false
+// when it did not look.
+bool conv2dBackwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
                           const float* gradOutput, float* gradWeight);
 
 // gradBias (O): gradOutput summed over N, OH and OW.

@@ -194,8 +194,9 @@ void weightGradOfSlabs(ThreadPool& pool, const VolumeParams& p, const float* inp
 
 void convBackwardWeight(ThreadPool& pool, const VolumeParams& p, const float* input,
                         const float* gradOutput, float* gradWeight) {
+  bool finite = false;
   if (p.flat()) {
-    conv2dBackwardWeight(pool, p.plane, input, gradOutput, gradWeight);
+    finite = conv2dBackwardWeight(pool, p.plane, input, gradOutput, gradWeight);
   } else {
     const bool table = weightGradUsesGemm(slabParams(p, 1));
     weightGradOfSlabs(pool, p, input, gradOutput, gradWeight, table);
@@ -203,7 +204,7 @@ void convBackwardWeight(ThreadPool& pool, const VolumeParams& p, const float* in
     // slabs let the 2-D pass redo it exactly.
     if (table && !allFinite(gradWeight, p.weightSize())) weightGradOfSlabs(pool, p, input, gradOutput, gradWeight, false);
   }
-  markPaddedTapsInWeightGrad(p, gradOutput, gradWeight);
+  markPaddedTapsInWeightGrad(p, gradOutput, gradWeight, finite);
 }
 
 void convBackwardBias(ThreadPool& pool, const VolumeParams& p, const float* gradOutput,

@@ -125,19 +125,22 @@ void conv2dBackwardData(ThreadPool& pool, const ConvParams& p, const float* grad
   }
 }
 
-void conv2dBackwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
+bool conv2dBackwardWeight(ThreadPool& pool, const ConvParams& p, const float* input,
                           const float* gradOutput, float* gradWeight) {
   if (smallImageConv(p)) return activeKernels().smallImageBackwardWeight(pool, p, smallImageTaps(p), input, gradOutput, gradWeight);
   if (!weightGradUsesGemm(p)) {
-    return kernelsFor(Path::kBackwardWeightDirect, p).backwardWeightDirect(pool, p, input, gradOutput, gradWeight);
+    kernelsFor(Path::kBackwardWeightDirect, p).backwardWeightDirect(pool, p, input, gradOutput, gradWeight);
+    return false;
   }
   kernelsFor(Path::kBackwardWeightGemm, p).backwardWeightGemm(pool, p, input, gradOutput, gradWeight);
   // The grid's columns past each output row hold zero gradients beside real inputs: a
   // non-finite input there gives a NaN that does not belong. Only a NaN can come of it,
   // so a result without one is exact; otherwise the direct path, which reads only the
   // pairs that exist, gives it again (conv3d's plane tables are redone by the caller).
-  if (p.planeTable == nullptr && !allFinite(gradWeight, p.weightSize()))
-    kernelsFor(Path::kBackwardWeightDirect, p).backwardWeightDirect(pool, p, input, gradOutput, gradWeight);
+  if (p.planeTable != nullptr) return false;
+  if (allFinite(gradWeight, p.weightSize())) return true;
+  kernelsFor(Path::kBackwardWeightDirect, p).backwardWeightDirect(pool, p, input, gradOutput, gradWeight);
+  return false;
 }
 
 void conv2dBackwardBias(ThreadPool& pool, const ConvParams& p, const float* gradOutput,

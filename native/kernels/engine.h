@@ -39,7 +39,8 @@ struct ConvKernels {
                                  const float* weight, float* gradInput);
   void (*smallImageBackwardDataAsForward)(ThreadPool&, const ConvParams&, const SmallImageTaps& transposedTaps,
                                           const float* gradOutput, const float* weight, float* gradInput);
-  void (*smallImageBackwardWeight)(ThreadPool&, const ConvParams&, const SmallImageTaps&, const float* input,
+  // The weight gradient returns whether every entry is finite.
+  bool (*smallImageBackwardWeight)(ThreadPool&, const ConvParams&, const SmallImageTaps&, const float* input,
                                    const float* gradOutput, float* gradWeight);
   void (*backwardBias)(ThreadPool&, const ConvParams&, const float* gradOutput, float* gradBias);
   void (*matmul)(ThreadPool&, const MatmulParams&, const float* a, const float* b,

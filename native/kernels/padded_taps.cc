@@ -117,7 +117,7 @@ void markPaddedTapsInOutput(const VolumeParams& v, const float* weight, float* o
   }
 }
 
-void markPaddedTapsInWeightGrad(const VolumeParams& v, const float* gradOutput, float* gradWeight) {
+void markPaddedTapsInWeightGrad(const VolumeParams& v, const float* gradOutput, float* gradWeight, bool knownFinite) {
   const Axes axes(v);
   if (!axes.padded()) return;
   const ConvParams& p = v.plane;
@@ -132,9 +132,10 @@ void markPaddedTapsInWeightGrad(const VolumeParams& v, const float* gradOutput, 
   std::vector<char> ud, uh, uw;
   const bool d = axes.depth.uncovered(ud), h = axes.height.uncovered(uh), w = axes.width.uncovered(uw);
   const bool anyUncovered = d || h || w;
+  if (knownFinite && !anyUncovered) return;
   std::vector<char> bad;
   for (int64_t o = 0; o < O; ++o) {
-    const bool finite = allFinite(gradWeight + o * Cg * taps, Cg * taps);
+    const bool finite = knownFinite || allFinite(gradWeight + o * Cg * taps, Cg * taps);
     if (finite && !anyUncovered) continue;
     bool any = false;
     // A non-finite gradient at (od, oh, ow) poisons every tap that reads padding there.

@@ -19,7 +19,9 @@ bool allFinite(const float* data, int64_t count);
 void markPaddedTapsInOutput(const VolumeParams& p, const float* weight, float* output);
 
 // gradWeight (O, C/groups, KD, KH, KW): NaN for each tap that reads padding at an output
-// position whose gradient is non-finite.
-void markPaddedTapsInWeightGrad(const VolumeParams& p, const float* gradOutput, float* gradWeight);
+// position whose gradient is non-finite. knownFinite: the caller found every entry of
+// gradWeight finite, which spares the scan of it.
+void markPaddedTapsInWeightGrad(const VolumeParams& p, const float* gradOutput, float* gradWeight,
+                                bool knownFinite);
 
 }  // namespace convcore

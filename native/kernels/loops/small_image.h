@@ -206,8 +206,9 @@ inline void backwardData(ThreadPool& pool, const ConvParams& p, const SmallImage
 
 // gradWeight[o][c][t] = Σ over the positions q that read tap t and images n of
 // gradOutput[n][o][q] · input[n][c][offset]: rows o, columns c, reduction (q, n); taps
-// no position reads get 0. Each task writes its own block of gradWeight.
-inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const SmallImageTaps& s, const float* input,
+// no position reads get 0. Each task writes its own block of gradWeight, zeros and all
+// (one pass over its lines). Returns whether every entry is finite.
+inline bool backwardWeight(ThreadPool& pool, const ConvParams& p, const SmallImageTaps& s, const float* input,
                            const float* gradOutput, float* gradWeight) {
   const int64_t N = p.batch, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t P = p.outHeight * p.outWidth, plane = p.inHeight * p.inWidth, taps = p.kernelHeight * p.kernelWidth;
@@ -225,7 +226,10 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const SmallIma
     }
   fillZero(g + P * N * Og, kTileRows);
   const std::vector<int64_t>& usedTaps = s.usedTaps;
+  const int64_t used = static_cast<int64_t>(usedTaps.size());
+  const bool someUnread = used < taps;
   const int64_t rowPanels = (Og + kTileRows - 1) / kTileRows, colPanels = CgPad / kTileCols;
+  std::atomic<bool> finite{true};
   for (int64_t group = 0; group < p.groups; ++group) {
     pool.parallelFor(N, grainFor(P * Og + plane * CgPad), [&](int64_t first, int64_t last) {
       for (int64_t n = first; n < last; ++n) {
@@ -237,30 +241,40 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const SmallIma
         }
       }
     });
-    // Taps no position reads: zero, written in one contiguous pass first.
     float* groupGrad = gradWeight + group * Og * Cg * taps;
-    if (static_cast<int64_t>(usedTaps.size()) < taps) {
-      pool.parallelFor(Og, grainFor(Cg * taps), [&](int64_t first, int64_t last) {
-        fillZero(groupGrad + first * Cg * taps, (last - first) * Cg * taps);
-      });
+    if (used == 0) {
+      // No position reads any tap (all padding): the gradient is zero.
+      fillZero(groupGrad, Og * Cg * taps);
+      continue;
     }
-    // Tasks (column panel, tap, row panel): consecutive ones share the input columns.
-    const int64_t used = static_cast<int64_t>(usedTaps.size());
-    pool.parallelFor(colPanels * used * rowPanels, tileGrain(N * pairs / std::max<int64_t>(1, used)), [&](int64_t first, int64_t last) {
+    // Tasks (column panel, row panel), each every tap of its block (consecutive ones share
+    // the input columns): with taps that no position reads, the block's rows are zeroed
+    // first, each a contiguous run of gradWeight, then the read taps written over.
+    pool.parallelFor(colPanels * rowPanels, tileGrain(N * pairs), [&](int64_t first, int64_t last) {
       alignas(64) float tile[kTileRows * kTileCols];
+      uint32_t special = 0;
       for (int64_t task = first; task < last; ++task) {
-        const int64_t r = task % rowPanels, t = usedTaps[(task / rowPanels) % used], j = task / (rowPanels * used);
+        const int64_t r = task % rowPanels, j = task / rowPanels;
         const int64_t o0 = r * kTileRows, rows = std::min(kTileRows, Og - o0);
         const int64_t c0 = j * kTileCols, cols = std::min(kTileCols, Cg - c0);
-        const int64_t k0 = N * s.byTapFirst[t], K = N * s.byTapFirst[t + 1] - k0;
-        tileToBuffer(rows, false, K, IndexedRows{g + o0, gAt + k0}, contiguousHalves(x + c0), xAt + k0, tile, kTileCols);
-        for (int64_t i = 0; i < rows; ++i) {
-          float* dst = groupGrad + ((o0 + i) * Cg + c0) * taps + t;
-          for (int64_t col = 0; col < cols; ++col) dst[col * taps] = tile[i * kTileCols + col];
+        if (someUnread)
+          for (int64_t i = 0; i < rows; ++i) fillZero(groupGrad + ((o0 + i) * Cg + c0) * taps, cols * taps);
+        for (const int64_t t : usedTaps) {
+          const int64_t k0 = N * s.byTapFirst[t], K = N * s.byTapFirst[t + 1] - k0;
+          tileToBuffer(rows, false, K, IndexedRows{g + o0, gAt + k0}, contiguousHalves(x + c0), xAt + k0, tile,
+                       kTileCols);
+          for (int64_t i = 0; i < rows; ++i) {
+            float* dst = groupGrad + ((o0 + i) * Cg + c0) * taps + t;
+            const float* values = tile + i * kTileCols;
+            for (int64_t col = 0; col < cols; ++col) dst[col * taps] = values[col];
+            special |= static_cast<uint32_t>(!finiteValues(values, cols));
+          }
         }
       }
+      if (special) finite.store(false, std::memory_order_relaxed);
     });
   }
+  return finite.load();
 }
 
 }  // namespace small_image
