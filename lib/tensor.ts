@@ -3,7 +3,7 @@
  * storage itself (never copied on construction from a Float32Array), and `reshape`
  * and `detach` return views of it.
  */
-import { allocResult } from './alloc';
+import { allocGradient, releaseGradient } from './alloc';
 import { type GradNode, record, runBackward } from './autograd';
 import { sameShape, sizeOf } from './broadcast';
 import { AutogradError, ShapeError } from './errors';
@@ -63,8 +63,11 @@ export class Tensor {
   readonly shape: Shape;
   /** Whether operations on this tensor are recorded for `backward()`. */
   requiresGrad: boolean;
-  /** The accumulated gradient after `backward()`, on leaf tensors that require grad. */
-  grad: Tensor | null = null;
+  // The gradient, private so that only the getter hands it out; recyclable: its storage
+  // came from the gradient pool and the getter has not handed it out since, so nothing
+  // outside the library can reach it and zeroGrad() may give the storage back.
+  #grad: Tensor | null = null;
+  #gradRecyclable = false;
   /** @internal The op that produced this tensor, when it was recorded. */
   _node: GradNode | null = null;
   /** @internal Gradient waiting to be propagated during backward(). */
@@ -412,15 +415,43 @@ export class Tensor {
     runBackward(this, seed);
   }
 
+  /** The accumulated gradient after `backward()`, on leaf tensors that require grad. */
+  get grad(): Tensor | null {
+    this.#gradRecyclable = false; // handed out: from now on only the garbage collector frees it
+    return this.#grad;
+  }
+
+  set grad(value: Tensor | null) {
+    this.#grad = value;
+    this.#gradRecyclable = false;
+  }
+
+  /** @internal The gradient's elements for the library's own use (optimisers), without handing the gradient out. */
+  _gradData(): Float32Array | null {
+    return this.#grad === null ? null : this.#grad.data;
+  }
+
+  /**
+   * @internal Sets the gradient to null (zeroGrad). When no caller ever got the gradient,
+   * its storage goes back to the gradient pool, and the next backward() copies into it:
+   * a training loop that does not read .grad allocates no new gradient storage per step.
+   */
+  _dropGrad(): void {
+    if (this.#gradRecyclable && this.#grad !== null) releaseGradient(this.#grad.data);
+    this.#grad = null;
+    this.#gradRecyclable = false;
+  }
+
   /** @internal Adds a gradient into `grad` (a copy of the first: `g` goes back to the gradient pool). */
   _accumulateGrad(g: Float32Array): void {
-    if (this.grad === null) {
-      const copy = allocResult(g.length); // every element written by set(): no zero-fill first
+    if (this.#grad === null) {
+      const copy = allocGradient(g.length); // every element written by set()
       copy.set(g);
-      this.grad = Tensor._wrap(copy, this.shape);
+      this.#grad = Tensor._wrap(copy, this.shape);
+      this.#gradRecyclable = true;
       return;
     }
-    const acc = this.grad.data;
+    const acc = this.#grad.data;
     for (let i = 0; i < acc.length; i++) acc[i] += g[i];
   }
 }

@@ -329,6 +329,42 @@ describe('training LeNet on MNIST', () => {
     expect(gradientPoolStats.reused - before.reused).toBeGreaterThanOrEqual(39 * 15);
   });
 
+  test("zeroGrad gives back the storage of gradients no one read, and only theirs", () => {
+    manualSeed(3);
+    // 400 floats per weight: over the 1 KiB under which gradients come from the slab.
+    const net = new Sequential(new Linear(20, 20), new ReLU(), new Linear(20, 2));
+    const opt = new SGD(net.parameters(), { lr: 0.1 });
+    const [w1, , w2] = net.parameters();
+    const x = randomTensor([4, 20], 1), labels = [0, 1, 1, 0];
+    const backward = () => crossEntropy(net.forward(x), labels).backward();
+    backward();
+    // Read: the caller holds w1's gradient, which must keep its values through later steps.
+    const seen = w1.grad!;
+    const kept = seen.data.slice();
+    // Set by the caller: never the library's to reuse.
+    const mine = Tensor.full([20, 20], 7);
+    w2.grad = mine;
+    opt.zeroGrad();
+    expect(w1.grad).toBe(null);
+    for (let i = 0; i < 3; i++) {
+      backward();
+      opt.step(); // the weights move, so every step's gradient differs from the one held
+      opt.zeroGrad();
+    }
+    expect(seen.data).toEqual(kept);
+    expect(Array.from(mine.data).every((v) => v === 7)).toBe(true);
+    // Unread gradients went back to the pool: the next backward() takes their storage.
+    const before = { ...gradientPoolStats };
+    backward();
+    expect(gradientPoolStats.fresh - before.fresh).toBe(0);
+    expect(w1.grad!.data).not.toBe(seen.data);
+    // A gradient made from recycled storage holds this step's values, not an old one's.
+    const fresh = new Sequential(new Linear(20, 20), new ReLU(), new Linear(20, 2));
+    fresh.loadStateDict(net.stateDict());
+    crossEntropy(fresh.forward(x), labels).backward();
+    expect(w1.grad!.data).toEqual(fresh.parameters()[0].grad!.data);
+  });
+
   test('two epochs on the digits reach over 90% held-out accuracy', () => {
     manualSeed(0);
     const net = lenet();

@@ -21,7 +21,8 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number,
   const grads: Float32Array[] = [];
   for (const t of params) {
     if (!(t instanceof Tensor)) throw typeError(fn, 'params', 'an iterable of Tensors', t);
-    if (t.grad) grads.push(t.grad.data);
+    const g = t._gradData();
+    if (g) grads.push(g);
   }
   let total = 0;
   for (const g of grads) {

@@ -104,9 +104,12 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Forgets the gradients (sets them to null, as PyTorch's default set_to_none). */
+  /**
+   * Forgets the gradients (sets them to null, as PyTorch's default set_to_none); storage
+   * of gradients no one read goes back to the gradient pool, as Optimizer.zeroGrad.
+   */
   zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+    for (const p of this.parameters()) p._dropGrad();
   }
 
   /** Parameters and buffers by name, as PyTorch's state_dict. */

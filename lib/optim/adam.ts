@@ -53,9 +53,10 @@ export class Adam extends Optimizer {
     const stepSize = lr / (1 - beta1 ** t);
     const correction2 = Math.sqrt(1 - beta2 ** t);
     this.params.forEach((p, k) => {
-      if (p.grad === null) return;
+      const grad = p._gradData();
+      if (grad === null) return;
       backend().adamStep({ lr, beta1, beta2, eps, weightDecay, decoupled, maximize, stepSize, correction2 },
-        p.data, p.grad.data, this.buffer('exp_avg', k), this.buffer('exp_avg_sq', k));
+        p.data, grad, this.buffer('exp_avg', k), this.buffer('exp_avg_sq', k));
     });
     this.stepCount = t;
   }

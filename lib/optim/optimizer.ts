@@ -37,9 +37,13 @@ export abstract class Optimizer {
   /** Updates every parameter that has a gradient. */
   abstract step(): void;
 
-  /** Forgets the gradients of every parameter (sets them to null). */
+  /**
+   * Forgets the gradients of every parameter (sets them to null). A gradient that no one
+   * read (through `.grad`) since backward() made it lends its storage to the next
+   * backward(), so a training loop allocates no new gradient memory per step.
+   */
   zeroGrad(): void {
-    for (const p of this.params) p.grad = null;
+    for (const p of this.params) p._dropGrad();
   }
 
   /** The buffer `name` of parameter k, zero-filled at first use. */

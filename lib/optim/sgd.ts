@@ -54,10 +54,11 @@ export class SGD extends Optimizer {
     const params = this.params;
     for (let k = 0; k < params.length; k++) {
       const p = params[k];
-      if (p.grad === null) continue;
+      const grad = p._gradData();
+      if (grad === null) continue;
       const firstStep = momentum !== 0 && !this.hasBuffer('momentum', k);
       const buf = momentum !== 0 ? this.buffer('momentum', k) : null;
-      backend().sgdStep({ lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep }, p.data, p.grad.data, buf);
+      backend().sgdStep({ lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep }, p.data, grad, buf);
     }
     this.stepCount++;
   }
