@@ -73,6 +73,11 @@ class RecyclingPool<T extends Float32Array | Uint8Array> {
     return fresh;
   }
 
+  /** Whether `buffer` came from take() and has not been given back. */
+  inUse(buffer: T): boolean {
+    return this.mine.has(buffer) && !(this.free.get(buffer.length)?.includes(buffer) ?? false);
+  }
+
   /** Returns a buffer from take() that nothing reads any more (anything else is ignored). */
   give(buffer: T): void {
     if (!this.mine.has(buffer) || this.retainedBytes + buffer.byteLength > this.maxRetainedBytes) return;
@@ -101,6 +106,14 @@ export const gradientPoolStats = floatPool.stats;
  */
 export function allocGradient(length: number): Float32Array {
   return length * 4 <= SMALL_BYTES ? allocFloats(length) : floatPool.take(length);
+}
+
+/**
+ * Whether `buffer` is a large gradient from allocGradient, in use: its last consumer may
+ * keep it (and release it later) instead of copying it.
+ */
+export function isPooledGradient(buffer: Float32Array): boolean {
+  return buffer.length * 4 > SMALL_BYTES && floatPool.inUse(buffer);
 }
 
 /** Returns a consumed gradient from allocGradient (anything else is ignored). */

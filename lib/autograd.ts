@@ -107,8 +107,7 @@ export function runBackward(root: Tensor, gradRoot: Float32Array): void {
     tensor._pendingGrad = null;
     const node = tensor._node;
     if (node === null) {
-      tensor._accumulateGrad(grad);
-      releaseGradient(grad);
+      if (!tensor._accumulateGrad(grad)) releaseGradient(grad);
       continue;
     }
     const parentGrads = node.backward(grad);

@@ -3,7 +3,7 @@
  * storage itself (never copied on construction from a Float32Array), and `reshape`
  * and `detach` return views of it.
  */
-import { allocGradient, releaseGradient } from './alloc';
+import { allocGradient, isPooledGradient, releaseGradient } from './alloc';
 import { type GradNode, record, runBackward } from './autograd';
 import { sameShape, sizeOf } from './broadcast';
 import { AutogradError, ShapeError } from './errors';
@@ -442,17 +442,26 @@ export class Tensor {
     this.#gradRecyclable = false;
   }
 
-  /** @internal Adds a gradient into `grad` (a copy of the first: `g` goes back to the gradient pool). */
-  _accumulateGrad(g: Float32Array): void {
+  /**
+   * @internal Adds g, a gradient backward() has consumed, into `grad`. The first becomes
+   * `grad`: kept as it is when it is the gradient pool's (the caller then must not release
+   * it), else copied. Returns whether g was kept.
+   */
+  _accumulateGrad(g: Float32Array): boolean {
     if (this.#grad === null) {
-      const copy = allocGradient(g.length); // every element written by set()
-      copy.set(g);
-      this.#grad = Tensor._wrap(copy, this.shape);
+      const kept = isPooledGradient(g);
+      let storage = g;
+      if (!kept) {
+        storage = allocGradient(g.length); // every element written by set()
+        storage.set(g);
+      }
+      this.#grad = Tensor._wrap(storage, this.shape);
       this.#gradRecyclable = true;
-      return;
+      return kept;
     }
     const acc = this.#grad.data;
     for (let i = 0; i < acc.length; i++) acc[i] += g[i];
+    return false;
   }
 }
 

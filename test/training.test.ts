@@ -363,6 +363,11 @@ describe('training LeNet on MNIST', () => {
     fresh.loadStateDict(net.stateDict());
     crossEntropy(fresh.forward(x), labels).backward();
     expect(w1.grad!.data).toEqual(fresh.parameters()[0].grad!.data);
+    // A gradient the caller passes to backward() is copied, never kept as .grad.
+    const leaf = Tensor.zeros([400], { requiresGrad: true }), seed = Tensor.full([400], 2);
+    leaf.backward(seed);
+    expect(leaf.grad!.data).not.toBe(seed.data);
+    expect(leaf.grad!.data).toEqual(seed.data);
   });
 
   test('two epochs on the digits reach over 90% held-out accuracy', () => {
