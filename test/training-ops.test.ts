@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  type BackendName, Tensor, avgPool2d, crossEntropy, dropout, getNumThreads, linear, logSoftmax, matmul, maxPool2d,
+  type BackendName, Tensor, adaptiveAvgPool2d, avgPool2d, crossEntropy, dropout, getNumThreads, linear, logSoftmax, matmul, maxPool2d,
   maxPool2dWithIndices, relu, setNumThreads, sigmoid, tanh,
 } from '../lib/index';
 import { backend } from '../lib/backend';
@@ -146,6 +146,15 @@ describe('pooling', () => {
     expectParity((x) => maxPool2d(x, kernel, options), [shape], 3000 + i);
     expectParity((x) => avgPool2d(x, kernel, options), [shape], 4000 + i);
     expectParity((x) => avgPool2d(x, kernel, { ...options, countIncludePad: false }), [shape], 5000 + i);
+  });
+
+  // One window over each whole plane (global average pooling: a ResNet's 1 x 1 and 7 x 7
+  // planes) takes its own native loop.
+  test.each([
+    [[64, 9, 1, 1], [1, 1]], [[3, 5, 7, 7], [7, 7]], [[2, 2, 3, 4], [3, 4]], [[1, 1, 1, 13], [1, 13]],
+  ] as Array<[number[], [number, number]]>)('native = reference: avgPool2d over whole planes %j', (shape, kernel) => {
+    expectParity((x) => avgPool2d(x, kernel), [shape], 6000 + shape[3]);
+    expectParity((x) => adaptiveAvgPool2d(x, 1), [shape], 7000 + shape[3]);
   });
 
   test.each(BACKENDS)('finite differences (%s)', (name) => withBackend(name, () => {

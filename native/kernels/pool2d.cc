@@ -194,8 +194,32 @@ void maxPool2dBackward(ThreadPool& pool, const PoolParams& p, const float* gradO
   });
 }
 
+namespace {
+
+// One unpadded window covering each whole plane (global average pooling, a ResNet's last
+// pooling): no window bookkeeping per output, which cost more than the sum on 1 × 1
+// planes (64 × 512 of them: 0.9 ms). Same sums in the same order as the general loop.
+bool wholePlaneWindow(const PoolParams& p) {
+  return p.outHeight == 1 && p.outWidth == 1 && p.padTop == 0 && p.padLeft == 0 &&
+         p.kernelHeight == p.inHeight && p.kernelWidth == p.inWidth;
+}
+
+}  // namespace
+
 void avgPool2dForward(ThreadPool& pool, const PoolParams& p, const float* input, float* output) {
   const int64_t inPlane = p.inHeight * p.inWidth, outPlane = p.outHeight * p.outWidth;
+  if (wholePlaneWindow(p)) {
+    const float count = static_cast<float>(inPlane);
+    pool.parallelFor(p.planes, grainFor(inPlane), [&](int64_t first, int64_t last) {
+      for (int64_t plane = first; plane < last; ++plane) {
+        const float* x = input + plane * inPlane;
+        float sum = 0.0f;
+        for (int64_t i = 0; i < inPlane; ++i) sum += x[i];
+        output[plane] = sum / count;
+      }
+    });
+    return;
+  }
   pool.parallelFor(p.planes, planeGrain(p), [&](int64_t first, int64_t last) {
     for (int64_t plane = first; plane < last; ++plane) {
       const float* x = input + plane * inPlane;
@@ -215,6 +239,17 @@ void avgPool2dForward(ThreadPool& pool, const PoolParams& p, const float* input,
 
 void avgPool2dBackward(ThreadPool& pool, const PoolParams& p, const float* gradOutput, float* gradInput) {
   const int64_t inPlane = p.inHeight * p.inWidth, outPlane = p.outHeight * p.outWidth;
+  if (wholePlaneWindow(p)) {
+    const float count = static_cast<float>(inPlane);
+    pool.parallelFor(p.planes, grainFor(inPlane), [&](int64_t first, int64_t last) {
+      for (int64_t plane = first; plane < last; ++plane) {
+        const float g = gradOutput[plane] / count;
+        float* gx = gradInput + plane * inPlane;
+        for (int64_t i = 0; i < inPlane; ++i) gx[i] = g;
+      }
+    });
+    return;
+  }
   pool.parallelFor(p.planes, planeGrain(p), [&](int64_t first, int64_t last) {
     for (int64_t plane = first; plane < last; ++plane) {
       float* gx = gradInput + plane * inPlane;
