@@ -4,7 +4,7 @@
 // result must be free of NaN and equal the other backend's, which is computed the same way.
 import { describe, expect, it, vi } from 'vitest';
 import { allocResult } from '../lib/alloc';
-import { type BackendName, Tensor } from '../lib/index';
+import { type BackendName, Tensor, avgPool2d, maxPool2d, relu, sigmoid, tanh } from '../lib/index';
 import { expectClose, randomTensor, withBackend } from './helpers';
 
 vi.mock('../lib/alloc', async (importOriginal) => {
@@ -24,7 +24,7 @@ function expectWritten(results: Record<BackendName, Float32Array>, atol: number,
   expectClose(results.native, results.reference, { atol, what });
 }
 
-describe('element-wise ops write every element of the storage they allocate', () => {
+describe('ops write every element of the storage they allocate', () => {
   it('(the storage here starts as NaN)', () => {
     expect(Array.from(allocResult(3))).toEqual([NaN, NaN, NaN]);
   });
@@ -47,5 +47,19 @@ describe('element-wise ops write every element of the storage they allocate', ()
     for (const op of ['sqrt', 'log', 'rsqrt'] as const) expectWritten(both(() => positive[op]()), 1e-5, op);
     expectWritten(both(() => positive.pow(1.5)), 1e-5, 'pow');
     expectWritten(both(() => x.clamp(-0.5, 0.25)), 0, 'clamp');
+  });
+
+  it.each([['relu', relu], ['sigmoid', sigmoid], ['tanh', tanh]] as const)('%s', (name, f) => {
+    expectWritten(both(() => f(x)), 1e-6, name);
+  });
+
+  it.each([
+    { name: '2×2 stride 2 (the fast path)', k: 2, options: {} },
+    { name: '3×3 stride 2 padding 1', k: 3, options: { stride: 2, padding: 1 } },
+    { name: '3×3 stride 2, ceil mode', k: 3, options: { stride: 2, ceilMode: true } },
+  ])('max and average pooling, $name', ({ k, options }) => {
+    const image = randomTensor([2, 3, 13, 11], 4);
+    expectWritten(both(() => maxPool2d(image, k, options)), 0, 'maxPool2d');
+    expectWritten(both(() => avgPool2d(image, k, options)), 1e-6, 'avgPool2d');
   });
 });

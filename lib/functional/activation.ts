@@ -2,7 +2,7 @@
  * Element-wise activations with their gradients, on the active backend. NaN propagates
  * (relu(NaN) = NaN, as in PyTorch); each backward reads the saved output, not the input.
  */
-import { allocFloats, allocGradient } from '../alloc';
+import { allocGradient, allocResult } from '../alloc';
 import { record } from '../autograd';
 import { backend } from '../backend';
 import type { ActivationKind } from '../reference/pointwise';
@@ -13,7 +13,7 @@ import { logSoftmax } from './softmax';
 
 function activation(kind: ActivationKind, input: Tensor): Tensor {
   assertTensor(kind, 'input', input);
-  const y = allocFloats(input.size);
+  const y = allocResult(input.size); // every element written (test/uninitialised-results.test.ts)
   backend().activation(kind, input.data, y);
   return record(Tensor._wrap(y, input.shape), kind, [input], (g) => {
     const dx = allocGradient(g.length);

@@ -4,7 +4,7 @@
  * (N, C, H, W) or unbatched (C, H, W) inputs. Validation lives here; the kernels come
  * from the active backend.
  */
-import { allocFloats, allocGradient } from '../alloc';
+import { allocGradient, allocResult } from '../alloc';
 import { record } from '../autograd';
 import { backend } from '../backend';
 import { ShapeError } from '../errors';
@@ -103,7 +103,7 @@ export function maxPool2dWithIndices(input: Tensor, kernelSize: number | readonl
   const fn = 'maxPool2d';
   const { geometry, outputShape } = planPool(fn, input, kernelSize, options, false);
   const size = outputShape.reduce((a, b) => a * b, 1);
-  const out = allocFloats(size);
+  const out = allocResult(size); // every element written (test/uninitialised-results.test.ts)
   const indices = new Int32Array(size);
   if (size > 0) backend().maxPool2d(geometry, input.data, out, indices);
   const output = record(Tensor._wrap(out, outputShape), fn, [input], (g) => {
@@ -123,7 +123,7 @@ export function maxPool2d(input: Tensor, kernelSize: number | readonly [number, 
 export function avgPool2d(input: Tensor, kernelSize: number | readonly [number, number], options?: AvgPool2dOptions): Tensor {
   const fn = 'avgPool2d';
   const { geometry, outputShape } = planPool(fn, input, kernelSize, options, true);
-  const out = allocFloats(outputShape.reduce((a, b) => a * b, 1));
+  const out = allocResult(outputShape.reduce((a, b) => a * b, 1)); // every element written (the same test)
   if (out.length > 0) backend().avgPool2d(geometry, input.data, out);
   return record(Tensor._wrap(out, outputShape), fn, [input], (g) => {
     const dx = allocGradient(input.size);
