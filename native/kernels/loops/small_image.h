@@ -56,29 +56,39 @@ inline bool finiteValues(const float* v, int64_t n) {
   return special == 0;
 }
 
-// The forward's weights for output channels [o0, o0 + 16) of a group: w[(c · taps + tap) ·
-// OgPad + o] for the taps some position reads, zero past Og. A kernel most of whose taps
-// no position reads (a padded 3 × 3 over a 1 × 1 image reads its centre) is gathered
-// tap by tap, 16 output channels to a destination line; a dense one is transposed in 8 × 8
-// blocks. Returns whether every weight of these channels (read or not) is finite.
+// The index of tap t among the taps some position reads (s.usedTaps, in order).
+inline int64_t usedSlot(const SmallImageTaps& s, int64_t t) {
+  int64_t u = 0;
+  while (s.usedTaps[u] != t) ++u;
+  return u;
+}
+
+// The forward's weights for output channels [o0, o0 + 16) of a group, in panels of a
+// tile's kTileCols output channels, over the taps some position reads (u indexes
+// s.usedTaps): w[((panel · Cg + c) · used + u) · kTileCols + o − panel · kTileCols], zero
+// past Og. A tile then reads its weights from one contiguous panel, a channel's taps side
+// by side. With every tap read, 8 × 8 blocks transpose them; otherwise they are gathered
+// tap by tap (a padded 3 × 3 over a 1 × 1 image reads its centre alone). Returns whether
+// every weight of these channels (read or not) is finite.
 inline bool packForwardWeights(const SmallImageTaps& s, const float* weight, int64_t Cg, int64_t taps, int64_t o0,
-                               int64_t Og, int64_t OgPad, float* w) {
+                               int64_t Og, float* w) {
   const int64_t real = std::max<int64_t>(0, std::min<int64_t>(16, Og - o0)), row = Cg * taps;
+  const int64_t used = static_cast<int64_t>(s.usedTaps.size());
   const float* src = weight + o0 * row;
+  float* panel = w + (o0 / kTileCols) * Cg * used * kTileCols + o0 % kTileCols;
   const bool finite = finiteValues(src, real * row);
-  if (2 * static_cast<int64_t>(s.usedTaps.size()) < taps) {
+  if (used < taps) {
     for (int64_t c = 0; c < Cg; ++c)
-      for (const int64_t t : s.usedTaps) {
-        float* dst = w + (c * taps + t) * OgPad + o0;
-        for (int64_t i = 0; i < real; ++i) dst[i] = src[i * row + c * taps + t];
+      for (int64_t u = 0; u < used; ++u) {
+        float* dst = panel + (c * used + u) * kTileCols;
+        for (int64_t i = 0; i < real; ++i) dst[i] = src[i * row + c * taps + s.usedTaps[u]];
         fillZero(dst + real, 16 - real);
       }
     return finite;
   }
-  transposeInto(src, row, real, row, w + o0, OgPad, s.used.data(), taps);
+  transposeInto(src, row, real, row, panel, kTileCols);
   if (real < 16)
-    for (int64_t f = 0; f < row; ++f)
-      if (s.used[f % taps]) fillZero(w + f * OgPad + o0 + real, 16 - real);
+    for (int64_t f = 0; f < row; ++f) fillZero(panel + f * kTileCols + real, 16 - real);
   return finite;
 }
 
@@ -94,15 +104,23 @@ inline bool forward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps&
   // x[(c · plane + position) · N + n]: a tile's rows (the batch) side by side; the tail
   // lets a tile's padding rows read in bounds.
   float* x = scratch(ScratchSlot::kSmallImageInput, static_cast<size_t>(plane * Cg * N + kTileRows));
-  // w[(c · taps + tap) · OgPad + o], zero past Og: a tile's columns side by side.
-  float* w = scratch(ScratchSlot::kSmallImageWeights, static_cast<size_t>(taps * Cg * OgPad));
-  int64_t* xAt = offsetTable(ScratchSlot::kSmallImageOffsets, 2 * Cg * pairs);
+  // Weight panels of kTileCols output channels (packForwardWeights), zero past Og.
+  const int64_t used = static_cast<int64_t>(s.usedTaps.size());
+  float* w = scratch(ScratchSlot::kSmallImageWeights, static_cast<size_t>(std::max<int64_t>(1, used * Cg * OgPad)));
+  // Position q's reduction, entries [Cg · first[q], Cg · first[q + 1]): channel by channel,
+  // the taps q reads within each, so that consecutive steps read neighbouring weights.
+  int64_t* xAt = offsetTable(ScratchSlot::kSmallImageOffsets, 2 * Cg * pairs + pairs);
   int64_t* wAt = xAt + Cg * pairs;
-  for (int64_t v = 0; v < pairs; ++v)
-    for (int64_t c = 0; c < Cg; ++c) {
-      xAt[v * Cg + c] = (c * plane + s.offset[v]) * N;
-      wAt[v * Cg + c] = (c * taps + s.tap[v]) * OgPad;
-    }
+  int64_t* slotOf = wAt + Cg * pairs;  // pair v's tap among the taps read
+  for (int64_t v = 0; v < pairs; ++v) slotOf[v] = usedSlot(s, s.tap[v]);
+  for (int64_t q = 0; q < P; ++q) {
+    int64_t e = Cg * s.first[q];
+    for (int64_t c = 0; c < Cg; ++c)
+      for (int64_t v = s.first[q]; v < s.first[q + 1]; ++v, ++e) {
+        xAt[e] = (c * plane + s.offset[v]) * N;
+        wAt[e] = (c * used + slotOf[v]) * kTileCols;
+      }
+  }
   fillZero(x + plane * Cg * N, kTileRows);
   const int64_t rowPanels = (N + kTileRows - 1) / kTileRows, colPanels = OgPad / kTileCols;
   // Threads split the tiles by images when the input is the larger operand (each then
@@ -123,7 +141,7 @@ inline bool forward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps&
                         x + c * plane * N + n0, N);
           continue;
         }
-        if (!packForwardWeights(s, weight + g * Og * Cg * taps, Cg, taps, (k - inputTasks) * 16, Og, OgPad, w))
+        if (!packForwardWeights(s, weight + g * Og * Cg * taps, Cg, taps, (k - inputTasks) * 16, Og, w))
           finite.store(false, std::memory_order_relaxed);
       }
     });
@@ -138,7 +156,7 @@ inline bool forward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps&
         const int64_t o0 = j * kTileCols, cols = std::min(kTileCols, Og - o0);
         for (int64_t q = 0; q < P; ++q) {
           const int64_t v0 = s.first[q], K = (s.first[q + 1] - v0) * Cg;
-          tileToBuffer(rows, false, K, IndexedRows{x + n0, xAt + v0 * Cg}, contiguousHalves(w + o0), wAt + v0 * Cg,
+          tileToBuffer(rows, false, K, IndexedRows{x + n0, xAt + v0 * Cg}, contiguousHalves(w + j * Cg * used * kTileCols), wAt + v0 * Cg,
                        tile, kTileCols);
           for (int64_t i = 0; i < rows; ++i) {
             float* out = output + ((n0 + i) * p.outChannels + g * Og + o0) * P + q;
