@@ -65,7 +65,7 @@ export class Tensor {
   requiresGrad: boolean;
   // The gradient, private so that only the getter hands it out; recyclable: its storage
   // came from the gradient pool and the getter has not handed it out since, so nothing
-  // outside the library can reach it and zeroGrad() may give the storage back.
+  // outside the library can reach it and the setter (zeroGrad) may give the storage back.
   #grad: Tensor | null = null;
   #gradRecyclable = false;
   /** @internal The op that produced this tensor, when it was recorded. */
@@ -421,7 +421,13 @@ export class Tensor {
     return this.#grad;
   }
 
+  /**
+   * Replaces the gradient (`p.grad = null` forgets it, as zeroGrad does). A gradient that
+   * backward() made and no one has read through `.grad` gives its storage back to the
+   * gradient pool: the next backward() reuses it instead of allocating.
+   */
   set grad(value: Tensor | null) {
+    if (this.#gradRecyclable && this.#grad !== null && this.#grad !== value) releaseGradient(this.#grad.data);
     this.#grad = value;
     this.#gradRecyclable = false;
   }
@@ -429,17 +435,6 @@ export class Tensor {
   /** @internal The gradient's elements for the library's own use (optimisers), without handing the gradient out. */
   _gradData(): Float32Array | null {
     return this.#grad === null ? null : this.#grad.data;
-  }
-
-  /**
-   * @internal Sets the gradient to null (zeroGrad). When no caller ever got the gradient,
-   * its storage goes back to the gradient pool, and the next backward() copies into it:
-   * a training loop that does not read .grad allocates no new gradient storage per step.
-   */
-  _dropGrad(): void {
-    if (this.#gradRecyclable && this.#grad !== null) releaseGradient(this.#grad.data);
-    this.#grad = null;
-    this.#gradRecyclable = false;
   }
 
   /**

@@ -363,6 +363,13 @@ describe('training LeNet on MNIST', () => {
     fresh.loadStateDict(net.stateDict());
     crossEntropy(fresh.forward(x), labels).backward();
     expect(w1.grad!.data).toEqual(fresh.parameters()[0].grad!.data);
+    // Setting .grad to null (PyTorch's p.grad = None) gives an unread gradient back as well.
+    opt.zeroGrad();
+    backward();
+    for (const p of net.parameters()) p.grad = null;
+    const beforeNull = { ...gradientPoolStats };
+    backward();
+    expect(gradientPoolStats.fresh - beforeNull.fresh).toBe(0);
     // A gradient the caller passes to backward() is copied, never kept as .grad.
     const leaf = Tensor.zeros([400], { requiresGrad: true }), seed = Tensor.full([400], 2);
     leaf.backward(seed);

@@ -109,7 +109,7 @@ export abstract class Module {
    * of gradients no one read goes back to the gradient pool, as Optimizer.zeroGrad.
    */
   zeroGrad(): void {
-    for (const p of this.parameters()) p._dropGrad();
+    for (const p of this.parameters()) p.grad = null;
   }
 
   /** Parameters and buffers by name, as PyTorch's state_dict. */

@@ -40,10 +40,11 @@ export abstract class Optimizer {
   /**
    * Forgets the gradients of every parameter (sets them to null). A gradient that no one
    * read (through `.grad`) since backward() made it lends its storage to the next
-   * backward(), so a training loop allocates no new gradient memory per step.
+   * backward() (see Tensor.grad), so a training loop allocates no new gradient memory per
+   * step.
    */
   zeroGrad(): void {
-    for (const p of this.params) p._dropGrad();
+    for (const p of this.params) p.grad = null;
   }
 
   /** The buffer `name` of parameter k, zero-filled at first use. */
