@@ -26,16 +26,32 @@ if (isMainThread) {
     console.log(`[worker] ${message.status}`);
   });
   const latencies = [];
+  // Requests in flight when training ends are awaited before the server closes (closing
+  // under them reset their connections); a request that fails is counted, not thrown.
+  const inFlight = new Set();
+  let failed = 0;
   const probe = setInterval(() => {
     const start = performance.now();
-    get({ host: '127.0.0.1', port, path: '/health' }, (res) => {
-      res.resume();
-      res.on('end', () => latencies.push(performance.now() - start));
+    const request = new Promise((resolve) => {
+      get({ host: '127.0.0.1', port, path: '/health' }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          latencies.push(performance.now() - start);
+          resolve();
+        });
+      }).on('error', () => {
+        failed++;
+        resolve();
+      });
     });
+    inFlight.add(request);
+    request.then(() => inFlight.delete(request));
   }, 20);
   const [exitCode] = await once(worker, 'exit');
   clearInterval(probe);
+  await Promise.all(inFlight);
   server.close();
+  if (failed > 0) console.log(`${failed} requests failed`);
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(2);
   console.log(`main thread answered ${latencies.length} requests during training: ` +
