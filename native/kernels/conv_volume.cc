@@ -126,8 +126,9 @@ void forwardOfSlabs(ThreadPool& pool, const VolumeParams& p, const float* input,
 
 void convForward(ThreadPool& pool, const VolumeParams& p, const float* input, const float* weight,
                  const float* bias, float* output) {
-  const bool weightsFinite = p.flat() && conv2dForward(pool, p.plane, input, weight, bias, output);
-  if (!p.flat()) forwardOfSlabs(pool, p, input, weight, bias, output);
+  bool weightsFinite = false;
+  if (p.flat()) weightsFinite = conv2dForward(pool, p.plane, input, weight, bias, output);
+  else forwardOfSlabs(pool, p, input, weight, bias, output);
   if (!weightsFinite) markPaddedTapsInOutput(p, weight, output);
 }
 

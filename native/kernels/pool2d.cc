@@ -56,6 +56,14 @@ int64_t planeGrain(const PoolParams& p) {
   return grainFor(p.outHeight * p.outWidth * p.kernelHeight * p.kernelWidth);
 }
 
+// One unpadded window covering each whole plane (global average pooling, a ResNet's last
+// pooling): no window bookkeeping per output, which cost more than the sum on 1 × 1
+// planes (64 × 512 of them: 0.9 ms). Same sums in the same order as the general loop.
+bool wholePlaneWindow(const PoolParams& p) {
+  return p.outHeight == 1 && p.outWidth == 1 && p.padTop == 0 && p.padLeft == 0 &&
+         p.kernelHeight == p.inHeight && p.kernelWidth == p.inWidth;
+}
+
 }  // namespace
 
 namespace {
@@ -193,18 +201,6 @@ void maxPool2dBackward(ThreadPool& pool, const PoolParams& p, const float* gradO
     }
   });
 }
-
-namespace {
-
-// One unpadded window covering each whole plane (global average pooling, a ResNet's last
-// pooling): no window bookkeeping per output, which cost more than the sum on 1 × 1
-// planes (64 × 512 of them: 0.9 ms). Same sums in the same order as the general loop.
-bool wholePlaneWindow(const PoolParams& p) {
-  return p.outHeight == 1 && p.outWidth == 1 && p.padTop == 0 && p.padLeft == 0 &&
-         p.kernelHeight == p.inHeight && p.kernelWidth == p.inWidth;
-}
-
-}  // namespace
 
 void avgPool2dForward(ThreadPool& pool, const PoolParams& p, const float* input, float* output) {
   const int64_t inPlane = p.inHeight * p.inWidth, outPlane = p.outHeight * p.outWidth;

@@ -120,8 +120,8 @@ inline void channelSums(ThreadPool& pool, const ChannelLayout& l, const float* p
         const float* ps = pShifts.data() + j0;
         const float* qs = qShifts.data() + j0;
         for (int64_t o0 = begin; o0 < end; o0 += kRowGroup) {
-          std::fill(f1, f1 + n, 0.0f);
-          std::fill(f2, f2 + n, 0.0f);
+          fillZero(f1, n);
+          fillZero(f2, n);
           for (int64_t o = o0; o < std::min(end, o0 + kRowGroup); ++o) {
             const float* pr = p + o * plane + j0;
             const float* qr = q + o * plane + j0;
@@ -203,7 +203,8 @@ inline void affine(ThreadPool& pool, const ChannelLayout& l, const ChannelAffine
     auto perElement = [&](const float* perChannel, int64_t k) -> const float* {
       if (perChannel == nullptr || S == 1) return perChannel;
       float* dst = spread.data() + k * plane;
-      for (int64_t c = 0; c < C; ++c) std::fill(dst + c * S, dst + (c + 1) * S, perChannel[c]);
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t s = 0; s < S; ++s) dst[c * S + s] = perChannel[c];
       return dst;
     };
     const float* A = perElement(t.u == nullptr ? nullptr : t.a, 0);

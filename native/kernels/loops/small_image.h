@@ -45,7 +45,9 @@ inline int64_t* offsetTable(ScratchSlot slot, int64_t entries) {
 // Threads over the tasks: enough tile work per chunk to pay for waking a thread.
 inline int64_t tileGrain(int64_t reduction) { return grainFor(kTileRows * kTileCols * std::max<int64_t>(1, reduction)); }
 
-// Whether none of v[0, n) is ±∞ or NaN (exponent bits all ones).
+// Whether none of v[0, n) is ±∞ or NaN (exponent bits all ones). padded_taps.h's
+// allFinite answers the same, built for the baseline ISA: here, on the weights this
+// build packs, it made the 512-channel 1 × 1 forward 0.48-0.70 -> 0.72-0.78 ms.
 inline bool finiteValues(const float* v, int64_t n) {
   uint32_t special = 0;
   for (int64_t i = 0; i < n; ++i) {
