@@ -10,6 +10,7 @@ import {
   maxPool2dWithIndices, relu, setNumThreads, sigmoid, tanh,
 } from '../lib/index';
 import { backend } from '../lib/backend';
+import type { Pool2dOptions } from '../lib/functional/pool';
 import { Random } from '../lib/random';
 import { checkGradients, expectClose, randomTensor, withBackend } from './helpers';
 
@@ -130,6 +131,23 @@ describe('pooling', () => {
       .toEqual(Buffer.from(reference.output.data.buffer, reference.output.data.byteOffset, reference.output.data.byteLength));
     const all = new Tensor(new Float32Array(16).fill(3), [1, 1, 4, 4]);
     expect([...withBackend('native', () => maxPool2dWithIndices(all, 2)).indices]).toEqual([0, 2, 8, 10]);
+  });
+
+  test.each([
+    [3, { stride: 2, padding: 1 }], [3, { stride: 1, padding: 1 }], [[3, 2], { stride: [1, 2], padding: [1, 0], ceilMode: true }],
+    [[2, 3], { stride: [2, 3], padding: [0, 1] }],
+  ] as Array<[number | [number, number], Pool2dOptions]>)('windows %j %j with ties, NaNs and -Infinity: the native indices are the reference\'s', (kernel, options) => {
+    // Each row's maxima first, then down the rows: still the first maximum (or NaN) in row-major order.
+    const values = [1, 2, NaN, -Infinity, 2];
+    const x = new Tensor(Float32Array.from({ length: 3 * 2 * 9 * 11 }, (_, i) => values[(i * 7 + (i >> 3)) % 5]), [3, 2, 9, 11]);
+    const run = (name: BackendName) => withBackend(name, () => maxPool2dWithIndices(x, kernel, options));
+    const native = run('native'), reference = run('reference');
+    expect([...native.indices]).toEqual([...reference.indices]);
+    expect(Buffer.from(native.output.data.buffer, native.output.data.byteOffset, native.output.data.byteLength))
+      .toEqual(Buffer.from(reference.output.data.buffer, reference.output.data.byteOffset, reference.output.data.byteLength));
+    const ties = new Tensor(new Float32Array(4 * 5).fill(-Infinity), [1, 1, 4, 5]);
+    const { indices } = withBackend('native', () => maxPool2dWithIndices(ties, kernel, options));
+    expect([...indices]).toEqual([...withBackend('reference', () => maxPool2dWithIndices(ties, kernel, options)).indices]);
   });
 
   const r = new Random(21);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "row_range.h"
 
@@ -88,20 +89,6 @@ inline void maxStep(float v, int32_t position, float& best, int32_t& at) {
   at = (position & take) | (at & ~take);
 }
 
-// Max of one window (clipped), the first maximum winning; a NaN wins and stays
-// (v > NaN is false), as PyTorch.
-inline void maxOfWindow(const PoolParams& p, const float* x, const Window& w, float* best, int32_t* at) {
-  float b = -std::numeric_limits<float>::infinity();
-  int32_t i = static_cast<int32_t>(w.h0 * p.inWidth + w.w0);
-  for (int64_t h = w.h0; h < w.h1; ++h)
-    for (int64_t c = w.w0; c < w.w1; ++c) maxStep(x[h * p.inWidth + c], static_cast<int32_t>(h * p.inWidth + c), b, i);
-  *best = b;
-  *at = i;
-}
-
-// Outputs per block of the row-wise path (its running maxima live on the stack).
-constexpr int64_t kPoolBlock = 64;
-
 // 2×2 windows at stride 2, unpadded, every window whole (most CNNs' pooling): each
 // output is the pairs' winner of its two rows, then the winner of the two pairs (each a
 // maxStep), which is the running maximum's result (the first NaN, else the first maximum in the window's
@@ -127,59 +114,87 @@ void maxPoolPairsRow(const PoolParams& p, const float* x, int64_t oh, float* y, 
   }
 }
 
+
+// Any other window, in two passes per plane. Each input row's maxima along the row, one
+// per output column (over a copy of the row padded with −∞, so that no window is
+// clipped), computed once however many windows share the row; then
+// each output row runs down its window's rows. Row first, then down the rows, gives the
+// first maximum in row-major order (a row keeps its leftmost, a later row replaces it
+// only when strictly greater) and the first NaN: the running maximum's result.
+class SeparableMaxPool {
+ public:
+  explicit SeparableMaxPool(const PoolParams& p)
+      : p_(p), starts_((p.outWidth - 1) * p.strideW + 1),
+        padded_(starts_ + p.kernelWidth - 1), rowBest_(p.inHeight * p.outWidth), rowAt_(p.inHeight * p.outWidth) {}
+
+  void plane(const float* x, float* y, int32_t* idx) {
+    for (int64_t h = 0; h < p_.inHeight; ++h) alongRow(x, h);
+    for (int64_t oh = 0; oh < p_.outHeight; ++oh) downRows(oh, y + oh * p_.outWidth, idx + oh * p_.outWidth);
+  }
+
+ private:
+  void alongRow(const float* x, int64_t h) {
+    constexpr float kNone = -std::numeric_limits<float>::infinity();  // never replaces a running maximum
+    const int64_t width = static_cast<int64_t>(padded_.size()), copied = std::min(p_.inWidth, width - p_.padLeft);
+    float* row = padded_.data();
+    std::fill(row, row + p_.padLeft, kNone);
+    std::copy(x + h * p_.inWidth, x + h * p_.inWidth + copied, row + p_.padLeft);
+    std::fill(row + p_.padLeft + copied, row + width, kNone);
+    const int32_t rowStart = static_cast<int32_t>(h * p_.inWidth);
+    const int64_t stride = p_.strideW;
+    float* best = rowBest_.data() + h * p_.outWidth;
+    int32_t* at = rowAt_.data() + h * p_.outWidth;
+    for (int64_t ow = 0; ow < p_.outWidth; ++ow) {
+      best[ow] = kNone;
+      at[ow] = rowStart + static_cast<int32_t>(std::max<int64_t>(ow * stride - p_.padLeft, 0));  // the window's first real column
+    }
+    for (int64_t kc = 0; kc < p_.kernelWidth; ++kc) {
+      const float* src = row + kc;
+      const int32_t position = rowStart + static_cast<int32_t>(kc - p_.padLeft);
+      for (int64_t ow = 0; ow < p_.outWidth; ++ow) {
+        maxStep(src[ow * stride], position + static_cast<int32_t>(ow * stride), best[ow], at[ow]);
+      }
+    }
+  }
+
+  void downRows(int64_t oh, float* y, int32_t* idx) const {
+    const int64_t hs = oh * p_.strideH - p_.padTop;
+    const int64_t h0 = std::max<int64_t>(hs, 0), h1 = std::min(hs + p_.kernelHeight, p_.inHeight);
+    std::copy(rowBest_.data() + h0 * p_.outWidth, rowBest_.data() + (h0 + 1) * p_.outWidth, y);
+    std::copy(rowAt_.data() + h0 * p_.outWidth, rowAt_.data() + (h0 + 1) * p_.outWidth, idx);
+    for (int64_t h = h0 + 1; h < h1; ++h) {
+      const float* best = rowBest_.data() + h * p_.outWidth;
+      const int32_t* at = rowAt_.data() + h * p_.outWidth;
+      for (int64_t ow = 0; ow < p_.outWidth; ++ow) maxStep(best[ow], at[ow], y[ow], idx[ow]);
+    }
+  }
+
+  const PoolParams& p_;
+  const int64_t starts_;  // columns of the padded row a window can start on
+  std::vector<float> padded_;
+  std::vector<float> rowBest_;  // per input row, per output column
+  std::vector<int32_t> rowAt_;
+};
+
 }  // namespace
 
-// Edge outputs (windows clipped by the plane's left or right side) go one by one; the
-// interior of each output row goes a block of outputs at a time, tap by tap, so that
-// the comparisons of neighbouring outputs are independent (no dependency chain, and
-// selects instead of unpredictable branches).
 void maxPool2dForward(ThreadPool& pool, const PoolParams& p, const float* input, float* output,
                       int32_t* indices) {
   const int64_t inPlane = p.inHeight * p.inWidth, outPlane = p.outHeight * p.outWidth;
-  // Outputs whose window lies inside the columns [0, inWidth).
-  const int64_t interiorBegin = std::min(p.outWidth, (p.padLeft + p.strideW - 1) / p.strideW);
-  const int64_t interiorEnd = std::max(interiorBegin, std::min(p.outWidth,
-      p.inWidth + p.padLeft >= p.kernelWidth ? (p.inWidth + p.padLeft - p.kernelWidth) / p.strideW + 1 : 0));
   const bool pairs = pairPooling(p);
   pool.parallelFor(p.planes, planeGrain(p), [&](int64_t first, int64_t last) {
-    for (int64_t plane = first; plane < last; ++plane) {
-      const float* x = input + plane * inPlane;
-      for (int64_t oh = 0; oh < p.outHeight; ++oh) {
-        float* y = output + plane * outPlane + oh * p.outWidth;
-        int32_t* idx = indices + plane * outPlane + oh * p.outWidth;
-        if (pairs) {
-          maxPoolPairsRow(p, x, oh, y, idx);
-          continue;
-        }
-        for (int64_t ow = 0; ow < p.outWidth; ++ow) {
-          if (ow == interiorBegin) ow = interiorEnd;  // the interior is done below
-          if (ow >= p.outWidth) break;
-          maxOfWindow(p, x, windowAt(p, oh, ow), y + ow, idx + ow);
-        }
-        const Window rows = windowAt(p, oh, interiorBegin);
-        for (int64_t ow0 = interiorBegin; ow0 < interiorEnd; ow0 += kPoolBlock) {
-          const int64_t count = std::min(kPoolBlock, interiorEnd - ow0);
-          float best[kPoolBlock];
-          int32_t at[kPoolBlock];
-          for (int64_t j = 0; j < count; ++j) {
-            best[j] = -std::numeric_limits<float>::infinity();
-            at[j] = static_cast<int32_t>(rows.h0 * p.inWidth + (ow0 + j) * p.strideW - p.padLeft);
-          }
-          for (int64_t h = rows.h0; h < rows.h1; ++h) {
-            for (int64_t kc = 0; kc < p.kernelWidth; ++kc) {
-              const int64_t start = h * p.inWidth + ow0 * p.strideW - p.padLeft + kc;
-              const float* src = x + start;
-              for (int64_t j = 0; j < count; ++j) {
-                maxStep(src[j * p.strideW], static_cast<int32_t>(start + j * p.strideW), best[j], at[j]);
-              }
-            }
-          }
-          for (int64_t j = 0; j < count; ++j) {
-            y[ow0 + j] = best[j];
-            idx[ow0 + j] = at[j];
-          }
+    if (pairs) {
+      for (int64_t plane = first; plane < last; ++plane) {
+        for (int64_t oh = 0; oh < p.outHeight; ++oh) {
+          const int64_t at = plane * outPlane + oh * p.outWidth;
+          maxPoolPairsRow(p, input + plane * inPlane, oh, output + at, indices + at);
         }
       }
+      return;
+    }
+    SeparableMaxPool separable(p);
+    for (int64_t plane = first; plane < last; ++plane) {
+      separable.plane(input + plane * inPlane, output + plane * outPlane, indices + plane * outPlane);
     }
   });
 }
