@@ -115,14 +115,14 @@ inline bool forward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps&
   int64_t* wAt = xAt + Cg * pairs;
   int64_t* slotOf = wAt + Cg * pairs;  // pair v's tap among the taps read
   for (int64_t v = 0; v < pairs; ++v) slotOf[v] = usedSlot(s, s.tap[v]);
-  for (int64_t q = 0; q < P; ++q) {
+  auto offsetsOf = [&](int64_t q) {
     int64_t e = Cg * s.first[q];
     for (int64_t c = 0; c < Cg; ++c)
       for (int64_t v = s.first[q]; v < s.first[q + 1]; ++v, ++e) {
         xAt[e] = (c * plane + s.offset[v]) * N;
         wAt[e] = (c * used + slotOf[v]) * kTileCols;
       }
-  }
+  };
   fillZero(x + plane * Cg * N, kTileRows);
   const int64_t rowPanels = (N + kTileRows - 1) / kTileRows, colPanels = OgPad / kTileCols;
   // Threads split the tiles by images when the input is the larger operand (each then
@@ -134,9 +134,16 @@ inline bool forward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps&
   const int64_t inputTasks = Cg * imageBlocks, weightBlocks = OgPad / 16;
   std::atomic<bool> finite{true};
   for (int64_t g = 0; g < p.groups; ++g) {
-    pool.parallelFor(inputTasks + weightBlocks, grainFor(16 * Cg * taps), [&](int64_t first, int64_t last) {
+    // The layout tasks, and with the first group the offset tables, a task per position
+    // (built serially they kept the other threads waiting for a tenth of the call).
+    const int64_t layoutTasks = inputTasks + weightBlocks, tableTasks = g == 0 ? P : 0;
+    pool.parallelFor(layoutTasks + tableTasks, grainFor(16 * Cg * taps), [&](int64_t first, int64_t last) {
       for (int64_t task = first; task < last; ++task) {
-        const int64_t k = byImages ? task : (task + weightBlocks) % (inputTasks + weightBlocks);
+        if (task >= layoutTasks) {
+          offsetsOf(task - layoutTasks);
+          continue;
+        }
+        const int64_t k = byImages ? task : (task + weightBlocks) % layoutTasks;
         if (k < inputTasks) {
           const int64_t c = k % Cg, n0 = k / Cg * kImageBlock, images = std::min(kImageBlock, N - n0);
           transposeInto(input + (n0 * p.inChannels + g * Cg + c) * plane, p.inChannels * plane, images, plane,
@@ -239,11 +246,12 @@ inline bool backwardWeight(ThreadPool& pool, const ConvParams& p, const SmallIma
   // Tap t's reduction: its (position, image) pairs k in [N · byTapFirst[t], N · byTapFirst[t + 1]).
   int64_t* gAt = offsetTable(ScratchSlot::kSmallImageOffsets, 2 * pairs * N);
   int64_t* xAt = gAt + pairs * N;
-  for (int64_t e = 0; e < pairs; ++e)
+  auto offsetsOf = [&](int64_t e) {
     for (int64_t n = 0; n < N; ++n) {
       gAt[e * N + n] = (s.byTapPosition[e] * N + n) * Og;
       xAt[e * N + n] = (s.byTapOffset[e] * N + n) * CgPad;
     }
+  };
   fillZero(g + P * N * Og, kTileRows);
   const std::vector<int64_t>& usedTaps = s.usedTaps;
   const int64_t used = static_cast<int64_t>(usedTaps.size());
@@ -251,8 +259,15 @@ inline bool backwardWeight(ThreadPool& pool, const ConvParams& p, const SmallIma
   const int64_t rowPanels = (Og + kTileRows - 1) / kTileRows, colPanels = CgPad / kTileCols;
   std::atomic<bool> finite{true};
   for (int64_t group = 0; group < p.groups; ++group) {
-    pool.parallelFor(N, grainFor(P * Og + plane * CgPad), [&](int64_t first, int64_t last) {
+    // The layout tasks, an image each, and with the first group the offset tables, a
+    // (position, tap) pair each.
+    const int64_t tableTasks = group == 0 ? pairs : 0;
+    pool.parallelFor(N + tableTasks, grainFor(P * Og + plane * CgPad), [&](int64_t first, int64_t last) {
       for (int64_t n = first; n < last; ++n) {
+        if (n >= N) {
+          offsetsOf(n - N);
+          continue;
+        }
         transposeInto(gradOutput + (n * p.outChannels + group * Og) * P, P, Og, P, g + n * Og, N * Og);
         transposeInto(input + (n * p.inChannels + group * Cg) * plane, plane, Cg, plane, x + n * CgPad, N * CgPad);
         for (int64_t i = 0; i < plane; ++i) {
