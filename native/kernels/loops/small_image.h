@@ -154,23 +154,38 @@ inline bool forward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps&
           finite.store(false, std::memory_order_relaxed);
       }
     });
-    // A task: a block of images × output channels at every position, in order (its
-    // output lines stay in L1 while they fill).
+    // A task: a block of images × output channels at every position, in order. An output
+    // line (image, channel) takes a value per position: the tiles of 8 positions are kept
+    // and written 8 floats a line by 8 × 8 transposes (a value a line per position cost a
+    // tenth of the call).
+    constexpr int64_t kTileSize = kTileRows * kTileCols, kPositionBlock = 8;
     pool.parallelFor(colPanels * rowPanels, tileGrain(Cg * pairs), [&](int64_t first, int64_t last) {
-      alignas(64) float tile[kTileRows * kTileCols];
+      alignas(64) float tiles[kPositionBlock * kTileSize];
       for (int64_t task = first; task < last; ++task) {
         const int64_t r = byImages ? task / colPanels : task % rowPanels;
         const int64_t j = byImages ? task % colPanels : task / rowPanels;
         const int64_t n0 = r * kTileRows, rows = std::min(kTileRows, N - n0);
         const int64_t o0 = j * kTileCols, cols = std::min(kTileCols, Og - o0);
-        for (int64_t q = 0; q < P; ++q) {
-          const int64_t v0 = s.first[q], K = (s.first[q + 1] - v0) * Cg;
-          tileToBuffer(rows, false, K, IndexedRows{x + n0, xAt + v0 * Cg}, contiguousHalves(w + j * Cg * used * kTileCols), wAt + v0 * Cg,
-                       tile, kTileCols);
+        const float* b = bias == nullptr ? nullptr : bias + g * Og + o0;
+        for (int64_t q0 = 0; q0 < P; q0 += kPositionBlock) {
+          const int64_t positions = std::min(kPositionBlock, P - q0);
+          for (int64_t k = 0; k < positions; ++k) {
+            const int64_t v0 = s.first[q0 + k], K = (s.first[q0 + k + 1] - v0) * Cg;
+            float* tile = tiles + k * kTileSize;
+            tileToBuffer(rows, false, K, IndexedRows{x + n0, xAt + v0 * Cg}, contiguousHalves(w + j * Cg * used * kTileCols),
+                         wAt + v0 * Cg, tile, kTileCols);
+            if (b != nullptr)
+              for (int64_t i = 0; i < rows; ++i)
+                for (int64_t col = 0; col < cols; ++col) tile[i * kTileCols + col] += b[col];
+          }
           for (int64_t i = 0; i < rows; ++i) {
-            float* out = output + ((n0 + i) * p.outChannels + g * Og + o0) * P + q;
-            const float* b = bias == nullptr ? nullptr : bias + g * Og + o0;
-            for (int64_t col = 0; col < cols; ++col) out[col * P] = tile[i * kTileCols + col] + (b ? b[col] : 0.0f);
+            float* line = output + ((n0 + i) * p.outChannels + g * Og + o0) * P + q0;
+            const float* src = tiles + i * kTileCols;
+            int64_t col = 0;
+            if (positions == kPositionBlock)
+              for (; col + 8 <= cols; col += 8) transpose8x8(src + col, kTileSize, line + col * P, P, 0xffu);
+            for (; col < cols; ++col)
+              for (int64_t k = 0; k < positions; ++k) line[col * P + k] = src[k * kTileSize + col];
           }
         }
       }
