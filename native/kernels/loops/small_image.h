@@ -184,8 +184,8 @@ inline bool forward(ThreadPool& pool, const ConvParams& p, const SmallImageTaps&
             int64_t col = 0;
             if (positions == kPositionBlock)
               for (; col + 8 <= cols; col += 8) transpose8x8(src + col, kTileSize, line + col * P, P, 0xffu);
-            for (; col < cols; ++col)
-              for (int64_t k = 0; k < positions; ++k) line[col * P + k] = src[k * kTileSize + col];
+            for (int64_t k = 0; k < positions; ++k)
+              for (int64_t c = col; c < cols; ++c) line[c * P + k] = src[k * kTileSize + c];
           }
         }
       }
