@@ -137,14 +137,20 @@ describe('pooling', () => {
     [3, { stride: 2, padding: 1 }], [3, { stride: 1, padding: 1 }], [[3, 2], { stride: [1, 2], padding: [1, 0], ceilMode: true }],
     [[2, 3], { stride: [2, 3], padding: [0, 1] }],
   ] as Array<[number | [number, number], Pool2dOptions]>)('windows %j %j with ties, NaNs and -Infinity: the native indices are the reference\'s', (kernel, options) => {
-    // Each row's maxima first, then down the rows: still the first maximum (or NaN) in row-major order.
+    // Each row's maxima first, then down the rows: still the first maximum (or NaN) in
+    // row-major order. Small planes go in groups with their padding laid out, a plane of
+    // more than 8192 elements row by row (native/kernels/loops/max_pool.h).
     const values = [1, 2, NaN, -Infinity, 2];
-    const x = new Tensor(Float32Array.from({ length: 3 * 2 * 9 * 11 }, (_, i) => values[(i * 7 + (i >> 3)) % 5]), [3, 2, 9, 11]);
-    const run = (name: BackendName) => withBackend(name, () => maxPool2dWithIndices(x, kernel, options));
-    const native = run('native'), reference = run('reference');
-    expect([...native.indices]).toEqual([...reference.indices]);
-    expect(Buffer.from(native.output.data.buffer, native.output.data.byteOffset, native.output.data.byteLength))
-      .toEqual(Buffer.from(reference.output.data.buffer, reference.output.data.byteOffset, reference.output.data.byteLength));
+    for (const shape of [[3, 2, 9, 11], [1, 2, 93, 97]]) {
+      const size = shape.reduce((a, b) => a * b);
+      const x = new Tensor(Float32Array.from({ length: size }, (_, i) => values[(i * 7 + (i >> 3)) % 5]), shape);
+      const run = (name: BackendName) => withBackend(name, () => maxPool2dWithIndices(x, kernel, options));
+      const native = run('native'), reference = run('reference');
+      expect([...native.indices]).toEqual([...reference.indices]);
+      expect(Buffer.from(native.output.data.buffer, native.output.data.byteOffset, native.output.data.byteLength))
+        .toEqual(Buffer.from(reference.output.data.buffer, reference.output.data.byteOffset, reference.output.data.byteLength));
+    }
+    // Windows of -Infinity alone (with padding in them): the first real element.
     const ties = new Tensor(new Float32Array(4 * 5).fill(-Infinity), [1, 1, 4, 5]);
     const { indices } = withBackend('native', () => maxPool2dWithIndices(ties, kernel, options));
     expect([...indices]).toEqual([...withBackend('reference', () => maxPool2dWithIndices(ties, kernel, options)).indices]);

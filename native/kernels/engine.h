@@ -7,6 +7,7 @@
 #include "elementwise.h"
 #include "filter8.h"
 #include "matmul.h"
+#include "pool2d.h"
 #include "small_image.h"
 #include "thread_pool.h"
 
@@ -67,6 +68,8 @@ struct ConvKernels {
   void (*channelGradSums)(ThreadPool&, const ChannelLayout&, const float* g, const float* x, const float* mean,
                           float* sumG, float* sumGX);
   void (*channelAffine)(ThreadPool&, const ChannelLayout&, const ChannelAffineTerms&, float* out);
+  // Max pooling's forward (pool2d.h, loops/max_pool.h).
+  void (*maxPoolForward)(ThreadPool&, const PoolParams&, const float* input, float* output, int32_t* indices);
 };
 
 namespace generic { const ConvKernels& kernels(); }

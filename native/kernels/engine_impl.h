@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -52,6 +54,7 @@ inline void copyFloats(float* dst, const float* src, int64_t count) {
 #include "loops/filter8.h"
 #include "loops/elementwise.h"
 #include "loops/channel_norm.h"
+#include "loops/max_pool.h"
 #include "loops/entry_points.h"
 
 const ConvKernels& kernels() {
@@ -63,7 +66,7 @@ const ConvKernels& kernels() {
       backwardBias, dense::matmul, filter8::run, fmaPeak,
       elementwise::binary, elementwise::binaryBackward, elementwise::unary, elementwise::unaryBackward,
       elementwise::reduce, elementwise::where, elementwise::whereBackward,
-      channel_norm::moments, channel_norm::gradSums, channel_norm::affine};
+      channel_norm::moments, channel_norm::gradSums, channel_norm::affine, max_pool::forward};
   return table;
 }
 

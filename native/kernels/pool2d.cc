@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <limits>
-#include <vector>
 
+#include "engine.h"
 #include "row_range.h"
 
 namespace convcore {
@@ -67,136 +65,9 @@ bool wholePlaneWindow(const PoolParams& p) {
 
 }  // namespace
 
-namespace {
-
-inline int32_t floatBits(float v) {
-  int32_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  return bits;
-}
-
-inline float bitsFloat(int32_t bits) {
-  float v;
-  std::memcpy(&v, &bits, sizeof v);
-  return v;
-}
-
-// One step of a running maximum, without branches (the comparison is unpredictable on
-// real data): v replaces best when v > best, or when v is the first NaN.
-inline void maxStep(float v, int32_t position, float& best, int32_t& at) {
-  const int32_t take = -static_cast<int32_t>((v > best) | ((v != v) & (best == best)));
-  best = bitsFloat((floatBits(v) & take) | (floatBits(best) & ~take));
-  at = (position & take) | (at & ~take);
-}
-
-// 2×2 windows at stride 2, unpadded, every window whole (most CNNs' pooling): each
-// output is the pairs' winner of its two rows, then the winner of the two pairs (each a
-// maxStep), which is the running maximum's result (the first NaN, else the first maximum in the window's
-// order) without its per-window bookkeeping.
-bool pairPooling(const PoolParams& p) {
-  return p.kernelHeight == 2 && p.kernelWidth == 2 && p.strideH == 2 && p.strideW == 2 && p.padTop == 0 &&
-         p.padLeft == 0 && 2 * p.outHeight <= p.inHeight && 2 * p.outWidth <= p.inWidth;
-}
-
-void maxPoolPairsRow(const PoolParams& p, const float* x, int64_t oh, float* y, int32_t* idx) {
-  const float* top = x + 2 * oh * p.inWidth;
-  const float* bottom = top + p.inWidth;
-  const int32_t start = static_cast<int32_t>(2 * oh * p.inWidth), below = static_cast<int32_t>(p.inWidth);
-  for (int64_t ow = 0; ow < p.outWidth; ++ow) {
-    const int32_t at = start + static_cast<int32_t>(2 * ow);
-    float upper = top[2 * ow], lower = bottom[2 * ow];
-    int32_t upperAt = at, lowerAt = at + below;
-    maxStep(top[2 * ow + 1], at + 1, upper, upperAt);
-    maxStep(bottom[2 * ow + 1], at + below + 1, lower, lowerAt);
-    maxStep(lower, lowerAt, upper, upperAt);
-    y[ow] = upper;
-    idx[ow] = upperAt;
-  }
-}
-
-
-// Any other window, in two passes per plane. Each input row's maxima along the row, one
-// per output column (over a copy of the row padded with −∞, so that no window is
-// clipped), computed once however many windows share the row; then
-// each output row runs down its window's rows. Row first, then down the rows, gives the
-// first maximum in row-major order (a row keeps its leftmost, a later row replaces it
-// only when strictly greater) and the first NaN: the running maximum's result.
-class SeparableMaxPool {
- public:
-  explicit SeparableMaxPool(const PoolParams& p)
-      : p_(p), starts_((p.outWidth - 1) * p.strideW + 1),
-        padded_(starts_ + p.kernelWidth - 1), rowBest_(p.inHeight * p.outWidth), rowAt_(p.inHeight * p.outWidth) {}
-
-  void plane(const float* x, float* y, int32_t* idx) {
-    for (int64_t h = 0; h < p_.inHeight; ++h) alongRow(x, h);
-    for (int64_t oh = 0; oh < p_.outHeight; ++oh) downRows(oh, y + oh * p_.outWidth, idx + oh * p_.outWidth);
-  }
-
- private:
-  void alongRow(const float* x, int64_t h) {
-    constexpr float kNone = -std::numeric_limits<float>::infinity();  // never replaces a running maximum
-    const int64_t width = static_cast<int64_t>(padded_.size()), copied = std::min(p_.inWidth, width - p_.padLeft);
-    float* row = padded_.data();
-    std::fill(row, row + p_.padLeft, kNone);
-    std::copy(x + h * p_.inWidth, x + h * p_.inWidth + copied, row + p_.padLeft);
-    std::fill(row + p_.padLeft + copied, row + width, kNone);
-    const int32_t rowStart = static_cast<int32_t>(h * p_.inWidth);
-    const int64_t stride = p_.strideW;
-    float* best = rowBest_.data() + h * p_.outWidth;
-    int32_t* at = rowAt_.data() + h * p_.outWidth;
-    for (int64_t ow = 0; ow < p_.outWidth; ++ow) {
-      best[ow] = kNone;
-      at[ow] = rowStart + static_cast<int32_t>(std::max<int64_t>(ow * stride - p_.padLeft, 0));  // the window's first real column
-    }
-    for (int64_t kc = 0; kc < p_.kernelWidth; ++kc) {
-      const float* src = row + kc;
-      const int32_t position = rowStart + static_cast<int32_t>(kc - p_.padLeft);
-      for (int64_t ow = 0; ow < p_.outWidth; ++ow) {
-        maxStep(src[ow * stride], position + static_cast<int32_t>(ow * stride), best[ow], at[ow]);
-      }
-    }
-  }
-
-  void downRows(int64_t oh, float* y, int32_t* idx) const {
-    const int64_t hs = oh * p_.strideH - p_.padTop;
-    const int64_t h0 = std::max<int64_t>(hs, 0), h1 = std::min(hs + p_.kernelHeight, p_.inHeight);
-    std::copy(rowBest_.data() + h0 * p_.outWidth, rowBest_.data() + (h0 + 1) * p_.outWidth, y);
-    std::copy(rowAt_.data() + h0 * p_.outWidth, rowAt_.data() + (h0 + 1) * p_.outWidth, idx);
-    for (int64_t h = h0 + 1; h < h1; ++h) {
-      const float* best = rowBest_.data() + h * p_.outWidth;
-      const int32_t* at = rowAt_.data() + h * p_.outWidth;
-      for (int64_t ow = 0; ow < p_.outWidth; ++ow) maxStep(best[ow], at[ow], y[ow], idx[ow]);
-    }
-  }
-
-  const PoolParams& p_;
-  const int64_t starts_;  // columns of the padded row a window can start on
-  std::vector<float> padded_;
-  std::vector<float> rowBest_;  // per input row, per output column
-  std::vector<int32_t> rowAt_;
-};
-
-}  // namespace
-
 void maxPool2dForward(ThreadPool& pool, const PoolParams& p, const float* input, float* output,
                       int32_t* indices) {
-  const int64_t inPlane = p.inHeight * p.inWidth, outPlane = p.outHeight * p.outWidth;
-  const bool pairs = pairPooling(p);
-  pool.parallelFor(p.planes, planeGrain(p), [&](int64_t first, int64_t last) {
-    if (pairs) {
-      for (int64_t plane = first; plane < last; ++plane) {
-        for (int64_t oh = 0; oh < p.outHeight; ++oh) {
-          const int64_t at = plane * outPlane + oh * p.outWidth;
-          maxPoolPairsRow(p, input + plane * inPlane, oh, output + at, indices + at);
-        }
-      }
-      return;
-    }
-    SeparableMaxPool separable(p);
-    for (int64_t plane = first; plane < last; ++plane) {
-      separable.plane(input + plane * inPlane, output + plane * outPlane, indices + plane * outPlane);
-    }
-  });
+  activeKernels().maxPoolForward(pool, p, input, output, indices);
 }
 
 void maxPool2dBackward(ThreadPool& pool, const PoolParams& p, const float* gradOutput,

@@ -1,6 +1,7 @@
-// 2-D max and average pooling over (N·C) planes, forward and backward. Plain loops
-// (one build for every CPU): pooling reads each input once, so it is bound by memory,
-// not by arithmetic, and the pool's threads split the planes.
+// 2-D max and average pooling over (N·C) planes, forward and backward; the pool's
+// threads split the planes. Max pooling's forward runs in the ISA builds
+// (loops/max_pool.h: small planes are grouped so that vectors span their short rows);
+// the rest are plain loops, one build for every CPU.
 #pragma once
 
 #include <cstdint>

@@ -28,6 +28,8 @@ enum class ScratchSlot {
   kSmallImageGrad,     // small images: the output gradient laid out position-major, likewise
   kSmallImageWeights,  // small images: the weights laid out tap-major, likewise
   kSmallImageOffsets,  // small images: the micro-kernel's offset tables (int64), likewise
+  kPoolMaxima,     // max pooling: a task's running maxima (and a padded row)
+  kPoolPositions,  // max pooling: a task's positions of those maxima (int32)
   kCount,
 };
 
