@@ -8,9 +8,9 @@
 
 namespace max_pool {
 
-// Planes of up to this many elements go a group at a time, the group this large or
-// less: its four arrays (maxima and positions, along the rows and down them) then stay
-// in L2.
+// Padded planes of up to this many elements go a group at a time, the group this large
+// or less: its six arrays (the padded planes and the maxima along the rows and down
+// them, each with its positions: 192 KiB) then stay in L2.
 constexpr int64_t kGroupFloats = 8192;
 
 inline int32_t floatBits(float v) {
@@ -25,8 +25,8 @@ inline float bitsFloat(int32_t bits) {
   return v;
 }
 
-// One step of a running maximum, without branches: v replaces best when v > best, or
-// when v is the first NaN (as pool2d.cc's).
+// One step of a running maximum, without branches (the comparison is unpredictable on
+// real data): v replaces best when v > best, or when v is the first NaN.
 inline void maxStep(float v, int32_t position, float& best, int32_t& at) {
   const int32_t take = -static_cast<int32_t>((v > best) | ((v != v) & (best == best)));
   best = bitsFloat((floatBits(v) & take) | (floatBits(best) & ~take));
