@@ -78,6 +78,11 @@ class RecyclingPool<T extends Float32Array | Uint8Array> {
     return this.mine.has(buffer) && !(this.free.get(buffer.length)?.includes(buffer) ?? false);
   }
 
+  /** Lets a buffer from take() go for good: give() then ignores it, and only the GC frees it. */
+  disown(buffer: T): void {
+    if (this.inUse(buffer)) this.mine.delete(buffer);
+  }
+
   /** Returns a buffer from take() that nothing reads any more (anything else is ignored). */
   give(buffer: T): void {
     if (!this.mine.has(buffer) || this.retainedBytes + buffer.byteLength > this.maxRetainedBytes) return;
@@ -114,6 +119,14 @@ export function allocGradient(length: number): Float32Array {
  */
 export function isPooledGradient(buffer: Float32Array): boolean {
   return buffer.length * 4 > SMALL_BYTES && floatPool.inUse(buffer);
+}
+
+/**
+ * Hands a gradient from allocGradient to code that may keep it (a custom Function's
+ * backward, as PyTorch's may keep grad_output): the pool never reuses it.
+ */
+export function keepGradient(buffer: Float32Array): void {
+  if (buffer.length * 4 > SMALL_BYTES) floatPool.disown(buffer);
 }
 
 /** Returns a consumed gradient from allocGradient (anything else is ignored). */

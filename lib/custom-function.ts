@@ -3,6 +3,7 @@
  * the inputs' values and a backward that maps the output's gradient to one gradient per
  * input. Both run without recording a graph; the op joins the graph like a built-in one.
  */
+import { keepGradient } from './alloc';
 import { noGrad, record } from './autograd';
 import { AutogradError, ShapeError } from './errors';
 import { Tensor, assertTensor } from './tensor';
@@ -43,6 +44,7 @@ export function defineFunction(definition: FunctionDefinition): (...inputs: Tens
     if (!(output instanceof Tensor)) throw typeError(`${name}.forward`, 'its result', 'a Tensor', output);
     const result = Tensor._wrap(output.data, [...output.shape]);
     return record(result, name, inputs, (g) => {
+      keepGradient(g); // the backward may keep gradOutput: its storage must never be reused
       const grads = noGrad(() => backward.call(definition, ctx, Tensor._wrap(g, result.shape)));
       if (!Array.isArray(grads) || grads.length !== inputs.length) {
         throw new AutogradError(message(`${name}.backward`, 'its result', `an array of ${inputs.length} gradients (one per input, or null)`,

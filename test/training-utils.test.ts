@@ -166,4 +166,23 @@ describe('defineFunction', () => {
     const wrong = defineFunction({ name: 'wrong', forward: (_ctx, t) => t.mul(1), backward: () => [Tensor.ones([3])] });
     expect(() => wrong(x).sum().backward()).toThrow(/gradient 0/);
   });
+
+  it('a gradient its backward keeps is never reused: its values stay through later backward passes', () => {
+    // gradOutput comes from the gradient pool (16 KiB: large enough to be pooled); a backward
+    // may keep it, as PyTorch's may keep grad_output, so the pool must never hand it out again.
+    let kept: Tensor | null = null;
+    const stash = defineFunction({
+      name: 'stash',
+      forward: (_ctx, x) => x.mul(1),
+      backward: (_ctx, g) => {
+        kept = g;
+        return [g.mul(1)];
+      },
+    });
+    const x = Tensor.ones([64, 64], { requiresGrad: true });
+    stash(x).mul(3).sum().backward();
+    expect(kept!.data.every((v) => v === 3)).toBe(true);
+    for (let i = 0; i < 4; i++) x.mul(5).mul(7).sum().backward(); // gradients of the same size, from the pool
+    expect(kept!.data.every((v) => v === 3)).toBe(true);
+  });
 });
