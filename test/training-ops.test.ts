@@ -86,6 +86,15 @@ describe('matmul and linear', () => {
   });
 });
 
+// The native max pooling of x gives the reference's indices and the same output bits.
+function expectMaxPoolAsReference(x: Tensor, kernel: number | [number, number], options?: Pool2dOptions): void {
+  const run = (name: BackendName) => withBackend(name, () => maxPool2dWithIndices(x, kernel, options));
+  const native = run('native'), reference = run('reference');
+  expect([...native.indices]).toEqual([...reference.indices]);
+  expect(Buffer.from(native.output.data.buffer, native.output.data.byteOffset, native.output.data.byteLength))
+    .toEqual(Buffer.from(reference.output.data.buffer, reference.output.data.byteOffset, reference.output.data.byteLength));
+}
+
 describe('pooling', () => {
   test('max and average over 2x2 windows, by hand, with indices', () => {
     const x = new Tensor([1, 5, 2, 0, 3, 4, 8, 1, 0, 1, 2, 3, 9, 1, 0, 4], [1, 1, 4, 4]);
@@ -124,11 +133,7 @@ describe('pooling', () => {
     // Values from a set of four so that most windows hold ties; odd sizes leave a row and a column out.
     const values = [1, 2, NaN, -Infinity];
     const x = new Tensor(Float32Array.from({ length: 3 * 2 * 9 * 11 }, (_, i) => values[(i * 7 + (i >> 3)) % 4]), [3, 2, 9, 11]);
-    const run = (name: BackendName) => withBackend(name, () => maxPool2dWithIndices(x, 2));
-    const native = run('native'), reference = run('reference');
-    expect([...native.indices]).toEqual([...reference.indices]);
-    expect(Buffer.from(native.output.data.buffer, native.output.data.byteOffset, native.output.data.byteLength))
-      .toEqual(Buffer.from(reference.output.data.buffer, reference.output.data.byteOffset, reference.output.data.byteLength));
+    expectMaxPoolAsReference(x, 2);
     const all = new Tensor(new Float32Array(16).fill(3), [1, 1, 4, 4]);
     expect([...withBackend('native', () => maxPool2dWithIndices(all, 2)).indices]).toEqual([0, 2, 8, 10]);
   });
@@ -143,12 +148,7 @@ describe('pooling', () => {
     const values = [1, 2, NaN, -Infinity, 2];
     for (const shape of [[3, 2, 9, 11], [1, 2, 93, 97]]) {
       const size = shape.reduce((a, b) => a * b);
-      const x = new Tensor(Float32Array.from({ length: size }, (_, i) => values[(i * 7 + (i >> 3)) % 5]), shape);
-      const run = (name: BackendName) => withBackend(name, () => maxPool2dWithIndices(x, kernel, options));
-      const native = run('native'), reference = run('reference');
-      expect([...native.indices]).toEqual([...reference.indices]);
-      expect(Buffer.from(native.output.data.buffer, native.output.data.byteOffset, native.output.data.byteLength))
-        .toEqual(Buffer.from(reference.output.data.buffer, reference.output.data.byteOffset, reference.output.data.byteLength));
+      expectMaxPoolAsReference(new Tensor(Float32Array.from({ length: size }, (_, i) => values[(i * 7 + (i >> 3)) % 5]), shape), kernel, options);
     }
     // Windows of -Infinity alone (with padding in them): the first real element.
     const ties = new Tensor(new Float32Array(4 * 5).fill(-Infinity), [1, 1, 4, 5]);

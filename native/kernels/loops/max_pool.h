@@ -13,23 +13,11 @@ namespace max_pool {
 // them, each with its positions: 192 KiB) then stay in L2.
 constexpr int64_t kGroupFloats = 8192;
 
-inline int32_t floatBits(float v) {
-  int32_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  return bits;
-}
-
-inline float bitsFloat(int32_t bits) {
-  float v;
-  std::memcpy(&v, &bits, sizeof v);
-  return v;
-}
-
 // One step of a running maximum, without branches (the comparison is unpredictable on
 // real data): v replaces best when v > best, or when v is the first NaN.
 inline void maxStep(float v, int32_t position, float& best, int32_t& at) {
   const int32_t take = -static_cast<int32_t>((v > best) | ((v != v) & (best == best)));
-  best = bitsFloat((floatBits(v) & take) | (floatBits(best) & ~take));
+  best = bitCast<float>((bitCast<int32_t>(v) & take) | (bitCast<int32_t>(best) & ~take));
   at = (position & take) | (at & ~take);
 }
 
@@ -89,6 +77,20 @@ inline PaddedPlanes paddedPlanes(const PoolParams& p) {
   return {height, width, height * width, std::max<int64_t>(1, kGroupFloats / (height * width))};
 }
 
+// best[i] (at bestAt[i]) = the running maximum of v[i], v[i + step], … over `taps`
+// elements, as far as the array goes.
+inline void slidingMaxima(const float* v, const int32_t* at, int64_t total, int64_t step, int64_t taps, float* best,
+                          int32_t* bestAt) {
+  for (int64_t i = 0; i < total; ++i) {
+    best[i] = v[i];
+    bestAt[i] = at[i];
+  }
+  for (int64_t k = 1; k < taps; ++k) {
+    const int64_t shift = k * step;
+    for (int64_t i = 0; i + shift < total; ++i) maxStep(v[i + shift], at[i + shift], best[i], bestAt[i]);
+  }
+}
+
 // Two passes over a group of padded planes xp (positions at: the element's index in its
 // plane, −1 for padding): each element's maximum along its row over the kernel's
 // columns from it, then down the rows over the kernel's rows from it; output (oh, ow)
@@ -102,21 +104,8 @@ inline void paddedGroup(const PoolParams& p, const PaddedPlanes& pp, const float
                         const int32_t* at, float* output, int32_t* indices, float* alongBest, int32_t* alongAt,
                         float* downBest, int32_t* downAt) {
   const int64_t total = planes * pp.size, outPlane = p.outHeight * p.outWidth, Wp = pp.width;
-  const int64_t kh = p.kernelHeight, kw = p.kernelWidth;
-  for (int64_t i = 0; i < total; ++i) {
-    alongBest[i] = xp[i];
-    alongAt[i] = at[i];
-  }
-  for (int64_t kc = 1; kc < kw; ++kc)
-    for (int64_t i = 0; i + kc < total; ++i) maxStep(xp[i + kc], at[i + kc], alongBest[i], alongAt[i]);
-  for (int64_t i = 0; i < total; ++i) {
-    downBest[i] = alongBest[i];
-    downAt[i] = alongAt[i];
-  }
-  for (int64_t kr = 1; kr < kh; ++kr) {
-    const int64_t shift = kr * Wp;
-    for (int64_t i = 0; i + shift < total; ++i) maxStep(alongBest[i + shift], alongAt[i + shift], downBest[i], downAt[i]);
-  }
+  slidingMaxima(xp, at, total, 1, p.kernelWidth, alongBest, alongAt);
+  slidingMaxima(alongBest, alongAt, total, Wp, p.kernelHeight, downBest, downAt);
   for (int64_t j = 0; j < planes; ++j)
     for (int64_t oh = 0; oh < p.outHeight; ++oh) {
       const int64_t i0 = j * pp.size + oh * p.strideH * Wp;
