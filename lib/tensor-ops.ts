@@ -106,8 +106,11 @@ function resultTensor(out: Tensor | null | undefined, data: Float32Array, shape:
   return out ?? Tensor._wrap(data, shape);
 }
 
-/** x op y, broadcast (`other` a tensor or a number); gradients for tensor operands. */
-export function binaryOp(op: BinaryOp, x: Tensor, other: Tensor | number, options?: OutOption): Tensor {
+/**
+ * x op y, broadcast (`other` a tensor or a number); gradients for tensor operands. With
+ * `overwriteX` (addOverwriting) the result takes x's storage.
+ */
+export function binaryOp(op: BinaryOp, x: Tensor, other: Tensor | number, options?: OutOption, overwriteX = false): Tensor {
   assertTensor(op, 'this', x);
   const scalar = typeof other === 'number';
   if (!scalar && !(other instanceof Tensor)) throw typeError(op, 'other', 'a Tensor or a number', other);
@@ -122,7 +125,7 @@ export function binaryOp(op: BinaryOp, x: Tensor, other: Tensor | number, option
     if (!scalar) assertAttached(op, 'other', y);
   }
   const target = outOption(op, options);
-  const out = elementwiseOutput(op, target, outShape, [x, y], shouldRecord([x, y]));
+  const out = overwriteX ? x.data : elementwiseOutput(op, target, outShape, [x, y], shouldRecord([x, y]));
   if (size > 0) kernels.binary(op, layout, x.data, y.data, out);
   return record(resultTensor(target, out, outShape), op, scalar ? [x] : [x, y], (g) => {
     if (op === 'add' || op === 'sub') return sumBackward(op, g, x, scalar ? null : y, outShape, layout, kernels);
@@ -132,6 +135,16 @@ export function binaryOp(op: BinaryOp, x: Tensor, other: Tensor | number, option
     const gradX = gx && sumToShape(gx, outShape, x.shape);
     return scalar ? [gradX] : [gradX, gy && sumToShape(gy, outShape, y.shape)];
   });
+}
+
+/**
+ * x + y written over x's storage (torchvision's `out += identity`), for the models' own
+ * forward (not exported): x a result its caller has just made, that nothing else holds,
+ * whose op's backward does not read its output (a BatchNorm's); y of x's shape.
+ */
+export function addOverwriting(x: Tensor, y: Tensor): Tensor {
+  if (!sameShape(x.shape, y.shape)) throw new ShapeError(message('add', 'other.shape', formatShape(x.shape), formatShape(y.shape)));
+  return binaryOp('add', x, y, undefined, true);
 }
 
 /** condition ≠ 0 ? x : other, all three broadcast (x and other may be numbers); PyTorch's where. */

@@ -11,9 +11,11 @@ import { unaryOp } from '../tensor-ops';
 import { checkOptions, is, oneOf, typeError } from '../validate';
 import { logSoftmax } from './softmax';
 
-function activation(kind: ActivationKind, input: Tensor): Tensor {
+function activation(kind: ActivationKind, input: Tensor, overwrite = false): Tensor {
   assertTensor(kind, 'input', input);
-  const y = allocResult(input.size); // every element written (test/uninitialised-results.test.ts)
+  // Every element written (test/uninitialised-results.test.ts); element by element, so
+  // the input's own storage may take the result.
+  const y = overwrite ? input.data : allocResult(input.size);
   backend().activation(kind, input.data, y);
   return record(Tensor._wrap(y, input.shape), kind, [input], (g) => {
     const dx = allocGradient(g.length);
@@ -25,6 +27,17 @@ function activation(kind: ActivationKind, input: Tensor): Tensor {
 /** max(x, 0). */
 export function relu(input: Tensor): Tensor {
   return activation('relu', input);
+}
+
+/**
+ * relu written over `input`'s storage, as torchvision's ReLU(inplace=True) does, for the
+ * models' own forward (not exported): only on a result its caller has just made, that
+ * nothing else holds and whose op's backward does not read its output (a BatchNorm's, a
+ * sum's). A training step then allocates, and the garbage collector tracks, one result
+ * fewer per ReLU.
+ */
+export function reluOverwriting(input: Tensor): Tensor {
+  return activation('relu', input, true);
 }
 
 /** 1 / (1 + e^−x). */
