@@ -39,13 +39,23 @@ function channelTensor(fn: string, name: string, value: unknown, channels: numbe
   return value;
 }
 
-const floatsOf = (values: ArrayLike<number>, f: (v: number, c: number) => number) => {
-  const out = allocFloats(values.length);
-  for (let c = 0; c < values.length; c++) out[c] = f(values[c], c);
-  return out;
-};
+// Per-channel coefficients are computed in plain loops, each at its call site: one helper
+// taking a closure per coefficient went megamorphic and boxed every value the closure
+// returned (a third of a ResNet step's JavaScript allocation, each scavenge of it time
+// the step waits).
 const filled = (length: number, value: number) => allocFloats(length).fill(value);
-const invStd = (variance: Float32Array, eps: number) => floatsOf(variance, (v) => 1 / Math.sqrt(v + eps));
+function invStd(variance: Float32Array, eps: number): Float32Array {
+  const out = allocFloats(variance.length);
+  for (let c = 0; c < variance.length; c++) out[c] = 1 / Math.sqrt(variance[c] + eps);
+  return out;
+}
+
+/** a[c]·b[c] per channel. */
+function product(a: Float32Array, b: Float32Array): Float32Array {
+  const out = allocFloats(a.length);
+  for (let c = 0; c < a.length; c++) out[c] = a[c] * b[c];
+  return out;
+}
 
 /**
  * Batch normalisation over (N, C, …): each channel normalised by the batch's mean and
@@ -97,7 +107,7 @@ export function batchNorm(
     variance = rv!.data;
   }
   const invstd = invStd(variance, eps);
-  const scale = w === null ? invstd : floatsOf(invstd, (s, c) => s * w.data[c]);
+  const scale = w === null ? invstd : product(invstd, w.data);
   const shift = b === null ? filled(C, 0) : b.data;
   const out = allocResult(input.size);
   backend().channelAffine(layout, { v: input.data, b: scale, m: mean, d: shift }, out);
@@ -118,15 +128,18 @@ export function batchNorm(
       if (training) {
         // dx = k·(g − Σg/M − x̂·Σ(g·x̂)/M), k = weight·invstd, x̂ = (x − mean)·invstd.
         const k = scale;
-        const b2 = floatsOf(k, (kc, c) => (-kc * invstd[c] * invstd[c] * sumGX![c]) / count);
-        const d = floatsOf(k, (kc, c) => (-kc * sumG![c]) / count);
+        const b2 = allocFloats(C), d = allocFloats(C);
+        for (let c = 0; c < C; c++) {
+          b2[c] = (-k[c] * invstd[c] * invstd[c] * sumGX![c]) / count;
+          d[c] = (-k[c] * sumG![c]) / count;
+        }
         backend().channelAffine(layout, { u: g, a: k, v: x, b: b2, m: mean, d }, gx);
       } else {
         backend().channelAffine(layout, { u: g, a: scale, d: filled(C, 0) }, gx);
       }
     }
     const grads: Array<Float32Array | null> = [gx];
-    if (w) grads.push(w.requiresGrad ? floatsOf(sumGX!, (s, c) => s * invstd[c]) : null);
+    if (w) grads.push(w.requiresGrad ? product(sumGX!, invstd) : null);
     if (b) grads.push(b.requiresGrad ? sumG : null);
     return grads;
   });
@@ -175,12 +188,14 @@ function normalizeGroups(
       const sumG = allocFloats(rows), sumGX = allocFloats(rows);
       backend().channelGradSums(rowLayout, gHat, x, mean, sumG, sumGX);
       const n = rowLayout.inner;
+      const b2 = allocFloats(rows), d = allocFloats(rows);
+      for (let r = 0; r < rows; r++) {
+        const s = invstd[r];
+        b2[r] = (-s * s * s * sumGX[r]) / n;
+        d[r] = (-s * sumG[r]) / n;
+      }
       gx = allocGradient(input.size);
-      backend().channelAffine(rowLayout, {
-        u: gHat, a: invstd,
-        v: x, b: floatsOf(invstd, (s, r) => (-s * s * s * sumGX[r]) / n), m: mean,
-        d: floatsOf(invstd, (s, r) => (-s * sumG[r]) / n),
-      }, gx);
+      backend().channelAffine(rowLayout, { u: gHat, a: invstd, v: x, b: b2, m: mean, d }, gx);
     }
     const grads: Array<Float32Array | null> = [gx];
     if (w) grads.push(w.requiresGrad ? gw : null);
