@@ -5,7 +5,6 @@
  * strict names: resnet18, resnet34 (BasicBlock) and resnet50 (Bottleneck, the stride on
  * the 3×3 convolution: torchvision's "ResNet v1.5").
  */
-import { relu, reluOverwriting } from '../functional/activation';
 import { Conv2D } from '../nn/conv2d';
 import { Linear } from '../nn/linear';
 import { Module } from '../nn/module';
@@ -13,25 +12,11 @@ import { BatchNorm2d } from '../nn/normalization';
 import { AdaptiveAvgPool2d, MaxPool2d } from '../nn/pool';
 import { Sequential } from '../nn/sequential';
 import type { Tensor } from '../tensor';
-import { addOverwriting } from '../tensor-ops';
 import { checkOptions, positiveInteger } from '../validate';
+import { batchNormAddRelu, batchNormRelu } from './batch-norm-relu';
 
 const conv3x3 = (inPlanes: number, outPlanes: number, stride = 1) =>
   new Conv2D(inPlanes, outPlanes, 3, { stride, padding: 1, bias: false });
-// torchvision's ReLU(inplace=True) and `out += identity`: written over a BatchNorm's
-// result, which nothing else holds and whose backward does not read it, so that a step
-// allocates (and the garbage collector tracks) fewer results. Only after this library's
-// BatchNorm2d: a layer swapped for another (an Identity, say) may return its input.
-const ownsResult = (layer: Module) => layer.constructor === BatchNorm2d;
-const bnRelu = (bn: BatchNorm2d, x: Tensor) => {
-  const y = bn.forward(x);
-  return ownsResult(bn) ? reluOverwriting(y) : relu(y);
-};
-const bnAddRelu = (bn: BatchNorm2d, x: Tensor, identity: Tensor) => {
-  const y = bn.forward(x);
-  return ownsResult(bn) ? reluOverwriting(addOverwriting(y, identity)) : relu(y.add(identity));
-};
-
 const conv1x1 = (inPlanes: number, outPlanes: number, stride = 1) =>
   new Conv2D(inPlanes, outPlanes, 1, { stride, bias: false });
 
@@ -54,8 +39,8 @@ export class BasicBlock extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    const out = this.conv2.forward(bnRelu(this.bn1, this.conv1.forward(x)));
-    return bnAddRelu(this.bn2, out, this.downsample ? this.downsample.forward(x) : x);
+    const out = this.conv2.forward(batchNormRelu(this.bn1, this.conv1.forward(x)));
+    return batchNormAddRelu(this.bn2, out, this.downsample ? this.downsample.forward(x) : x);
   }
 }
 
@@ -82,9 +67,9 @@ export class Bottleneck extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    let out = bnRelu(this.bn1, this.conv1.forward(x));
-    out = bnRelu(this.bn2, this.conv2.forward(out));
-    return bnAddRelu(this.bn3, this.conv3.forward(out), this.downsample ? this.downsample.forward(x) : x);
+    let out = batchNormRelu(this.bn1, this.conv1.forward(x));
+    out = batchNormRelu(this.bn2, this.conv2.forward(out));
+    return batchNormAddRelu(this.bn3, this.conv3.forward(out), this.downsample ? this.downsample.forward(x) : x);
   }
 }
 
@@ -142,7 +127,7 @@ export class ResNet extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    let y = this.maxpool.forward(bnRelu(this.bn1, this.conv1.forward(x)));
+    let y = this.maxpool.forward(batchNormRelu(this.bn1, this.conv1.forward(x)));
     y = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(y))));
     const pooled = this.avgpool.forward(y);
     return this.fc.forward(pooled.reshape([pooled.shape[0], pooled.shape[1]]));

@@ -7,7 +7,6 @@
  * 2^depth. Padded convolutions, so the output has the input's size.
  */
 import { ShapeError } from '../errors';
-import { relu } from '../functional/activation';
 import { Conv2D } from '../nn/conv2d';
 import { ConvTranspose2d } from '../nn/conv-transpose';
 import { ModuleList } from '../nn/containers';
@@ -17,6 +16,7 @@ import { MaxPool2d } from '../nn/pool';
 import { cat } from '../shape-ops';
 import { Tensor, assertTensor } from '../tensor';
 import { checkOptions, formatShape, message, positiveInteger } from '../validate';
+import { batchNormRelu } from './batch-norm-relu';
 
 /** conv3×3-BN-ReLU twice. */
 export class DoubleConv extends Module {
@@ -34,7 +34,7 @@ export class DoubleConv extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return relu(this.bn2.forward(this.conv2.forward(relu(this.bn1.forward(this.conv1.forward(x))))));
+    return batchNormRelu(this.bn2, this.conv2.forward(batchNormRelu(this.bn1, this.conv1.forward(x))));
   }
 }
 

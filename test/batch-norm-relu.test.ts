@@ -1,8 +1,9 @@
-// The ResNet blocks write their ReLUs and skip sums over the BatchNorm results they have
-// just made (torchvision's ReLU(inplace=True) and `out += identity`, lib/models/resnet.ts).
-// They must give what the same blocks give with fresh results: every output and gradient
-// bitwise equal (same kernels, same order); no input or other tensor changed; and a
-// layer swapped for one that may return its input (an Identity) keeps fresh results.
+// The ResNet blocks and the U-Net's double convolutions write their ReLUs and skip sums
+// over the BatchNorm results they have just made (torchvision's ReLU(inplace=True) and
+// `out += identity`: lib/models/batch-norm-relu.ts). They must give what the same blocks
+// give with fresh results: every output and gradient bitwise equal (same kernels, same
+// order); no input changed; and a layer swapped for one that may return its input (an
+// Identity) keeps fresh results.
 import { describe, expect, it } from 'vitest';
 import { BatchNorm2d, Conv2D, Identity, Sequential, Tensor, manualSeed, models } from '../lib/index';
 import type { Module } from '../lib/nn/module';
@@ -10,19 +11,23 @@ import type { Module } from '../lib/nn/module';
 // Same class in all but name: the blocks then take the path with fresh results.
 class FreshBatchNorm2d extends BatchNorm2d {}
 
-function withFreshResults(model: Module): void {
+// Every BatchNorm2d swapped for a FreshBatchNorm2d of the same state; how many.
+function withFreshResults(model: Module): number {
+  let swapped = 0;
   const swap = (m: Module) => {
     for (const [name, child] of m.namedChildren()) {
       if (child instanceof BatchNorm2d) {
         const fresh = new FreshBatchNorm2d(child.numFeatures);
         fresh.loadStateDict(child.stateDict());
         (m as unknown as Record<string, Module>)[name] = fresh;
+        swapped++;
       } else {
         swap(child);
       }
     }
   };
   swap(model);
+  return swapped;
 }
 
 // Bitwise (NaN-safe), one message per tensor that differs.
@@ -39,22 +44,23 @@ function expectSameTensors(actual: Array<[string, Tensor]>, expected: Array<[str
   });
 }
 
+// [what, model, input shape, its BatchNorm2d layers]
 const cases = [
-  ['ResNet-18', () => models.resnet18({ numClasses: 5, inChannels: 2 }), [3, 2, 29, 31]],
+  ['ResNet-18', () => models.resnet18({ numClasses: 5, inChannels: 2 }), [3, 2, 29, 31], 20],
   ['a Bottleneck with a strided downsample', () => {
     const planes = 4, expanded = planes * models.Bottleneck.expansion;
     return new models.Bottleneck(6, planes, 2, new Sequential(new Conv2D(6, expanded, 1, { stride: 2, bias: false }), new BatchNorm2d(expanded)));
-  }, [3, 6, 9, 7]],
+  }, [3, 6, 9, 7], 4],
+  ['a U-Net', () => models.unet({ inChannels: 3, outChannels: 2, baseChannels: 4, depth: 2 }), [2, 3, 8, 12], 10],
 ] as const;
 
-describe.each(cases)('%s, its results written over', (_, make, shape) => {
+describe.each(cases)('%s, its results written over', (_, make, shape, batchNorms) => {
   it('gives the outputs, gradients and running statistics of fresh results, bitwise', () => {
     manualSeed(7);
     const overwriting = make();
     const fresh = make();
     fresh.loadStateDict(overwriting.stateDict());
-    withFreshResults(fresh);
-    expect((fresh as unknown as { bn1: Module }).bn1).toBeInstanceOf(FreshBatchNorm2d);
+    expect(withFreshResults(fresh)).toBe(batchNorms);
 
     const x = Tensor.randn([...shape]);
     const before = x.data.slice();
