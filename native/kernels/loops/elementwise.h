@@ -329,6 +329,7 @@ inline void unaryBackward(ThreadPool& pool, const UnaryParams& u, const float* g
 // in blocks of at most kRunBlock elements whose lane sums go into float64, so that the
 // float32 partials stay short. The order depends on n and the ISA only.
 constexpr int kRunLanes = 4 * kLanes;
+static_assert(kRunLanes % 8 == 0, "runSum folds the lanes eight at a time");
 constexpr int64_t kRunBlock = 4096;
 
 inline double runSum(const float* x, int64_t n) {
@@ -340,8 +341,12 @@ inline double runSum(const float* x, int64_t n) {
     int64_t i = 0;
     for (; i + kRunLanes <= m; i += kRunLanes)
       for (int l = 0; l < kRunLanes; ++l) lanes[l] += b[i + l];
-    double block = 0;
-    for (int l = 0; l < kRunLanes; ++l) block += lanes[l];
+    // The lanes into float64 eight at a time (a vector of doubles), then a fixed tree:
+    // one chain of 64 scalar additions per block cost a quarter of the block's time.
+    double eight[8] = {};
+    for (int l = 0; l < kRunLanes; l += 8)
+      for (int k = 0; k < 8; ++k) eight[k] += lanes[l + k];
+    double block = ((eight[0] + eight[1]) + (eight[2] + eight[3])) + ((eight[4] + eight[5]) + (eight[6] + eight[7]));
     for (; i < m; ++i) block += b[i];
     total += block;
   }
