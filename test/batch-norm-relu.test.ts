@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { BatchNorm2d, Conv2D, Identity, Sequential, Tensor, manualSeed, models } from '../lib/index';
 import type { Module } from '../lib/nn/module';
+import { bits } from './helpers';
 
 // Same class in all but name: the blocks then take the path with fresh results.
 class FreshBatchNorm2d extends BatchNorm2d {}
@@ -32,8 +33,7 @@ function withFreshResults(model: Module): number {
 
 // Bitwise (NaN-safe), one message per tensor that differs.
 function expectSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
-  const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  expect(bytes(actual).equals(bytes(expected)), what).toBe(true);
+  expect(bits(actual).equals(bits(expected)), what).toBe(true);
 }
 
 function expectSameTensors(actual: Array<[string, Tensor]>, expected: Array<[string, Tensor]>, grad: boolean): void {

@@ -7,7 +7,7 @@ import {
   ArgumentRangeError, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, ShapeError, Tensor, UnknownOptionError, conv2d,
   convTranspose1d, convTranspose2d, convTranspose2dAsync, convTranspose2dBackward, convTranspose3d, convTranspose3dAsync,
 } from '../lib/index';
-import { checkGradients, expectClose, randomTensor, withBackend } from './helpers';
+import { bits, checkGradients, expectClose, randomTensor, withBackend } from './helpers';
 
 interface Case {
   input: number[]; // (N, C_in, …spatial)
@@ -137,7 +137,6 @@ describe('convTranspose: PyTorch and the definition', () => {
 });
 
 describe('async and functional-backward variants', () => {
-  const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   it.each(['native', 'reference'] as const)('the async call gives the sync bits and the same gradients (%s)', async (kind) => {
     const x = randomTensor([2, 6, 5, 7], 20, { requiresGrad: true }), w = randomTensor([6, 2, 3, 3], 21, { requiresGrad: true });
     const b = randomTensor([4], 22, { requiresGrad: true });

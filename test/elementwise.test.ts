@@ -4,9 +4,8 @@
 // finite differences; NaN semantics; the same bits at 1, 2 and 3 threads.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ArgumentRangeError, ArgumentTypeError, ShapeError, Tensor, getNumThreads, setNumThreads, where } from '../lib/index';
-import { checkGradients, expectClose, randomTensor, withBackend } from './helpers';
+import { bits, checkGradients, expectClose, randomTensor, withBackend } from './helpers';
 
-const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const sameBits = (a: Float32Array, b: Float32Array) => a.length === b.length && bits(a).equals(bits(b));
 
 /** expectClose where the reference is a number; NaN (an empty mean) where it is NaN. */

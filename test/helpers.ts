@@ -3,6 +3,14 @@ import { expect } from 'vitest';
 import { type BackendName, Tensor, getBackend, setBackend } from '../lib/index';
 import { Random } from '../lib/random';
 
+/**
+ * The bytes of a view (not of its whole buffer: small results share one slab), for
+ * bitwise comparisons that NaNs and signed zeros do not fool.
+ */
+export function bits(a: Float32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
 /** Uniform values in [-1, 1), reproducible from `seed`. */
 export function randomTensor(shape: number[], seed: number, options?: { requiresGrad?: boolean }): Tensor {
   const random = new Random(seed);

@@ -10,9 +10,8 @@ import {
 } from '../lib/index';
 import { backend } from '../lib/backend';
 import type { ChannelAffineTerms, ChannelLayout } from '../lib/reference/channel-norm';
-import { checkGradients, expectClose, randomTensor, withBackend } from './helpers';
+import { bits, checkGradients, expectClose, randomTensor, withBackend } from './helpers';
 
-const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const threads = getNumThreads();
 afterEach(() => setNumThreads(threads));
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ArgumentTypeError, AutogradError, type BackendName, ShapeError, Tensor, UnknownOptionError, noGrad, conv1d, conv1dBackward, conv2d, conv2dBackward, conv3d, conv3dBackward,
 } from '../lib/index';
-import { randomTensor, withBackend } from './helpers';
+import { bits, randomTensor, withBackend } from './helpers';
 
 type Rank = 1 | 2 | 3;
 const FORWARD = { 1: conv1d, 2: conv2d, 3: conv3d } as const;
@@ -40,7 +40,7 @@ const CASES: Case[] = [
 
 const shapeOf = (rank: Rank, a: number, b: number, size: number) => [a, b, ...new Array(rank).fill(size)];
 const stale = (shape: number[]) => new Tensor(new Float32Array(shape.reduce((x, y) => x * y, 1)).fill(NaN), shape);
-const bytes = (t: Tensor | null | undefined) => Buffer.from(t!.data.buffer, t!.data.byteOffset, t!.data.byteLength);
+const bytes = (t: Tensor | null | undefined) => bits(t!.data);
 
 describe.each(['native', 'reference'] as BackendName[])('results overwrite stale out tensors (%s)', (backend) => {
   it.each(CASES)('$name', (c) => {
