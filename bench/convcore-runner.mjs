@@ -12,20 +12,25 @@ const OPS = {
   3: [conv3d, conv3dBackward],
 };
 
-export function convcoreCalls(s, { backend = 'native' } = {}) {
+export function convcoreCalls(s, { backend = 'native', outBuffers = 1 } = {}) {
   const { rank, spatial, kernel } = dims(s);
   const [forward, backward] = OPS[rank];
   const x = Tensor.randn([s.N, s.C, ...spatial], { seed: 1 });
   const w = Tensor.randn([s.O, s.C / s.groups, ...kernel], { seed: 2 });
   const g = Tensor.randn([s.N, s.O, ...outputSize(s)], { seed: 3 });
   const opts = { stride: s.stride, padding: s.pad, groups: s.groups };
-  const y = Tensor.zeros(g.shape);
-  const gx = Tensor.zeros(x.shape), gw = Tensor.zeros(w.shape);
-  // Options built once, as a training loop would; the reference backend is switched in
-  // around each of its calls only.
-  const forwardOptions = { ...opts, out: y };
-  const dataOptions = { ...opts, compute: { gradWeight: false, gradBias: false }, out: { gradInput: gx } };
-  const weightOptions = { ...opts, compute: { gradInput: false, gradBias: false }, out: { gradWeight: gw } };
+  const dataCompute = { gradWeight: false, gradBias: false }, weightCompute = { gradInput: false, gradBias: false };
+  // Options built once, as a training loop would; with outBuffers > 1 the calls write
+  // into that many preallocated results in turn (as fresh results do until the garbage
+  // collector frees them). The reference backend is switched in around its calls only.
+  const forwardOptions = [], dataOptions = [], weightOptions = [];
+  for (let i = 0; i < outBuffers; i++) {
+    forwardOptions.push({ ...opts, out: Tensor.zeros(g.shape) });
+    dataOptions.push({ ...opts, compute: dataCompute, out: { gradInput: Tensor.zeros(x.shape) } });
+    weightOptions.push({ ...opts, compute: weightCompute, out: { gradWeight: Tensor.zeros(w.shape) } });
+  }
+  let turn = 0;
+  const next = (list) => list[outBuffers === 1 ? 0 : turn++ % outBuffers];
   const use = (fn) => backend === 'native' ? fn : () => {
     setBackend(backend);
     try {
@@ -34,16 +39,16 @@ export function convcoreCalls(s, { backend = 'native' } = {}) {
       setBackend('native');
     }
   };
-  const freshData = { ...opts, compute: dataOptions.compute }, freshWeight = { ...opts, compute: weightOptions.compute };
+  const freshData = { ...opts, compute: dataCompute }, freshWeight = { ...opts, compute: weightCompute };
   return {
-    fwd: use(() => forward(x, w, null, forwardOptions)),
-    bwd_data: use(() => backward(x, w, g, dataOptions)),
-    bwd_weight: use(() => backward(x, w, g, weightOptions)),
+    fwd: use(() => forward(x, w, null, next(forwardOptions))),
+    bwd_data: use(() => backward(x, w, g, next(dataOptions))),
+    bwd_weight: use(() => backward(x, w, g, next(weightOptions))),
     fresh: {
       fwd: use(() => forward(x, w, null, opts)),
       bwd_data: use(() => backward(x, w, g, freshData)),
       bwd_weight: use(() => backward(x, w, g, freshWeight)),
     },
-    bytes: { input: x.size * 4, output: y.size * 4 },
+    bytes: { input: x.size * 4, output: g.size * 4, weight: w.size * 4 },
   };
 }

@@ -1,0 +1,111 @@
+// npm run bench:fresh: what a result allocated fresh costs (`const y = conv2d(x, w)`)
+// against the same call writing into one preallocated result (`{ out }`), on the standard
+// shapes at 1 and 2 threads, and where that cost comes from:
+// - "8 outs in turn": the call writing into eight preallocated results in turn. A fresh
+//   result's memory comes back only when the garbage collector has run, so until then
+//   each call writes somewhere new, out of the cache, as this does (without any GC).
+// - "bare Node": what Node itself charges a program that allocates a result of that size
+//   and writes it, with no convcore loaded (allocation-floor.mjs, with the same malloc
+//   settings as the library's cache; at 2 threads a second thread keeps the other core
+//   busy, as the kernel's second thread does).
+// Writes results/fresh.{json,md}.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { getCacheLimit, setNumThreads } from 'convcore';
+import { convcoreCalls } from './convcore-runner.mjs';
+import { PASSES, measure } from './measure.mjs';
+
+const TARGET = 1.1; // issue 16: fresh-result time ≤ 1.10× the `out` time
+// Controls for results of these sizes and up: eight outs in turn (a result beyond L2's
+// reach) and bare Node's allocation (below 1 MiB it is lost in the noise).
+const TURNS_BYTES = 2 ** 18, BARE_BYTES = 2 ** 20;
+const ROUNDS = 5;
+const shapes = JSON.parse(fs.readFileSync(new URL('./shapes.json', import.meta.url), 'utf8')).shapes;
+const floorScript = fileURLToPath(new URL('./allocation-floor.mjs', import.meta.url));
+const timing = { minReps: 5, maxReps: 200, minSeconds: 0.1, warmup: 2 };
+
+function resultBytes(pass, calls) {
+  return pass === 'fwd' ? calls.bytes.output : pass === 'bwd_data' ? calls.bytes.input : calls.bytes.weight;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+// Rounds alternate the ways of calling, so that the machine's drift (10-40% from one
+// minute to the next here) hits them alike; the ratio is the median of each round's.
+// Each way first runs for a while alone. Fresh results land in memory the process has
+// never touched (a page fault per page) until the garbage collector has freed some, and
+// V8 grows its young generation on the way: the first ~100 results of lenet1's
+// backward-data took 2.7× their time. So the fresh way warms up over at least 64 MB of
+// results (two of the scavenges that ArrayBuffers start), up to 300 calls.
+function timeWays(ways, bytes) {
+  for (const [k, fn] of Object.entries(ways)) {
+    const minReps = k === 'fresh' ? Math.min(300, Math.ceil(2 ** 26 / bytes)) : 1;
+    measure(fn, { minReps, maxReps: 1e6, minSeconds: 0.3, warmup: 0 });
+  }
+  const ms = Object.fromEntries(Object.keys(ways).map((k) => [k, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [k, fn] of Object.entries(ways)) ms[k].push(measure(fn, timing).medianMs);
+  }
+  const ratio = (k) => median(ms[k].map((v, i) => v / ms.out[i]));
+  return { outMs: median(ms.out), freshMs: median(ms.fresh), ratio: ratio('fresh'), ...(ways.turns ? { turnsRatio: ratio('turns') } : {}) };
+}
+
+function bareNodeMs(bytes, kernelMs, busy) {
+  const limit = getCacheLimit();
+  const env = limit > 0 ? { ...process.env, MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: String(limit) } : process.env;
+  const output = execFileSync(process.execPath, [floorScript, String(bytes), String(kernelMs), busy ? '1' : '0'], { encoding: 'utf8', env });
+  return JSON.parse(output).overheadMs;
+}
+
+const rows = [];
+for (const s of shapes) {
+  const calls = convcoreCalls(s);
+  const large = PASSES.some((pass) => resultBytes(pass, calls) >= TURNS_BYTES);
+  const inTurn = large ? convcoreCalls(s, { outBuffers: 8 }) : null;
+  for (const threads of [1, 2]) {
+    setNumThreads(threads);
+    for (const pass of PASSES) {
+      const bytes = resultBytes(pass, calls);
+      const ways = { out: calls[pass], fresh: calls.fresh[pass], ...(bytes >= TURNS_BYTES ? { turns: inTurn[pass] } : {}) };
+      const row = { shape: s.id, pass, threads, bytes, ...timeWays(ways, bytes) };
+      if (bytes >= BARE_BYTES) row.bareRatio = (row.outMs + bareNodeMs(bytes, row.outMs, threads === 2)) / row.outMs;
+      rows.push(row);
+      console.error(`${s.id.padEnd(10)} ${pass.padEnd(10)} ${threads}T ${(bytes / 2 ** 20).toFixed(1).padStart(6)} MB ` +
+        `out ${row.outMs.toFixed(3)} ms, fresh ${row.freshMs.toFixed(3)} ms (${row.ratio.toFixed(2)}×)` +
+        (row.turnsRatio === undefined ? '' : `; 8 outs in turn ${row.turnsRatio.toFixed(2)}×`) +
+        (row.bareRatio === undefined ? '' : `, bare Node ${row.bareRatio.toFixed(2)}×`));
+    }
+  }
+}
+
+const machine = { cpu: os.cpus()[0]?.model.trim(), cores: os.availableParallelism(), node: process.version };
+const report = { date: new Date().toISOString(), machine, target: TARGET, rows };
+const fixed = (v, digits) => (v === undefined ? '–' : v.toFixed(digits));
+const times = (v) => (v === undefined ? '–' : `${v.toFixed(2)}×`);
+const within = rows.filter((r) => r.ratio <= TARGET);
+const bareAbove = rows.filter((r) => r.ratio > TARGET && r.bareRatio > TARGET);
+const lines = [
+  `Measured ${report.date.slice(0, 10)} by \`npm run bench:fresh\` on ${machine.cpu} (${machine.cores} cores, Node ${machine.node}). ` +
+  `Each standard shape and pass at 1 and 2 threads: ${ROUNDS} rounds alternating the same call writing into one preallocated ` +
+  'result (`out`), allocating its result (fresh) and writing into eight preallocated results in turn; medians, and ' +
+  'each ratio the median of the rounds\' ratios to `out`. "bare Node": a Node process without convcore allocating and ' +
+  'writing a buffer of the result\'s size around a busy-wait as long as the `out` call, against writing one kept buffer ' +
+  '(bench/allocation-floor.mjs; the library cache\'s malloc settings; at 2 threads another thread keeps the second core busy), ' +
+  'as the time the call would take with that added. The table shows results of 256 KiB or more (bare Node: 1 MiB or more) and any row above the target.',
+  '',
+  `Fresh within ${TARGET.toFixed(2)}× of \`out\`: ${within.length} of ${rows.length} rows; above it: ` +
+  `${rows.length - within.length}, of which ${bareAbove.length} where bare Node is above it too.`,
+  '',
+  '| shape | pass | result MB | threads | out ms | fresh ms | fresh / out | 8 outs in turn / out | bare Node / out |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...rows.filter((r) => r.bytes >= TURNS_BYTES || r.ratio > TARGET).map((r) => `| ${r.shape} | ${r.pass} | ` +
+    `${(r.bytes / 2 ** 20).toFixed(2)} | ${r.threads} | ${fixed(r.outMs, 3)} | ${fixed(r.freshMs, 3)} | ${times(r.ratio)} | ` +
+    `${times(r.turnsRatio)} | ${times(r.bareRatio)} |`),
+];
+const markdown = lines.join('\n') + '\n';
+const dir = new URL('./results/', import.meta.url);
+fs.writeFileSync(new URL('fresh.json', dir), JSON.stringify(report, null, 2) + '\n');
+fs.writeFileSync(new URL('fresh.md', dir), markdown);
+console.log(markdown);
