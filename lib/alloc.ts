@@ -4,7 +4,7 @@
  * garbage-collected backing store, which dominates ops on a few dozen elements.
  * Large arrays get their own buffer. Either way the memory starts zeroed.
  */
-import { loadedAddon } from './binding';
+import { type NativeAddon, loadedAddon, nativeAddon } from './binding';
 
 const SLAB_BYTES = 64 * 1024;
 const SMALL_BYTES = 1024;
@@ -14,7 +14,7 @@ let used = 0;
 
 export function allocFloats(length: number): Float32Array {
   const bytes = length * 4;
-  if (bytes > SMALL_BYTES) return new Float32Array(length);
+  if (bytes > SMALL_BYTES) return allocStorage(length);
   // A new slab when this one is full, or was detached: a caller transferred the buffer
   // of a small tensor (which docs/guarantees.md warns against) and took the slab with it.
   if (used + bytes > SLAB_BYTES || slab.byteLength === 0) {
@@ -26,22 +26,56 @@ export function allocFloats(length: number): Float32Array {
   return view;
 }
 
+// ---- alignment -------------------------------------------------------------------------
+// Large storage starts on a 64-byte boundary (malloc gives 16), so that no vector load of
+// a kernel straddles two cache lines: over a 32 MB tensor 16 bytes off the boundary, a
+// sum took 1.25-1.4x as long and an add 1.1-1.2x. Only the addon knows an address; it
+// is loaded for this (where it cannot be, storage stays as malloc gives it).
+
+const ALIGNMENT = 64;
+let aligner: NativeAddon | null = null;
+let loadTried = false;
+
+function alignmentAddon(): NativeAddon | null {
+  if (aligner === null) aligner = loadedAddon();
+  if (aligner === null && !loadTried) {
+    loadTried = true;
+    try {
+      aligner = nativeAddon();
+    } catch {
+      // No binary here (the reference backend): storage stays as malloc gives it, and
+      // the first native op reports why the addon did not load.
+    }
+  }
+  return aligner;
+}
+
+function alignedView(buffer: ArrayBuffer, length: number, addon: NativeAddon): Float32Array {
+  return new Float32Array(buffer, addon.alignmentShift(buffer), length);
+}
+
+/**
+ * Zeroed storage of its own (an ArrayBuffer to itself) for a tensor: Tensor.zeros,
+ * randn, fromArray and large op results. Large ones start on a 64-byte boundary, past
+ * up to 60 bytes of their buffer.
+ */
+export function allocStorage(length: number): Float32Array {
+  const addon = length * 4 > SMALL_BYTES ? alignmentAddon() : null;
+  return addon === null ? new Float32Array(length) : alignedView(new ArrayBuffer(length * 4 + ALIGNMENT), length, addon);
+}
+
 /**
  * Storage for a result that the kernel writes in full (every pass of every convolution:
  * test/out-overwrite.test.ts), with unspecified contents: a large one skips the zero-fill
  * of new Float32Array, which on memory the cache hands back (lib/memory-cache.ts) would be
- * a pass over the whole result before the kernel's own. It starts on a 64-byte boundary
- * (malloc gives 16): vector loads that straddle cache lines made a sum 25% slower.
+ * a pass over the whole result before the kernel's own. It starts on a 64-byte boundary.
  */
 export function allocResult(length: number): Float32Array {
   if (length * 4 <= SMALL_BYTES) return allocFloats(length);
-  const addon = loadedAddon();
-  const bytes = Buffer.allocUnsafeSlow(length * 4 + (addon ? ALIGNMENT : 0)); // its own ArrayBuffer
-  const shift = addon ? addon.alignmentShift(bytes.buffer) : 0;
-  return new Float32Array(bytes.buffer, shift, length);
+  const addon = alignmentAddon();
+  if (addon === null) return new Float32Array(Buffer.allocUnsafeSlow(length * 4).buffer, 0, length);
+  return alignedView(Buffer.allocUnsafeSlow(length * 4 + ALIGNMENT).buffer, length, addon); // its own ArrayBuffer
 }
-
-const ALIGNMENT = 64;
 
 // ---- recycled buffers ------------------------------------------------------------------
 // Large buffers whose end of life the library knows (a gradient once backward() has

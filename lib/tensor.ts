@@ -3,7 +3,7 @@
  * storage itself (never copied on construction from a Float32Array), and `reshape`
  * and `detach` return views of it.
  */
-import { allocGradient, isPooledGradient, releaseGradient } from './alloc';
+import { allocGradient, allocStorage, isPooledGradient, releaseGradient } from './alloc';
 import { type GradNode, record, runBackward } from './autograd';
 import { sameShape, sizeOf } from './broadcast';
 import { AutogradError, ShapeError } from './errors';
@@ -127,7 +127,7 @@ export class Tensor {
     const fn = 'Tensor.full';
     const dims = checkShape(fn, shape);
     if (typeof value !== 'number') throw typeError(fn, 'value', 'a number', value);
-    const t = new Tensor(new Float32Array(sizeOf(dims)).fill(value), dims);
+    const t = new Tensor(allocStorage(sizeOf(dims)).fill(value), dims);
     t.requiresGrad = readTensorOptions(fn, options, TENSOR_OPTIONS).requiresGrad;
     return t;
   }
@@ -151,7 +151,7 @@ export class Tensor {
     const dims = checkShape(fn, shape);
     const { requiresGrad, seed } = readTensorOptions(fn, options, RANDOM_OPTIONS);
     const random = randomFor(seed);
-    const data = new Float32Array(sizeOf(dims));
+    const data = allocStorage(sizeOf(dims));
     for (let i = 0; i < data.length; i++) data[i] = sample(random);
     return new Tensor(data, dims, { requiresGrad });
   }
@@ -160,7 +160,7 @@ export class Tensor {
   static fromArray(values: NestedArray, options?: TensorOptions): Tensor {
     const fn = 'Tensor.fromArray';
     const shape = inferShape(fn, values);
-    const data = new Float32Array(sizeOf(shape));
+    const data = allocStorage(sizeOf(shape));
     flatten(values, data);
     return new Tensor(data, shape, options);
   }
