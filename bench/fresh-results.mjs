@@ -8,8 +8,10 @@
 //   and writes it, with no convcore loaded (allocation-floor.mjs, with the same malloc
 //   settings as the library's cache; at 2 threads a second thread keeps the other core
 //   busy, as the kernel's second thread does).
-// Writes results/fresh.{json,md}.
-import { execFileSync } from 'node:child_process';
+// And the image filters through fresh results against OpenCV's filter2D (allocating too),
+// where a Python with cv2 is installed (bench/opencv-filter.py). Writes
+// results/fresh.{json,md}.
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +24,8 @@ const TARGET = 1.1; // issue 16: fresh-result time ≤ 1.10× the `out` time
 // reach) and bare Node's allocation (below 1 MiB it is lost in the noise).
 const TURNS_BYTES = 2 ** 18, BARE_BYTES = 2 ** 20;
 const ROUNDS = 5;
+const IMAGE_SHAPES = ['gray1080', 'gauss1080', 'rgbbatch'];
+const OPENCV_TARGET = 2; // issue 16: through fresh results, ≥ 2× OpenCV's filter2D
 const shapes = JSON.parse(fs.readFileSync(new URL('./shapes.json', import.meta.url), 'utf8')).shapes;
 const floorScript = fileURLToPath(new URL('./allocation-floor.mjs', import.meta.url));
 const timing = { minReps: 5, maxReps: 200, minSeconds: 0.1, warmup: 2 };
@@ -80,8 +84,39 @@ for (const s of shapes) {
   }
 }
 
+// ---- OpenCV --------------------------------------------------------------------------
+function findOpenCv() {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(python, ['-c', 'import cv2, numpy; print(cv2.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { python, version: r.stdout.trim() };
+  }
+  return null;
+}
+
+// One thread pinned to core 0, then both; two processes each, the better median kept.
+function openCvTimes(opencv) {
+  const script = fileURLToPath(new URL('./opencv-filter.py', import.meta.url));
+  const input = JSON.stringify(shapes.filter((s) => IMAGE_SHAPES.includes(s.id)));
+  const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  const times = [];
+  for (const threads of [1, 2]) {
+    const runs = [0, 1].map(() => {
+      const [cmd, argv] = threads === 1 && canPin ? ['taskset', ['-c', '0', opencv.python, script, '1']] : [opencv.python, [script, String(threads)]];
+      return execFileSync(cmd, argv, { input, encoding: 'utf8' }).trim().split('\n').map((line) => JSON.parse(line));
+    });
+    for (const row of runs[0]) {
+      times.push({ ...row, medianMs: Math.min(...runs.map((r) => r.find((x) => x.id === row.id).medianMs)) });
+    }
+  }
+  return times;
+}
+
+const opencv = findOpenCv();
+const opencvRows = opencv ? openCvTimes(opencv) : [];
+if (!opencv) console.error('fresh-results: OpenCV not compared (no Python with cv2: apt-get install python3-opencv)');
+
 const machine = { cpu: os.cpus()[0]?.model.trim(), cores: os.availableParallelism(), node: process.version };
-const report = { date: new Date().toISOString(), machine, target: TARGET, rows };
+const report = { date: new Date().toISOString(), machine, target: TARGET, rows, opencv: opencv && { version: opencv.version, rows: opencvRows } };
 const fixed = (v, digits) => (v === undefined ? '–' : v.toFixed(digits));
 const times = (v) => (v === undefined ? '–' : `${v.toFixed(2)}×`);
 const within = rows.filter((r) => r.ratio <= TARGET);
@@ -104,6 +139,20 @@ const lines = [
     `${(r.bytes / 2 ** 20).toFixed(2)} | ${r.threads} | ${fixed(r.outMs, 3)} | ${fixed(r.freshMs, 3)} | ${times(r.ratio)} | ` +
     `${times(r.turnsRatio)} | ${times(r.bareRatio)} |`),
 ];
+if (opencv) {
+  lines.push('', `Through fresh results against OpenCV ${opencv.version}'s \`filter2D\` (float32 planes, a result allocated by each call, ` +
+    'zeros beyond the border; rgbbatch as 48 planes each with its channel\'s kernel, each result dropped at once, OpenCV\'s ' +
+    'best case; 1 thread pinned to one core; the better ' +
+    `median of two processes). Issue 16's target: convcore ≥ ${OPENCV_TARGET}× as fast.`, '',
+  '| shape | threads | convcore fresh ms | OpenCV ms | × OpenCV |', '|---|---|---|---|---|');
+  for (const id of IMAGE_SHAPES) {
+    for (const threads of [1, 2]) {
+      const ours = rows.find((r) => r.shape === id && r.pass === 'fwd' && r.threads === threads);
+      const theirs = opencvRows.find((r) => r.id === id && r.threads === threads);
+      if (ours && theirs) lines.push(`| ${id} | ${threads} | ${ours.freshMs.toFixed(3)} | ${theirs.medianMs.toFixed(3)} | ${(theirs.medianMs / ours.freshMs).toFixed(2)}× |`);
+    }
+  }
+}
 const markdown = lines.join('\n') + '\n';
 const dir = new URL('./results/', import.meta.url);
 fs.writeFileSync(new URL('fresh.json', dir), JSON.stringify(report, null, 2) + '\n');
