@@ -30,7 +30,7 @@ export function convcoreCalls(s, { backend = 'native', outBuffers = 1 } = {}) {
     weightOptions.push({ ...opts, compute: weightCompute, out: { gradWeight: Tensor.zeros(w.shape) } });
   }
   let turn = 0;
-  const next = (list) => list[outBuffers === 1 ? 0 : turn++ % outBuffers];
+  const next = (list) => list[turn++ % outBuffers];
   const use = (fn) => backend === 'native' ? fn : () => {
     setBackend(backend);
     try {

@@ -11,13 +11,14 @@
 // And the image filters through fresh results against OpenCV's filter2D (allocating too),
 // where a Python with cv2 is installed (bench/opencv-filter.py). Writes
 // results/fresh.{json,md}.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { getCacheLimit, setNumThreads } from 'convcore';
 import { convcoreCalls } from './convcore-runner.mjs';
 import { PASSES, measure } from './measure.mjs';
+import { findPython, pythonCommand } from './python.mjs';
 
 const TARGET = 1.1; // issue 16: fresh-result time ≤ 1.10× the `out` time
 // Controls for results of these sizes and up: eight outs in turn (a result beyond L2's
@@ -85,23 +86,14 @@ for (const s of shapes) {
 }
 
 // ---- OpenCV --------------------------------------------------------------------------
-function findOpenCv() {
-  for (const python of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(python, ['-c', 'import cv2, numpy; print(cv2.__version__)'], { encoding: 'utf8' });
-    if (r.status === 0) return { python, version: r.stdout.trim() };
-  }
-  return null;
-}
-
 // One thread pinned to core 0, then both; two processes each, the better median kept.
 function openCvTimes(opencv) {
   const script = fileURLToPath(new URL('./opencv-filter.py', import.meta.url));
   const input = JSON.stringify(shapes.filter((s) => IMAGE_SHAPES.includes(s.id)));
-  const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   const times = [];
   for (const threads of [1, 2]) {
     const runs = [0, 1].map(() => {
-      const [cmd, argv] = threads === 1 && canPin ? ['taskset', ['-c', '0', opencv.python, script, '1']] : [opencv.python, [script, String(threads)]];
+      const [cmd, argv] = pythonCommand(opencv.python, [script, String(threads)], threads);
       return execFileSync(cmd, argv, { input, encoding: 'utf8' }).trim().split('\n').map((line) => JSON.parse(line));
     });
     for (const row of runs[0]) {
@@ -111,7 +103,7 @@ function openCvTimes(opencv) {
   return times;
 }
 
-const opencv = findOpenCv();
+const opencv = findPython('cv2');
 const opencvRows = opencv ? openCvTimes(opencv) : [];
 if (!opencv) console.error('fresh-results: OpenCV not compared (no Python with cv2: apt-get install python3-opencv)');
 

@@ -3,23 +3,18 @@
 // still runs oneDNN's convolutions on every core) with OMP_NUM_THREADS=1, and every
 // core. Each setting runs in two processes and keeps the better median per call: the
 // same PyTorch call here measures 10 ms in one process and 35 ms in another.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Tensor, serializeSafetensors } from 'convcore';
+import { canPin, findPython, pythonCommand } from './python.mjs';
 
 const RUNNER = fileURLToPath(new URL('./torch-runner.py', import.meta.url));
 
 /** A Python that imports torch (the Debian package lives under /usr/bin), or null. */
 export function findTorch() {
-  for (const python of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-    if (r.status === 0) return { python, version: r.stdout.trim() };
-  }
-  return null;
+  return findPython('torch');
 }
-
-const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 /** Rows {shape, pass, threads, medianMs, minMs} for threads 1 (pinned) and `cores`. */
 export function torchTimes(torch, shapes, cores, { minSeconds = 0.4, processes = 2 } = {}) {
@@ -28,7 +23,7 @@ export function torchTimes(torch, shapes, cores, { minSeconds = 0.4, processes =
     const runs = [];
     for (let p = 0; p < processes; p++) {
       const args = [RUNNER, String(threads), String(minSeconds)];
-      const [cmd, argv] = threads === 1 && canPin ? ['taskset', ['-c', '0', torch.python, ...args]] : [torch.python, args];
+      const [cmd, argv] = pythonCommand(torch.python, args, threads);
       const env = { ...process.env, ...(threads === 1 ? { OMP_NUM_THREADS: '1' } : {}) };
       const out = execFileSync(cmd, argv, { input: JSON.stringify(shapes), encoding: 'utf8', env, maxBuffer: 1 << 24 });
       runs.push(out.trim().split('\n').map((line) => JSON.parse(line)));

@@ -8,7 +8,7 @@
 // convcore's accuracy after the same number of steps is reported beside it.
 // Writes results/train.{json,md}.
 //   node bench/train.mjs [--epochs 10] [--seed 0] [--tfjs-steps 8] [--tfjs-epochs N] [--no-tfjs]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DataLoader, SGD, crossEntropy, getNumThreads, loadMnist, manualSeed } from 'convcore';
 import { argmaxRows, buildLeNet, evaluate } from '../examples/lenet.mjs';
+import { canPin, pythonCommand } from './python.mjs';
 import { findTorch, writeTrainingInputs } from './torch.mjs';
 
 const { values } = parseArgs({
@@ -151,11 +152,10 @@ function trainTorch(torch) {
   const file = path.join(dir, 'run.safetensors');
   writeTrainingInputs(file, { initial, train, test, loader, epochs });
   const script = fileURLToPath(new URL('./torch-train-lenet.py', import.meta.url));
-  const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   const runs = [];
   for (const threads of [1, 2]) {
     const args = [script, file, String(threads), String(epochs), '64'];
-    const [cmd, argv] = threads === 1 && canPin ? ['taskset', ['-c', '0', torch.python, ...args]] : [torch.python, args];
+    const [cmd, argv] = pythonCommand(torch.python, args, threads);
     const env = { ...process.env, ...(threads === 1 ? { OMP_NUM_THREADS: '1' } : {}) };
     const r = JSON.parse(execFileSync(cmd, argv, { encoding: 'utf8', env }));
     runs.push({ threads, pinned: threads === 1 && canPin, samplesPerSecond: (epochs * train.labels.length) / r.epochSamplesPerSecond.reduce((s, x) => s + train.labels.length / x, 0),

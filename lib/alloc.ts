@@ -33,21 +33,19 @@ export function allocFloats(length: number): Float32Array {
 // is loaded for this (where it cannot be, storage stays as malloc gives it).
 
 const ALIGNMENT = 64;
-let aligner: NativeAddon | null = null;
-let loadTried = false;
+let loadFailed = false;
 
 function alignmentAddon(): NativeAddon | null {
-  if (aligner === null) aligner = loadedAddon();
-  if (aligner === null && !loadTried) {
-    loadTried = true;
-    try {
-      aligner = nativeAddon();
-    } catch {
-      // No binary here (the reference backend): storage stays as malloc gives it, and
-      // the first native op reports why the addon did not load.
-    }
+  const loaded = loadedAddon();
+  if (loaded !== null || loadFailed) return loaded;
+  try {
+    return nativeAddon();
+  } catch {
+    // No binary here (the reference backend): storage stays as malloc gives it, and the
+    // first native op reports why the addon did not load.
+    loadFailed = true;
+    return null;
   }
-  return aligner;
 }
 
 function alignedView(buffer: ArrayBuffer, length: number, addon: NativeAddon): Float32Array {

@@ -1,0 +1,21 @@
+// The Python peers of the benchmarks (Debian's python3-torch and python3-opencv live under
+// /usr/bin, beside whatever python3 comes first on PATH): finding one that imports a
+// module, and running a script on it at a thread count, one thread pinned to core 0.
+import { spawnSync } from 'node:child_process';
+
+/** A Python that imports `module`, with that module's __version__, or null. */
+export function findPython(module) {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(python, ['-c', `import ${module}; print(${module}.__version__)`], { encoding: 'utf8' });
+    if (r.status === 0) return { python, version: r.stdout.trim() };
+  }
+  return null;
+}
+
+/** Whether taskset can pin a process to core 0 here. */
+export const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+/** [command, argv] running `python args…`: pinned to core 0 at 1 thread where possible. */
+export function pythonCommand(python, args, threads) {
+  return threads === 1 && canPin ? ['taskset', ['-c', '0', python, ...args]] : [python, args];
+}
