@@ -237,6 +237,17 @@ describe('reductions: native = reference', () => {
     expect(Number.isNaN(Tensor.fromArray([1, NaN, 3]).amax().item())).toBe(true);
   });
 
+  it('spreads a whole sum\'s or mean\'s gradient over every element, tails included (native scalar spread)', () => {
+    // The output's gradient is 3 (from mul(3)); a mean divides it by the count in float32.
+    for (const [fn, expected] of [['sum', 3], ['mean', Math.fround(3 / 9973)]] as const) {
+      const x = randomTensor([9973], 21, { requiresGrad: true });
+      x[fn]().mul(3).backward();
+      const grad = x.grad!.data;
+      expect(grad.length).toBe(9973);
+      expect(grad.every((v) => v === expected)).toBe(true);
+    }
+  });
+
   it('argmax and argmin: the first of ties, NaN as the extreme', () => {
     const a = Tensor.fromArray([[1, 5, 5], [7, 0, 7]]);
     expect(a.argmax().item()).toBe(3);

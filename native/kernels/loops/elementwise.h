@@ -81,6 +81,9 @@ inline void forPairs(const float* x, int64_t sx, const float* y, int64_t sy, int
   } else if (sx == 0 && sy == 1) {
     const float a = x[0];
     for (int64_t i = 0; i < n; ++i) body(i, a, y[i]);
+  } else if (sx == 0 && sy == 0) {  // a scalar spread (a sum's or a mean's gradient)
+    const float a = x[0], b = y[0];
+    for (int64_t i = 0; i < n; ++i) body(i, a, b);
   } else {
     for (int64_t i = 0; i < n; ++i) body(i, x[i * sx], y[i * sy]);
   }
