@@ -7,12 +7,13 @@
 // does, so the cache misses of writing new memory are mostly not in it.
 // With `busy`, a worker thread spins meanwhile, as the kernel's second thread keeps the
 // second core busy at 2 threads; without, that core is free for V8's concurrent marking.
+// `count` buffers of `bytes` each per call (default 1): a training step's several results.
 //
-//   node bench/allocation-floor.mjs <bytes> <kernelMs> <busy 0|1>  →  {"overheadMs": …}
+//   node bench/allocation-floor.mjs <bytes> <kernelMs> <busy 0|1> [count]  →  {"overheadMs": …}
 import { Worker } from 'node:worker_threads';
 
-const [bytes, kernelMs, busy] = process.argv.slice(2).map(Number);
-if (!(bytes > 0) || !(kernelMs > 0)) throw new Error('usage: allocation-floor.mjs <bytes> <kernelMs> <busy 0|1>');
+const [bytes, kernelMs, busy, count = 1] = process.argv.slice(2).map(Number);
+if (!(bytes > 0) || !(kernelMs > 0) || !(count >= 1)) throw new Error('usage: allocation-floor.mjs <bytes> <kernelMs> <busy 0|1> [count]');
 
 const spinner = busy ? new Worker('for (;;);', { eval: true }) : null;
 if (spinner) await new Promise((resolve) => spinner.once('online', resolve));
@@ -26,7 +27,7 @@ const kept = Buffer.allocUnsafeSlow(bytes);
 function msPerCall(allocate, calls) {
   const start = performance.now();
   for (let i = 0; i < calls; i++) {
-    (allocate ? Buffer.allocUnsafeSlow(bytes) : kept).fill(i & 255);
+    for (let k = 0; k < count; k++) (allocate ? Buffer.allocUnsafeSlow(bytes) : kept).fill(i & 255);
     spin(kernelMs);
   }
   return (performance.now() - start) / calls;

@@ -15,7 +15,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { getCacheLimit, setNumThreads } from 'convcore';
+import { setNumThreads } from 'convcore';
+import { bareNodeMs } from './bare-node.mjs';
 import { convcoreCalls } from './convcore-runner.mjs';
 import { PASSES, measure } from './measure.mjs';
 import { findPython, pythonCommand } from './python.mjs';
@@ -28,7 +29,6 @@ const ROUNDS = 5;
 const IMAGE_SHAPES = ['gray1080', 'gauss1080', 'rgbbatch'];
 const OPENCV_TARGET = 2; // issue 16: through fresh results, ≥ 2× OpenCV's filter2D
 const shapes = JSON.parse(fs.readFileSync(new URL('./shapes.json', import.meta.url), 'utf8')).shapes;
-const floorScript = fileURLToPath(new URL('./allocation-floor.mjs', import.meta.url));
 const timing = { minReps: 5, maxReps: 200, minSeconds: 0.1, warmup: 2 };
 
 function resultBytes(pass, calls) {
@@ -55,13 +55,6 @@ function timeWays(ways, bytes) {
   }
   const ratio = (k) => median(ms[k].map((v, i) => v / ms.out[i]));
   return { outMs: median(ms.out), freshMs: median(ms.fresh), ratio: ratio('fresh'), ...(ways.turns ? { turnsRatio: ratio('turns') } : {}) };
-}
-
-function bareNodeMs(bytes, kernelMs, busy) {
-  const limit = getCacheLimit();
-  const env = limit > 0 ? { ...process.env, MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: String(limit) } : process.env;
-  const output = execFileSync(process.execPath, [floorScript, String(bytes), String(kernelMs), busy ? '1' : '0'], { encoding: 'utf8', env });
-  return JSON.parse(output).overheadMs;
 }
 
 const rows = [];

@@ -2,7 +2,7 @@
 // npm run bench* that writes a report runs after it) puts the
 // benchmark results into the docs: latest.md between the bench:start/end markers of
 // docs/performance.md, with train.md, train-memory.md, train-block.md, train-resnet.md,
-// filter.md, elementwise.md and fresh.md (written by bench:train, bench:train-memory,
+// filter.md, elementwise.md, block-share.md and fresh.md (written by bench:train, bench:train-memory,
 // bench:filter, bench:elementwise and bench:fresh) between theirs, and queue.md (bench:queue) into
 // docs/scaling-out.md; and draws the charts of docs/charts/ (chart.mjs) from the reports
 // there are.
@@ -29,7 +29,7 @@ if (process.argv.includes('--docs')) {
     fs.writeFileSync(file, text);
   };
   const result = (name) => (fs.existsSync(new URL(`${name}.md`, dir)) ? fs.readFileSync(new URL(`${name}.md`, dir), 'utf8') : null);
-  fill('performance.md', [['bench', markdown], ...['train', 'train-memory', 'train-block', 'train-resnet', 'filter', 'elementwise', 'fresh'].map((name) => [name, result(name)])]);
+  fill('performance.md', [['bench', markdown], ...['train', 'train-memory', 'train-block', 'train-resnet', 'filter', 'elementwise', 'block-share', 'fresh'].map((name) => [name, result(name)])]);
   fill('scaling-out.md', [['queue', result('queue')]]);
   const json = (name) => (fs.existsSync(new URL(`${name}.json`, dir)) ? JSON.parse(fs.readFileSync(new URL(`${name}.json`, dir), 'utf8')) : null);
   const charts = {
