@@ -7,10 +7,13 @@ import { getCacheLimit } from 'convcore';
 
 const floorScript = fileURLToPath(new URL('./allocation-floor.mjs', import.meta.url));
 
-/** Milliseconds per call that allocating and writing `count` buffers of `bytes` add to a `kernelMs` busy-wait. */
-export function bareNodeMs(bytes, kernelMs, busy, count = 1) {
+/**
+ * What allocating and writing `count` buffers of `bytes` adds to a call of `kernelMs`:
+ * { overheadMs, gcMs } per call (gcMs: V8's collection pauses).
+ */
+export function bareNodeCost(bytes, kernelMs, busy, count = 1) {
   const limit = getCacheLimit();
   const env = limit > 0 ? { ...process.env, MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: String(limit) } : process.env;
   const args = [floorScript, String(bytes), String(kernelMs), busy ? '1' : '0', String(count)];
-  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', env })).overheadMs;
+  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', env }));
 }

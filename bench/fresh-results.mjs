@@ -6,8 +6,8 @@
 //   each call writes somewhere new, out of the cache, as this does (without any GC).
 // - "bare Node": what Node itself charges a program that allocates a result of that size
 //   and writes it, with no convcore loaded (allocation-floor.mjs, with the same malloc
-//   settings as the library's cache; at 2 threads a second thread keeps the other core
-//   busy, as the kernel's second thread does).
+//   settings as the library's cache; a stand-in kernel of plain arithmetic, shared by a
+//   second thread at 2 threads, as the kernel's second thread shares the work).
 // And the image filters through fresh results against OpenCV's filter2D (allocating too),
 // where a Python with cv2 is installed (bench/opencv-filter.py). Writes
 // results/fresh.{json,md}.
@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setNumThreads } from 'convcore';
-import { bareNodeMs } from './bare-node.mjs';
+import { bareNodeCost } from './bare-node.mjs';
 import { convcoreCalls } from './convcore-runner.mjs';
 import { PASSES, measure } from './measure.mjs';
 import { findPython, pythonCommand } from './python.mjs';
@@ -68,7 +68,7 @@ for (const s of shapes) {
       const bytes = resultBytes(pass, calls);
       const ways = { out: calls[pass], fresh: calls.fresh[pass], ...(bytes >= TURNS_BYTES ? { turns: inTurn[pass] } : {}) };
       const row = { shape: s.id, pass, threads, bytes, ...timeWays(ways, bytes) };
-      if (bytes >= BARE_BYTES) row.bareRatio = (row.outMs + bareNodeMs(bytes, row.outMs, threads === 2)) / row.outMs;
+      if (bytes >= BARE_BYTES) row.bareRatio = (row.outMs + bareNodeCost(bytes, row.outMs, threads === 2).overheadMs) / row.outMs;
       rows.push(row);
       console.error(`${s.id.padEnd(10)} ${pass.padEnd(10)} ${threads}T ${(bytes / 2 ** 20).toFixed(1).padStart(6)} MB ` +
         `out ${row.outMs.toFixed(3)} ms, fresh ${row.freshMs.toFixed(3)} ms (${row.ratio.toFixed(2)}×)` +
@@ -111,8 +111,8 @@ const lines = [
   `Each standard shape and pass at 1 and 2 threads: ${ROUNDS} rounds alternating the same call writing into one preallocated ` +
   'result (`out`), allocating its result (fresh) and writing into eight preallocated results in turn; medians, and ' +
   'each ratio the median of the rounds\' ratios to `out`. "bare Node": a Node process without convcore allocating and ' +
-  'writing a buffer of the result\'s size around a busy-wait as long as the `out` call, against writing one kept buffer ' +
-  '(bench/allocation-floor.mjs; the library cache\'s malloc settings; at 2 threads another thread keeps the second core busy), ' +
+  'writing a buffer of the result\'s size around a stand-in kernel (arithmetic) as long as the `out` call, against writing one kept buffer ' +
+  '(bench/allocation-floor.mjs; the library cache\'s malloc settings; at 2 threads a second thread shares the arithmetic), ' +
   'as the time the call would take with that added. The table shows results of 256 KiB or more (bare Node: 1 MiB or more) and any row above the target.',
   '',
   `Fresh within ${TARGET.toFixed(2)}× of \`out\`: ${within.length} of ${rows.length} rows; above it: ` +

@@ -26,6 +26,17 @@ export function allocFloats(length: number): Float32Array {
   return view;
 }
 
+/**
+ * A one-element array holding `value`, from the slab: Float32Array.of(value) would live
+ * on the JS heap and get a backing store of its own when a native call reads it (see
+ * call-scratch.ts for why that matters).
+ */
+export function scalarFloats(value: number): Float32Array {
+  const data = allocFloats(1);
+  data[0] = value;
+  return data;
+}
+
 // ---- alignment -------------------------------------------------------------------------
 // Large storage starts on a 64-byte boundary (malloc gives 16), so that no vector load of
 // a kernel straddles two cache lines: over a 32 MB tensor 16 bytes off the boundary, a

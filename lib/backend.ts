@@ -4,6 +4,7 @@
  * CONVCORE_BACKEND environment variable.
  */
 import { nativeAddon } from './binding';
+import { scratchOf } from './call-scratch';
 import { ArgumentRangeError, ArgumentTypeError } from './errors';
 import { type ConvGeometry, packGeometry } from './geometry';
 import { packParams } from './param-blocks';
@@ -101,9 +102,10 @@ export interface Backend {
   magnitude(gx: Float32Array, gy: Float32Array, out: Float32Array): void;
 }
 
+// Element-wise calls are synchronous: their layouts go in call-scratch.ts's slots.
 const packLayout = (l: BroadcastLayout) => ({
-  sizes: Float64Array.from(l.sizes), xStrides: Float64Array.from(l.xStrides), yStrides: Float64Array.from(l.yStrides),
-  ...(l.cStrides ? { cStrides: Float64Array.from(l.cStrides) } : {}),
+  sizes: scratchOf(0, l.sizes), xStrides: scratchOf(1, l.xStrides), yStrides: scratchOf(2, l.yStrides),
+  ...(l.cStrides ? { cStrides: scratchOf(3, l.cStrides) } : {}),
 });
 
 /** Parameters up to this many elements get their SGD update without a native call. */
@@ -112,7 +114,8 @@ const SMALL_SGD_PARAMETER = 64;
 /** native/kernels/pointwise.h's Activation numbers. */
 const ACTIVATION_CODES: Record<ActivationKind, number> = { relu: 0, sigmoid: 1, tanh: 2 };
 
-const packMatmul = (g: MatmulGeometry): Float64Array => packParams('matmul', g);
+// The calls below are synchronous: per-call parameters go in call-scratch.ts's slot 0.
+const packMatmul = (g: MatmulGeometry): Float64Array => packParams('matmul', g, 0);
 const packPool = (g: PoolGeometry): Float64Array => (g.packed ??= packParams('pool', g));
 
 /**
@@ -198,10 +201,10 @@ const nativeBackend: Backend = withNamedErrors({
       sgdStepReference(h, weight, grad, momentumBuffer);
       return;
     }
-    nativeAddon().sgdStep(packParams('sgd', h), weight, grad, momentumBuffer);
+    nativeAddon().sgdStep(packParams('sgd', h, 0), weight, grad, momentumBuffer);
   },
   adamStep(h, weight, grad, expAvg, expAvgSq) {
-    nativeAddon().adamStep(packParams('adam', h), weight, grad, expAvg, expAvgSq);
+    nativeAddon().adamStep(packParams('adam', h, 0), weight, grad, expAvg, expAvgSq);
   },
   binary(op, l, x, y, out) {
     nativeAddon().elementwiseBinary({ op, layout: packLayout(l), x, y, out });
@@ -216,7 +219,7 @@ const nativeBackend: Backend = withNamedErrors({
     nativeAddon().elementwiseUnaryBackward({ op, a, b, gradOutput: g, x, output: y, gradInput: gx });
   },
   reduce(op, l, scale, x, out) {
-    nativeAddon().reduce({ op, sizes: Float64Array.from(l.sizes), reduced: Float64Array.from(l.reduced, Number), scale, x, out });
+    nativeAddon().reduce({ op, sizes: scratchOf(0, l.sizes), reduced: scratchOf(1, l.reduced), scale, x, out });
   },
   where(l, condition, x, y, out) {
     nativeAddon().elementwiseWhere({ layout: packLayout(l), condition, x, y, out });
@@ -234,26 +237,26 @@ const nativeBackend: Backend = withNamedErrors({
     nativeAddon().channelAffine({ layout: packChannelLayout(l), ...terms, out });
   },
   planesFromPixels(c, src, planes, alpha) {
-    nativeAddon().planesFromPixels(packParams('planesFromPixels', c), src, planes ?? new Float32Array(0), alpha);
+    nativeAddon().planesFromPixels(packParams('planesFromPixels', c, 0), src, planes ?? new Float32Array(0), alpha);
   },
   pixelsFromPlanes(c, planes, alpha, out) {
-    nativeAddon().pixelsFromPlanes(packParams('pixelsFromPlanes', c), planes, alpha, out);
+    nativeAddon().pixelsFromPlanes(packParams('pixelsFromPlanes', c, 0), planes, alpha, out);
   },
   filter8(c, weights, rowMap, colMap, src, dst) {
-    nativeAddon().filter8(packParams('filter8', c), weights, rowMap, colMap, src, dst);
+    nativeAddon().filter8(packParams('filter8', c, 0), weights, rowMap, colMap, src, dst);
   },
   restoreAlpha(c, src, dst) {
-    nativeAddon().restoreAlpha(packParams('restoreAlpha', c), src, dst);
+    nativeAddon().restoreAlpha(packParams('restoreAlpha', c, 0), src, dst);
   },
   filterBorder(c, weight, rowMap, colMap, input, output) {
-    nativeAddon().filterBorder(packParams('filterBorder', c), weight, rowMap, colMap, input, output);
+    nativeAddon().filterBorder(packParams('filterBorder', c, 0), weight, rowMap, colMap, input, output);
   },
   magnitude(gx, gy, out) {
     nativeAddon().magnitude(gx, gy, out);
   },
 });
 
-const packChannelLayout = (l: ChannelLayout) => packParams('channelLayout', l);
+const packChannelLayout = (l: ChannelLayout) => packParams('channelLayout', l, 0);
 
 /** Depth 1: the 2-D reference; otherwise the 3-D one. */
 const flat = (g: ConvGeometry) => g.inDepth === 1 && g.kernelDepth === 1 && g.outDepth === 1 && g.padFront === 0;

@@ -6,6 +6,7 @@
  * than this TypeScript (a stale build/) is refused, never read in the wrong order.
  */
 import { nativeAddon } from './binding';
+import { scratchFloat64 } from './call-scratch';
 import { NativeBindingError } from './errors';
 
 export type ParamBlock =
@@ -38,10 +39,14 @@ function blockFields(block: ParamBlock, values: ParamValues): readonly string[] 
   return fields;
 }
 
-export function packParams(block: ParamBlock, values: ParamValues): Float64Array {
+/**
+ * `values` as the addon reads `block`: a new array, or with `scratchSlot` a view in that
+ * slot of call-scratch.ts, for a synchronous call that passes it at once.
+ */
+export function packParams(block: ParamBlock, values: ParamValues, scratchSlot?: number): Float64Array {
   const fields = blockFields(block, values);
   const named = values as Record<string, number | boolean>;
-  const packed = new Float64Array(fields.length);
+  const packed = scratchSlot === undefined ? new Float64Array(fields.length) : scratchFloat64(scratchSlot, fields.length);
   for (let i = 0; i < fields.length; i++) packed[i] = +named[fields[i]];
   return packed;
 }

@@ -6,7 +6,7 @@
  * is computed run small tensors in TypeScript even on the native backend: a native call
  * costs more than a few thousand additions, and the bits are the same.
  */
-import { allocGradient, allocResult } from './alloc';
+import { allocGradient, allocResult, scalarFloats } from './alloc';
 import { record, shouldRecord } from './autograd';
 import { type Backend, backend, referenceKernels } from './backend';
 import { broadcastShapes, sameShape, sizeOf } from './broadcast';
@@ -114,7 +114,7 @@ export function binaryOp(op: BinaryOp, x: Tensor, other: Tensor | number, option
   assertTensor(op, 'this', x);
   const scalar = typeof other === 'number';
   if (!scalar && !(other instanceof Tensor)) throw typeError(op, 'other', 'a Tensor or a number', other);
-  const y = scalar ? Tensor._wrap(Float32Array.of(other), []) : other;
+  const y = scalar ? Tensor._wrap(scalarFloats(other), []) : other;
   if (!scalar) assertTensor(op, 'other', y);
   const outShape = sameShape(x.shape, y.shape) ? x.shape : broadcastShapes(op, x.shape, y.shape);
   const size = sizeOf(outShape);
@@ -152,7 +152,7 @@ export function whereOp(condition: Tensor, input: Tensor | number, other: Tensor
   const fn = 'where';
   assertTensor(fn, 'condition', condition);
   const operand = (name: string, v: Tensor | number) => {
-    if (typeof v === 'number') return Tensor._wrap(Float32Array.of(v), []);
+    if (typeof v === 'number') return Tensor._wrap(scalarFloats(v), []);
     assertTensor(fn, name, v);
     return v;
   };
@@ -267,7 +267,7 @@ export function reduceOp(fn: Reduction, x: Tensor, dim: Dims | undefined, option
     if (extreme) return [extremeGradient(broadcastLayout(x.shape, kept, x.shape), x.data, out, g, gx)];
     // g (at the kept shape) spread over x's shape: divided by the count for a mean, as PyTorch.
     const spread = broadcastLayout(kept, [], x.shape);
-    kernelsFor(true, x.size, spread.sizes.length).binary('div', spread, g, Float32Array.of(fn === 'mean' ? count : 1), gx);
+    kernelsFor(true, x.size, spread.sizes.length).binary('div', spread, g, scalarFloats(fn === 'mean' ? count : 1), gx);
     return [gx];
   });
 }

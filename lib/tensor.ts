@@ -3,7 +3,7 @@
  * storage itself (never copied on construction from a Float32Array), and `reshape`
  * and `detach` return views of it.
  */
-import { allocGradient, allocStorage, isPooledGradient, releaseGradient } from './alloc';
+import { allocGradient, allocStorage, isPooledGradient, releaseGradient, scalarFloats } from './alloc';
 import { type GradNode, record, runBackward } from './autograd';
 import { sameShape, sizeOf } from './broadcast';
 import { AutogradError, ShapeError } from './errors';
@@ -404,7 +404,7 @@ export class Tensor {
             'undefined'),
         );
       }
-      seed = Float32Array.of(1);
+      seed = scalarFloats(1);
     } else {
       assertTensor(fn, 'grad', grad);
       if (!sameShape(grad.shape, this.shape)) {

@@ -1,5 +1,5 @@
 /** Loss functions, composed from differentiable tensor ops. */
-import { allocFloats, allocGradient } from '../alloc';
+import { allocFloats, allocGradient, scalarFloats } from '../alloc';
 import { record } from '../autograd';
 import { ArgumentRangeError, ShapeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
@@ -105,7 +105,7 @@ export function crossEntropy(input: Tensor, target: Labels, options?: CrossEntro
   else {
     let total = 0;
     for (let n = 0; n < N; n++) total += losses[n];
-    value = Tensor._wrap(Float32Array.of(reduction === 'mean' ? total / denominator : total), []);
+    value = Tensor._wrap(scalarFloats(reduction === 'mean' ? total / denominator : total), []);
   }
   return record(value, fn, [input], (g) => {
     const dx = allocGradient(x.length);
