@@ -14,8 +14,8 @@
 //   node bench/allocation-floor.mjs <bytes> <kernelMs> <busy 0|1> [count]  →  {"overheadMs": …, "gcMs": …}
 // (gcMs: V8's own account of its collection pauses per allocating call, steadier than the
 // difference of two timings.)
-import { PerformanceObserver } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { gcPauses, median } from './measure.mjs';
 
 const [bytes, kernelMs, busy, count = 1] = process.argv.slice(2).map(Number);
 if (!(bytes > 0) || !(kernelMs > 0) || !(count >= 1)) throw new Error('usage: allocation-floor.mjs <bytes> <kernelMs> <busy 0|1> [count]');
@@ -79,23 +79,16 @@ function msPerCall(allocate, calls) {
   return (performance.now() - start) / calls;
 }
 
-let gcMs = 0;
-new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration; }).observe({ entryTypes: ['gc'] });
-// The observer's entries arrive asynchronously: a turn of the event loop delivers them.
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-
+const gc = gcPauses();
 const ROUNDS = 7;
 const calls = Math.max(20, Math.ceil(400 / kernelMs));
 msPerCall(true, calls); // warm-up: the JIT, the heap's limits
 const overheads = [], gcs = [];
 for (let round = 0; round < ROUNDS; round++) {
-  await settle();
-  gcMs = 0;
+  await gc.reset();
   const allocating = msPerCall(true, calls);
-  await settle();
-  gcs.push(gcMs / calls);
+  gcs.push((await gc.ms()) / calls);
   overheads.push(allocating - msPerCall(false, calls));
 }
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 console.log(JSON.stringify({ overheadMs: Math.max(0, median(overheads)), gcMs: median(gcs) }));
 process.exit(0); // the helper never ends on its own

@@ -13,11 +13,10 @@
 //   node bench/block-share.mjs [--shape 32,64,32,32]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Conv2D, Tensor, conv2d, conv2dBackward, noGrad, relu, setNumThreads } from 'convcore';
 import { bareNodeCost } from './bare-node.mjs';
-import { measure } from './measure.mjs';
+import { gcPauses, measure, median } from './measure.mjs';
 
 const TARGET = 0.1; // issue 16: the non-convolution share of the step below 10%
 const ROUNDS = 5;
@@ -26,6 +25,7 @@ const FRESH_RESULTS = 5;
 const { values } = parseArgs({ options: { shape: { type: 'string', default: '32,64,32,32' } } });
 const shape = values.shape.split(',').map(Number);
 const channels = shape[1];
+const resultBytes = shape.reduce((a, b) => a * b, 1) * Float32Array.BYTES_PER_ELEMENT;
 const timing = { minReps: 5, minSeconds: 0.5 };
 const log = (...a) => console.error(...a);
 
@@ -49,28 +49,20 @@ const convolutions = () => noGrad(() => {
   conv2dBackward(x, w1, gradOutput, { padding: 1, compute: { gradInput: false } });
 });
 
-let gcMs = 0;
-new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration; }).observe({ entryTypes: ['gc'] });
-// Lets the observer's entries for the work just done arrive (they are delivered async).
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const gc = gcPauses();
 const rows = [];
 for (const threads of [1, 2]) {
   setNumThreads(threads);
   const rounds = [];
   for (let round = 0; round < ROUNDS; round++) {
-    await settle();
-    gcMs = 0;
+    await gc.reset();
     const stepTiming = measure(step, timing);
-    await settle();
-    const gcPerStep = gcMs / (stepTiming.reps + 2); // measure() makes warm-up and probe calls too
+    const gcPerStep = (await gc.ms()) / (stepTiming.reps + 2); // measure() makes warm-up and probe calls too
     const convMs = measure(convolutions, timing).medianMs;
     rounds.push({ stepMs: stepTiming.medianMs, convMs, gcMs: gcPerStep, share: 1 - convMs / stepTiming.medianMs });
   }
   const stepMs = median(rounds.map((r) => r.stepMs)), convMs = median(rounds.map((r) => r.convMs));
-  const bytes = shape.reduce((a, b) => a * b, 1) * 4;
-  const bare = bareNodeCost(bytes, convMs, threads === 2, FRESH_RESULTS);
+  const bare = bareNodeCost(resultBytes, convMs, threads === 2, FRESH_RESULTS);
   const row = {
     threads, stepMs, convMs, share: median(rounds.map((r) => r.share)), gcMs: median(rounds.map((r) => r.gcMs)),
     bareMs: bare.overheadMs, bareGcMs: bare.gcMs, bareShare: bare.overheadMs / stepMs,

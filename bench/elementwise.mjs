@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import { Conv2D, Tensor, getNumThreads, relu, setNumThreads } from '../dist/index.js';
 import { parallelCopy } from './bench-addon.mjs';
 import { measure } from './measure.mjs';
+import { pythonCommand } from './python.mjs';
 import { findTorch } from './torch.mjs';
 
 const M = 1 << 20;
@@ -85,8 +86,7 @@ const torch = findTorch();
 function torchRun(threads) {
   const input = JSON.stringify(CASES.map(({ id, op, shapes, dims }) => ({ id, op, shapes, dims })));
   const script = new URL('./torch-elementwise.py', import.meta.url).pathname;
-  const [cmd, argv] = threads === 1 ? ['taskset', ['-c', '0', torch.python, script, '1']] : [torch.python, [script, String(threads)]];
-  const env = { ...process.env, ...(threads === 1 ? { OMP_NUM_THREADS: '1' } : {}) };
+  const [cmd, argv, env] = pythonCommand(torch.python, [script, String(threads)], threads);
   return execFileSync(cmd, argv, { input, encoding: 'utf8', env }).trim().split('\n').map((line) => JSON.parse(line));
 }
 

@@ -17,6 +17,7 @@ import binding from '../dist/binding.js';
 import { bytePool } from '../dist/alloc.js';
 import { filterDecoded, planFilters } from '../dist/image/batch.js';
 import { parseFilter } from '../dist/image/filters.js';
+import { median } from './measure.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
 const runs = Number(values.runs);
@@ -25,7 +26,6 @@ const addon = binding.nativeAddon();
 setNumThreads(2);
 sharp.concurrency(2);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function time(fn, count = runs) {
   await fn();  // warm-up
   const times = [];

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { setNumThreads } from 'convcore';
 import { bareNodeCost } from './bare-node.mjs';
 import { convcoreCalls } from './convcore-runner.mjs';
-import { PASSES, measure } from './measure.mjs';
+import { PASSES, measure, median } from './measure.mjs';
 import { findPython, pythonCommand } from './python.mjs';
 
 const TARGET = 1.1; // issue 16: fresh-result time ≤ 1.10× the `out` time
@@ -35,7 +35,6 @@ function resultBytes(pass, calls) {
   return pass === 'fwd' ? calls.bytes.output : pass === 'bwd_data' ? calls.bytes.input : calls.bytes.weight;
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 // Rounds alternate the ways of calling, so that the machine's drift (10-40% from one
 // minute to the next here) hits them alike; the ratio is the median of each round's.

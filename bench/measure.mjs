@@ -2,6 +2,7 @@
 // and report the median and the minimum. Calls under a millisecond are timed in
 // batches, so that the timer's resolution does not decide the result. Machines are
 // noisy: medians, side by side.
+import { PerformanceObserver } from 'node:perf_hooks';
 export function measure(fn, { minReps = 5, maxReps = 200, minSeconds = 0.3, warmup = 1 } = {}) {
   // Warm up (the JIT, the caches): `warmup` calls, and for fast calls up to 50 ms of them.
   const warmStart = performance.now();
@@ -19,6 +20,23 @@ export function measure(fn, { minReps = 5, maxReps = 200, minSeconds = 0.3, warm
   }
   times.sort((a, b) => a - b);
   return { medianMs: times[times.length >> 1], minMs: times[0], reps: times.length * batch };
+}
+
+/** The middle value (the upper of the two middle ones for an even count). */
+export const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+/**
+ * V8's garbage-collection pauses on this thread (its own account, in ms) since the last
+ * reset(). Its entries arrive a turn of the event loop late: both calls wait for one.
+ */
+export function gcPauses() {
+  let total = 0;
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) total += e.duration; }).observe({ entryTypes: ['gc'] });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+  return {
+    async reset() { await settle(); total = 0; },
+    async ms() { await settle(); return total; },
+  };
 }
 
 /** A shape's rank, spatial sizes and kernel (shapes.json is 2-D; shapes-nd.json 1-D and 3-D). */

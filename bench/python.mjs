@@ -15,7 +15,12 @@ export function findPython(module) {
 /** Whether taskset can pin a process to core 0 here. */
 export const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
-/** [command, argv] running `python args…`: pinned to core 0 at 1 thread where possible. */
+/**
+ * [command, argv, env] running `python args…`: at 1 thread pinned to core 0 where
+ * possible and with OMP_NUM_THREADS=1 (PyTorch's set_num_threads(1) still runs oneDNN's
+ * convolutions on every core otherwise).
+ */
 export function pythonCommand(python, args, threads) {
-  return threads === 1 && canPin ? ['taskset', ['-c', '0', python, ...args]] : [python, args];
+  const env = { ...process.env, ...(threads === 1 ? { OMP_NUM_THREADS: '1' } : {}) };
+  return threads === 1 && canPin ? ['taskset', ['-c', '0', python, ...args], env] : [python, args, env];
 }

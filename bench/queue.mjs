@@ -18,13 +18,13 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { enqueueFilterImages, filterImages, waitForBatch } from 'convcore';
+import { median } from './measure.mjs';
 
 const { values } = parseArgs({ options: { images: { type: 'string', default: '500' }, runs: { type: 'string', default: '3' } } });
 const count = Number(values.images), runs = Number(values.runs);
 const log = (...a) => console.error(...a);
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const FILTERS = ['gaussian:1.5'];
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const port = await new Promise((resolve) => {

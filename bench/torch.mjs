@@ -23,8 +23,7 @@ export function torchTimes(torch, shapes, cores, { minSeconds = 0.4, processes =
     const runs = [];
     for (let p = 0; p < processes; p++) {
       const args = [RUNNER, String(threads), String(minSeconds)];
-      const [cmd, argv] = pythonCommand(torch.python, args, threads);
-      const env = { ...process.env, ...(threads === 1 ? { OMP_NUM_THREADS: '1' } : {}) };
+      const [cmd, argv, env] = pythonCommand(torch.python, args, threads);
       const out = execFileSync(cmd, argv, { input: JSON.stringify(shapes), encoding: 'utf8', env, maxBuffer: 1 << 24 });
       runs.push(out.trim().split('\n').map((line) => JSON.parse(line)));
     }

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { BatchNorm2d, Conv2D, Tensor, relu, setNumThreads } from 'convcore';
 import { measure } from './measure.mjs';
+import { pythonCommand } from './python.mjs';
 import { findTorch } from './torch.mjs';
 
 const { values } = parseArgs({ options: { shape: { type: 'string', default: '32,64,32,32' } } });
@@ -54,8 +55,7 @@ if (torch) {
   for (const threads of [1, 2]) {
     const runs = [0, 1].map(() => {
       const args = [script, String(threads), ...shape.map(String)];
-      const [cmd, argv] = threads === 1 ? ['taskset', ['-c', '0', torch.python, ...args]] : [torch.python, args];
-      const env = { ...process.env, ...(threads === 1 ? { OMP_NUM_THREADS: '1' } : {}) };
+      const [cmd, argv, env] = pythonCommand(torch.python, args, threads);
       return JSON.parse(execFileSync(cmd, argv, { encoding: 'utf8', env }));
     });
     const best = { threads, stepMs: Math.min(...runs.map((r) => r.stepMs)), batchNormMs: Math.min(...runs.map((r) => r.batchNormMs)) };

@@ -18,6 +18,7 @@ import { DataLoader, SGD, crossEntropy, getNumThreads, loadMnist, manualSeed } f
 import { argmaxRows, buildLeNet, evaluate } from '../examples/lenet.mjs';
 import { canPin, pythonCommand } from './python.mjs';
 import { findTorch, writeTrainingInputs } from './torch.mjs';
+import { median } from './measure.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +31,6 @@ const { values } = parseArgs({
 });
 const epochs = Number(values.epochs), seed = Number(values.seed);
 const log = (...a) => console.error(...a);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 manualSeed(seed);
 const { train, test } = loadMnist();
@@ -155,8 +155,7 @@ function trainTorch(torch) {
   const runs = [];
   for (const threads of [1, 2]) {
     const args = [script, file, String(threads), String(epochs), '64'];
-    const [cmd, argv] = pythonCommand(torch.python, args, threads);
-    const env = { ...process.env, ...(threads === 1 ? { OMP_NUM_THREADS: '1' } : {}) };
+    const [cmd, argv, env] = pythonCommand(torch.python, args, threads);
     const r = JSON.parse(execFileSync(cmd, argv, { encoding: 'utf8', env }));
     runs.push({ threads, pinned: threads === 1 && canPin, samplesPerSecond: (epochs * train.labels.length) / r.epochSamplesPerSecond.reduce((s, x) => s + train.labels.length / x, 0),
       medianEpochSamplesPerSecond: median(r.epochSamplesPerSecond), testAccuracy: r.testAccuracy,

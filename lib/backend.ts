@@ -7,7 +7,7 @@ import { nativeAddon } from './binding';
 import { scratchOf } from './call-scratch';
 import { ArgumentRangeError, ArgumentTypeError } from './errors';
 import { type ConvGeometry, packGeometry } from './geometry';
-import { packParams } from './param-blocks';
+import { packCallParams, packParams } from './param-blocks';
 import {
   conv2dBackwardBiasReference,
   conv2dBackwardDataReference,
@@ -114,8 +114,7 @@ const SMALL_SGD_PARAMETER = 64;
 /** native/kernels/pointwise.h's Activation numbers. */
 const ACTIVATION_CODES: Record<ActivationKind, number> = { relu: 0, sigmoid: 1, tanh: 2 };
 
-// The calls below are synchronous: per-call parameters go in call-scratch.ts's slot 0.
-const packMatmul = (g: MatmulGeometry): Float64Array => packParams('matmul', g, 0);
+const packMatmul = (g: MatmulGeometry): Float64Array => packCallParams('matmul', g);
 const packPool = (g: PoolGeometry): Float64Array => (g.packed ??= packParams('pool', g));
 
 /**
@@ -201,10 +200,10 @@ const nativeBackend: Backend = withNamedErrors({
       sgdStepReference(h, weight, grad, momentumBuffer);
       return;
     }
-    nativeAddon().sgdStep(packParams('sgd', h, 0), weight, grad, momentumBuffer);
+    nativeAddon().sgdStep(packCallParams('sgd', h), weight, grad, momentumBuffer);
   },
   adamStep(h, weight, grad, expAvg, expAvgSq) {
-    nativeAddon().adamStep(packParams('adam', h, 0), weight, grad, expAvg, expAvgSq);
+    nativeAddon().adamStep(packCallParams('adam', h), weight, grad, expAvg, expAvgSq);
   },
   binary(op, l, x, y, out) {
     nativeAddon().elementwiseBinary({ op, layout: packLayout(l), x, y, out });
@@ -237,26 +236,26 @@ const nativeBackend: Backend = withNamedErrors({
     nativeAddon().channelAffine({ layout: packChannelLayout(l), ...terms, out });
   },
   planesFromPixels(c, src, planes, alpha) {
-    nativeAddon().planesFromPixels(packParams('planesFromPixels', c, 0), src, planes ?? new Float32Array(0), alpha);
+    nativeAddon().planesFromPixels(packCallParams('planesFromPixels', c), src, planes ?? new Float32Array(0), alpha);
   },
   pixelsFromPlanes(c, planes, alpha, out) {
-    nativeAddon().pixelsFromPlanes(packParams('pixelsFromPlanes', c, 0), planes, alpha, out);
+    nativeAddon().pixelsFromPlanes(packCallParams('pixelsFromPlanes', c), planes, alpha, out);
   },
   filter8(c, weights, rowMap, colMap, src, dst) {
-    nativeAddon().filter8(packParams('filter8', c, 0), weights, rowMap, colMap, src, dst);
+    nativeAddon().filter8(packCallParams('filter8', c), weights, rowMap, colMap, src, dst);
   },
   restoreAlpha(c, src, dst) {
-    nativeAddon().restoreAlpha(packParams('restoreAlpha', c, 0), src, dst);
+    nativeAddon().restoreAlpha(packCallParams('restoreAlpha', c), src, dst);
   },
   filterBorder(c, weight, rowMap, colMap, input, output) {
-    nativeAddon().filterBorder(packParams('filterBorder', c, 0), weight, rowMap, colMap, input, output);
+    nativeAddon().filterBorder(packCallParams('filterBorder', c), weight, rowMap, colMap, input, output);
   },
   magnitude(gx, gy, out) {
     nativeAddon().magnitude(gx, gy, out);
   },
 });
 
-const packChannelLayout = (l: ChannelLayout) => packParams('channelLayout', l, 0);
+const packChannelLayout = (l: ChannelLayout) => packCallParams('channelLayout', l);
 
 /** Depth 1: the 2-D reference; otherwise the 3-D one. */
 const flat = (g: ConvGeometry) => g.inDepth === 1 && g.kernelDepth === 1 && g.outDepth === 1 && g.padFront === 0;

@@ -39,14 +39,23 @@ function blockFields(block: ParamBlock, values: ParamValues): readonly string[] 
   return fields;
 }
 
-/**
- * `values` as the addon reads `block`: a new array, or with `scratchSlot` a view in that
- * slot of call-scratch.ts, for a synchronous call that passes it at once.
- */
-export function packParams(block: ParamBlock, values: ParamValues, scratchSlot?: number): Float64Array {
+/** `values` as the addon reads `block`, in an array of their own (to keep, as a geometry's). */
+export function packParams(block: ParamBlock, values: ParamValues): Float64Array {
   const fields = blockFields(block, values);
+  return fillFields(fields, values, new Float64Array(fields.length));
+}
+
+/**
+ * `values` as the addon reads `block`, in call-scratch.ts's slot 0: only for a
+ * synchronous call that passes them at once.
+ */
+export function packCallParams(block: ParamBlock, values: ParamValues): Float64Array {
+  const fields = blockFields(block, values);
+  return fillFields(fields, values, scratchFloat64(0, fields.length));
+}
+
+function fillFields(fields: readonly string[], values: ParamValues, packed: Float64Array): Float64Array {
   const named = values as Record<string, number | boolean>;
-  const packed = scratchSlot === undefined ? new Float64Array(fields.length) : scratchFloat64(scratchSlot, fields.length);
   for (let i = 0; i < fields.length; i++) packed[i] = +named[fields[i]];
   return packed;
 }
