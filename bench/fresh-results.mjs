@@ -8,6 +8,11 @@
 //   and writes it, with no convcore loaded (allocation-floor.mjs, with the same malloc
 //   settings as the library's cache; a stand-in kernel of plain arithmetic, shared by a
 //   second thread at 2 threads, as the kernel's second thread shares the work).
+// - "out + a dropped buffer": in this process, the `out` call plus allocating an
+//   ArrayBuffer of the result's size (the allocation allocResult makes) and dropping it,
+//   never written: what returning any new ArrayBuffer of that size costs beside this
+//   kernel (V8's collections and what its background threads take from the kernel's
+//   cores), whatever fills it. A fresh result cannot cost less.
 // And the image filters through fresh results against OpenCV's filter2D (allocating too),
 // where a Python with cv2 is installed (bench/opencv-filter.py). Writes
 // results/fresh.{json,md}.
@@ -45,7 +50,7 @@ function resultBytes(pass, calls) {
 // results (two of the scavenges that ArrayBuffers start), up to 300 calls.
 function timeWays(ways, bytes) {
   for (const [k, fn] of Object.entries(ways)) {
-    const minReps = k === 'fresh' ? Math.min(300, Math.ceil(2 ** 26 / bytes)) : 1;
+    const minReps = k === 'fresh' || k === 'dropped' ? Math.min(300, Math.ceil(2 ** 26 / bytes)) : 1;
     measure(fn, { minReps, maxReps: 1e6, minSeconds: 0.3, warmup: 0 });
   }
   const ms = Object.fromEntries(Object.keys(ways).map((k) => [k, []]));
@@ -53,7 +58,21 @@ function timeWays(ways, bytes) {
     for (const [k, fn] of Object.entries(ways)) ms[k].push(measure(fn, timing).medianMs);
   }
   const ratio = (k) => median(ms[k].map((v, i) => v / ms.out[i]));
-  return { outMs: median(ms.out), freshMs: median(ms.fresh), ratio: ratio('fresh'), ...(ways.turns ? { turnsRatio: ratio('turns') } : {}) };
+  return {
+    outMs: median(ms.out), freshMs: median(ms.fresh), ratio: ratio('fresh'),
+    ...(ways.turns ? { turnsRatio: ratio('turns') } : {}), ...(ways.dropped ? { droppedRatio: ratio('dropped') } : {}),
+  };
+}
+
+// The `out` call beside a new ArrayBuffer of the result's size (and alignment slack, as
+// allocResult asks for), allocated before the call and returned unwritten, as a fresh
+// result is (the caller drops it).
+function outAndDroppedBuffer(outCall, bytes) {
+  return () => {
+    const buffer = Buffer.allocUnsafeSlow(bytes + 64);
+    outCall();
+    return buffer;
+  };
 }
 
 const rows = [];
@@ -65,13 +84,18 @@ for (const s of shapes) {
     setNumThreads(threads);
     for (const pass of PASSES) {
       const bytes = resultBytes(pass, calls);
-      const ways = { out: calls[pass], fresh: calls.fresh[pass], ...(bytes >= TURNS_BYTES ? { turns: inTurn[pass] } : {}) };
+      const ways = {
+        out: calls[pass], fresh: calls.fresh[pass],
+        ...(bytes >= TURNS_BYTES ? { turns: inTurn[pass] } : {}),
+        ...(bytes >= BARE_BYTES ? { dropped: outAndDroppedBuffer(calls[pass], bytes) } : {}),
+      };
       const row = { shape: s.id, pass, threads, bytes, ...timeWays(ways, bytes) };
       if (bytes >= BARE_BYTES) row.bareRatio = (row.outMs + bareNodeCost(bytes, row.outMs, threads === 2).overheadMs) / row.outMs;
       rows.push(row);
       console.error(`${s.id.padEnd(10)} ${pass.padEnd(10)} ${threads}T ${(bytes / 2 ** 20).toFixed(1).padStart(6)} MB ` +
         `out ${row.outMs.toFixed(3)} ms, fresh ${row.freshMs.toFixed(3)} ms (${row.ratio.toFixed(2)}×)` +
         (row.turnsRatio === undefined ? '' : `; 8 outs in turn ${row.turnsRatio.toFixed(2)}×`) +
+        (row.droppedRatio === undefined ? '' : `, out + a dropped buffer ${row.droppedRatio.toFixed(2)}×`) +
         (row.bareRatio === undefined ? '' : `, bare Node ${row.bareRatio.toFixed(2)}×`));
     }
   }
@@ -105,23 +129,28 @@ const fixed = (v, digits) => (v === undefined ? '–' : v.toFixed(digits));
 const times = (v) => (v === undefined ? '–' : `${v.toFixed(2)}×`);
 const within = rows.filter((r) => r.ratio <= TARGET);
 const bareAbove = rows.filter((r) => r.ratio > TARGET && r.bareRatio > TARGET);
+const droppedAbove = rows.filter((r) => r.ratio > TARGET && r.droppedRatio > TARGET);
+const droppedNear = rows.filter((r) => r.ratio > TARGET && r.droppedRatio >= r.ratio - 0.05);
 const lines = [
   `Measured ${report.date.slice(0, 10)} by \`npm run bench:fresh\` on ${machine.cpu} (${machine.cores} cores, Node ${machine.node}). ` +
   `Each standard shape and pass at 1 and 2 threads: ${ROUNDS} rounds alternating the same call writing into one preallocated ` +
-  'result (`out`), allocating its result (fresh) and writing into eight preallocated results in turn; medians, and ' +
+  'result (`out`), allocating its result (fresh), writing into eight preallocated results in turn, and the `out` call beside ' +
+  'a new ArrayBuffer of the result\'s size dropped unwritten ("out + a dropped buffer": what any fresh result of that size costs ' +
+  'this process beside this kernel); medians, and ' +
   'each ratio the median of the rounds\' ratios to `out`. "bare Node": a Node process without convcore allocating and ' +
   'writing a buffer of the result\'s size around a stand-in kernel (arithmetic) as long as the `out` call, against writing one kept buffer ' +
   '(bench/allocation-floor.mjs; the library cache\'s malloc settings; at 2 threads a second thread shares the arithmetic), ' +
   'as the time the call would take with that added. The table shows results of 256 KiB or more (bare Node: 1 MiB or more) and any row above the target.',
   '',
   `Fresh within ${TARGET.toFixed(2)}× of \`out\`: ${within.length} of ${rows.length} rows; above it: ` +
-  `${rows.length - within.length}, of which ${bareAbove.length} where bare Node is above it too.`,
+  `${rows.length - within.length}, of which ${bareAbove.length} where bare Node is above it too and ` +
+  `${droppedAbove.length} where the out call with a dropped buffer is (within 0.05× of fresh or above it: ${droppedNear.length}).`,
   '',
-  '| shape | pass | result MB | threads | out ms | fresh ms | fresh / out | 8 outs in turn / out | bare Node / out |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| shape | pass | result MB | threads | out ms | fresh ms | fresh / out | 8 outs in turn / out | out + a dropped buffer / out | bare Node / out |',
+  '|---|---|---|---|---|---|---|---|---|---|',
   ...rows.filter((r) => r.bytes >= TURNS_BYTES || r.ratio > TARGET).map((r) => `| ${r.shape} | ${r.pass} | ` +
     `${(r.bytes / 2 ** 20).toFixed(2)} | ${r.threads} | ${fixed(r.outMs, 3)} | ${fixed(r.freshMs, 3)} | ${times(r.ratio)} | ` +
-    `${times(r.turnsRatio)} | ${times(r.bareRatio)} |`),
+    `${times(r.turnsRatio)} | ${times(r.droppedRatio)} | ${times(r.bareRatio)} |`),
 ];
 if (opencv) {
   lines.push('', `Through fresh results against OpenCV ${opencv.version}'s \`filter2D\` (float32 planes, a result allocated by each call, ` +

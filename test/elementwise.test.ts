@@ -271,6 +271,38 @@ describe('the same bits at 1, 2 and 3 threads', () => {
   const threads = getNumThreads();
   afterEach(() => setNumThreads(threads));
 
+  it('for results past the caches: native = reference, into an out at any alignment', () => {
+    // 2^22 + 13 elements (16 MiB and more: what a kernel would write with streaming stores,
+    // as the convolutions do); rows of a prime length put the rows' starts off the vector
+    // boundary.
+    const n = 2 ** 22 + 13;
+    const x = randomTensor([n], 21), y = randomTensor([n], 22);
+    const rows = randomTensor([3, 1398107], 23), column = randomTensor([3, 1], 24);
+    const cases: Array<[string, () => Tensor]> = [
+      ['add', () => x.add(y)],
+      ['mul', () => x.mul(y)],
+      ['broadcast sub', () => rows.sub(column)],
+      ['maximum', () => x.maximum(y)],
+      ['exp', () => x.exp()],
+      ['sqrt of abs', () => x.abs().sqrt()],
+      ['clamp', () => x.clamp(-0.5, 0.25)],
+      ['neg', () => x.neg()],
+    ];
+    for (const [what, op] of cases) {
+      const native = op().data, reference = withBackend('reference', op).data;
+      // exp: the kernel's polynomial is within 2 ulp of the reference's Math.exp.
+      if (what === 'exp') expectClose(native, reference, { atol: 0, rtol: 3e-7, what });
+      else expect(sameBits(native, reference), what).toBe(true);
+    }
+    // Into an `out` whose storage starts 4 bytes past a vector boundary, at 1 and 2 threads.
+    for (const n of [1, 2]) {
+      setNumThreads(n);
+      const out = new Tensor(new Float32Array(new ArrayBuffer(4 * (x.size + 1)), 4, x.size), [x.size]);
+      x.add(y, { out });
+      expect(sameBits(out.data, withBackend('reference', () => x.add(y)).data), `add into an offset out at ${n} threads`).toBe(true);
+    }
+  });
+
   it('for ops, gradients and reductions over large tensors', () => {
     const run = (n: number) => {
       setNumThreads(n);
