@@ -38,9 +38,17 @@ describe('asynchronous conv2d', () => {
   });
 
   test('the event loop keeps running during a long native convolution', async () => {
-    // About 11 GFLOP (tens of milliseconds): a blocked event loop would miss every tick.
-    const x = Tensor.randn([16, 64, 96, 96], { seed: 1 });
+    // A call that takes at least 40 ms here (11 GFLOP per 16 images, doubled until it
+    // does: a machine with more cores or faster ones finishes the first size sooner): a
+    // blocked event loop would miss every tick.
     const w = Tensor.randn([64, 64, 3, 3], { seed: 2 });
+    let x = Tensor.randn([16, 64, 96, 96], { seed: 1 });
+    for (let images = 16; images <= 256; images *= 2) {
+      x = Tensor.randn([images, 64, 96, 96], { seed: 1 });
+      const start = performance.now();
+      conv2d(x, w, null, { padding: 1 });
+      if (performance.now() - start >= 40) break;
+    }
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
     const started = performance.now();
@@ -48,7 +56,7 @@ describe('asynchronous conv2d', () => {
     const y = await pending;
     const elapsed = performance.now() - started;
     clearInterval(timer);
-    expect(y.shape).toEqual([16, 64, 96, 96]);
+    expect(y.shape).toEqual([x.shape[0], 64, 96, 96]);
     // With the loop free, the 1 ms timer fires many times while the work runs.
     expect(elapsed).toBeGreaterThan(20);
     expect(ticks).toBeGreaterThan(5);
