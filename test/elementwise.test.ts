@@ -272,9 +272,9 @@ describe('the same bits at 1, 2 and 3 threads', () => {
   afterEach(() => setNumThreads(threads));
 
   it('for results past the caches: native = reference, into an out at any alignment', () => {
-    // 2^22 + 13 elements (16 MiB and more: what a kernel would write with streaming stores,
-    // as the convolutions do); rows of a prime length put the rows' starts off the vector
-    // boundary.
+    // 2^22 + 13 elements: 16 MiB and more, which add, sub, mul and div write with streaming
+    // stores (where the first operand is contiguous); rows of a prime length put the rows'
+    // starts off the vector boundary.
     const n = 2 ** 22 + 13;
     const x = randomTensor([n], 21), y = randomTensor([n], 22);
     const rows = randomTensor([3, 1398107], 23), column = randomTensor([3, 1], 24);
@@ -282,6 +282,8 @@ describe('the same bits at 1, 2 and 3 threads', () => {
       ['add', () => x.add(y)],
       ['mul', () => x.mul(y)],
       ['broadcast sub', () => rows.sub(column)],
+      ['div', () => x.div(y)],
+      ['broadcast mul, the broadcast operand first', () => column.mul(rows)],
       ['maximum', () => x.maximum(y)],
       ['exp', () => x.exp()],
       ['sqrt of abs', () => x.abs().sqrt()],

@@ -62,6 +62,9 @@ inline void store(float* p, Vec a) { _mm512_storeu_ps(p, a.v); }
 inline Vec broadcast(float x) { return {_mm512_set1_ps(x)}; }
 inline Vec broadcast(const float* p) { return {_mm512_set1_ps(*p)}; }
 inline Vec add(Vec a, Vec b) { return {_mm512_add_ps(a.v, b.v)}; }
+inline Vec mul(Vec a, Vec b) { return {_mm512_mul_ps(a.v, b.v)}; }
+inline Vec sub(Vec a, Vec b) { return {_mm512_sub_ps(a.v, b.v)}; }
+inline Vec div(Vec a, Vec b) { return {_mm512_div_ps(a.v, b.v)}; }
 inline void streamStore(float* p, Vec a) { _mm512_stream_ps(p, a.v); }
 inline void streamFence() { _mm_sfence(); }
 inline Vec fmadd(Vec a, Vec b, Vec c) { return {_mm512_fmadd_ps(a.v, b.v, c.v)}; }
@@ -127,6 +130,9 @@ inline void store(float* p, Vec a) { _mm256_storeu_ps(p, a.v); }
 inline Vec broadcast(float x) { return {_mm256_set1_ps(x)}; }
 inline Vec broadcast(const float* p) { return {_mm256_broadcast_ss(p)}; }
 inline Vec add(Vec a, Vec b) { return {_mm256_add_ps(a.v, b.v)}; }
+inline Vec mul(Vec a, Vec b) { return {_mm256_mul_ps(a.v, b.v)}; }
+inline Vec sub(Vec a, Vec b) { return {_mm256_sub_ps(a.v, b.v)}; }
+inline Vec div(Vec a, Vec b) { return {_mm256_div_ps(a.v, b.v)}; }
 // A store that bypasses the caches (p 32-byte aligned): for outputs too large to be
 // re-read from cache, it saves the read-for-ownership of every line.
 inline void streamStore(float* p, Vec a) { _mm256_stream_ps(p, a.v); }
@@ -195,6 +201,9 @@ inline Vec broadcast(const float* p) {
   return {v, v};
 }
 inline Vec add(Vec a, Vec b) { return {vaddq_f32(a.lo, b.lo), vaddq_f32(a.hi, b.hi)}; }
+inline Vec mul(Vec a, Vec b) { return {vmulq_f32(a.lo, b.lo), vmulq_f32(a.hi, b.hi)}; }
+inline Vec sub(Vec a, Vec b) { return {vsubq_f32(a.lo, b.lo), vsubq_f32(a.hi, b.hi)}; }
+inline Vec div(Vec a, Vec b) { return {vdivq_f32(a.lo, b.lo), vdivq_f32(a.hi, b.hi)}; }
 // NEON has no streaming-store intrinsic: plain stores.
 inline void streamStore(float* p, Vec a) { store(p, a); }
 inline void streamFence() {}
@@ -263,6 +272,18 @@ inline Vec broadcast(float x) {
 inline Vec broadcast(const float* p) { return broadcast(*p); }
 inline Vec add(Vec a, Vec b) {
   for (int i = 0; i < kLanes; ++i) a.v[i] += b.v[i];
+  return a;
+}
+inline Vec mul(Vec a, Vec b) {
+  for (int i = 0; i < kLanes; ++i) a.v[i] *= b.v[i];
+  return a;
+}
+inline Vec sub(Vec a, Vec b) {
+  for (int i = 0; i < kLanes; ++i) a.v[i] -= b.v[i];
+  return a;
+}
+inline Vec div(Vec a, Vec b) {
+  for (int i = 0; i < kLanes; ++i) a.v[i] /= b.v[i];
   return a;
 }
 inline void streamStore(float* p, Vec a) { store(p, a); }

