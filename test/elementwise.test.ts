@@ -272,12 +272,13 @@ describe('the same bits at 1, 2 and 3 threads', () => {
   afterEach(() => setNumThreads(threads));
 
   it('for results past the caches: native = reference, into an out at any alignment', () => {
-    // 2^22 + 13 elements: 16 MiB and more, which add, sub, mul and div write with streaming
-    // stores (where the first operand is contiguous); rows of a prime length put the rows'
-    // starts off the vector boundary.
+    // 2^22 + 13 elements: 16 MiB and more, which add, sub, mul, div and clamp write with
+    // streaming stores (where the first operand is contiguous); rows of a prime length put
+    // the rows' starts off the vector boundary.
     const n = 2 ** 22 + 13;
     const x = randomTensor([n], 21), y = randomTensor([n], 22);
     const rows = randomTensor([3, 1398107], 23), column = randomTensor([3, 1], 24);
+    const special = new Tensor(Float32Array.from(x.data, (v, i) => [NaN, -0, 0, 0.125, v][Math.min(4, i % 7)]), [n]);
     const cases: Array<[string, () => Tensor]> = [
       ['add', () => x.add(y)],
       ['mul', () => x.mul(y)],
@@ -288,6 +289,8 @@ describe('the same bits at 1, 2 and 3 threads', () => {
       ['exp', () => x.exp()],
       ['sqrt of abs', () => x.abs().sqrt()],
       ['clamp', () => x.clamp(-0.5, 0.25)],
+      ['clamp at 0 of NaNs, -0 and +0 (relu)', () => special.clamp(0, null)],
+      ['clamp of NaNs and ties, min = max', () => special.clamp(0.125, 0.125)],
       ['neg', () => x.neg()],
     ];
     for (const [what, op] of cases) {

@@ -268,11 +268,26 @@ inline float geluTanhGrad(float x) {
 inline float hardswishOf(float x) { return x <= -3.0f ? 0.0f : (x >= 3.0f ? x : x * (x + 3.0f) / 6.0f); }
 inline float hardswishGrad(float x) { return x < -3.0f ? 0.0f : (x <= 3.0f ? x / 3.0f + 0.5f : 1.0f); }
 
+// clamp(x, lo, hi) over n elements with streaming stores, as streamedRow. maxv then
+// minv give the scalar formula's bits (NaN stays NaN) wherever lo ≤ hi or either is NaN.
+inline void streamedClamp(const float* x, float* o, int64_t n, float lo, float hi) {
+  const auto one = [lo, hi](float v) { return v < lo ? lo : (v > hi ? hi : v); };
+  int64_t i = 0;
+  for (; i < n && (reinterpret_cast<uintptr_t>(o + i) & (kVectorBytes - 1)) != 0; ++i) o[i] = one(x[i]);
+  const Vec low = broadcast(lo), high = broadcast(hi);
+  for (; i + kLanes <= n; i += kLanes) streamStore(o + i, minv(high, maxv(low, load(x + i))));
+  for (; i < n; ++i) o[i] = one(x[i]);
+  streamFence();
+}
+
 // out = op(x) over n contiguous elements (x and out may be the same buffer).
 inline void unary(ThreadPool& pool, const UnaryParams& u, const float* x, int64_t n, float* out) {
+  const bool clamp = u.op == UnaryOp::kClamp || u.op == UnaryOp::kHardtanh;
+  const bool streamClamp = clamp && !(u.a > u.b) && n >= kStreamingOutputFloats;
   // a and b copied into the body: read through the lambda's references they might alias
   // out, and the loops that use them would not vectorise.
   forChunks(pool, n, [&, a = u.a, b = u.b](int64_t begin, int64_t end) {
+    if (streamClamp) return streamedClamp(x + begin, out + begin, end - begin, a, b);
     switch (u.op) {
       case UnaryOp::kNeg: for (int64_t i = begin; i < end; ++i) out[i] = -x[i]; break;
       case UnaryOp::kSquare: for (int64_t i = begin; i < end; ++i) out[i] = x[i] * x[i]; break;
