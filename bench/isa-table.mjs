@@ -38,7 +38,7 @@ lines.push(`Measured ${first.date.slice(0, 10)} by \`npm run bench:isa\` on ${fi
     '> 1 where convcore is faster.' : ' PyTorch: no results/latest.json.'));
 lines.push('');
 lines.push('Where AVX-512 is the level, some paths still run their AVX2 build where that measured faster ' +
-  '(native/kernels/dispatch.cc; bench/results/isa-paths.md).');
+  '(native/kernels/dispatch.cc; bench/results/isa-paths-*.md).');
 lines.push('');
 lines.push('| shape | pass | level | 1T ms | 1T % peak | 1T × PyTorch | 2T ms | 2T % peak | 2T × PyTorch |');
 lines.push('|---|---|---|---|---|---|---|---|---|');

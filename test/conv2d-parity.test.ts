@@ -89,6 +89,9 @@ const EDGE_CASES: Case[] = [
   { name: 'depthwise 7x7 row tiles', inputShape: [1, 2, 19, 35], weightShape: [2, 1, 7, 7], bias: true, options: { groups: 2, padding: 3 } },
   { name: 'depthwise 7x7, dilated columns (no row tiles)', inputShape: [1, 2, 19, 35], weightShape: [2, 1, 7, 7], bias: true, options: { groups: 2, padding: [3, 6], dilation: [1, 2] } },
   { name: 'row tiles and a tail of rows, 3x3', inputShape: [1, 1, 14, 9], weightShape: [1, 1, 3, 3], bias: false, options: { padding: 1, paddingMode: 'replicate' } },
+  // One channel, 3x3, 28 or more wide: the AVX-512 build where the CPU has it (dispatch.cc).
+  { name: 'filter row tiles, 3x3, 30 wide: a vector and an overlapping tail a row, rows left over', inputShape: [2, 1, 23, 30], weightShape: [1, 1, 3, 3], bias: true, options: { padding: 1 } },
+  { name: 'depthwise 3x3 row tiles, 47 wide, unpadded', inputShape: [1, 3, 17, 47], weightShape: [3, 1, 3, 3], bias: false, options: { groups: 3 } },
   { name: 'row tiles over 3 input channels (a loop over channels), 3x3', inputShape: [2, 3, 20, 27], weightShape: [2, 3, 3, 3], bias: true, options: { padding: 1 } },
   { name: 'an output larger than the caches: streamed out, input rows prefetched (3x3 depthwise)', inputShape: [1, 2, 1030, 2050], weightShape: [2, 1, 3, 3], bias: true, options: { groups: 2, padding: 1 } },
   // Few output channels: the weight gradient's row dot products, each kernel width 1 to 8.

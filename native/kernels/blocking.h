@@ -3,7 +3,7 @@
 //
 // The caches assumed: 32–48 KiB L1d and 512 KiB–1 MiB L2 per core (Zen 3 to Zen 5,
 // Haswell to Sapphire Rapids). The blocks are sized so that the working sets below fit
-// the smallest of these; bench/results/isa-paths.md says which build wins per path.
+// the smallest of these; bench/results/isa-paths-*.md say which build wins per path.
 #pragma once
 
 #include <cstdint>

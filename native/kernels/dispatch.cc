@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "padded_taps.h"
 #include "small_image.h"
+#include "streaming.h"
 
 namespace convcore {
 
@@ -29,7 +30,8 @@ enum class Path { kForwardGemm, kForwardDirect, kBackwardDataGemm, kBackwardData
 // Whether the AVX-512 build (16-float vectors, GEMM tiles of 8 × 32: blocking.h) of `path`
 // beats the AVX2 build (8 floats, 6 × 16) on shape p, as measured on Zen 5, whose
 // 512-bit FMAs run at twice the 256-bit rate (npm run bench:isa-paths sweeps 150 shapes
-// path by path; bench/results/isa-paths.md). Elsewhere the AVX2 build runs.
+// path by path; bench/results/isa-paths-zen5.md), and for 3×3 filters on Zen 4, which
+// runs them as two 256-bit halves (isa-paths-zen4.md). Elsewhere the AVX2 build runs.
 bool avx512Wins(Path path, const ConvParams& p) {
   const int64_t reduction = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
   // Output rows of 8 or fewer pixels go as runs of a vector each (loops/grid.h: row vectors):
@@ -47,8 +49,13 @@ bool avx512Wins(Path path, const ConvParams& p) {
       return reduction >= 27 && (p.outWidth >= 12 || p.kernelWidth == 1);
     case Path::kForwardDirect:
       // Row tiles of 5×5 and 7×7 kernels gain from the wider vector (a full-HD 5×5
-      // filter: 25% faster); 3×3 ones and narrow images do not.
-      return p.kernelHeight >= 5 && p.outWidth >= 64;
+      // filter: 25% faster); so do 3×3 filters of one channel (image filters, depthwise)
+      // 28 or more pixels wide, 10-20% faster, except where the output is streamed
+      // (bench:isa-paths' filter table: 16 RGB 512² images 20% slower). Narrower rows
+      // fill no 16-float vector (14 wide: 70% slower).
+      return (p.kernelHeight >= 5 && p.outWidth >= 64) ||
+             (p.kernelHeight == 3 && p.kernelWidth == 3 && p.inChannelsPerGroup() == 1 && p.outWidth >= 28 &&
+              p.outputSize() <= kStreamingOutputFloats);
     default:
       // The direct weight gradient's row dot products and the gather: 35-55% slower.
       return false;

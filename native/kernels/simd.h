@@ -32,6 +32,8 @@
 
 #include <cstdint>
 
+#include "streaming.h"
+
 #ifndef CONVCORE_ISA_NAMESPACE
 #error "define CONVCORE_ISA_NAMESPACE before including simd.h"
 #endif
@@ -407,9 +409,6 @@ inline void transpose8x8(const float* src, int64_t srcStride, float* dst, int64_
       for (int j = 0; j < 8; ++j) dst[i * dstStride + j] = src[j * srcStride + i];
 #endif
 }
-
-// Outputs larger than this many floats (16 MiB) are written with streaming stores.
-constexpr int64_t kStreamingOutputFloats = int64_t(1) << 22;
 
 }  // namespace CONVCORE_ISA_NAMESPACE
 }  // namespace convcore
