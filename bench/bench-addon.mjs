@@ -16,3 +16,6 @@ export const fmaPeak = ({ seconds, threads, isa }) => addon.fmaPeak({ seconds, t
 
 /** Copies src into dst (Float32Arrays of one length) on `threads` threads, a slice each. */
 export const parallelCopy = (src, dst, threads) => addon.parallelCopy({ src, dst, threads });
+
+/** Seconds of one call of a named ISA build's convolution path (native/bench/bench_addon.cc: timePath). */
+export const timePath = (call) => addon.timePath(call);

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { Conv2D, Tensor, conv2d, conv2dBackward, noGrad, relu, setNumThreads } from 'convcore';
 import { bareNodeCost } from './bare-node.mjs';
 import { gcPauses, measure, median } from './measure.mjs';
+import { cpuName } from './cpu-name.mjs';
 
 const TARGET = 0.1; // issue 16: the non-convolution share of the step below 10%
 const ROUNDS = 5;
@@ -73,7 +74,7 @@ for (const threads of [1, 2]) {
     `its GC ${row.bareGcMs.toFixed(2)} ms)`);
 }
 
-const machine = { cpu: os.cpus()[0]?.model.trim(), cores: os.availableParallelism(), node: process.version };
+const machine = { cpu: cpuName(), cores: os.availableParallelism(), node: process.version };
 const report = { date: new Date().toISOString(), machine, shape, target: TARGET, rows };
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 const lines = [

@@ -10,6 +10,7 @@ import { parallelCopy } from './bench-addon.mjs';
 import { measure } from './measure.mjs';
 import { pythonCommand } from './python.mjs';
 import { findTorch } from './torch.mjs';
+import { cpuName } from './cpu-name.mjs';
 
 const M = 1 << 20;
 // bytes: what the op must move through memory at least (inputs read, result written).
@@ -119,7 +120,7 @@ const results = bestOf(ours).map((r) => {
 });
 const torchRows = bestOf(theirs);
 
-const machine = { cpu: os.cpus()[0]?.model.trim(), cores: os.availableParallelism(), node: process.version, torch: torch?.version ?? null };
+const machine = { cpu: cpuName(), cores: os.availableParallelism(), node: process.version, torch: torch?.version ?? null };
 const report = { date: new Date().toISOString(), machine, copyGBps: copy, results, torch: torchRows };
 const lines = [
   `Measured ${report.date.slice(0, 10)} by \`npm run bench:elementwise\` on ${machine.cpu} (${machine.cores} cores, Node ${machine.node})` +

@@ -18,6 +18,7 @@ import { bytePool } from '../dist/alloc.js';
 import { filterDecoded, planFilters } from '../dist/image/batch.js';
 import { parseFilter } from '../dist/image/filters.js';
 import { median } from './measure.mjs';
+import { cpuName } from './cpu-name.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
 const runs = Number(values.runs);
@@ -128,7 +129,7 @@ fs.rmSync(scratch, { recursive: true, force: true });
 const date = new Date().toISOString();
 const f1 = (x) => x.toFixed(1), f2 = (x) => x.toFixed(2);
 const lines = [
-  `Measured ${date.slice(0, 10)} by \`npm run bench:filter\` on ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} cores, ` +
+  `Measured ${date.slice(0, 10)} by \`npm run bench:filter\` on ${cpuName()} (${os.cpus().length} cores, ` +
     `Node ${process.version}, sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}); medians of ${runs} runs end to end and ${Math.max(runs, 41)} for the stage, 2 threads each.`,
   '',
   '| filter stage (8-bit pixels in and out) | convcore ms | sharp `convolve` ms | speed-up |',

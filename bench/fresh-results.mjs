@@ -25,6 +25,7 @@ import { bareNodeCost } from './bare-node.mjs';
 import { convcoreCalls } from './convcore-runner.mjs';
 import { PASSES, measure, median } from './measure.mjs';
 import { findPython, pythonCommand } from './python.mjs';
+import { cpuName } from './cpu-name.mjs';
 
 const TARGET = 1.1; // issue 16: fresh-result time ≤ 1.10× the `out` time
 // Controls for results of these sizes and up: eight outs in turn (a result beyond L2's
@@ -123,7 +124,7 @@ const opencv = findPython('cv2');
 const opencvRows = opencv ? openCvTimes(opencv) : [];
 if (!opencv) console.error('fresh-results: OpenCV not compared (no Python with cv2: apt-get install python3-opencv)');
 
-const machine = { cpu: os.cpus()[0]?.model.trim(), cores: os.availableParallelism(), node: process.version };
+const machine = { cpu: cpuName(), cores: os.availableParallelism(), node: process.version };
 const report = { date: new Date().toISOString(), machine, target: TARGET, rows, opencv: opencv && { version: opencv.version, rows: opencvRows } };
 const fixed = (v, digits) => (v === undefined ? '–' : v.toFixed(digits));
 const times = (v) => (v === undefined ? '–' : `${v.toFixed(2)}×`);

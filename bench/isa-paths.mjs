@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import { fmaPeak } from './bench-addon.mjs';
+import { cpuName } from './cpu-name.mjs';
 import { fileURLToPath } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
@@ -104,16 +105,9 @@ function sweep(filtersOnly) {
 const filtersOnly = process.argv.includes('--filters');
 const argument = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 
-/** The CPU (name, and family/model where /proc/cpuinfo says) and the FMA peak of both levels. */
+/** The CPU and the FMA peak of both levels. */
 function machineLine() {
-  let cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  try {
-    const info = fs.readFileSync('/proc/cpuinfo', 'utf8');
-    const field = (name) => info.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm'))?.[1];
-    if (field('cpu family') !== undefined) cpu += ` (family ${field('cpu family')}, model ${field('model')})`;
-  } catch {
-    // not Linux: the name alone
-  }
+  const cpu = cpuName();
   const peak = (isa) => [1, 2].map((threads) => fmaPeak({ seconds: 0.3, threads, isa }).toFixed(0)).join(' / ');
   return `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu}, ${os.cpus().length} cores, Node ${process.version}; ` +
     `FMA peak GFLOP/s at 1 / 2 threads: avx2 ${peak('avx2')}, avx512 ${peak('avx512')}.`;

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { enqueueFilterImages, filterImages, waitForBatch } from 'convcore';
 import { median } from './measure.mjs';
+import { cpuName } from './cpu-name.mjs';
 
 const { values } = parseArgs({ options: { images: { type: 'string', default: '500' }, runs: { type: 'string', default: '3' } } });
 const count = Number(values.images), runs = Number(values.runs);
@@ -124,7 +125,7 @@ const date = new Date().toISOString();
 const localMs = median(times.local);
 const rows = setups.map((s) => ({ name: s.name, ms: median(times[s.name]), ratio: median(times[s.name]) / localMs }));
 const lines = [
-  `Measured ${date.slice(0, 10)} by \`npm run bench:queue\` on ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} cores, Node ${process.version}, ` +
+  `Measured ${date.slice(0, 10)} by \`npm run bench:queue\` on ${cpuName()} (${os.cpus().length} cores, Node ${process.version}, ` +
     `Redis ${spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.match(/v=(\S+)/)?.[1]} on loopback); ${count} JPEGs 640×480, gaussian:1.5, medians of ${runs} alternating runs.`,
   '',
   '| run | ms | images/s | time against the local run |',

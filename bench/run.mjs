@@ -14,6 +14,7 @@ import { PASSES, measure, outputSize, passFlops } from './measure.mjs';
 import { markdownReport } from './report.mjs';
 import { loadTfjs, tfjsCalls } from './tfjs-runner.mjs';
 import { findTorch, torchTimes } from './torch.mjs';
+import { cpuName } from './cpu-name.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -46,7 +47,7 @@ function stealTicks() {
 const stealAtStart = stealTicks();
 const defaultThreads = getNumThreads();
 const machine = {
-  cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, isa: isa(), node: process.version,
+  cpu: cpuName(), cores: os.cpus().length, isa: isa(), node: process.version,
   peakGflops: {}, copyGBps: {},
 };
 const big = 16 << 20; // 64 MiB of floats each way

@@ -14,6 +14,7 @@ import { BatchNorm2d, Conv2D, Tensor, relu, setNumThreads } from 'convcore';
 import { measure } from './measure.mjs';
 import { pythonCommand } from './python.mjs';
 import { findTorch } from './torch.mjs';
+import { cpuName } from './cpu-name.mjs';
 
 const { values } = parseArgs({ options: { shape: { type: 'string', default: '32,64,32,32' } } });
 const shape = values.shape.split(',').map(Number);
@@ -69,7 +70,7 @@ if (torch) {
 const date = new Date().toISOString();
 const samples = shape[0];
 const lines = [
-  `Measured ${date.slice(0, 10)} by \`npm run bench:train\` on ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} cores, ` +
+  `Measured ${date.slice(0, 10)} by \`npm run bench:train\` on ${cpuName()} (${os.cpus().length} cores, ` +
     `Node ${process.version}${torch ? `, PyTorch ${torch.version} beside it` : ''}): one training step of a ResNet basic block ` +
     `(conv3x3-BN-ReLU-conv3x3-BN + skip, ReLU) on (${shape.join(', ')}), medians.`,
   '',

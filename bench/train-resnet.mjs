@@ -17,6 +17,7 @@ import {
 } from 'convcore';
 import { evaluate } from '../examples/lenet.mjs';
 import { findTorch, writeTrainingInputs } from './torch.mjs';
+import { cpuName } from './cpu-name.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -82,7 +83,7 @@ const date = new Date().toISOString();
 // BatchNorm and the updates, pulls the runs apart.
 const agreeing = pytorch ? losses.findIndex((l, i) => !(Math.abs(l - pytorch.losses[i]) <= 1e-3)) : -1;
 const lines = [
-  `Measured ${date.slice(0, 10)} by \`npm run bench:train\` on ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} cores, ` +
+  `Measured ${date.slice(0, 10)} by \`npm run bench:train\` on ${cpuName()} (${os.cpus().length} cores, ` +
     `Node ${process.version}${torch ? `, PyTorch ${torch.version}` : ''}): ResNet-18 (torchvision's, 1 input channel) on the ` +
     `${train.labels.length} MNIST training digits, ${epochs} epochs, batch ${batchSize}, SGD + OneCycleLR (max lr ${lr}), ${threads} threads each, ` +
     'same initial weights and batches.',

@@ -19,6 +19,7 @@ import { argmaxRows, buildLeNet, evaluate } from '../examples/lenet.mjs';
 import { canPin, pythonCommand } from './python.mjs';
 import { findTorch, writeTrainingInputs } from './torch.mjs';
 import { median } from './measure.mjs';
+import { cpuName } from './cpu-name.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -174,7 +175,7 @@ if (!torch) log('PyTorch: not installed (apt-get install python3-torch), not mea
 const pct = (x) => (x === null ? '–' : `${(100 * x).toFixed(2)}%`);
 const date = new Date().toISOString();
 const lines = [
-  `Measured ${date.slice(0, 10)} by \`npm run bench:train\` on ${os.cpus()[0]?.model ?? 'unknown'} ` +
+  `Measured ${date.slice(0, 10)} by \`npm run bench:train\` on ${cpuName()} ` +
     `(${os.cpus().length} cores, Node ${process.version}, convcore on ${convcore.threads} threads), seed ${seed}.`,
   '',
   '| | steps | test accuracy | training samples/s | vs tfjs-cpu |',

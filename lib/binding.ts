@@ -82,6 +82,8 @@ export interface NativeAddon {
   setNumThreads(threads: number): void;
   getNumThreads(): number;
   isa(): string;
+  /** Whether the core runs 512-bit FMAs as two 256-bit halves (AMD Zen 4): native/kernels/cpu_features.h. */
+  splitsAvx512(): boolean;
   /** Whether the C library's allocator took the limit (glibc): native/malloc_cache.h. */
   setMallocCacheLimit(bytes: number): boolean;
   releaseMallocCache(): boolean;

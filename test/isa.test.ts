@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { nativeAddon } from '../lib/binding';
 import { getNumThreads, isa } from '../lib/index';
 import { defaultThreadCount, nodeCommand } from './helpers';
 
@@ -26,6 +27,9 @@ const cpuHasAvx2 = has('avx2', 'fma');
 const cpuHasAvx512 = cpuHasAvx2 && has('avx512f', 'avx512dq', 'avx512bw', 'avx512vl');
 const levels = arm64 ? ['generic', 'neon'] : cpuHasAvx512 ? ['generic', 'avx2', 'avx512'] : cpuHasAvx2 ? ['generic', 'avx2'] : ['generic'];
 const best = levels.at(-1)!;
+const cpuField = (name: string) => cpuinfo.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm'))?.[1];
+const cpuKind = `${cpuField('vendor_id') ?? 'unknown vendor'} family ${cpuField('cpu family') ?? '?'}`;
+const zen4 = cpuField('vendor_id') === 'AuthenticAMD' && cpuField('cpu family') === '25' && cpuHasAvx512;
 
 function childIsa(env: NodeJS.ProcessEnv): string {
   const script = "console.log(require('./dist').isa(), require('./dist').getNumThreads())";
@@ -48,6 +52,11 @@ describe('instruction-set dispatch', () => {
 
   test.skipIf(!cpuHasAvx512)(`AVX-512 is used where the CPU has it${cpuHasAvx512 ? '' : ' (skipped: this CPU has no AVX-512 F/DQ/BW/VL)'}`, () => {
     expect(childIsa({ CONVCORE_ISA: '' }).split(' ')[0]).toBe('avx512');
+  });
+
+  // The dispatch table keeps the GEMM paths on AVX2 where 512-bit FMAs run as two halves.
+  test.runIf(cpuinfo !== '')(`512-bit FMAs are taken as split in two on AMD family 25 (Zen 4) alone (this CPU: ${cpuKind})`, () => {
+    expect(nativeAddon().splitsAvx512()).toBe(zen4);
   });
 
   test('CONVCORE_NUM_THREADS sets the default thread count', () => {

@@ -1,6 +1,8 @@
 // The benchmark's own addon (build/Release/convcore_bench.node, never shipped): the
 // machine's measured FMA peak and copy bandwidth, on a thread pool of its own sized by
-// each call, against which bench/ states every kernel's % of peak.
+// each call, against which bench/ states every kernel's % of peak; and one call of a
+// named ISA build's convolution path, so that bench/isa-ab.mjs can alternate two builds
+// in one process.
 #include <napi.h>
 
 #include <chrono>
@@ -10,6 +12,7 @@
 
 #include "../kernels/conv2d.h"
 #include "../kernels/cpu_features.h"
+#include "../kernels/engine.h"
 #include "../kernels/thread_pool.h"
 #include "../napi_args.h"
 
@@ -78,7 +81,52 @@ Napi::Value parallelCopy(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+const ConvKernels& buildOf(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return avx512::kernels();
+    case Isa::kAvx2: return avx2::kernels();
+    case Isa::kNeon: return neon::kernels();
+    default: return generic::kernels();
+  }
+}
+
+// { isa, path, threads, params, x, w, y, gx, gw } → the seconds one call of that ISA
+// build's path takes: 'forward' (GEMM, y from x and w), 'dataGemm' (the column gradient
+// scattered) or 'dataAsForward' (stride 1: a forward over the gradient), gx from y and w,
+// 'weightGemm', gw from x and y. params: the packed conv block of a 2-D convolution.
+Napi::Value timePath(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Napi::Object call = callObject(info);
+  Isa isa;
+  const std::string isaName = call.Get("isa").IsString() ? call.Get("isa").As<Napi::String>().Utf8Value() : "";
+  if (!isaFromName(isaName.c_str(), &isa) || !cpuHas(isa)) {
+    throw Napi::RangeError::New(env, "convcore bench: no such ISA on this CPU: " + isaName);
+  }
+  const VolumeParams v = readConvParams(call.Get("params"));
+  if (!v.flat()) throw Napi::RangeError::New(env, "convcore bench: timePath takes a 2-D convolution");
+  const ConvParams& p = v.plane;
+  const float* x = readFloatBuffer(call.Get("x"), p.inputSize(), "x");
+  const float* w = readFloatBuffer(call.Get("w"), p.weightSize(), "w");
+  float* y = readFloatBuffer(call.Get("y"), p.outputSize(), "y");
+  float* gx = readFloatBuffer(call.Get("gx"), p.inputSize(), "gx");
+  float* gw = readFloatBuffer(call.Get("gw"), p.weightSize(), "gw");
+  const std::string path = call.Get("path").IsString() ? call.Get("path").As<Napi::String>().Utf8Value() : "";
+  const bool strideOne = p.strideH == 1 && p.strideW == 1;
+  if (path != "forward" && path != "dataGemm" && !(path == "dataAsForward" && strideOne) && path != "weightGemm") {
+    throw Napi::RangeError::New(env, "convcore bench: path must be forward, dataGemm, dataAsForward (stride 1) or weightGemm, not " + path);
+  }
+  ThreadPool& pool = poolOf(call);
+  const ConvKernels& k = buildOf(isa);
+  const auto start = std::chrono::steady_clock::now();
+  if (path == "forward") k.forwardGemm(pool, p, x, w, nullptr, y);
+  else if (path == "dataGemm") k.backwardDataGemm(pool, p, y, w, gx);
+  else if (path == "dataAsForward") k.backwardDataAsForward(pool, p, y, w, gx);
+  else k.backwardWeightGemm(pool, p, x, y, gw);
+  return Napi::Number::New(env, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
+  exports.Set("timePath", Napi::Function::New(env, timePath, "timePath"));
   exports.Set("fmaPeak", Napi::Function::New(env, fmaPeak, "fmaPeak"));
   exports.Set("parallelCopy", Napi::Function::New(env, parallelCopy, "parallelCopy"));
   return exports;

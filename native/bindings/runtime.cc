@@ -30,6 +30,12 @@ Napi::Value isa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), isaName(activeIsa()));
 }
 
+// Whether the core runs 512-bit FMAs as two halves (cpu_features.h): the dispatch table
+// then keeps the GEMM paths on AVX2.
+Napi::Value splitsAvx512(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), cpuSplitsAvx512());
+}
+
 // (bytes) → whether the C library's allocator took the limit (malloc_cache.h).
 Napi::Value setMallocCacheLimitCall(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -60,6 +66,7 @@ void exportRuntime(Napi::Env env, Napi::Object exports) {
       {"setNumThreads", setNumThreads},
       {"getNumThreads", getNumThreads},
       {"isa", isa},
+      {"splitsAvx512", splitsAvx512},
       {"setMallocCacheLimit", setMallocCacheLimitCall},
       {"releaseMallocCache", releaseMallocCacheCall},
       {"alignmentShift", alignmentShift},

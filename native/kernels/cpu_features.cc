@@ -79,6 +79,21 @@ bool cpuHasAvx512() {
 #endif
 }
 
+bool cpuSplitsAvx512() {
+#if CONVCORE_X86
+  unsigned r[4];
+  if (!cpuid(0, 0, r)) return false;
+  // The vendor string is ebx, edx, ecx: "Auth" "enti" "cAMD".
+  const bool amd = r[1] == 0x68747541u && r[3] == 0x69746e65u && r[2] == 0x444d4163u;
+  if (!amd || !cpuid(1, 0, r)) return false;
+  const unsigned base = (r[0] >> 8) & 0xf, extended = (r[0] >> 20) & 0xff;
+  const unsigned family = base == 0xf ? base + extended : base;
+  return family == 0x19 && cpuHasAvx512();
+#else
+  return false;
+#endif
+}
+
 bool cpuHasNeon() {
 #if defined(__aarch64__) || defined(_M_ARM64)
   return true;

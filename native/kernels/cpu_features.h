@@ -15,6 +15,11 @@ bool cpuHasAvx2Fma();
 // registers (XCR0 bits 5-7).
 bool cpuHasAvx512();
 
+// True where the CPU is known to run a 512-bit FMA as two 256-bit halves, so that
+// AVX-512 has AVX2's peak: AMD family 25 (Zen 4, the only AVX-512 parts of that family).
+// Zen 5 (family 26) and Intel's server cores are taken to run them at full width.
+bool cpuSplitsAvx512();
+
 // True on arm64, where NEON is part of the architecture.
 bool cpuHasNeon();
 

@@ -28,34 +28,42 @@ const ConvKernels& kernelsOf(Isa isa) {
 enum class Path { kForwardGemm, kForwardDirect, kBackwardDataGemm, kBackwardDataGather, kBackwardWeightGemm, kBackwardWeightDirect };
 
 // Whether the AVX-512 build (16-float vectors, GEMM tiles of 8 × 32: blocking.h) of `path`
-// beats the AVX2 build (8 floats, 6 × 16) on shape p, as measured on Zen 5, whose
-// 512-bit FMAs run at twice the 256-bit rate (npm run bench:isa-paths sweeps 150 shapes
-// path by path; bench/results/isa-paths-zen5.md), and for 3×3 filters on Zen 4, which
-// runs them as two 256-bit halves (isa-paths-zen4.md). Elsewhere the AVX2 build runs.
+// beats the AVX2 build (8 floats, 6 × 16) on shape p, as npm run bench:isa-paths measures
+// it path by path on two kinds of core: Zen 5, whose 512-bit FMAs run at twice the
+// 256-bit rate (bench/results/isa-paths-zen5.md), and Zen 4, which runs them as two
+// 256-bit halves (cpuSplitsAvx512; isa-paths-zen4.md, isa-ab-zen4.md). Elsewhere the
+// AVX2 build runs.
 bool avx512Wins(Path path, const ConvParams& p) {
   const int64_t reduction = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
   // Output rows of 8 or fewer pixels go as runs of a vector each (loops/grid.h: row vectors):
   // half a 16-float vector is then thrown away (LeNet's 8 × 8: 30-100% slower).
   const bool narrowRows = p.outWidth <= 8 && p.kernelWidth > 1;
+  // Where AVX-512 has AVX2's peak (Zen 4), its larger tiles still win the GEMM forward
+  // (VGG's first layer 6%, ResNet's 1×1 and stride-2 2-7%; its 56×56 3×3 loses 7%) and
+  // the column gradient (VGG's 2-3%), but lose on 8-pixel rows (LeNet's second layer's
+  // data gradient 55%) and in the weight gradient (ResNet's and VGG's 6-9%): npm run
+  // bench:isa-ab, the builds' calls alternated in one process (isa-ab-zen4.md).
+  static const bool split = cpuSplitsAvx512();
   switch (path) {
     case Path::kForwardGemm:
       // A reduction shorter than 27 (3 channels × 3 × 3) pays a tile's fixed costs over
       // too few multiply-adds.
       return reduction >= 27 && !narrowRows;
     case Path::kBackwardDataGemm:
-      return true;
+      return !(split && narrowRows);
     case Path::kBackwardWeightGemm:
       // Its runs are a row's width long: rows under 12 pixels waste the wider vector.
-      return reduction >= 27 && (p.outWidth >= 12 || p.kernelWidth == 1);
+      return !split && reduction >= 27 && (p.outWidth >= 12 || p.kernelWidth == 1);
     case Path::kForwardDirect:
       // Row tiles of 5×5 and 7×7 kernels gain from the wider vector (a full-HD 5×5
-      // filter: 25% faster); so do 3×3 filters of one channel (image filters, depthwise)
-      // 28 or more pixels wide, 10-20% faster, except where the output is streamed
-      // (bench:isa-paths' filter table: 16 RGB 512² images 20% slower). Narrower rows
-      // fill no 16-float vector (14 wide: 70% slower).
+      // filter: 25% faster on Zen 5, 13-29% on Zen 4). On Zen 4 so do 3×3 filters of one
+      // channel (image filters, depthwise) 28 or more pixels wide, 10-28% faster, except
+      // where the output is streamed (16 RGB 512² images: from 12% faster to 20% slower
+      // run to run); narrower rows fill no 16-float vector (14 wide: 73% slower). (Zen 5
+      // had 3×3 filters no faster on AVX-512.)
       return (p.kernelHeight >= 5 && p.outWidth >= 64) ||
-             (p.kernelHeight == 3 && p.kernelWidth == 3 && p.inChannelsPerGroup() == 1 && p.outWidth >= 28 &&
-              p.outputSize() <= kStreamingOutputFloats);
+             (split && p.kernelHeight == 3 && p.kernelWidth == 3 && p.inChannelsPerGroup() == 1 &&
+              p.outWidth >= 28 && p.outputSize() <= kStreamingOutputFloats);
     default:
       // The direct weight gradient's row dot products and the gather: 35-55% slower.
       return false;

@@ -1,0 +1,72 @@
+// npm run bench:isa-ab: the AVX2 and AVX-512 builds of each GEMM path on the channel-rich
+// standard shapes, their calls alternated in one process (avx2, avx512, avx512, avx2 per
+// round), so that the machine's drift, which on a shared 2-vCPU machine moves whole runs
+// by 10-20%, cancels out of each round's ratio. Reports the median of the rounds' ratios
+// and its quartiles, at 1 and 2 threads: where the dispatch table's Zen 4 rules come from
+// (native/kernels/dispatch.cc). Each pass runs the path the dispatch table gives the shape.
+//   node bench/isa-ab.mjs [--rounds 25] [--save NAME]  (writes results/isa-ab-NAME.md)
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { parseArgs } from 'node:util';
+import { timePath, fmaPeak } from './bench-addon.mjs';
+import { cpuName } from './cpu-name.mjs';
+import { isa } from 'convcore';
+import { packGeometry } from '../dist/geometry.js';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '25' }, save: { type: 'string' } } });
+const rounds = Number(values.rounds);
+const shapes = JSON.parse(fs.readFileSync(new URL('./shapes.json', import.meta.url), 'utf8')).shapes;
+// The shapes whose passes are GEMMs, and which data-gradient path the dispatch table takes
+// for each (stride 1 with 6 or more input channels and a full-size output: a forward over
+// the gradient; otherwise the column gradient, scattered).
+const GEMM_SHAPES = ['lenet2', 'vgg1', 'res3x3', 'res1x1', 'res_s2'];
+const dataPath = (s) => (s.stride === 1 && s.C / s.groups >= 6 && 4 * s.H * s.W <= 5 * outSize(s) ** 2 ? 'dataAsForward' : 'dataGemm');
+const outSize = (s) => Math.floor((s.H + 2 * s.pad - s.kh) / s.stride) + 1;
+
+if (isa() !== 'avx512') {
+  console.log(`This CPU's level is ${isa()}: no AVX-512 build to compare.`);
+  process.exit(0);
+}
+const rand = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const lines = [];
+const print = (line) => {
+  console.log(line);
+  lines.push(line);
+};
+const peak = (level) => [1, 2].map((threads) => fmaPeak({ seconds: 0.3, threads, isa: level }).toFixed(0)).join(' / ');
+print(`Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:isa-ab\` on ${cpuName()}, ${os.cpus().length} cores, ` +
+  `Node ${process.version}; FMA peak GFLOP/s at 1 / 2 threads: avx2 ${peak('avx2')}, avx512 ${peak('avx512')}. ` +
+  `AVX-512 time / AVX2 time of each path, the median of ${rounds} rounds' ratios [quartiles]; < 1: AVX-512 faster.\n`);
+print('| shape | pass (path) | threads | AVX2 ms | AVX-512 / AVX2 |\n|---|---|---|---|---|');
+for (const id of GEMM_SHAPES) {
+  const s = shapes.find((shape) => shape.id === id);
+  const OH = outSize(s), OW = Math.floor((s.W + 2 * s.pad - s.kw) / s.stride) + 1;
+  const params = packGeometry({
+    batch: s.N, inChannels: s.C, outChannels: s.O, groups: s.groups, inDepth: 1, inHeight: s.H, inWidth: s.W,
+    kernelDepth: 1, kernelHeight: s.kh, kernelWidth: s.kw, outDepth: 1, outHeight: OH, outWidth: OW,
+    strideD: 1, strideH: s.stride, strideW: s.stride, padFront: 0, padTop: s.pad, padLeft: s.pad, dilationD: 1, dilationH: 1, dilationW: 1,
+  });
+  const buffers = {
+    x: rand(s.N * s.C * s.H * s.W), w: rand(s.O * (s.C / s.groups) * s.kh * s.kw), y: rand(s.N * s.O * OH * OW),
+    gx: new Float32Array(s.N * s.C * s.H * s.W), gw: new Float32Array(s.O * (s.C / s.groups) * s.kh * s.kw),
+  };
+  for (const [pass, path] of [['fwd', 'forward'], ['bwd_data', dataPath(s)], ['bwd_weight', 'weightGemm']]) {
+    for (const threads of [1, 2]) {
+      const call = (level) => timePath({ isa: level, path, threads, params, ...buffers });
+      call('avx2');
+      call('avx512');
+      const ratios = [], avx2Times = [];
+      for (let r = 0; r < rounds; r++) {
+        const a = call('avx2'), b = call('avx512'), b2 = call('avx512'), a2 = call('avx2');
+        ratios.push((b + b2) / (a + a2));
+        avx2Times.push(a, a2);
+      }
+      ratios.sort((p, q) => p - q);
+      avx2Times.sort((p, q) => p - q);
+      print(`| ${id} | ${pass} (${path}) | ${threads} | ${(quantile(avx2Times, 0.5) * 1e3).toFixed(3)} | ` +
+        `${quantile(ratios, 0.5).toFixed(2)} [${quantile(ratios, 0.25).toFixed(2)}, ${quantile(ratios, 0.75).toFixed(2)}] |`);
+    }
+  }
+}
+if (values.save !== undefined) fs.writeFileSync(new URL(`./results/isa-ab-${values.save}.md`, import.meta.url), `${lines.join('\n')}\n`);
