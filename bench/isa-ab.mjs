@@ -3,7 +3,8 @@
 // round), so that the machine's drift, which on a shared 2-vCPU machine moves whole runs
 // by 10-20%, cancels out of each round's ratio. Reports the median of the rounds' ratios
 // and its quartiles, at 1 and 2 threads: where the dispatch table's Zen 4 rules come from
-// (native/kernels/dispatch.cc). Each pass runs the path the dispatch table gives the shape.
+// (native/kernels/dispatch.cc). Each pass runs the path the dispatch table gives the shape
+// (seq1d's as the 2-D convolution of one row that conv1d runs).
 //   node bench/isa-ab.mjs [--rounds 25] [--save NAME]  (writes results/isa-ab-NAME.md)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,13 +16,21 @@ import { packGeometry } from '../dist/geometry.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '25' }, save: { type: 'string' } } });
 const rounds = Number(values.rounds);
-const shapes = JSON.parse(fs.readFileSync(new URL('./shapes.json', import.meta.url), 'utf8')).shapes;
-// The shapes whose passes are GEMMs, and which data-gradient path the dispatch table takes
-// for each (stride 1 with 6 or more input channels and a full-size output: a forward over
-// the gradient; otherwise the column gradient, scattered).
-const GEMM_SHAPES = ['lenet2', 'vgg1', 'res3x3', 'res1x1', 'res_s2'];
-const dataPath = (s) => (s.stride === 1 && s.C / s.groups >= 6 && 4 * s.H * s.W <= 5 * outSize(s) ** 2 ? 'dataAsForward' : 'dataGemm');
-const outSize = (s) => Math.floor((s.H + 2 * s.pad - s.kh) / s.stride) + 1;
+const read = (name) => JSON.parse(fs.readFileSync(new URL(name, import.meta.url), 'utf8')).shapes;
+// The shapes whose passes are GEMMs, as 2-D convolutions (seq1d: one row); each with the
+// data-gradient path the dispatch table takes for it (stride 1 with 6 or more input
+// channels and a full-size output: a forward over the gradient; otherwise the column
+// gradient, scattered).
+const planes = [
+  ...read('./shapes.json').filter((s) => ['lenet2', 'vgg1', 'res3x3', 'res1x1', 'res_s2'].includes(s.id))
+    .map((s) => ({ ...s, padTop: s.pad, padLeft: s.pad })),
+  ...read('./shapes-nd.json').filter((s) => s.id === 'seq1d')
+    .map((s) => ({ ...s, H: 1, W: s.L, kh: 1, kw: s.k, padTop: 0, padLeft: s.pad })),
+].map((s) => {
+  const OH = Math.floor((s.H + 2 * s.padTop - s.kh) / s.stride) + 1, OW = Math.floor((s.W + 2 * s.padLeft - s.kw) / s.stride) + 1;
+  const dataPath = s.stride === 1 && s.C / s.groups >= 6 && 4 * s.H * s.W <= 5 * OH * OW ? 'dataAsForward' : 'dataGemm';
+  return { ...s, OH, OW, dataPath };
+});
 
 if (isa() !== 'avx512') {
   console.log(`This CPU's level is ${isa()}: no AVX-512 build to compare.`);
@@ -39,19 +48,19 @@ print(`Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:isa-
   `Node ${process.version}; FMA peak GFLOP/s at 1 / 2 threads: avx2 ${peak('avx2')}, avx512 ${peak('avx512')}. ` +
   `AVX-512 time / AVX2 time of each path, the median of ${rounds} rounds' ratios [quartiles]; < 1: AVX-512 faster.\n`);
 print('| shape | pass (path) | threads | AVX2 ms | AVX-512 / AVX2 |\n|---|---|---|---|---|');
-for (const id of GEMM_SHAPES) {
-  const s = shapes.find((shape) => shape.id === id);
-  const OH = outSize(s), OW = Math.floor((s.W + 2 * s.pad - s.kw) / s.stride) + 1;
+for (const s of planes) {
+  const { id, OH, OW } = s;
   const params = packGeometry({
     batch: s.N, inChannels: s.C, outChannels: s.O, groups: s.groups, inDepth: 1, inHeight: s.H, inWidth: s.W,
     kernelDepth: 1, kernelHeight: s.kh, kernelWidth: s.kw, outDepth: 1, outHeight: OH, outWidth: OW,
-    strideD: 1, strideH: s.stride, strideW: s.stride, padFront: 0, padTop: s.pad, padLeft: s.pad, dilationD: 1, dilationH: 1, dilationW: 1,
+    strideD: 1, strideH: s.stride, strideW: s.stride, padFront: 0, padTop: s.padTop, padLeft: s.padLeft,
+    dilationD: 1, dilationH: 1, dilationW: 1,
   });
   const buffers = {
     x: rand(s.N * s.C * s.H * s.W), w: rand(s.O * (s.C / s.groups) * s.kh * s.kw), y: rand(s.N * s.O * OH * OW),
     gx: new Float32Array(s.N * s.C * s.H * s.W), gw: new Float32Array(s.O * (s.C / s.groups) * s.kh * s.kw),
   };
-  for (const [pass, path] of [['fwd', 'forward'], ['bwd_data', dataPath(s)], ['bwd_weight', 'weightGemm']]) {
+  for (const [pass, path] of [['fwd', 'forward'], ['bwd_data', s.dataPath], ['bwd_weight', 'weightGemm']]) {
     for (const threads of [1, 2]) {
       const call = (level) => timePath({ isa: level, path, threads, params, ...buffers });
       call('avx2');

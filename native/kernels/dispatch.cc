@@ -38,11 +38,13 @@ bool avx512Wins(Path path, const ConvParams& p) {
   // Output rows of 8 or fewer pixels go as runs of a vector each (loops/grid.h: row vectors):
   // half a 16-float vector is then thrown away (LeNet's 8 × 8: 30-100% slower).
   const bool narrowRows = p.outWidth <= 8 && p.kernelWidth > 1;
-  // Where AVX-512 has AVX2's peak (Zen 4), its larger tiles still win the GEMM forward
-  // (VGG's first layer 6%, ResNet's 1×1 and stride-2 2-7%; its 56×56 3×3 loses 7%) and
-  // the column gradient (VGG's 2-3%), but lose on 8-pixel rows (LeNet's second layer's
-  // data gradient 55%) and in the weight gradient (ResNet's and VGG's 6-9%): npm run
-  // bench:isa-ab, the builds' calls alternated in one process (isa-ab-zen4.md).
+  // Where AVX-512 has AVX2's peak (Zen 4), its larger tiles keep the GEMM forward (VGG's
+  // first layer 6-17% faster, ResNet's 1×1 and stride-2 within ±3%, its 56×56 3×3 from
+  // 12% faster to 7% slower run to run) and the column gradient (VGG's 2-10%), but lose
+  // it on 8-pixel rows (LeNet's second layer: 17-59% slower) and lose the weight
+  // gradient of rows under 256 pixels (ResNet's shapes 6-9%; seq1d's 4,096-pixel rows:
+  // AVX-512 3-7% faster): npm run bench:isa-ab, the builds' calls alternated in one
+  // process, two runs (isa-ab-zen4.md).
   static const bool split = cpuSplitsAvx512();
   switch (path) {
     case Path::kForwardGemm:
@@ -53,7 +55,7 @@ bool avx512Wins(Path path, const ConvParams& p) {
       return !(split && narrowRows);
     case Path::kBackwardWeightGemm:
       // Its runs are a row's width long: rows under 12 pixels waste the wider vector.
-      return !split && reduction >= 27 && (p.outWidth >= 12 || p.kernelWidth == 1);
+      return reduction >= 27 && (p.outWidth >= 12 || p.kernelWidth == 1) && (!split || p.outWidth >= 256);
     case Path::kForwardDirect:
       // Row tiles of 5×5 and 7×7 kernels gain from the wider vector (a full-HD 5×5
       // filter: 25% faster on Zen 5, 13-29% on Zen 4). On Zen 4 so do 3×3 filters of one
