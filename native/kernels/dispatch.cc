@@ -39,8 +39,8 @@ bool avx512Wins(Path path, const ConvParams& p) {
   // half a 16-float vector is then thrown away (LeNet's 8 × 8: 30-100% slower).
   const bool narrowRows = p.outWidth <= 8 && p.kernelWidth > 1;
   // Where AVX-512 has AVX2's peak (Zen 4), its larger tiles keep the GEMM forward (VGG's
-  // first layer 6-17% faster, ResNet's 1×1 and stride-2 within ±3%, its 56×56 3×3 from
-  // 12% faster to 7% slower run to run) and the column gradient (VGG's 2-10%), but lose
+  // first layer 6-17% faster, ResNet's 1×1 and stride-2 1% slower to 7% faster, its
+  // 56×56 3×3 from 12% faster to 7% slower run to run) and the column gradient (VGG's 2-10%), but lose
   // it on 8-pixel rows (LeNet's second layer: 17-59% slower) and lose the weight
   // gradient of rows under 256 pixels (ResNet's shapes 6-9%; seq1d's 4,096-pixel rows:
   // AVX-512 3-7% faster): npm run bench:isa-ab, the builds' calls alternated in one
@@ -61,8 +61,8 @@ bool avx512Wins(Path path, const ConvParams& p) {
       // filter: 25% faster on Zen 5, 13-29% on Zen 4). On Zen 4 so do 3×3 filters of one
       // channel (image filters, depthwise) 28 or more pixels wide, 10-28% faster, except
       // where the output is streamed (16 RGB 512² images: from 12% faster to 20% slower
-      // run to run); narrower rows fill no 16-float vector (14 wide: 73% slower). (Zen 5
-      // had 3×3 filters no faster on AVX-512.)
+      // run to run); narrower rows fill no 16-float vector (14 wide: 73% slower). (On Zen 5
+      // 3×3 filters were recorded as no faster.)
       return (p.kernelHeight >= 5 && p.outWidth >= 64) ||
              (split && p.kernelHeight == 3 && p.kernelWidth == 3 && p.inChannelsPerGroup() == 1 &&
               p.outWidth >= 28 && p.outputSize() <= kStreamingOutputFloats);
