@@ -9,7 +9,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { timePath, fmaPeak } from './bench-addon.mjs';
+import { fmaPeaksByLevel, timePath } from './bench-addon.mjs';
+import { quantile, sineFloats as rand } from './measure.mjs';
 import { cpuName } from './cpu-name.mjs';
 import { isa } from 'convcore';
 import { packGeometry } from '../dist/geometry.js';
@@ -36,16 +37,13 @@ if (isa() !== 'avx512') {
   console.log(`This CPU's level is ${isa()}: no AVX-512 build to compare.`);
   process.exit(0);
 }
-const rand = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
-const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const lines = [];
 const print = (line) => {
   console.log(line);
   lines.push(line);
 };
-const peak = (level) => [1, 2].map((threads) => fmaPeak({ seconds: 0.3, threads, isa: level }).toFixed(0)).join(' / ');
 print(`Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:isa-ab\` on ${cpuName()}, ${os.cpus().length} cores, ` +
-  `Node ${process.version}; FMA peak GFLOP/s at 1 / 2 threads: avx2 ${peak('avx2')}, avx512 ${peak('avx512')}. ` +
+  `Node ${process.version}; FMA peak GFLOP/s at 1 / 2 threads: ${fmaPeaksByLevel()}. ` +
   `AVX-512 time / AVX2 time of each path, the median of ${rounds} rounds' ratios [quartiles]; < 1: AVX-512 faster.\n`);
 print('| shape | pass (path) | threads | AVX2 ms | AVX-512 / AVX2 |\n|---|---|---|---|---|');
 for (const s of planes) {

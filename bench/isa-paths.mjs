@@ -12,15 +12,14 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
-import { fmaPeak } from './bench-addon.mjs';
+import { fmaPeaksByLevel } from './bench-addon.mjs';
+import { median, sineFloats as rand } from './measure.mjs';
 import { cpuName } from './cpu-name.mjs';
 import { fileURLToPath } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
 
 const require = createRequire(import.meta.url);
-const rand = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
-const median = (times) => times.sort((a, b) => a - b)[times.length >> 1];
 
 // The filter table's shapes: [name, N, C (= groups), H, W, k].
 const FILTERS = [
@@ -108,9 +107,8 @@ const argument = (name, fallback) => (process.argv.includes(name) ? process.argv
 /** The CPU and the FMA peak of both levels. */
 function machineLine() {
   const cpu = cpuName();
-  const peak = (isa) => [1, 2].map((threads) => fmaPeak({ seconds: 0.3, threads, isa }).toFixed(0)).join(' / ');
   return `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu}, ${os.cpus().length} cores, Node ${process.version}; ` +
-    `FMA peak GFLOP/s at 1 / 2 threads: avx2 ${peak('avx2')}, avx512 ${peak('avx512')}.`;
+    `FMA peak GFLOP/s at 1 / 2 threads: ${fmaPeaksByLevel()}.`;
 }
 if (process.argv[2] === '--child') {
   console.log(JSON.stringify(sweep(filtersOnly)));

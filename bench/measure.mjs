@@ -25,6 +25,12 @@ export function measure(fn, { minReps = 5, maxReps = 200, minSeconds = 0.3, warm
 /** The middle value (the upper of the two middle ones for an even count). */
 export const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
+/** The value at fraction q of an ascending list (0.25, 0.5, 0.75: quartiles and median). */
+export const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+/** n deterministic floats in [-0.5, 0.5] (benchmark inputs). */
+export const sineFloats = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+
 /**
  * V8's garbage-collection pauses on this thread (its own account, in ms) since the last
  * reset(). Its entries arrive a turn of the event loop late: both calls wait for one.

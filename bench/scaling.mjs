@@ -11,14 +11,13 @@ import { parseArgs } from 'node:util';
 import { isa, setNumThreads } from 'convcore';
 import { convcoreCalls } from './convcore-runner.mjs';
 import { cpuName } from './cpu-name.mjs';
-import { PASSES } from './measure.mjs';
+import { PASSES, quantile } from './measure.mjs';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, shapes: { type: 'string' } } });
 const rounds = Number(values.rounds);
 const read = (name) => JSON.parse(fs.readFileSync(new URL(name, import.meta.url), 'utf8')).shapes;
 const only = values.shapes?.split(',');
 const shapes = [...read('./shapes.json'), ...read('./shapes-nd.json')].filter((s) => s.id !== 'toy' && (!only || only.includes(s.id)));
-const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
 /** ms of `calls` calls of fn (enough for a few ms a sample). */
 const timed = (fn, calls) => {

@@ -81,15 +81,6 @@ Napi::Value parallelCopy(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-const ConvKernels& buildOf(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx512: return avx512::kernels();
-    case Isa::kAvx2: return avx2::kernels();
-    case Isa::kNeon: return neon::kernels();
-    default: return generic::kernels();
-  }
-}
-
 // { isa, path, threads, params, x, w, y, gx, gw } → the seconds one call of that ISA
 // build's path takes: 'forward' (GEMM, y from x and w), 'dataGemm' (the column gradient
 // scattered) or 'dataAsForward' (stride 1: a forward over the gradient), gx from y and w,
@@ -116,7 +107,7 @@ Napi::Value timePath(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "convcore bench: path must be forward, dataGemm, dataAsForward (stride 1) or weightGemm, not " + path);
   }
   ThreadPool& pool = poolOf(call);
-  const ConvKernels& k = buildOf(isa);
+  const ConvKernels& k = kernelsOf(isa);
   const auto start = std::chrono::steady_clock::now();
   if (path == "forward") k.forwardGemm(pool, p, x, w, nullptr, y);
   else if (path == "dataGemm") k.backwardDataGemm(pool, p, y, w, gx);

@@ -14,8 +14,6 @@
 
 namespace convcore {
 
-namespace {
-
 const ConvKernels& kernelsOf(Isa isa) {
   switch (isa) {
     case Isa::kAvx512: return avx512::kernels();
@@ -24,6 +22,8 @@ const ConvKernels& kernelsOf(Isa isa) {
     default: return generic::kernels();
   }
 }
+
+namespace {
 
 enum class Path { kForwardGemm, kForwardDirect, kBackwardDataGemm, kBackwardDataGather, kBackwardWeightGemm, kBackwardWeightDirect };
 

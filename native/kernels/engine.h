@@ -4,6 +4,7 @@
 
 #include "channel_norm.h"
 #include "conv_params.h"
+#include "cpu_features.h"
 #include "elementwise.h"
 #include "filter8.h"
 #include "matmul.h"
@@ -79,5 +80,7 @@ namespace neon { const ConvKernels& kernels(); }
 
 // The table for the instruction set activeIsa() picked (matmul, filter8, the peak).
 const ConvKernels& activeKernels();
+// One level's build (the CPU must have it: cpuHas).
+const ConvKernels& kernelsOf(Isa isa);
 
 }  // namespace convcore
