@@ -26,6 +26,8 @@ const CASES = [
   { id: 'mean(1) of (8, 1M)', op: 'mean', shapes: [[8, M]], dims: 1, bytes: 32 * M },
   { id: 'mean([0,2,3]) of (32,64,64,64)', op: 'mean', shapes: [[32, 64, 64, 64]], dims: [0, 2, 3], bytes: 32 * M },
   { id: 'amax', op: 'amax', shapes: [[8 * M]], bytes: 32 * M },
+  { id: 'argmax', op: 'argmax', shapes: [[8 * M]], bytes: 32 * M },
+  { id: 'argmax(0) of (8, 1M)', op: 'argmax', shapes: [[8, M]], dims: 0, bytes: 36 * M },
   // A ResNet-style block's training step, around the ops above: conv3x3-ReLU-conv3x3,
   // plus the skip, loss = mean of squares, backward (bytes: none counted).
   { id: 'block step (32,64,32,32)', op: 'block', shapes: [[32, 64, 32, 32]], bytes: 0 },
@@ -42,7 +44,7 @@ function blockStep(shape) {
   };
 }
 
-const REDUCTIONS = new Set(['sum', 'mean', 'amax']);
+const REDUCTIONS = new Set(['sum', 'mean', 'amax', 'argmax']);
 
 // The op as users call it, or (withOut) writing into a preallocated result: relu then
 // as clamp(0), as PyTorch's side runs it (neither relu takes out=). null where the op
@@ -55,7 +57,7 @@ function convcoreCall(c, withOut = false) {
     switch (c.op) {
       case 'relu': return options ? () => x.clamp(0, null, options) : () => relu(x);
       case 'exp': case 'sqrt': return () => x[c.op](options);
-      case 'sum': case 'mean': case 'amax': return () => x[c.op](c.dims);
+      case 'sum': case 'mean': case 'amax': case 'argmax': return () => x[c.op](c.dims);
       default: return () => x[c.op](y, options);
     }
   };

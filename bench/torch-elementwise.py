@@ -50,6 +50,8 @@ def call(case, tensors, out=None):
         return (lambda: x.mean()) if dims is None else (lambda: x.mean(dims))
     if op == "amax":
         return (lambda: x.amax()) if dims is None else (lambda: x.amax(dims))
+    if op == "argmax":
+        return (lambda: x.argmax()) if dims is None else (lambda: x.argmax(dims))
     raise ValueError(op)
 
 
@@ -61,7 +63,7 @@ def main():
         tensors = [torch.rand(shape) + 0.5 for shape in case["shapes"]]
         median, minimum = measure(call(case, tensors))
         out_ms = None
-        if case["op"] not in ("sum", "mean", "amax", "block"):
+        if case["op"] not in ("sum", "mean", "amax", "argmax", "block"):
             result = call(case, tensors)()
             out_ms, _ = measure(call(case, tensors, torch.empty_like(result)))
         print(json.dumps({"id": case["id"], "threads": threads, "medianMs": median, "minMs": minimum, "outMs": out_ms}),

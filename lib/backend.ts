@@ -26,8 +26,8 @@ import {
 } from './reference/pointwise';
 import { type MatmulGeometry, matmulReference } from './reference/matmul';
 import {
-  type BinaryOp, type ReduceOp, type UnaryOp,
-  binaryBackwardReference, binaryReference, reduceReference, unaryBackwardReference, unaryReference,
+  type ArgReduceLayout, type ArgReduceOp, type BinaryOp, type ReduceOp, type UnaryOp,
+  argReduceReference, binaryBackwardReference, binaryReference, reduceReference, unaryBackwardReference, unaryReference,
   whereBackwardReference, whereReference,
 } from './reference/elementwise';
 import type { BroadcastLayout, ReduceLayout } from './elementwise-layout';
@@ -83,6 +83,8 @@ export interface Backend {
   unaryBackward(op: UnaryOp, a: number, b: number, g: Float32Array, x: Float32Array, y: Float32Array, gx: Float32Array): void;
   /** out = op over the layout's reduced dimensions (a sum scaled by `scale`). */
   reduce(op: ReduceOp, l: ReduceLayout, scale: number, x: Float32Array, out: Float32Array): void;
+  /** out = the index of each extreme along the layout's middle dimension, as floats. */
+  argReduce(op: ArgReduceOp, l: ArgReduceLayout, x: Float32Array, out: Float32Array): void;
   /** out = condition ≠ 0 ? x : y over a layout with the condition's strides. */
   where(l: BroadcastLayout, condition: Float32Array, x: Float32Array, y: Float32Array, out: Float32Array): void;
   whereBackward(l: BroadcastLayout, condition: Float32Array, g: Float32Array, gx: Float32Array | null, gy: Float32Array | null): void;
@@ -220,6 +222,9 @@ const nativeBackend: Backend = withNamedErrors({
   reduce(op, l, scale, x, out) {
     nativeAddon().reduce({ op, sizes: scratchOf(0, l.sizes), reduced: scratchOf(1, l.reduced), scale, x, out });
   },
+  argReduce(op, l, x, out) {
+    nativeAddon().argReduce({ op, layout: packCallParams('argReduceLayout', l), x, out });
+  },
   where(l, condition, x, y, out) {
     nativeAddon().elementwiseWhere({ layout: packLayout(l), condition, x, y, out });
   },
@@ -326,6 +331,7 @@ const referenceBackend: Backend = {
   unary: unaryReference,
   unaryBackward: unaryBackwardReference,
   reduce: reduceReference,
+  argReduce: argReduceReference,
   where: whereReference,
   whereBackward: whereBackwardReference,
   channelMoments: channelMomentsReference,

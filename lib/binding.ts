@@ -66,6 +66,8 @@ export interface NativeAddon {
     op: string; a: number; b: number; gradOutput: Float32Array; x: Float32Array; output: Float32Array; gradInput: Float32Array;
   }): void;
   reduce(call: { op: string; sizes: Float64Array; reduced: Float64Array; scale: number; x: Float32Array; out: Float32Array }): void;
+  /** layout: the argReduceLayout block [outer, length, inner]. */
+  argReduce(call: { op: string; layout: Float64Array; x: Float32Array; out: Float32Array }): void;
   elementwiseWhere(call: { layout: PackedLayout; condition: Float32Array; x: Float32Array; y: Float32Array; out: Float32Array }): void;
   elementwiseWhereBackward(call: {
     layout: PackedLayout; condition: Float32Array; gradOutput: Float32Array; gradX: Float32Array | null; gradY: Float32Array | null;

@@ -11,7 +11,7 @@ import { NativeBindingError } from './errors';
 
 export type ParamBlock =
   | 'conv' | 'matmul' | 'pool' | 'sgd' | 'adam' | 'planesFromPixels' | 'pixelsFromPlanes' | 'filter8'
-  | 'restoreAlpha' | 'filterBorder' | 'channelLayout';
+  | 'restoreAlpha' | 'filterBorder' | 'channelLayout' | 'argReduceLayout';
 
 /** A block's values by name; booleans go as 0 and 1, keys with other values are not fields. */
 export type ParamValues = object;

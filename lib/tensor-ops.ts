@@ -295,22 +295,10 @@ export function argReduceOp(fn: 'argmax' | 'argmin', x: Tensor, dim: number | un
   const length = all ? x.size : x.shape.length === 0 ? 1 : x.shape[axis];
   if (length === 0) throw rangeError(fn, 'this', 'a non-empty tensor along the dimension', `shape [${x.shape.join(', ')}]`);
   const inner = all ? 1 : sizeOf(x.shape.slice(axis + 1));
-  const outer = x.size / (length * inner);
+  const outer = all ? 1 : sizeOf(x.shape.slice(0, axis));
   const outShape = all ? (keepdim ? x.shape.map(() => 1) : []) : reducedShape(x.shape, dims, keepdim);
   const out = allocResult(outer * inner);
-  const better = fn === 'argmax' ? (v: number, best: number) => v > best : (v: number, best: number) => v < best;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      let best = x.data[o * length * inner + i], at = 0;
-      for (let k = 1; k < length && best === best; k++) {
-        const v = x.data[(o * length + k) * inner + i];
-        if (v !== v || better(v, best)) {
-          best = v;
-          at = k;
-        }
-      }
-      out[o * inner + i] = at;
-    }
-  }
+  // Exact however computed: small ones in TypeScript.
+  kernelsFor(true, x.size, 1).argReduce(fn, { outer, length, inner }, x.data, out);
   return Tensor._wrap(out, outShape);
 }

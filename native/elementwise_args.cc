@@ -123,6 +123,17 @@ ReduceLayout readReduceLayout(const Napi::Object& call) {
   return l;
 }
 
+ArgReduceLayout readArgReduceLayout(const Napi::Object& call) {
+  const std::string op = readOpName(call);
+  if (op != "argmax" && op != "argmin") {
+    throw Napi::RangeError::New(call.Env(), "convcore native: unknown argument reduction " + op);
+  }
+  const ArgReduceLayoutFields f = readBlock<ArgReduceLayoutFields>(call.Get("layout"));
+  const ArgReduceLayout l{f.outer, f.length, f.inner, op == "argmax"};
+  throwIf(call.Env(), checkArgReduceLayout(l));
+  return l;
+}
+
 ChannelLayout readChannelLayout(const Napi::Object& call) {
   const ChannelLayoutFields f = readBlock<ChannelLayoutFields>(call.Get("layout"));
   const ChannelLayout l{f.outer, f.channels, f.inner};

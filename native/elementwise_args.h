@@ -19,6 +19,9 @@ BroadcastLayout readBroadcastLayout(const Napi::Object& call);
 // call.op ('sum' | 'max' | 'min'), call.sizes, call.reduced (Float64Arrays of 0/1), call.scale.
 ReduceLayout readReduceLayout(const Napi::Object& call);
 
+// call.op ('argmax' | 'argmin'), call.layout (the argReduceLayout block).
+ArgReduceLayout readArgReduceLayout(const Napi::Object& call);
+
 // call.layout = Float64Array [outer, channels, inner].
 ChannelLayout readChannelLayout(const Napi::Object& call);
 

@@ -46,6 +46,7 @@ namespace convcore {
   X(int64_t, planes) X(int64_t, height) X(int64_t, width) X(int64_t, kernelHeight) \
   X(int64_t, kernelWidth) X(int64_t, padTop) X(int64_t, padLeft)
 #define CONVCORE_CHANNEL_LAYOUT_FIELDS(X) X(int64_t, outer) X(int64_t, channels) X(int64_t, inner)
+#define CONVCORE_ARG_REDUCE_LAYOUT_FIELDS(X) X(int64_t, outer) X(int64_t, length) X(int64_t, inner)
 
 #define CONVCORE_FIELD_DECLARE(T, name) T name;
 #define CONVCORE_FIELD_NAME(T, name) #name,
@@ -81,6 +82,7 @@ CONVCORE_PARAM_BLOCK(Filter8Fields, "filter8", CONVCORE_FILTER8_FIELDS)
 CONVCORE_PARAM_BLOCK(RestoreAlphaFields, "restoreAlpha", CONVCORE_RESTORE_ALPHA_FIELDS)
 CONVCORE_PARAM_BLOCK(FilterBorderFields, "filterBorder", CONVCORE_FILTER_BORDER_FIELDS)
 CONVCORE_PARAM_BLOCK(ChannelLayoutFields, "channelLayout", CONVCORE_CHANNEL_LAYOUT_FIELDS)
+CONVCORE_PARAM_BLOCK(ArgReduceLayoutFields, "argReduceLayout", CONVCORE_ARG_REDUCE_LAYOUT_FIELDS)
 
 // Calls fn(Block{}) for every block (to export their field names).
 template <typename Fn>
@@ -96,6 +98,7 @@ void forEachParamBlock(const Fn& fn) {
   fn(RestoreAlphaFields{});
   fn(FilterBorderFields{});
   fn(ChannelLayoutFields{});
+  fn(ArgReduceLayoutFields{});
 }
 
 // { conv: ['batch', …], matmul: [...], … }: what lib/param-blocks.ts packs by.

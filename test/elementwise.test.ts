@@ -267,6 +267,73 @@ describe('reductions: native = reference', () => {
   });
 });
 
+// Values with ties (a few levels), NaNs, signed zeros and infinities: where each
+// kernel's vectors, blocks and chunks meet the reference's one scan.
+const ARG_SHAPES: Array<[number[], number | undefined]> = [
+  [[4099], undefined],
+  [[70001], undefined], // three chunks of the run
+  [[70001], 0],
+  [[129], undefined], // one whole block and one element
+  [[64, 1025], 1],
+  [[1025, 64], 0],
+  [[3, 4, 5], 1],
+  [[16, 32, 33, 2], 2],
+  [[2, 40000], 1],
+  [[5000, 1], 0],
+  [[3, 0, 2], 2],
+  [[3, 0, 2], 0],
+];
+
+/** x with every value replaced as `kind` says, from a seeded draw. */
+function specialValues(shape: number[], kind: string, seed: number): Tensor {
+  const x = randomTensor(shape, seed);
+  const d = x.data;
+  const at = (fraction: number) => Math.min(d.length - 1, Math.floor(d.length * fraction));
+  for (let i = 0; i < d.length; i++) d[i] = Math.round(d[i] * 3) / 3; // seven levels: ties everywhere
+  if (d.length === 0) return x;
+  if (kind === 'NaN late') { d[at(0.9)] = NaN; d[at(0.95)] = NaN; }
+  if (kind === 'NaN first') d[0] = NaN;
+  if (kind === 'NaN in the tail') d[d.length - 1] = NaN;
+  if (kind === 'signed zeros') for (let i = 0; i < d.length; i++) d[i] = i % 3 === 0 ? -0 : i % 3 === 1 ? 0 : -d[i] * d[i] - 1;
+  if (kind === 'infinities') { d[at(0.3)] = Infinity; d[at(0.6)] = -Infinity; d[at(0.7)] = Infinity; }
+  return x;
+}
+const SPECIAL_KINDS = ['ties', 'NaN late', 'NaN first', 'NaN in the tail', 'signed zeros', 'infinities'];
+
+describe('argmax and argmin: native = reference', () => {
+  const threads = getNumThreads();
+  afterEach(() => setNumThreads(threads));
+
+  it.each(ARG_SHAPES)('over %j along %j: ties, NaNs, signed zeros and infinities, 1 and 2 threads', (shape, dim) => {
+    for (const kind of SPECIAL_KINDS) {
+      const x = specialValues(shape, kind, 31);
+      for (const fn of ['argmax', 'argmin'] as const) {
+        const reference = withBackend('reference', () => x[fn](dim));
+        for (const n of [1, 2]) {
+          setNumThreads(n);
+          const native = x[fn](dim);
+          expect(native.shape, `${fn} ${kind}`).toEqual(reference.shape);
+          expect(Array.from(native.data), `${fn} ${kind} at ${n} threads`).toEqual(Array.from(reference.data));
+        }
+      }
+    }
+  });
+
+  it('amax and amin agree with the reference on NaNs, signed zeros and infinities', () => {
+    for (const [shape, dim] of ARG_SHAPES.filter(([s]) => !s.includes(0))) {
+      for (const kind of SPECIAL_KINDS) {
+        const x = specialValues(shape, kind, 32);
+        for (const fn of ['amax', 'amin'] as const) {
+          const native = x[fn](dim).data, reference = withBackend('reference', () => x[fn](dim)).data;
+          // Values as numbers: a signed zero's sign follows the order of comparison (PyTorch's too).
+          expect(Array.from(native, (v) => (Number.isNaN(v) ? 'NaN' : v + 0)), `${fn} ${kind} over ${shape}`)
+            .toEqual(Array.from(reference, (v) => (Number.isNaN(v) ? 'NaN' : v + 0)));
+        }
+      }
+    }
+  });
+});
+
 describe('the same bits at 1, 2 and 3 threads', () => {
   const threads = getNumThreads();
   afterEach(() => setNumThreads(threads));

@@ -9,7 +9,7 @@ import {
 } from '../lib/index';
 import { nativeAddon } from '../lib/binding';
 import { type ConvGeometry, packGeometry } from '../lib/geometry';
-import { matchFields } from '../lib/param-blocks';
+import { matchFields, packParams } from '../lib/param-blocks';
 
 const x = Tensor.zeros([1, 3, 5, 5]);
 const w = Tensor.zeros([2, 3, 3, 3]);
@@ -220,13 +220,26 @@ describe('the C++ side checks again and never touches memory out of bounds', () 
     expect(() => addon.convForward(params({ inDepth: 2 }), input, weight, null, out)).toThrow(/input to have 32 elements/);
   });
 
+  test('argmax and argmin: an empty dimension, a bad op or short buffers are errors', () => {
+    const layout = (outer: number, length: number, inner: number) => packParams('argReduceLayout', { outer, length, inner });
+    const x = Float32Array.from([3, 1, 4, 1, 5, 9]), out = new Float32Array(2);
+    addon.argReduce({ op: 'argmax', layout: layout(2, 3, 1), x, out });
+    expect(Array.from(out)).toEqual([2, 2]);
+    expect(() => addon.argReduce({ op: 'argmax', layout: layout(2, 0, 1), x: new Float32Array(0), out })).toThrow(
+      /at least one element along its dimension/);
+    expect(() => addon.argReduce({ op: 'argmax', layout: layout(-1, 3, 1), x, out })).toThrow(/sizes/);
+    expect(() => addon.argReduce({ op: 'median', layout: layout(2, 3, 1), x, out })).toThrow(/unknown argument reduction median/);
+    expect(() => addon.argReduce({ op: 'argmin', layout: layout(2, 4, 1), x, out })).toThrow(/x to have 8 elements, but it has 6/);
+    expect(() => addon.argReduce({ op: 'argmin', layout: layout(3, 2, 1), x, out })).toThrow(/out to have 3 elements/);
+  });
+
   test('parameter blocks are packed by the names the addon exports, and a mismatch is refused', () => {
     // The addon is the one definition of each block's order: the geometry's own keys, in its order.
     expect([...addon.paramBlocks.conv].sort()).toEqual(Object.keys(base).sort());
     const packed = params();
     addon.paramBlocks.conv.forEach((name, i) => expect(packed[i], name).toBe(base[name as keyof ConvGeometry]));
     expect(Object.keys(addon.paramBlocks).sort()).toEqual(
-      ['adam', 'channelLayout', 'conv', 'filter8', 'filterBorder', 'matmul', 'pixelsFromPlanes', 'planesFromPixels', 'pool', 'restoreAlpha', 'sgd']);
+      ['adam', 'argReduceLayout', 'channelLayout', 'conv', 'filter8', 'filterBorder', 'matmul', 'pixelsFromPlanes', 'planesFromPixels', 'pool', 'restoreAlpha', 'sgd']);
     // A build whose block differs from what this TypeScript passes (a stale build/) is refused.
     expect(matchFields('matmul', ['m', 'n', 'k', 'transA', 'transB', 'accumulate'], { m: 1, n: 2, k: 3, transA: false, transB: false, accumulate: true }))
       .toEqual(['m', 'n', 'k', 'transA', 'transB', 'accumulate']);

@@ -11,6 +11,14 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
 export type UnaryOp = 'neg' | 'square' | 'pow' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'clamp'
   | 'leakyRelu' | 'silu' | 'gelu' | 'geluTanh' | 'hardswish' | 'hardtanh';
 export type ReduceOp = 'sum' | 'max' | 'min';
+export type ArgReduceOp = 'argmax' | 'argmin';
+
+/** x as [outer, length, inner]: argmax and argmin reduce the middle dimension. */
+export interface ArgReduceLayout {
+  readonly outer: number;
+  readonly length: number;
+  readonly inner: number;
+}
 
 /** Ops whose float32 result does not depend on how it is computed (correctly rounded or exact). */
 export const EXACT_UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'square', 'abs', 'clamp', 'hardtanh', 'leakyRelu']);
@@ -211,4 +219,25 @@ export function reduceReference(op: ReduceOp, l: ReduceLayout, scale: number, x:
     }
   }
   for (let k = 0; k < outputs; k++) out[k] = op === 'sum' ? acc[k] * scale : acc[k];
+}
+
+/**
+ * out[o·inner + i] = the index k of the largest (argmax) or smallest x[(o·length + k)·inner + i]:
+ * the first on ties, the first NaN where there is one (as PyTorch).
+ */
+export function argReduceReference(op: ArgReduceOp, l: ArgReduceLayout, x: Float32Array, out: Float32Array): void {
+  const better = op === 'argmax' ? (v: number, best: number) => v > best : (v: number, best: number) => v < best;
+  for (let o = 0; o < l.outer; o++) {
+    for (let i = 0; i < l.inner; i++) {
+      let best = x[o * l.length * l.inner + i], at = 0;
+      for (let k = 1; k < l.length && best === best; k++) {
+        const v = x[(o * l.length + k) * l.inner + i];
+        if (v !== v || better(v, best)) {
+          best = v;
+          at = k;
+        }
+      }
+      out[o * l.inner + i] = at;
+    }
+  }
 }

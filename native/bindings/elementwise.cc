@@ -72,6 +72,16 @@ Napi::Value reduce(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// { op: 'argmax' | 'argmin', layout (argReduceLayout), x, out }
+Napi::Value argReduce(const Napi::CallbackInfo& info) {
+  const Napi::Object call = callObject(info);
+  const ArgReduceLayout l = readArgReduceLayout(call);
+  const float* x = readField(call, "x", l.outer * l.length * l.inner);
+  float* out = readField(call, "out", l.outer * l.inner);
+  argReduceElements(threadPool(info.Env()), l, x, out);
+  return info.Env().Undefined();
+}
+
 // { layout (with cStrides), condition, x, y, out }
 Napi::Value where(const Napi::CallbackInfo& info) {
   const Napi::Object call = callObject(info);
@@ -109,6 +119,7 @@ void exportElementwise(Napi::Env env, Napi::Object exports) {
       {"elementwiseUnary", unary},
       {"elementwiseUnaryBackward", unaryBackward},
       {"reduce", reduce},
+      {"argReduce", argReduce},
       {"elementwiseWhere", where},
       {"elementwiseWhereBackward", whereBackward},
   });

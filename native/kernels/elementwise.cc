@@ -59,6 +59,13 @@ const char* checkReduceLayout(const ReduceLayout& layout) {
   return nullptr;
 }
 
+const char* checkArgReduceLayout(const ArgReduceLayout& layout) {
+  const int64_t sizes[] = {layout.outer, layout.length, layout.inner};
+  if (const char* problem = checkSizes(3, sizes)) return problem;
+  if (layout.length < 1) return "an argument reduction needs at least one element along its dimension";
+  return nullptr;
+}
+
 void elementwiseBinary(ThreadPool& pool, BinaryOp op, const BroadcastLayout& layout, const float* x,
                        const float* y, float* out) {
   activeKernels().binary(pool, op, layout, x, y, out);
@@ -80,6 +87,10 @@ void elementwiseUnaryBackward(ThreadPool& pool, const UnaryParams& params, const
 
 void reduceElements(ThreadPool& pool, const ReduceLayout& layout, const float* x, float* out) {
   activeKernels().reduce(pool, layout, x, out);
+}
+
+void argReduceElements(ThreadPool& pool, const ArgReduceLayout& layout, const float* x, float* out) {
+  activeKernels().argReduce(pool, layout, x, out);
 }
 
 void elementwiseWhere(ThreadPool& pool, const BroadcastLayout& layout, const float* condition, const float* x,

@@ -49,6 +49,13 @@ struct ReduceLayout {
   double scale;
 };
 
+// out[o·inner + i] = the index k (a float) of the largest (max) or smallest of
+// x[(o·length + k)·inner + i] over k: the first on ties, the first NaN where there is one.
+struct ArgReduceLayout {
+  int64_t outer, length, inner;
+  bool max;
+};
+
 int64_t layoutCount(int rank, const int64_t* sizes);
 // The element count a layout's operand must hold to be read through `strides`.
 int64_t stridedExtent(int rank, const int64_t* sizes, const int64_t* strides);
@@ -58,6 +65,7 @@ int64_t reducedCount(const ReduceLayout& layout);
 // A problem with the layout, or null.
 const char* checkBroadcastLayout(const BroadcastLayout& layout);
 const char* checkReduceLayout(const ReduceLayout& layout);
+const char* checkArgReduceLayout(const ArgReduceLayout& layout);
 
 // The active ISA's build of each (buffers checked by the caller against the layout).
 void elementwiseBinary(ThreadPool& pool, BinaryOp op, const BroadcastLayout& layout, const float* x,
@@ -70,6 +78,7 @@ void elementwiseUnary(ThreadPool& pool, const UnaryParams& params, const float* 
 void elementwiseUnaryBackward(ThreadPool& pool, const UnaryParams& params, const float* g, const float* x,
                               const float* y, int64_t n, float* gx);
 void reduceElements(ThreadPool& pool, const ReduceLayout& layout, const float* x, float* out);
+void argReduceElements(ThreadPool& pool, const ArgReduceLayout& layout, const float* x, float* out);
 // out = condition ≠ 0 ? x : y (NaN counts as true), broadcast.
 void elementwiseWhere(ThreadPool& pool, const BroadcastLayout& layout, const float* condition, const float* x,
                       const float* y, float* out);

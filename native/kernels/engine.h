@@ -60,6 +60,7 @@ struct ConvKernels {
   void (*unaryBackward)(ThreadPool&, const UnaryParams&, const float* g, const float* x, const float* y, int64_t n,
                         float* gx);
   void (*reduce)(ThreadPool&, const ReduceLayout&, const float* x, float* out);
+  void (*argReduce)(ThreadPool&, const ArgReduceLayout&, const float* x, float* out);
   void (*where)(ThreadPool&, const BroadcastLayout&, const float* condition, const float* x, const float* y,
                 float* out);
   void (*whereBackward)(ThreadPool&, const BroadcastLayout&, const float* condition, const float* g, float* gx,

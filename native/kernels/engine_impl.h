@@ -64,7 +64,7 @@ const ConvKernels& kernels() {
       small_image::forward, small_image::backwardData, smallImageBackwardDataAsForward, small_image::backwardWeight,
       backwardBias, dense::matmul, filter8::run, fmaPeak,
       elementwise::binary, elementwise::binaryBackward, elementwise::unary, elementwise::unaryBackward,
-      elementwise::reduce, elementwise::where, elementwise::whereBackward,
+      elementwise::reduce, elementwise::argReduce, elementwise::where, elementwise::whereBackward,
       channel_norm::moments, channel_norm::gradSums, channel_norm::affine, max_pool::forward};
   return table;
 }

@@ -112,6 +112,16 @@ inline void addToEvens(float* p, Vec a) {
 inline Vec maxv(Vec a, Vec b) { return {_mm512_max_ps(a.v, b.v)}; }  // b if a is NaN
 inline Vec minv(Vec a, Vec b) { return {_mm512_min_ps(a.v, b.v)}; }
 inline Vec absv(Vec a) { return {_mm512_abs_ps(a.v)}; }
+// a where a > b or a is NaN, else b: the scalar maximumOf lane by lane (NaN sticks).
+inline Vec maxPropagatingNaN(Vec a, Vec b) {
+  return {_mm512_mask_blend_ps(_mm512_cmp_ps_mask(a.v, a.v, _CMP_UNORD_Q), _mm512_max_ps(a.v, b.v), a.v)};
+}
+inline Vec minPropagatingNaN(Vec a, Vec b) {
+  return {_mm512_mask_blend_ps(_mm512_cmp_ps_mask(a.v, a.v, _CMP_UNORD_Q), _mm512_min_ps(a.v, b.v), a.v)};
+}
+// Whether any lane of a equals the same lane of b (−0 = +0), or is NaN.
+inline bool anyEqual(Vec a, Vec b) { return _mm512_cmp_ps_mask(a.v, b.v, _CMP_EQ_OQ) != 0; }
+inline bool anyNaN(Vec a) { return _mm512_cmp_ps_mask(a.v, a.v, _CMP_UNORD_Q) != 0; }
 #elif CONVCORE_HAVE_AVX2
 struct Vec {
   __m256 v;
@@ -178,6 +188,14 @@ inline void addToEvens(float* p, Vec a) {
 inline Vec maxv(Vec a, Vec b) { return {_mm256_max_ps(a.v, b.v)}; }  // b if a is NaN
 inline Vec minv(Vec a, Vec b) { return {_mm256_min_ps(a.v, b.v)}; }
 inline Vec absv(Vec a) { return {_mm256_andnot_ps(_mm256_set1_ps(-0.0f), a.v)}; }
+inline Vec maxPropagatingNaN(Vec a, Vec b) {
+  return {_mm256_blendv_ps(_mm256_max_ps(a.v, b.v), a.v, _mm256_cmp_ps(a.v, a.v, _CMP_UNORD_Q))};
+}
+inline Vec minPropagatingNaN(Vec a, Vec b) {
+  return {_mm256_blendv_ps(_mm256_min_ps(a.v, b.v), a.v, _mm256_cmp_ps(a.v, a.v, _CMP_UNORD_Q))};
+}
+inline bool anyEqual(Vec a, Vec b) { return _mm256_movemask_ps(_mm256_cmp_ps(a.v, b.v, _CMP_EQ_OQ)) != 0; }
+inline bool anyNaN(Vec a) { return _mm256_movemask_ps(_mm256_cmp_ps(a.v, a.v, _CMP_UNORD_Q)) != 0; }
 #elif CONVCORE_HAVE_NEON
 // Two 128-bit registers: AVX2's 8 lanes, so the tiles and blocks of blocking.h carry over
 // (32 registers hold the 6 × 16 GEMM tile's 24 accumulator halves and its operands).
@@ -252,6 +270,22 @@ inline Vec minv(Vec a, Vec b) {
   return {vbslq_f32(vcltq_f32(a.lo, b.lo), a.lo, b.lo), vbslq_f32(vcltq_f32(a.hi, b.hi), a.hi, b.hi)};
 }
 inline Vec absv(Vec a) { return {vabsq_f32(a.lo), vabsq_f32(a.hi)}; }
+inline float32x4_t maxPropagatingNaN(float32x4_t a, float32x4_t b) {
+  const uint32x4_t takeA = vorrq_u32(vcgtq_f32(a, b), vmvnq_u32(vceqq_f32(a, a)));
+  return vbslq_f32(takeA, a, b);
+}
+inline float32x4_t minPropagatingNaN(float32x4_t a, float32x4_t b) {
+  const uint32x4_t takeA = vorrq_u32(vcltq_f32(a, b), vmvnq_u32(vceqq_f32(a, a)));
+  return vbslq_f32(takeA, a, b);
+}
+inline Vec maxPropagatingNaN(Vec a, Vec b) { return {maxPropagatingNaN(a.lo, b.lo), maxPropagatingNaN(a.hi, b.hi)}; }
+inline Vec minPropagatingNaN(Vec a, Vec b) { return {minPropagatingNaN(a.lo, b.lo), minPropagatingNaN(a.hi, b.hi)}; }
+inline bool anyEqual(Vec a, Vec b) {
+  return vmaxvq_u32(vorrq_u32(vceqq_f32(a.lo, b.lo), vceqq_f32(a.hi, b.hi))) != 0;
+}
+inline bool anyNaN(Vec a) {
+  return vminvq_u32(vandq_u32(vceqq_f32(a.lo, a.lo), vceqq_f32(a.hi, a.hi))) == 0;
+}
 #else
 struct Vec {
   float v[kLanes];
@@ -323,6 +357,24 @@ inline Vec minv(Vec a, Vec b) {
 inline Vec absv(Vec a) {
   for (int i = 0; i < kLanes; ++i) a.v[i] = a.v[i] < 0.0f ? -a.v[i] : a.v[i];
   return a;
+}
+inline Vec maxPropagatingNaN(Vec a, Vec b) {
+  for (int i = 0; i < kLanes; ++i) a.v[i] = (a.v[i] > b.v[i] || a.v[i] != a.v[i]) ? a.v[i] : b.v[i];
+  return a;
+}
+inline Vec minPropagatingNaN(Vec a, Vec b) {
+  for (int i = 0; i < kLanes; ++i) a.v[i] = (a.v[i] < b.v[i] || a.v[i] != a.v[i]) ? a.v[i] : b.v[i];
+  return a;
+}
+inline bool anyEqual(Vec a, Vec b) {
+  bool any = false;
+  for (int i = 0; i < kLanes; ++i) any |= a.v[i] == b.v[i];
+  return any;
+}
+inline bool anyNaN(Vec a) {
+  bool any = false;
+  for (int i = 0; i < kLanes; ++i) any |= a.v[i] != a.v[i];
+  return any;
 }
 inline void sum4(Vec a, Vec b, Vec c, Vec d, float* out) {
   const Vec* vs[4] = {&a, &b, &c, &d};

@@ -404,22 +404,28 @@ CONVCORE_NOINLINE inline double runSum(const float* x, int64_t n) {
   return total;
 }
 
-CONVCORE_NOINLINE inline float runExtreme(bool max, const float* x, int64_t n, float acc) {
-  float lanes[kRunLanes];
-  for (int l = 0; l < kRunLanes; ++l) lanes[l] = acc;
+// The same lanes for max and min, as vectors (lane l holds elements l, l + kRunLanes, …,
+// so the result's bits are those of the scalar lanes). NaN sticks in its lane.
+template <bool kMax>
+CONVCORE_NOINLINE float runExtreme(const float* x, int64_t n, float acc) {
+  constexpr int kVectors = kRunLanes / kLanes;
+  Vec lanes[kVectors];
+  for (Vec& lane : lanes) lane = broadcast(acc);
   int64_t i = 0;
-  if (max) {
-    for (; i + kRunLanes <= n; i += kRunLanes)
-      for (int l = 0; l < kRunLanes; ++l) lanes[l] = maximumOf(x[i + l], lanes[l]);
-    for (int l = 0; l < kRunLanes; ++l) acc = maximumOf(lanes[l], acc);
-    for (; i < n; ++i) acc = maximumOf(x[i], acc);
-  } else {
-    for (; i + kRunLanes <= n; i += kRunLanes)
-      for (int l = 0; l < kRunLanes; ++l) lanes[l] = minimumOf(x[i + l], lanes[l]);
-    for (int l = 0; l < kRunLanes; ++l) acc = minimumOf(lanes[l], acc);
-    for (; i < n; ++i) acc = minimumOf(x[i], acc);
-  }
+  for (; i + kRunLanes <= n; i += kRunLanes)
+    for (int v = 0; v < kVectors; ++v) {
+      const Vec xs = load(x + i + v * kLanes);
+      lanes[v] = kMax ? maxPropagatingNaN(xs, lanes[v]) : minPropagatingNaN(xs, lanes[v]);
+    }
+  float folded[kRunLanes];
+  for (int v = 0; v < kVectors; ++v) store(folded + v * kLanes, lanes[v]);
+  for (int l = 0; l < kRunLanes; ++l) acc = kMax ? maximumOf(folded[l], acc) : minimumOf(folded[l], acc);
+  for (; i < n; ++i) acc = kMax ? maximumOf(x[i], acc) : minimumOf(x[i], acc);
   return acc;
+}
+
+inline float runExtreme(bool max, const float* x, int64_t n, float acc) {
+  return max ? runExtreme<true>(x, n, acc) : runExtreme<false>(x, n, acc);
 }
 
 // One reduction's walk over its input in memory order: acc[o] (sum: float64; max, min:
@@ -523,6 +529,98 @@ inline void reduce(ThreadPool& pool, const ReduceLayout& l, const float* x, floa
         out[walk.outBase + o] = sum ? static_cast<float>(sums[o] * l.scale) : extremes[o];
     }
   });
+}
+
+// ---- argmax, argmin ---------------------------------------------------------------------
+// The index of each output's extreme: the first on ties, the first NaN where there is one
+// (as the sequential scan of lib/reference/elementwise.ts, and PyTorch). Exact however it
+// is computed, so the split over threads cannot change it.
+
+// Whether v takes over from best: NaN, or strictly more extreme.
+template <bool kMax>
+inline bool takesOver(float v, float best) {
+  return v != v || (kMax ? v > best : v < best);
+}
+
+// The extreme of x[0, n) (n ≥ 1) and the index of its first occurrence.
+struct ArgExtreme {
+  float value;
+  int64_t index;
+};
+
+// Two passes over a run that stays in L2 (a chunk): its extreme by vectors (runExtreme),
+// then the first vector holding it (or, where the extreme is NaN, a NaN), scanned in order.
+template <bool kMax>
+ArgExtreme runArgExtreme(const float* x, int64_t n) {
+  const float value = runExtreme<kMax>(x, n, kMax ? -INFINITY : INFINITY);
+  const bool nan = value != value;
+  const Vec target = broadcast(value);
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const Vec v = load(x + i);
+    if (nan ? anyNaN(v) : anyEqual(v, target)) break;
+  }
+  for (; i < n; ++i)
+    if (nan ? x[i] != x[i] : x[i] == value) break;
+  return {value, i};
+}
+
+template <bool kMax>
+void argReduceAs(ThreadPool& pool, const ArgReduceLayout& l, const float* x, float* out) {
+  const int64_t outputs = l.outer * l.inner;
+  if (outputs == 0) return;
+  if (l.inner == 1) {
+    // Runs of `length` contiguous elements, cut into chunks: each chunk's first extreme,
+    // then, per output, the chunks' in order (a later one only where strictly better).
+    const int64_t chunksPerRun = (l.length + kElementChunk - 1) / kElementChunk;
+    std::vector<ArgExtreme> partial(static_cast<size_t>(outputs * chunksPerRun));
+    pool.parallelFor(outputs * chunksPerRun, 1, [&](int64_t first, int64_t last) {
+      for (int64_t t = first; t < last; ++t) {
+        const int64_t o = t / chunksPerRun, c = t % chunksPerRun;
+        const int64_t begin = c * kElementChunk, n = std::min(l.length, begin + kElementChunk) - begin;
+        const ArgExtreme e = runArgExtreme<kMax>(x + o * l.length + begin, n);
+        partial[t] = {e.value, begin + e.index};
+      }
+    });
+    for (int64_t o = 0; o < outputs; ++o) {
+      ArgExtreme best = partial[o * chunksPerRun];
+      for (int64_t c = 1; c < chunksPerRun && best.value == best.value; ++c)
+        if (takesOver<kMax>(partial[o * chunksPerRun + c].value, best.value)) best = partial[o * chunksPerRun + c];
+      out[o] = static_cast<float>(best.index);
+    }
+    return;
+  }
+  // Strided: outputs side by side, each row of `inner` compared with the best so far.
+  const int64_t span = std::max<int64_t>(1, std::min(l.inner, kElementChunk / std::max<int64_t>(1, l.length)));
+  const int64_t spansPerOuter = (l.inner + span - 1) / span;
+  pool.parallelFor(l.outer * spansPerOuter, 1, [&](int64_t first, int64_t last) {
+    std::vector<float> best(static_cast<size_t>(span));
+    for (int64_t t = first; t < last; ++t) {
+      const int64_t o = t / spansPerOuter, i0 = t % spansPerOuter * span, width = std::min(span, l.inner - i0);
+      const float* base = x + o * l.length * l.inner + i0;
+      float* at = out + o * l.inner + i0;
+      for (int64_t i = 0; i < width; ++i) {
+        best[i] = base[i];
+        at[i] = 0.0f;
+      }
+      for (int64_t k = 1; k < l.length; ++k) {
+        const float* row = base + k * l.inner;
+        const float index = static_cast<float>(k);
+        // Both stores unconditional, so that the compiler keeps the loop in vectors.
+        for (int64_t i = 0; i < width; ++i) {
+          const float b = best[i], v = row[i];
+          const bool take = (b == b) & takesOver<kMax>(v, b);
+          best[i] = take ? v : b;
+          at[i] = take ? index : at[i];
+        }
+      }
+    }
+  });
+}
+
+inline void argReduce(ThreadPool& pool, const ArgReduceLayout& l, const float* x, float* out) {
+  if (l.max) argReduceAs<true>(pool, l, x, out);
+  else argReduceAs<false>(pool, l, x, out);
 }
 
 }  // namespace elementwise
