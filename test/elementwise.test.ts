@@ -194,6 +194,8 @@ const REDUCTIONS: Array<[number[], number | number[] | undefined]> = [
   [[70001], 0],
   [[3, 4, 5], [0, 2]],
   [[16, 32, 33, 2], [0, 2, 3]],
+  [[4, 3, 5, 7], [0, 2]], // slices of several runs, the innermost kept
+  [[6, 5, 4, 3], [0, 1, 3]],
   [[5, 1, 7, 1, 3], [1, -1]],
   [[2, 3, 4, 5], [-3, -2]],
   [[64, 1025], 1],

@@ -373,14 +373,15 @@ inline void unaryBackward(ThreadPool& pool, const UnaryParams& u, const float* g
 
 // A run is reduced in kRunLanes independent float lanes (eight vectors: enough chains to
 // hide the adder's latency, where one float64 chain ran at a third of the bandwidth),
-// in blocks of at most kRunBlock elements whose lane sums go into float64, so that the
-// float32 partials stay short (128 additions a lane with AVX-512). The compiler folds the
-// lanes with scalar instructions, so a block is long enough to make that fold rare.
-// The order depends on n and the ISA only. runSum and runExtreme stay out of line: inlined
-// into ReduceWalk's recursion, GCC 12 kept the lanes on the stack, a store and a load per
-// addition (a sum over dim 1 of (8, 1M) took 1.4 times the whole tensor's sum).
+// in blocks of at most kRunBlock elements (128 additions a lane with AVX-512), so that
+// the float32 partials stay short. A block's eight vectors are added pairwise into one,
+// whose lanes go into float64: folding all kRunLanes lanes in float64 cost as much as
+// the additions on runs of a few thousand (a mean over (32, 64, 64, 64)'s dims 0, 2, 3
+// took twice a whole sum's time). The order depends on n and the ISA only. runSum and
+// runExtreme stay out of line: inlined into ReduceWalk's recursion, GCC 12 kept the
+// lanes on the stack, a store and a load per addition (a sum over dim 1 of (8, 1M) took
+// 1.4 times the whole tensor's sum).
 constexpr int kRunLanes = 8 * kLanes;
-static_assert(kRunLanes % 8 == 0, "runSum folds the lanes eight at a time");
 constexpr int64_t kRunBlock = 16384;
 
 CONVCORE_NOINLINE inline double runSum(const float* x, int64_t n) {
@@ -388,16 +389,19 @@ CONVCORE_NOINLINE inline double runSum(const float* x, int64_t n) {
   for (int64_t start = 0; start < n; start += kRunBlock) {
     const float* b = x + start;
     const int64_t m = std::min(kRunBlock, n - start);
-    float lanes[kRunLanes] = {};
+    Vec lanes[8] = {zero(), zero(), zero(), zero(), zero(), zero(), zero(), zero()};
     int64_t i = 0;
     for (; i + kRunLanes <= m; i += kRunLanes)
-      for (int l = 0; l < kRunLanes; ++l) lanes[l] += b[i + l];
-    // The lanes into float64 eight at a time, then a fixed tree: eight short chains
-    // instead of one chain of kRunLanes dependent additions.
-    double eight[8] = {};
-    for (int l = 0; l < kRunLanes; l += 8)
-      for (int k = 0; k < 8; ++k) eight[k] += lanes[l + k];
-    double block = ((eight[0] + eight[1]) + (eight[2] + eight[3])) + ((eight[4] + eight[5]) + (eight[6] + eight[7]));
+      for (int v = 0; v < 8; ++v) lanes[v] = add(lanes[v], load(b + i + v * kLanes));
+    const Vec folded = add(add(add(lanes[0], lanes[1]), add(lanes[2], lanes[3])),
+                           add(add(lanes[4], lanes[5]), add(lanes[6], lanes[7])));
+    float each[kLanes];
+    store(each, folded);
+    double pairs[kLanes];  // added pairwise: no chain of kLanes dependent additions
+    for (int l = 0; l < kLanes; ++l) pairs[l] = each[l];
+    for (int width = kLanes / 2; width >= 1; width /= 2)
+      for (int l = 0; l < width; ++l) pairs[l] += pairs[l + width];
+    double block = pairs[0];
     for (; i < m; ++i) block += b[i];
     total += block;
   }
@@ -476,6 +480,9 @@ struct ReduceWalk {
   }
 };
 
+// The partial sums (one per output and slice) of a sum walked slice by slice, at most.
+constexpr int64_t kSlicePartials = int64_t(1) << 16;
+
 inline void reduce(ThreadPool& pool, const ReduceLayout& l, const float* x, float* out) {
   const int64_t outputs = reducedCount(l), total = layoutCount(l.rank, l.sizes);
   const bool sum = l.op == ReduceOp::kSum;
@@ -505,6 +512,30 @@ inline void reduce(ThreadPool& pool, const ReduceLayout& l, const float* x, floa
       else e = l.op == ReduceOp::kMax ? maximumOf(partialExtremes[c], e) : minimumOf(partialExtremes[c], e);
     }
     out[0] = sum ? static_cast<float>(s * l.scale) : e;
+    return;
+  }
+  // A sum whose outermost dimension is reduced, over few outputs (per-channel sums: a
+  // mean over (N, C, H, W)'s dims 0, 2, 3): a task per index of that dimension walks its
+  // slice in memory order into partial sums of every output, added in index order (where
+  // a slice holds one run per output, the bits of the walk below). Output by output, the
+  // walk reads runs a slice apart: 35% slower on one core.
+  const int64_t slices = l.sizes[0];
+  if (sum && shape.firstKept > 0 && slices >= 2 && outputs * slices <= kSlicePartials) {
+    std::vector<double> partials(static_cast<size_t>(slices * outputs), 0.0);
+    pool.parallelFor(slices, 1, [&](int64_t first, int64_t last) {
+      for (int64_t t = first; t < last; ++t) {
+        ReduceWalk walk(l, x);
+        walk.sums = partials.data() + t * outputs;
+        walk.keptBegin = 0;
+        walk.keptEnd = l.sizes[walk.firstKept];
+        walk.walk(1, t * walk.inStrides[0], 0);
+      }
+    });
+    for (int64_t o = 0; o < outputs; ++o) {
+      double total = 0;
+      for (int64_t t = 0; t < slices; ++t) total += partials[t * outputs + o];
+      out[o] = static_cast<float>(total * l.scale);
+    }
     return;
   }
   // Tasks over ranges of the outermost kept dimension: each output summed by one task,
