@@ -116,8 +116,8 @@ inline void streamedWrite(float* o, int64_t n, const One& one, const Vector& vec
   streamFence();
 }
 
-// A row of add, sub, mul or div over x contiguous and y contiguous (kYStride 1) or one
-// value (kYStride 0), streamed.
+// A row of a binary op over x contiguous and y contiguous (kYStride 1) or one value
+// (kYStride 0), streamed.
 template <BinaryOp kOp, int kYStride>
 inline void streamedRow(const float* x, const float* y, float* o, int64_t n) {
   const auto op = [](Vec a, Vec b) {
@@ -125,6 +125,8 @@ inline void streamedRow(const float* x, const float* y, float* o, int64_t n) {
     if constexpr (kOp == BinaryOp::kSub) return sub(a, b);
     if constexpr (kOp == BinaryOp::kMul) return mul(a, b);
     if constexpr (kOp == BinaryOp::kDiv) return div(a, b);
+    if constexpr (kOp == BinaryOp::kMaximum) return maxPropagatingNaN(a, b);
+    if constexpr (kOp == BinaryOp::kMinimum) return minPropagatingNaN(a, b);
   };
   const Vec b = broadcast(y[0]);
   streamedWrite(o, n, [&](int64_t i) { return apply<kOp>(x[i], y[i * kYStride]); },
@@ -134,13 +136,10 @@ inline void streamedRow(const float* x, const float* y, float* o, int64_t n) {
 template <BinaryOp kOp>
 inline void binaryOf(ThreadPool& pool, const BroadcastLayout& l, const float* x, const float* y, float* out) {
   const int64_t sx = l.xStrides[l.rank - 1], sy = l.yStrides[l.rank - 1];
-  constexpr bool kStreamable = kOp != BinaryOp::kMaximum && kOp != BinaryOp::kMinimum;
-  const bool stream = kStreamable && sx == 1 && (sy == 0 || sy == 1) && layoutCount(l.rank, l.sizes) >= kStreamingOutputFloats;
+  const bool stream = sx == 1 && (sy == 0 || sy == 1) && layoutCount(l.rank, l.sizes) >= kStreamingOutputFloats;
   forAllRows(pool, l, [&](int64_t xo, int64_t yo, int64_t oo, int64_t, int64_t n) {
     float* o = out + oo;
-    if constexpr (kStreamable) {
-      if (stream) return sy ? streamedRow<kOp, 1>(x + xo, y + yo, o, n) : streamedRow<kOp, 0>(x + xo, y + yo, o, n);
-    }
+    if (stream) return sy ? streamedRow<kOp, 1>(x + xo, y + yo, o, n) : streamedRow<kOp, 0>(x + xo, y + yo, o, n);
     forPairs(x + xo, sx, y + yo, sy, n, [&](int64_t i, float a, float b) { o[i] = apply<kOp>(a, b); });
   });
 }
