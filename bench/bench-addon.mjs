@@ -20,6 +20,9 @@ export const parallelCopy = (src, dst, threads) => addon.parallelCopy({ src, dst
 /** Seconds of one call of a named ISA build's convolution path (native/bench/bench_addon.cc: timePath). */
 export const timePath = (call) => addon.timePath(call);
 
+/** Seconds of one call of a named ISA build's reduction (native/bench/bench_addon.cc: timeReduction). */
+export const timeReduction = (call) => addon.timeReduction(call);
+
 /** "avx2 A / B, avx512 C / D": each level's FMA peak (GFLOP/s) at 1 and 2 threads. */
 export const fmaPeaksByLevel = (levels = ['avx2', 'avx512']) =>
   levels.map((isa) => `${isa} ${[1, 2].map((threads) => fmaPeak({ seconds: 0.3, threads, isa }).toFixed(0)).join(' / ')}`).join(', ');

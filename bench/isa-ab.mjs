@@ -4,12 +4,13 @@
 // by 10-20%, cancels out of each round's ratio. Reports the median of the rounds' ratios
 // and its quartiles, at 1 and 2 threads: where the dispatch table's Zen 4 rules come from
 // (native/kernels/dispatch.cc). Each pass runs the path the dispatch table gives the shape
-// (seq1d's as the 2-D convolution of one row that conv1d runs).
+// (seq1d's as the 2-D convolution of one row that conv1d runs). Then the reductions over
+// 8M floats (bench:elementwise's), which only read: where reductionKernels comes from.
 //   node bench/isa-ab.mjs [--rounds 25] [--save NAME]  (writes results/isa-ab-NAME.md)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { fmaPeaksByLevel, timePath } from './bench-addon.mjs';
+import { fmaPeaksByLevel, timePath, timeReduction } from './bench-addon.mjs';
 import { quantile, sineFloats as rand } from './measure.mjs';
 import { cpuName } from './cpu-name.mjs';
 import { isa } from 'convcore';
@@ -61,19 +62,46 @@ for (const s of planes) {
   for (const [pass, path] of [['fwd', 'forward'], ['bwd_data', s.dataPath], ['bwd_weight', 'weightGemm']]) {
     for (const threads of [1, 2]) {
       const call = (level) => timePath({ isa: level, path, threads, params, ...buffers });
-      call('avx2');
-      call('avx512');
-      const ratios = [], avx2Times = [];
-      for (let r = 0; r < rounds; r++) {
-        const a = call('avx2'), b = call('avx512'), b2 = call('avx512'), a2 = call('avx2');
-        ratios.push((b + b2) / (a + a2));
-        avx2Times.push(a, a2);
-      }
-      ratios.sort((p, q) => p - q);
-      avx2Times.sort((p, q) => p - q);
-      print(`| ${id} | ${pass} (${path}) | ${threads} | ${(quantile(avx2Times, 0.5) * 1e3).toFixed(3)} | ` +
-        `${quantile(ratios, 0.5).toFixed(2)} [${quantile(ratios, 0.25).toFixed(2)}, ${quantile(ratios, 0.75).toFixed(2)}] |`);
+      print(`| ${id} | ${pass} (${path}) | ${threads} | ${alternated(call)} |`);
     }
   }
 }
+
+// Reductions of a contiguous x of `sizes` over the dimensions flagged in `reduced` (the
+// layouts Tensor's sum, amax and argmax hand the kernel).
+const M = 2 ** 20;
+const REDUCTIONS = [
+  { id: 'sum of 8M', op: 'sum', sizes: [8 * M], reduced: [1] },
+  { id: 'sum over dim 1 of (8, 1M)', op: 'sum', sizes: [8, M], reduced: [0, 1] },
+  { id: 'sum over dims 0, 2, 3 of (32, 64, 64, 64)', op: 'sum', sizes: [32, 64, 4096], reduced: [1, 0, 1] },
+  { id: 'max of 8M', op: 'max', sizes: [8 * M], reduced: [1] },
+  { id: 'argmax of 8M', op: 'argmax', sizes: [1, 8 * M, 1], reduced: [0, 1, 0] },
+];
+print('\n| reduction | threads | AVX2 ms | AVX-512 / AVX2 |\n|---|---|---|---|');
+const x = rand(8 * M), out = new Float32Array(64);
+for (const { id, op, sizes, reduced } of REDUCTIONS) {
+  const outputs = sizes.reduce((n, size, d) => (reduced[d] ? n : n * size), 1);
+  for (const threads of [1, 2]) {
+    const call = (level) => timeReduction({ isa: level, op, threads, sizes, reduced, x, out: out.subarray(0, outputs) });
+    print(`| ${id} | ${threads} | ${alternated(call)} |`);
+  }
+}
+
+// "AVX2 ms | ratio [quartiles]" of `rounds` rounds alternating the levels (avx2, avx512,
+// avx512, avx2), after one call of each.
+function alternated(call) {
+  call('avx2');
+  call('avx512');
+  const ratios = [], avx2Times = [];
+  for (let r = 0; r < rounds; r++) {
+    const a = call('avx2'), b = call('avx512'), b2 = call('avx512'), a2 = call('avx2');
+    ratios.push((b + b2) / (a + a2));
+    avx2Times.push(a, a2);
+  }
+  ratios.sort((p, q) => p - q);
+  avx2Times.sort((p, q) => p - q);
+  return `${(quantile(avx2Times, 0.5) * 1e3).toFixed(3)} | ` +
+    `${quantile(ratios, 0.5).toFixed(2)} [${quantile(ratios, 0.25).toFixed(2)}, ${quantile(ratios, 0.75).toFixed(2)}]`;
+}
+
 if (values.save !== undefined) fs.writeFileSync(new URL(`./results/isa-ab-${values.save}.md`, import.meta.url), `${lines.join('\n')}\n`);

@@ -1,8 +1,8 @@
 // The benchmark's own addon (build/Release/convcore_bench.node, never shipped): the
 // machine's measured FMA peak and copy bandwidth, on a thread pool of its own sized by
 // each call, against which bench/ states every kernel's % of peak; and one call of a
-// named ISA build's convolution path, so that bench/isa-ab.mjs can alternate two builds
-// in one process.
+// named ISA build's convolution path or reduction, so that bench/isa-ab.mjs can alternate
+// two builds in one process.
 #include <napi.h>
 
 #include <chrono>
@@ -12,6 +12,7 @@
 
 #include "../kernels/conv2d.h"
 #include "../kernels/cpu_features.h"
+#include "../kernels/elementwise.h"
 #include "../kernels/engine.h"
 #include "../kernels/thread_pool.h"
 #include "../napi_args.h"
@@ -81,6 +82,58 @@ Napi::Value parallelCopy(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// call.isa: the name of a level this CPU has.
+Isa isaOf(const Napi::Object& call) {
+  Isa isa;
+  const std::string name = call.Get("isa").IsString() ? call.Get("isa").As<Napi::String>().Utf8Value() : "";
+  if (!isaFromName(name.c_str(), &isa) || !cpuHas(isa)) {
+    throw Napi::RangeError::New(call.Env(), "convcore bench: no such ISA on this CPU: " + name);
+  }
+  return isa;
+}
+
+// { isa, op: 'sum' | 'max' | 'argmax', threads, sizes, reduced, x, out } → the seconds one
+// call of that ISA build's reduction takes: x contiguous of `sizes` (an array of up to 8
+// integers), reduced over the dimensions whose `reduced` flag is 1 (argmax: three sizes,
+// the middle one reduced).
+Napi::Value timeReduction(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Napi::Object call = callObject(info);
+  const Isa isa = isaOf(call);
+  const std::string op = call.Get("op").IsString() ? call.Get("op").As<Napi::String>().Utf8Value() : "";
+  if (op != "sum" && op != "max" && op != "argmax") throw Napi::RangeError::New(env, "convcore bench: op must be sum, max or argmax");
+  if (!call.Get("sizes").IsArray() || !call.Get("reduced").IsArray()) {
+    throw Napi::TypeError::New(env, "convcore bench: sizes and reduced must be arrays");
+  }
+  const Napi::Array sizes = call.Get("sizes").As<Napi::Array>(), reduced = call.Get("reduced").As<Napi::Array>();
+  ReduceLayout l{};
+  l.rank = static_cast<int>(sizes.Length());
+  if (l.rank < 1 || l.rank > kMaxLayoutRank || reduced.Length() != sizes.Length()) {
+    throw Napi::RangeError::New(env, "convcore bench: sizes and reduced must have one length, 1..8");
+  }
+  for (int d = 0; d < l.rank; ++d) {
+    const Napi::Value size = sizes.Get(static_cast<uint32_t>(d));
+    l.sizes[d] = size.IsNumber() ? size.As<Napi::Number>().Int64Value() : -1;
+    l.reduced[d] = reduced.Get(static_cast<uint32_t>(d)).ToBoolean();
+  }
+  l.op = op == "max" ? ReduceOp::kMax : ReduceOp::kSum;
+  l.scale = 1;
+  if (const char* problem = checkReduceLayout(l)) throw Napi::RangeError::New(env, std::string("convcore bench: ") + problem);
+  const bool arg = op == "argmax";
+  if (arg && !(l.rank == 3 && !l.reduced[0] && l.reduced[1] && !l.reduced[2] && l.sizes[1] >= 1)) {
+    throw Napi::RangeError::New(env, "convcore bench: argmax takes three sizes, the middle one (not 0) reduced");
+  }
+  const float* x = readFloatBuffer(call.Get("x"), layoutCount(l.rank, l.sizes), "x");
+  float* out = readFloatBuffer(call.Get("out"), reducedCount(l), "out");
+  const ArgReduceLayout a{l.sizes[0], l.sizes[1], l.rank == 3 ? l.sizes[2] : 1, true};
+  ThreadPool& pool = poolOf(call);
+  const ConvKernels& k = kernelsOf(isa);
+  const auto start = std::chrono::steady_clock::now();
+  if (arg) k.argReduce(pool, a, x, out);
+  else k.reduce(pool, l, x, out);
+  return Napi::Number::New(env, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
 // { isa, path, threads, params, x, w, y, gx, gw } → the seconds one call of that ISA
 // build's path takes: 'forward' (GEMM, y from x and w), 'dataGemm' (the column gradient
 // scattered) or 'dataAsForward' (stride 1: a forward over the gradient), gx from y and w,
@@ -88,11 +141,7 @@ Napi::Value parallelCopy(const Napi::CallbackInfo& info) {
 Napi::Value timePath(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const Napi::Object call = callObject(info);
-  Isa isa;
-  const std::string isaName = call.Get("isa").IsString() ? call.Get("isa").As<Napi::String>().Utf8Value() : "";
-  if (!isaFromName(isaName.c_str(), &isa) || !cpuHas(isa)) {
-    throw Napi::RangeError::New(env, "convcore bench: no such ISA on this CPU: " + isaName);
-  }
+  const Isa isa = isaOf(call);
   const VolumeParams v = readConvParams(call.Get("params"));
   if (!v.flat()) throw Napi::RangeError::New(env, "convcore bench: timePath takes a 2-D convolution");
   const ConvParams& p = v.plane;
@@ -118,6 +167,7 @@ Napi::Value timePath(const Napi::CallbackInfo& info) {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("timePath", Napi::Function::New(env, timePath, "timePath"));
+  exports.Set("timeReduction", Napi::Function::New(env, timeReduction, "timeReduction"));
   exports.Set("fmaPeak", Napi::Function::New(env, fmaPeak, "fmaPeak"));
   exports.Set("parallelCopy", Napi::Function::New(env, parallelCopy, "parallelCopy"));
   return exports;

@@ -72,8 +72,9 @@ bool avx512Wins(Path path, const ConvParams& p) {
   }
 }
 
-// CONVCORE_ISA_EVERYWHERE=1 runs every path on the active level, for the benchmark that
-// compares the levels path by path (bench/isa-paths.mjs).
+// CONVCORE_ISA_EVERYWHERE=1 runs every path and the sums on the active level: for
+// the benchmarks that compare the levels (bench/isa-paths.mjs), and for the suites that
+// test the AVX-512 build of what the table sends elsewhere (.ci/run).
 bool everywhere() {
   static const bool set = [] {
     const char* v = std::getenv("CONVCORE_ISA_EVERYWHERE");
@@ -92,6 +93,17 @@ const ConvKernels& kernelsFor(Path path, const ConvParams& p) {
 }  // namespace
 
 const ConvKernels& activeKernels() { return kernelsOf(activeIsa()); }
+
+// Where 512-bit operations are split in two (Zen 4), the AVX2 build's sums run faster:
+// AVX-512 / AVX2 1.03-1.15 at 1 thread, 0.97-1.11 at 2 (npm run bench:isa-ab's sums of
+// 8M floats whole, over rows and per channel, the builds alternated in one process; two
+// runs, isa-ab-zen4.md); max and argmax 0.96-1.00 and 0.88-0.96, so they stay. (A C++ harness reading 32 MB with 512-bit loads alone took 1.3 times as
+// long as with 256-bit ones; with streaming stores beside them, 1.02-1.04 times.)
+const ConvKernels& sumKernels() {
+  static const bool split = cpuSplitsAvx512();
+  if (activeIsa() == Isa::kAvx512 && split && !everywhere()) return kernelsOf(Isa::kAvx2);
+  return activeKernels();
+}
 
 bool conv2dForward(ThreadPool& pool, const ConvParams& p, const float* input,
                    const float* weight, const float* bias, float* output) {

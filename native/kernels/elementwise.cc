@@ -86,7 +86,7 @@ void elementwiseUnaryBackward(ThreadPool& pool, const UnaryParams& params, const
 }
 
 void reduceElements(ThreadPool& pool, const ReduceLayout& layout, const float* x, float* out) {
-  activeKernels().reduce(pool, layout, x, out);
+  (layout.op == ReduceOp::kSum ? sumKernels() : activeKernels()).reduce(pool, layout, x, out);
 }
 
 void argReduceElements(ThreadPool& pool, const ArgReduceLayout& layout, const float* x, float* out) {

@@ -81,6 +81,9 @@ namespace neon { const ConvKernels& kernels(); }
 
 // The table for the instruction set activeIsa() picked (matmul, filter8, the peak).
 const ConvKernels& activeKernels();
+// The build for sums and means: the active one, except AVX2's where the core splits
+// 512-bit operations (dispatch.cc says why).
+const ConvKernels& sumKernels();
 // One level's build (the CPU must have it: cpuHas).
 const ConvKernels& kernelsOf(Isa isa);
 
