@@ -44,7 +44,9 @@ bool avx512Wins(Path path, const ConvParams& p) {
   // it on 8-pixel rows (LeNet's second layer: 17-59% slower) and lose the weight
   // gradient of rows under 256 pixels (ResNet's shapes 6-9%; seq1d's 4,096-pixel rows:
   // AVX-512 3-7% faster): npm run bench:isa-ab, the builds' calls alternated in one
-  // process, two runs (isa-ab-zen4.md).
+  // process, two runs (isa-ab-zen4.md). A third (isa-ab-zen4-b.md) agreed but for the
+  // weight gradient of ResNet's 1×1 at 1 thread and VGG's at 2 (AVX-512 6-9% faster):
+  // rules within this machine's noise, kept as measured first.
   static const bool split = cpuSplitsAvx512();
   switch (path) {
     case Path::kForwardGemm:
@@ -97,7 +99,8 @@ const ConvKernels& activeKernels() { return kernelsOf(activeIsa()); }
 // Where 512-bit operations are split in two (Zen 4), the AVX2 build's sums run faster:
 // AVX-512 / AVX2 1.03-1.15 at 1 thread, 0.97-1.11 at 2 (npm run bench:isa-ab's sums of
 // 8M floats whole, over rows and per channel, the builds alternated in one process; two
-// runs, isa-ab-zen4.md); max and argmax 0.96-1.00 and 0.88-0.96, so they stay. (A C++ harness reading 32 MB with 512-bit loads alone took 1.3 times as
+// runs, the second in isa-ab-zen4-b.md); max and argmax 0.96-1.00 and 0.88-0.96, so
+// they stay. (A C++ harness reading 32 MB with 512-bit loads alone took 1.3 times as
 // long as with 256-bit ones; with streaming stores beside them, 1.02-1.04 times.)
 const ConvKernels& sumKernels() {
   static const bool split = cpuSplitsAvx512();
