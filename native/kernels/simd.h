@@ -30,6 +30,7 @@
 #define CONVCORE_HAVE_NEON 0
 #endif
 
+#include <cmath>
 #include <cstdint>
 
 #include "streaming.h"
@@ -112,6 +113,7 @@ inline void addToEvens(float* p, Vec a) {
 inline Vec maxv(Vec a, Vec b) { return {_mm512_max_ps(a.v, b.v)}; }  // b if a is NaN
 inline Vec minv(Vec a, Vec b) { return {_mm512_min_ps(a.v, b.v)}; }
 inline Vec absv(Vec a) { return {_mm512_abs_ps(a.v)}; }
+inline Vec sqrtv(Vec a) { return {_mm512_sqrt_ps(a.v)}; }  // correctly rounded, as std::sqrt
 // a where a > b or a is NaN, else b: the scalar maximumOf lane by lane (NaN sticks).
 inline Vec maxPropagatingNaN(Vec a, Vec b) {
   return {_mm512_mask_blend_ps(_mm512_cmp_ps_mask(a.v, a.v, _CMP_UNORD_Q), _mm512_max_ps(a.v, b.v), a.v)};
@@ -188,6 +190,7 @@ inline void addToEvens(float* p, Vec a) {
 inline Vec maxv(Vec a, Vec b) { return {_mm256_max_ps(a.v, b.v)}; }  // b if a is NaN
 inline Vec minv(Vec a, Vec b) { return {_mm256_min_ps(a.v, b.v)}; }
 inline Vec absv(Vec a) { return {_mm256_andnot_ps(_mm256_set1_ps(-0.0f), a.v)}; }
+inline Vec sqrtv(Vec a) { return {_mm256_sqrt_ps(a.v)}; }
 inline Vec maxPropagatingNaN(Vec a, Vec b) {
   return {_mm256_blendv_ps(_mm256_max_ps(a.v, b.v), a.v, _mm256_cmp_ps(a.v, a.v, _CMP_UNORD_Q))};
 }
@@ -270,6 +273,7 @@ inline Vec minv(Vec a, Vec b) {
   return {vbslq_f32(vcltq_f32(a.lo, b.lo), a.lo, b.lo), vbslq_f32(vcltq_f32(a.hi, b.hi), a.hi, b.hi)};
 }
 inline Vec absv(Vec a) { return {vabsq_f32(a.lo), vabsq_f32(a.hi)}; }
+inline Vec sqrtv(Vec a) { return {vsqrtq_f32(a.lo), vsqrtq_f32(a.hi)}; }
 inline float32x4_t maxPropagatingNaN(float32x4_t a, float32x4_t b) {
   const uint32x4_t takeA = vorrq_u32(vcgtq_f32(a, b), vmvnq_u32(vceqq_f32(a, a)));
   return vbslq_f32(takeA, a, b);
@@ -356,6 +360,10 @@ inline Vec minv(Vec a, Vec b) {
 }
 inline Vec absv(Vec a) {
   for (int i = 0; i < kLanes; ++i) a.v[i] = a.v[i] < 0.0f ? -a.v[i] : a.v[i];
+  return a;
+}
+inline Vec sqrtv(Vec a) {
+  for (int i = 0; i < kLanes; ++i) a.v[i] = std::sqrt(a.v[i]);
   return a;
 }
 inline Vec maxPropagatingNaN(Vec a, Vec b) {

@@ -283,14 +283,21 @@ inline void streamedClamp(const float* x, float* o, int64_t n, float lo, float h
                 [&](int64_t i) { return minv(high, maxv(low, load(x + i))); });
 }
 
+// sqrt over n elements, streamed (a vector's square roots are correctly rounded, as std::sqrt).
+inline void streamedSqrt(const float* x, float* o, int64_t n) {
+  streamedWrite(o, n, [&](int64_t i) { return std::sqrt(x[i]); }, [&](int64_t i) { return sqrtv(load(x + i)); });
+}
+
 // out = op(x) over n contiguous elements (x and out may be the same buffer).
 inline void unary(ThreadPool& pool, const UnaryParams& u, const float* x, int64_t n, float* out) {
   const bool clamp = u.op == UnaryOp::kClamp || u.op == UnaryOp::kHardtanh;
-  const bool streamClamp = clamp && !(u.a > u.b) && n >= kStreamingOutputFloats;
+  const bool large = n >= kStreamingOutputFloats;
+  const bool streamClamp = clamp && !(u.a > u.b) && large, streamSqrt = u.op == UnaryOp::kSqrt && large;
   // a and b copied into the body: read through the lambda's references they might alias
   // out, and the loops that use them would not vectorise.
   forChunks(pool, n, [&, a = u.a, b = u.b](int64_t begin, int64_t end) {
     if (streamClamp) return streamedClamp(x + begin, out + begin, end - begin, a, b);
+    if (streamSqrt) return streamedSqrt(x + begin, out + begin, end - begin);
     switch (u.op) {
       case UnaryOp::kNeg: for (int64_t i = begin; i < end; ++i) out[i] = -x[i]; break;
       case UnaryOp::kSquare: for (int64_t i = begin; i < end; ++i) out[i] = x[i] * x[i]; break;
