@@ -121,7 +121,7 @@ inline Vec maxPropagatingNaN(Vec a, Vec b) {
 inline Vec minPropagatingNaN(Vec a, Vec b) {
   return {_mm512_mask_blend_ps(_mm512_cmp_ps_mask(a.v, a.v, _CMP_UNORD_Q), _mm512_min_ps(a.v, b.v), a.v)};
 }
-// Whether any lane of a equals the same lane of b (−0 = +0), or is NaN.
+// Whether any lane of a equals b's (−0 = +0; a NaN equals nothing); whether any lane is NaN.
 inline bool anyEqual(Vec a, Vec b) { return _mm512_cmp_ps_mask(a.v, b.v, _CMP_EQ_OQ) != 0; }
 inline bool anyNaN(Vec a) { return _mm512_cmp_ps_mask(a.v, a.v, _CMP_UNORD_Q) != 0; }
 #elif CONVCORE_HAVE_AVX2
