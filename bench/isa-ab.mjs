@@ -5,7 +5,7 @@
 // and its quartiles, at 1 and 2 threads: where the dispatch table's Zen 4 rules come from
 // (native/kernels/dispatch.cc). Each pass runs the path the dispatch table gives the shape
 // (seq1d's as the 2-D convolution of one row that conv1d runs). Then the reductions over
-// 8M floats (bench:elementwise's), which only read: where reductionKernels comes from.
+// 8M floats (bench:elementwise's), which only read: where the rule of sumKernels comes from.
 //   node bench/isa-ab.mjs [--rounds 25] [--save NAME]  (writes results/isa-ab-NAME.md)
 import * as fs from 'node:fs';
 import * as os from 'node:os';

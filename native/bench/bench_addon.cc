@@ -37,6 +37,16 @@ Napi::Object callObject(const Napi::CallbackInfo& info) {
   return info[0].As<Napi::Object>();
 }
 
+// call.isa: the name of a level this CPU has.
+Isa isaOf(const Napi::Object& call) {
+  Isa isa;
+  const std::string name = call.Get("isa").IsString() ? call.Get("isa").As<Napi::String>().Utf8Value() : "";
+  if (!isaFromName(name.c_str(), &isa) || !cpuHas(isa)) {
+    throw Napi::RangeError::New(call.Env(), "convcore bench: no such ISA on this CPU: " + name);
+  }
+  return isa;
+}
+
 // { seconds, threads, isa? } → GFLOP/s of independent FMA chains on every thread at once,
 // with the vectors of the named level ('generic', 'avx2', 'avx512', 'neon'), else the
 // active one.
@@ -44,13 +54,7 @@ Napi::Value fmaPeak(const Napi::CallbackInfo& info) {
   const Napi::Object call = callObject(info);
   const double seconds = call.Get("seconds").IsNumber() ? call.Get("seconds").As<Napi::Number>().DoubleValue() : 0;
   if (!(seconds > 0 && seconds <= 10)) throw Napi::RangeError::New(info.Env(), "convcore bench: seconds must be in (0, 10]");
-  Isa isa = activeIsa();
-  if (call.Get("isa").IsString()) {
-    const std::string name = call.Get("isa").As<Napi::String>().Utf8Value();
-    if (!isaFromName(name.c_str(), &isa) || !cpuHas(isa)) {
-      throw Napi::RangeError::New(info.Env(), "convcore bench: no such ISA on this CPU: " + name);
-    }
-  }
+  const Isa isa = call.Get("isa").IsString() ? isaOf(call) : activeIsa();
   ThreadPool& pool = poolOf(call);
   const int threads = pool.size();
   std::vector<double> gigaflop(threads, 0.0);
@@ -80,16 +84,6 @@ Napi::Value parallelCopy(const Napi::CallbackInfo& info) {
     }
   });
   return info.Env().Undefined();
-}
-
-// call.isa: the name of a level this CPU has.
-Isa isaOf(const Napi::Object& call) {
-  Isa isa;
-  const std::string name = call.Get("isa").IsString() ? call.Get("isa").As<Napi::String>().Utf8Value() : "";
-  if (!isaFromName(name.c_str(), &isa) || !cpuHas(isa)) {
-    throw Napi::RangeError::New(call.Env(), "convcore bench: no such ISA on this CPU: " + name);
-  }
-  return isa;
 }
 
 // { isa, op: 'sum' | 'max' | 'argmax', threads, sizes, reduced, x, out } → the seconds one
