@@ -379,7 +379,7 @@ describe('the same bits at 1, 2 and 3 threads', () => {
       x.add(y, { out });
       expect(sameBits(out.data, withBackend('reference', () => x.add(y)).data), `add into an offset out at ${n} threads`).toBe(true);
     }
-  });
+  }, 120_000); // 16M-element reference loops: 33 s under qemu-aarch64 with the portable kernels
 
   it('for ops, gradients and reductions over large tensors', () => {
     const run = (n: number) => {
