@@ -2,12 +2,13 @@
 // them (results allocated fresh) and writing into a preallocated `out` (PyTorch's out=),
 // at 1 and 2 threads, against the machine's copy bandwidth and PyTorch (where installed:
 // 1 thread pinned to core 0, then both) in one run. Writes results/elementwise.{json,md}.
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { createInterface } from 'node:readline';
 import { Conv2D, Tensor, getNumThreads, relu, setNumThreads } from '../dist/index.js';
 import { parallelCopy } from './bench-addon.mjs';
-import { measure } from './measure.mjs';
+import { measure, median } from './measure.mjs';
 import { pythonCommand } from './python.mjs';
 import { findTorch } from './torch.mjs';
 import { cpuName } from './cpu-name.mjs';
@@ -70,57 +71,66 @@ const copyGBps = () => {
   return (2 * src.byteLength) / (m.medianMs / 1e3) / 1e9;
 };
 
-// This virtual machine's memory speed drifts by tens of percent from minute to minute, so
-// each side runs twice, the two alternating at each thread count, and keeps its better run.
-const ROUNDS = 2;
-const better = (a, b) => (a == null ? b : b == null ? a : Math.min(a, b));
+// This virtual machine's memory speed jumps between two levels from one second to the
+// next (the same call at 2 threads: 0.65 ms for a while, then 1.25 ms, then back), for
+// every process at once. So the two sides are measured back to back, case by case:
+// ROUNDS rounds of PyTorch's call (in a Python process kept running at each thread
+// count) and convcore's, their order swapped each round; each round gives a ratio, and
+// the table shows the median of those ratios beside the median times.
+const ROUNDS = 5;
+const MIN_SECONDS = 0.2;
 
-function convcoreRun(threads) {
-  setNumThreads(threads);
-  return CASES.map((c) => {
-    const medianMs = measure(convcoreCall(c), { minReps: 5, minSeconds: 0.4 }).medianMs;
-    const intoOut = convcoreCall(c, true);
-    const outMs = intoOut ? measure(intoOut, { minReps: 5, minSeconds: 0.4 }).medianMs : null;
-    return { id: c.id, threads, medianMs, outMs };
-  });
+/** A running bench/torch-elementwise.py at `threads`: ask(case) resolves to its row. */
+function torchWorker(torch, threads) {
+  const script = new URL('./torch-elementwise.py', import.meta.url).pathname;
+  const [cmd, argv, env] = pythonCommand(torch.python, [script, String(threads), String(MIN_SECONDS)], threads);
+  const child = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return {
+    async ask({ id, op, shapes, dims }) {
+      child.stdin.write(JSON.stringify({ id, op, shapes, dims }) + '\n');
+      const { value, done } = await lines.next();
+      if (done) throw new Error(`bench/torch-elementwise.py (${threads} threads) ended early`);
+      return JSON.parse(value);
+    },
+    close() { child.stdin.end(); },
+  };
 }
+
+const timeOurs = (fn) => (fn ? measure(fn, { minReps: 5, minSeconds: MIN_SECONDS }).medianMs : null);
+const ratioOf = (theirs, ours) => (theirs != null && ours != null ? theirs / ours : null);
+const medianOf = (values) => (values.some((v) => v == null) ? null : median(values));
 
 const torch = findTorch();
-function torchRun(threads) {
-  const input = JSON.stringify(CASES.map(({ id, op, shapes, dims }) => ({ id, op, shapes, dims })));
-  const script = new URL('./torch-elementwise.py', import.meta.url).pathname;
-  const [cmd, argv, env] = pythonCommand(torch.python, [script, String(threads)], threads);
-  return execFileSync(cmd, argv, { input, encoding: 'utf8', env }).trim().split('\n').map((line) => JSON.parse(line));
-}
-
-// Per case and thread count, the better of the runs' medians (fresh and into out apart).
-function bestOf(runs) {
-  const best = new Map();
-  for (const row of runs.flat()) {
-    const key = `${row.id}@${row.threads}`, seen = best.get(key);
-    best.set(key, seen ? { ...seen, medianMs: better(seen.medianMs, row.medianMs), minMs: better(seen.minMs, row.minMs), outMs: better(seen.outMs, row.outMs) } : row);
-  }
-  return [...best.values()];
-}
-
-const copy = {};
-const ours = [], theirs = [];
+const copy = {}, results = [], torchRows = [];
 for (const threads of [1, 2]) {
   setNumThreads(threads);
   copy[threads] = copyGBps();
-  for (let round = 0; round < ROUNDS; round++) {
-    ours.push(convcoreRun(threads));
-    if (torch) theirs.push(torchRun(threads));
+  const worker = torch && torchWorker(torch, threads);
+  for (const c of CASES) {
+    const fresh = convcoreCall(c), intoOut = convcoreCall(c, true);
+    const rounds = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const oursNow = () => ({ medianMs: timeOurs(fresh), outMs: timeOurs(intoOut) });
+      let ours, theirs = null;
+      if (!worker) ours = oursNow();
+      else if (round % 2 === 0) { theirs = await worker.ask(c); ours = oursNow(); }
+      else { ours = oursNow(); theirs = await worker.ask(c); }
+      rounds.push({ ours, theirs });
+    }
+    const pick = (side, key) => medianOf(rounds.map((r) => r[side]?.[key] ?? null));
+    const ratios = (key) => (worker ? medianOf(rounds.map((r) => ratioOf(r.theirs[key], r.ours[key]))) : null);
+    const bytes = c.bytes, GBps = (ms) => (bytes > 0 && ms != null ? bytes / (ms / 1e3) / 1e9 : null);
+    const row = { id: c.id, threads, medianMs: pick('ours', 'medianMs'), outMs: pick('ours', 'outMs') };
+    Object.assign(row, { GBps: GBps(row.medianMs), outGBps: GBps(row.outMs), vsTorch: ratios('medianMs'), outVsTorch: ratios('outMs') });
+    results.push(row);
+    if (worker) torchRows.push({ id: c.id, threads, medianMs: pick('theirs', 'medianMs'), outMs: pick('theirs', 'outMs') });
+    const range = (key) => (worker ? ` [${rounds.map((r) => ratioOf(r.theirs[key], r.ours[key])?.toFixed(2)).join(' ')}]` : '');
+    console.error(`${c.id.padEnd(32)} ${threads}T ${row.medianMs.toFixed(2).padStart(8)} ms${range('medianMs')}` +
+      (row.outMs === null ? '' : `, into out ${row.outMs.toFixed(2)} ms (${row.outGBps.toFixed(1)} GB/s)${range('outMs')}`));
   }
+  worker?.close();
 }
-const results = bestOf(ours).map((r) => {
-  const bytes = CASES.find((c) => c.id === r.id).bytes;
-  const GBps = (ms) => (bytes > 0 && ms !== null ? bytes / (ms / 1e3) / 1e9 : null);
-  console.error(`${r.id.padEnd(32)} ${r.threads}T ${r.medianMs.toFixed(2).padStart(8)} ms` +
-    (r.outMs === null ? '' : `, into out ${r.outMs.toFixed(2)} ms (${GBps(r.outMs).toFixed(1)} GB/s)`));
-  return { ...r, GBps: GBps(r.medianMs), outGBps: GBps(r.outMs) };
-});
-const torchRows = bestOf(theirs);
 
 const machine = { cpu: cpuName(), cores: os.availableParallelism(), node: process.version, torch: torch?.version ?? null };
 const report = { date: new Date().toISOString(), machine, copyGBps: copy, results, torch: torchRows };
@@ -131,8 +141,9 @@ const lines = [
   'each compared with PyTorch doing the same. GB/s (of the out= time; for reductions, which return a few numbers, of ' +
   'the only time) counts the bytes the op must move at least (inputs read once, result written once); ' +
   `the machine's copy bandwidth (read + write) was ${copy[1].toFixed(1)} GB/s on 1 thread and ${copy[2].toFixed(1)} on 2. ` +
-  '"×" is how many times faster convcore is than PyTorch at the same thread count. Each side ran twice, alternating ' +
-  'with the other at each thread count; the better median of the two is shown.',
+  '"×" is how many times faster convcore is than PyTorch at the same thread count: each case ran ' +
+  `${ROUNDS} rounds, PyTorch's call and convcore's back to back (their order swapped each round), and "×" is the median ` +
+  "of the rounds' ratios; times are the medians of the rounds' medians.",
   '',
   '| op | 1T fresh ms | × PyTorch | 1T out= ms | GB/s | × PyTorch out= | 2T fresh ms | × PyTorch | 2T out= ms | GB/s | × PyTorch out= |',
   '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -140,12 +151,10 @@ const lines = [
 for (const c of CASES) {
   const cells = [1, 2].flatMap((t) => {
     const ours = results.find((r) => r.id === c.id && r.threads === t);
-    const theirs = torchRows.find((r) => r.id === c.id && r.threads === t);
-    const ratio = (torchMs, ms) => (torchMs != null && ms != null ? `${(torchMs / ms).toFixed(2)}×` : '–');
+    const ratio = (value) => (value != null ? `${value.toFixed(2)}×` : '–');
     const fixed = (v, digits) => (v == null ? '–' : v.toFixed(digits));
     const gbps = ours.outGBps ?? ours.GBps;
-    return [fixed(ours.medianMs, 2), ratio(theirs?.medianMs, ours.medianMs), fixed(ours.outMs, 2), fixed(gbps, 1),
-      ratio(theirs?.outMs, ours.outMs)];
+    return [fixed(ours.medianMs, 2), ratio(ours.vsTorch), fixed(ours.outMs, 2), fixed(gbps, 1), ratio(ours.outVsTorch)];
   });
   lines.push(`| ${c.id} | ${cells.join(' | ')} |`);
 }

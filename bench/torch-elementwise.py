@@ -1,11 +1,13 @@
 """PyTorch's time for the element-wise cases of bench/elementwise.mjs.
 
-Reads a JSON list of cases on stdin ({"id", "op", "shapes", "dims"?}) and prints one JSON
-object per case: {"id", "threads", "medianMs", "minMs", "outMs"}: results allocated
-fresh, as `torch.add(x, y)` does, and (element-wise ops) into a preallocated `out=`
-(outMs; null for reductions). Timing as bench/measure.mjs.
+A worker kept running by bench/elementwise.mjs, which measures each case here and in
+convcore back to back: reads one JSON case a line on stdin ({"id", "op", "shapes",
+"dims"?}) and answers each with one JSON line {"id", "threads", "medianMs", "minMs",
+"outMs"}: results allocated fresh, as `torch.add(x, y)` does, and (element-wise ops)
+into a preallocated `out=` (outMs; null for reductions). A case's tensors are kept until
+a line names another case. Timing as bench/measure.mjs.
 
-Usage: python3 bench/torch-elementwise.py THREADS < cases.json
+Usage: python3 bench/torch-elementwise.py THREADS MIN_SECONDS
 """
 import json
 import sys
@@ -56,16 +58,20 @@ def call(case, tensors, out=None):
 
 
 def main():
-    threads = int(sys.argv[1])
+    threads, min_seconds = int(sys.argv[1]), float(sys.argv[2])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    for case in json.load(sys.stdin):
-        tensors = [torch.rand(shape) + 0.5 for shape in case["shapes"]]
-        median, minimum = measure(call(case, tensors))
-        out_ms = None
-        if case["op"] not in ("sum", "mean", "amax", "argmax", "block"):
-            result = call(case, tensors)()
-            out_ms, _ = measure(call(case, tensors, torch.empty_like(result)))
+    held_id, tensors, out = None, None, None
+    for line in sys.stdin:
+        case = json.loads(line)
+        if case["id"] != held_id:
+            held_id, tensors, out = None, None, None  # the last case's memory goes first
+            tensors = [torch.rand(shape) + 0.5 for shape in case["shapes"]]
+            if case["op"] not in ("sum", "mean", "amax", "argmax", "block"):
+                out = torch.empty_like(call(case, tensors)())
+            held_id = case["id"]
+        median, minimum = measure(call(case, tensors), min_seconds=min_seconds)
+        out_ms = None if out is None else measure(call(case, tensors, out), min_seconds=min_seconds)[0]
         print(json.dumps({"id": case["id"], "threads": threads, "medianMs": median, "minMs": minimum, "outMs": out_ms}),
               flush=True)
 

@@ -46,24 +46,28 @@ test('the log scale spans every ratio: a bar twice as long for a ratio squared, 
   expect(ratioChart({ title: 't', subtitle: 's', rows: [] })).toBeNull();
 });
 
-test('element-wise: each 2-thread op against PyTorch, out= against out= (reductions: as called)', () => {
+test('element-wise: each 2-thread op against PyTorch, out= against out= (reductions: as called), the rounds\' ratio', () => {
+  // vsTorch / outVsTorch: the median of the back-to-back rounds' ratios, which need not be
+  // the ratio of the two sides' median times (here 1.2 / 2 = 0.6 and 3 / 1 = 3).
   const svg: string = elementwiseChart({
     date: '2026-12-05T00:00:00Z', machine: { cpu: 'Test CPU', cores: 2 },
     results: [
-      { id: 'add', threads: 2, medianMs: 4, GBps: 25, outMs: 2, outGBps: 50 },
-      { id: 'sum', threads: 2, medianMs: 1, GBps: 30, outMs: null, outGBps: null },
-      { id: 'add', threads: 1, medianMs: 4, GBps: 25, outMs: 3, outGBps: 33 },
+      { id: 'add', threads: 2, medianMs: 4, GBps: 25, outMs: 2, outGBps: 50, vsTorch: 20, outVsTorch: 0.5 },
+      { id: 'sum', threads: 2, medianMs: 1, GBps: 30, outMs: null, outGBps: null, vsTorch: 2.5, outVsTorch: null },
+      { id: 'add', threads: 1, medianMs: 4, GBps: 25, outMs: 3, outGBps: 33, vsTorch: 24, outVsTorch: 2.7 },
+      { id: 'exp', threads: 2, medianMs: 4, GBps: 16, outMs: 3, outGBps: 21, vsTorch: null, outVsTorch: null },
     ],
     torch: [
-      { id: 'add', threads: 2, medianMs: 100, outMs: 1 }, { id: 'sum', threads: 2, medianMs: 3, outMs: null },
+      { id: 'add', threads: 2, medianMs: 100, outMs: 1.2 }, { id: 'sum', threads: 2, medianMs: 3, outMs: null },
       { id: 'add', threads: 1, medianMs: 100, outMs: 8 },
     ],
   });
   expect(svg).toContain('>add</text>');
   expect(svg).toContain('0.50×, 50 GB/s');
-  expect(svg).toContain('3.00×, 30 GB/s');
+  expect(svg).toContain('2.50×, 30 GB/s');
   expect(svg).not.toContain('25 GB/s');
   expect(svg).not.toContain('33 GB/s');
+  expect(svg).not.toContain('>exp</text>'); // no PyTorch beside it
 });
 
 test('filter: the stage and end-to-end cases against sharp', () => {
