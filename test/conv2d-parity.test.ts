@@ -112,6 +112,10 @@ const EDGE_CASES: Case[] = [
   { name: 'narrow rows as 8-pixel runs (LeNet 8x8 outputs)', inputShape: [3, 6, 12, 12], weightShape: [16, 6, 5, 5], bias: true, options: {} },
   { name: 'an odd number of runs, a reduction over several blocks', inputShape: [2, 40, 5, 9], weightShape: [7, 40, 3, 7], bias: true, options: {} },
   { name: 'runs of stacked images over two backward-weight units', inputShape: [13, 2, 12, 12], weightShape: [4, 2, 5, 5], bias: true, options: {} },
+  // Stacked images shared evenly between backward-weight units, which then start
+  // mid-image (112 rows in 38, 38, 36; 84 grid rows in two of 42), with channel splits.
+  { name: 'pointwise weight gradient in units starting mid-image', inputShape: [8, 24, 14, 14], weightShape: [16, 24, 1, 1], bias: false, options: {} },
+  { name: 'grouped weight gradient in units starting mid-image', inputShape: [7, 8, 10, 10], weightShape: [8, 4, 3, 3], bias: true, options: { groups: 2, padding: 1 } },
   { name: 'runs with groups and padding', inputShape: [2, 12, 14, 13], weightShape: [14, 6, 7, 7], bias: false, options: { groups: 2, padding: [1, 0], paddingMode: 'reflect' } },
   // Small images with many channels (up to 64 output positions): a GEMM per output position over
   // the taps that read the input there (native/kernels/loops/small_image.h); the batch is the
@@ -258,6 +262,9 @@ describe('results do not depend on the thread count', () => {
     { name: 'one image, row vectors', inputShape: [1, 16, 30, 56], weightShape: [12, 16, 3, 3], bias: true, options: { padding: 1 } },
     // 1×1: the images' 49 pixels are stacked into one grid, blocks running across images.
     { name: 'pointwise, stacked images', inputShape: [5, 40, 7, 7], weightShape: [20, 40, 1, 1], bias: true, options: {} },
+    // Backward-weight: three units and two channel splits; two groups of two units.
+    { name: 'pointwise, units starting mid-image', inputShape: [8, 24, 14, 14], weightShape: [16, 24, 1, 1], bias: false, options: {} },
+    { name: 'grouped, units starting mid-image', inputShape: [7, 8, 10, 10], weightShape: [8, 4, 3, 3], bias: true, options: { groups: 2, padding: 1 } },
     { name: 'one big image', inputShape: [1, 1, 300, 301], weightShape: [1, 1, 5, 5], bias: true, options: { padding: 2, stride: [1, 2] } },
     { name: 'depthwise', inputShape: [3, 8, 40, 40], weightShape: [8, 1, 3, 3], bias: false, options: { groups: 8, padding: 'same' } },
   ];

@@ -5,6 +5,7 @@
 namespace gemm {
 
 inline int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+inline int64_t ceilDiv(int64_t v, int64_t m) { return (v + m - 1) / m; }
 
 // Output pixel (oh, ow) is grid index q = oh·gridW + ow; columns ow ≥ outWidth are
 // computed and thrown away. Tap (c, kh, kw) reads phase plane (c, kh·dH mod sH,
