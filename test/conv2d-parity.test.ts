@@ -116,6 +116,9 @@ const EDGE_CASES: Case[] = [
   // mid-image (112 rows in 38, 38, 36; 84 grid rows in two of 42), with channel splits.
   { name: 'pointwise weight gradient in units starting mid-image', inputShape: [8, 24, 14, 14], weightShape: [16, 24, 1, 1], bias: false, options: {} },
   { name: 'grouped weight gradient in units starting mid-image', inputShape: [7, 8, 10, 10], weightShape: [8, 4, 3, 3], bias: true, options: { groups: 2, padding: 1 } },
+  // Backward-data as a forward whose GEMM packs the rotated kernel from the weights: two
+  // groups, 7 channels a group (a partial panel), a 3×2 kernel.
+  { name: 'backward-data as a grouped forward, rotated 3x2 kernel', inputShape: [2, 14, 9, 11], weightShape: [12, 7, 3, 2], bias: false, options: { groups: 2, padding: [1, 1] } },
   { name: 'runs with groups and padding', inputShape: [2, 12, 14, 13], weightShape: [14, 6, 7, 7], bias: false, options: { groups: 2, padding: [1, 0], paddingMode: 'reflect' } },
   // Small images with many channels (up to 64 output positions): a GEMM per output position over
   // the taps that read the input there (native/kernels/loops/small_image.h); the batch is the

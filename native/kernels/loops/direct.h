@@ -314,7 +314,8 @@ inline void backwardDataGather(ThreadPool& pool, const ConvParams& p, const floa
 
 // Backward-data with stride 1 is a forward convolution of gradOutput with the kernel
 // rotated by 180° and its channel axes swapped, padded by dilation·(k − 1) − pad.
-// `forwardPass` is the forward dispatcher (direct or GEMM, by the new shape).
+// `forwardPass`: the direct or small-image forward (the GEMM packs the rotated kernel
+// from the weights itself: entry_points.h).
 template <typename Forward>
 inline void backwardDataAsForward(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
                                   const float* weight, float* gradInput, const Forward& forwardPass) {

@@ -2,16 +2,13 @@
 // the FMA peak of this build's vector.
 #pragma once
 
-// forwardUsesGemm (conv2d.h) holds the rule for the forward's path.
-inline void forwardByShape(ThreadPool& pool, const ConvParams& p, const float* input,
-                           const float* weight, const float* bias, float* output) {
-  if (forwardUsesGemm(p)) gemm::forward(pool, p, input, weight, bias, output);
-  else direct::forward(pool, p, input, weight, bias, output);
-}
-
+// Backward-data as the forward of backwardDataAsForwardParams(p), by that forward's path
+// (forwardUsesGemm, conv2d.h). The GEMM packs the rotated kernel straight from the weights.
 inline void backwardDataAsForward(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
                                   const float* weight, float* gradInput) {
-  direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput, forwardByShape);
+  const ConvParams t = backwardDataAsForwardParams(p);
+  if (forwardUsesGemm(t)) gemm::forward(pool, t, gradOutput, weight, nullptr, gradInput, true);
+  else direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput, direct::forward);
 }
 
 inline void backwardDataAsDirectForward(ThreadPool& pool, const ConvParams& p, const float* gradOutput,

@@ -12,20 +12,32 @@ inline int64_t panelCount(int64_t channels) { return (channels + kTileRows - 1) 
 
 // Weights of every group as panels: panel[k][kTileRows] for k over the group's taps.
 // Packed by the pool: with many channels a serial pack is a visible share of the call.
-inline const float* packWeightPanels(ThreadPool& pool, const ConvParams& p, const float* weight) {
-  const int64_t G = p.groups, Og = p.outChannelsPerGroup();
-  const int64_t K = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
+// With `rotated`, p is backward-data's forward (backwardDataAsForwardParams) and
+// `weight` the original convolution's: its channel axes swapped and its kernel rotated
+// by 180° as it is read, where a copy so laid out first cost res1x1's backward-data a
+// pass over its weights and a wait for every thread (4% of the call at 1 thread).
+inline const float* packWeightPanels(ThreadPool& pool, const ConvParams& p, const float* weight, bool rotated) {
+  const int64_t G = p.groups, Og = p.outChannelsPerGroup(), Cg = p.inChannelsPerGroup();
+  const int64_t taps = p.kernelHeight * p.kernelWidth, K = Cg * taps;
   const int64_t panels = panelCount(Og);
   float* packed = scratch(ScratchSlot::kPackedWeights, static_cast<size_t>(G * panels * K * kTileRows));
   pool.parallelFor(G * panels, grainFor(K * kTileRows), [&](int64_t first, int64_t last) {
     for (int64_t gp = first; gp < last; ++gp) {
       const int64_t g = gp / panels, panel = gp % panels;
       float* dst = packed + gp * K * kTileRows;
-      for (int64_t k = 0; k < K; ++k)
-        for (int64_t i = 0; i < kTileRows; ++i) {
-          const int64_t o = panel * kTileRows + i;
-          dst[k * kTileRows + i] = o < Og ? weight[(g * Og + o) * K + k] : 0.0f;
-        }
+      const int64_t o0 = panel * kTileRows, rows = std::min(kTileRows, Og - o0);
+      if (rows < kTileRows) fillZero(dst, K * kTileRows);
+      if (!rotated) {
+        for (int64_t k = 0; k < K; ++k)
+          for (int64_t i = 0; i < rows; ++i) dst[k * kTileRows + i] = weight[(g * Og + o0 + i) * K + k];
+        continue;
+      }
+      // This convolution's (o, c, tap) is the original's (c, o, taps − 1 − tap).
+      for (int64_t c = 0; c < Cg; ++c) {
+        const float* source = weight + ((g * Cg + c) * Og + o0) * taps + taps - 1;
+        for (int64_t tap = 0; tap < taps; ++tap)
+          for (int64_t i = 0; i < rows; ++i) dst[(c * taps + tap) * kTileRows + i] = source[i * taps - tap];
+      }
     }
   });
   return packed;
@@ -325,15 +337,21 @@ inline bool forwardTakesColumnPlanes(const ConvParams& p) {
   return p.strideW == 2 && p.dilationW == 1 && p.kernelWidth == 3;
 }
 
+// With rotatedWeights, see packWeightPanels.
 inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
-                    const float* weight, const float* bias, float* output) {
+                    const float* weight, const float* bias, float* output, bool rotatedWeights) {
   const Grid grid(p, forwardTakesColumnPlanes(p));
-  const float* packed = packWeightPanels(pool, p, weight);
+  const float* packed = packWeightPanels(pool, p, weight, rotatedWeights);
   const float* biases = panelBiases(p, bias);
   if (grid.byRowVectors)
     forwardByRowVectors(pool, p, input, packed, biases, output);
   else
     forwardOnGrid(pool, p, grid, input, packed, biases, output);
+}
+
+inline void forward(ThreadPool& pool, const ConvParams& p, const float* input,
+                    const float* weight, const float* bias, float* output) {
+  forward(pool, p, input, weight, bias, output, false);
 }
 
 }  // namespace gemm
