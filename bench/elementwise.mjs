@@ -2,14 +2,12 @@
 // them (results allocated fresh) and writing into a preallocated `out` (PyTorch's out=),
 // at 1 and 2 threads, against the machine's copy bandwidth and PyTorch (where installed:
 // 1 thread pinned to core 0, then both) in one run. Writes results/elementwise.{json,md}.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { createInterface } from 'node:readline';
 import { Conv2D, Tensor, getNumThreads, relu, setNumThreads } from '../dist/index.js';
 import { parallelCopy } from './bench-addon.mjs';
 import { measure, median } from './measure.mjs';
-import { pythonCommand } from './python.mjs';
+import { pythonWorker } from './python.mjs';
 import { findTorch } from './torch.mjs';
 import { cpuName } from './cpu-name.mjs';
 
@@ -83,18 +81,8 @@ const MIN_SECONDS = 0.2;
 /** A running bench/torch-elementwise.py at `threads`: ask(case) resolves to its row. */
 function torchWorker(torch, threads) {
   const script = new URL('./torch-elementwise.py', import.meta.url).pathname;
-  const [cmd, argv, env] = pythonCommand(torch.python, [script, String(threads), String(MIN_SECONDS)], threads);
-  const child = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  return {
-    async ask({ id, op, shapes, dims }) {
-      child.stdin.write(JSON.stringify({ id, op, shapes, dims }) + '\n');
-      const { value, done } = await lines.next();
-      if (done) throw new Error(`bench/torch-elementwise.py (${threads} threads) ended early`);
-      return JSON.parse(value);
-    },
-    close() { child.stdin.end(); },
-  };
+  const worker = pythonWorker(torch.python, [script, String(threads), String(MIN_SECONDS)], threads);
+  return { ask: ({ id, op, shapes, dims }) => worker.ask({ id, op, shapes, dims }), close: worker.close };
 }
 
 const timeOurs = (fn) => (fn ? measure(fn, { minReps: 5, minSeconds: MIN_SECONDS }).medianMs : null);

@@ -22,8 +22,10 @@ export function markdownReport({ date, machine, results, peers, smallCalls }) {
   const haveTorch = peers.some((r) => r.peer === 'torch');
   if (haveTorch) {
     lines.push('');
-    lines.push('PyTorch: its median ms (the better of two processes; 1 thread pinned to one core) and, in brackets, ' +
-      'how many times faster convcore is at the same thread count (< 1: PyTorch is faster).');
+    lines.push('PyTorch: its median ms and, in brackets, how many times faster convcore is at the same thread count ' +
+      '(< 1: PyTorch is faster). Each call ran in 4 rounds, PyTorch\'s and convcore\'s back to back (two PyTorch ' +
+      'processes in turn; 1 thread pinned to one core): the ratio is the median of the rounds\' ratios in the process ' +
+      'where PyTorch did better, and convcore\'s ms the median of its rounds.');
   }
   lines.push('');
   lines.push('| shape | pass | 1T ms (min) | 1T GFLOP/s | % peak | 2T ms (min) | 2T GFLOP/s | % peak | 2T/1T | fresh 1T / 2T |' +
@@ -42,7 +44,7 @@ export function markdownReport({ date, machine, results, peers, smallCalls }) {
       const fresh = (r) => (r.freshMs === undefined ? '–' : `${(r.freshMs / r.medianMs).toFixed(2)}×`);
       const torchCell = (threads, ours) => {
         const t = torchAt(shape, pass, threads);
-        return t ? `${f1(t.medianMs)} (${(t.medianMs / ours.medianMs).toFixed(2)}×)` : '–';
+        return t ? `${f1(t.medianMs)} (${(t.ratio ?? t.medianMs / ours.medianMs).toFixed(2)}×)` : '–';
       };
       lines.push(`| ${shape} | ${pass} | ${f1(one.medianMs)} (${f1(one.minMs)}) | ${f1(one.gflops)} | ${one.pctPeak.toFixed(0)}% | ` +
         `${f1(two.medianMs)} (${f1(two.minMs)}) | ${f1(two.gflops)} | ${two.pctPeak.toFixed(0)}% | ${(one.medianMs / two.medianMs).toFixed(2)} | ` +

@@ -1,13 +1,16 @@
-"""PyTorch's time for each standard shape and pass, for npm run bench (bench/torch.mjs).
+"""PyTorch's time for each standard shape and pass, for npm run bench (bench/run.mjs).
 
-Reads a JSON list of shapes on stdin and prints one JSON object per (shape, pass) line:
-{"shape", "pass", "threads", "medianMs", "minMs", "reps"}. Kernels alone: the inputs,
-weights and output gradients are made once; forward is F.conv{1,2,3}d without bias,
-bwd_data and bwd_weight are aten.convolution_backward with one output each (what
-autograd calls). Timing as bench/measure.mjs: repeated until minReps and minSeconds,
-batched below a millisecond, median and minimum.
+A worker kept running at one thread count, which bench/run.mjs asks for one (shape, pass)
+at a time, between its own measurements of the same call: reads one JSON line
+{"shape": {...}, "pass": "fwd" | "bwd_data" | "bwd_weight"} on stdin and answers with one
+{"shape", "pass", "threads", "medianMs", "minMs", "reps"}. A shape's tensors are kept until
+a line names another shape. Kernels alone: the inputs, weights and output gradients are
+made once; forward is F.conv{1,2,3}d without bias, bwd_data and bwd_weight are
+aten.convolution_backward with one output each (what autograd calls). Timing as
+bench/measure.mjs: repeated until minReps and minSeconds, batched below a millisecond,
+median and minimum.
 
-Usage: python3 bench/torch-runner.py THREADS [MIN_SECONDS] < shapes.json
+Usage: python3 bench/torch-runner.py THREADS [MIN_SECONDS]
 (pin one-thread runs with `taskset -c 0`: oneDNN uses every core otherwise).
 """
 import json
@@ -65,12 +68,17 @@ def main():
     threads = int(sys.argv[1])
     min_seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 0.4
     torch.set_num_threads(threads)
-    shapes = json.load(sys.stdin)
+    held_id, held = None, None
     with torch.no_grad():
-        for s in shapes:
-            for name, fn in calls(s).items():
-                row = {"shape": s["id"], "pass": name, "threads": threads, **measure(fn, min_seconds=min_seconds)}
-                print(json.dumps(row), flush=True)
+        for line in sys.stdin:
+            request = json.loads(line)
+            s = request["shape"]
+            if s["id"] != held_id:
+                held_id, held = None, None  # the last shape's memory goes first
+                held_id, held = s["id"], calls(s)
+            row = {"shape": s["id"], "pass": request["pass"], "threads": threads,
+                   **measure(held[request["pass"]], min_seconds=min_seconds)}
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

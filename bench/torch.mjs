@@ -1,13 +1,13 @@
 // PyTorch (Debian's python3-torch, oneDNN inside) on the bench's shapes, through
-// bench/torch-runner.py: one thread pinned to core 0 (torch.set_num_threads(1) alone
-// still runs oneDNN's convolutions on every core) with OMP_NUM_THREADS=1, and every
-// core. Each setting runs in two processes and keeps the better median per call: the
-// same PyTorch call here measures 10 ms in one process and 35 ms in another.
-import { execFileSync } from 'node:child_process';
+// bench/torch-runner.py workers that bench/run.mjs asks for one call at a time, between
+// its own measurements of the same call: one thread pinned to core 0
+// (torch.set_num_threads(1) alone still runs oneDNN's convolutions on every core) with
+// OMP_NUM_THREADS=1, and every core. Each setting runs in two processes: the same
+// PyTorch call here has measured 10 ms in one process and 35 ms in another.
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Tensor, serializeSafetensors } from 'convcore';
-import { canPin, findPython, pythonCommand } from './python.mjs';
+import { canPin, findPython, pythonWorker } from './python.mjs';
 
 const RUNNER = fileURLToPath(new URL('./torch-runner.py', import.meta.url));
 
@@ -16,23 +16,20 @@ export function findTorch() {
   return findPython('torch');
 }
 
-/** Rows {shape, pass, threads, medianMs, minMs} for threads 1 (pinned) and `cores`. */
-export function torchTimes(torch, shapes, cores, { minSeconds = 0.4, processes = 2 } = {}) {
-  const rows = [];
-  for (const threads of [1, cores]) {
-    const runs = [];
-    for (let p = 0; p < processes; p++) {
-      const args = [RUNNER, String(threads), String(minSeconds)];
-      const [cmd, argv, env] = pythonCommand(torch.python, args, threads);
-      const out = execFileSync(cmd, argv, { input: JSON.stringify(shapes), encoding: 'utf8', env, maxBuffer: 1 << 24 });
-      runs.push(out.trim().split('\n').map((line) => JSON.parse(line)));
-    }
-    for (const row of runs[0]) {
-      const same = runs.map((r) => r.find((x) => x.shape === row.shape && x.pass === row.pass));
-      rows.push({ ...row, threads, medianMs: Math.min(...same.map((x) => x.medianMs)), minMs: Math.min(...same.map((x) => x.minMs)), pinned: threads === 1 && canPin });
-    }
+/**
+ * For each thread count, `processes` running torch-runner.py workers:
+ * { [threads]: [{ ask(shape, pass) → {shape, pass, threads, medianMs, minMs, reps}, close() }] },
+ * plus whether the 1-thread ones are pinned.
+ */
+export function torchWorkers(torch, threadCounts, { minSeconds = 0.4, processes = 2 } = {}) {
+  const workers = {};
+  for (const threads of threadCounts) {
+    workers[threads] = Array.from({ length: processes }, () => {
+      const worker = pythonWorker(torch.python, [RUNNER, String(threads), String(minSeconds)], threads);
+      return { ask: (shape, pass) => worker.ask({ shape, pass }), close: worker.close };
+    });
   }
-  return rows;
+  return { workers, pinned: canPin };
 }
 
 /**

@@ -29,6 +29,12 @@ test('bars for the 2-thread rows with a PyTorch time: × faster, % of peak, gree
   expect(speedChart({ ...report, peers: [] })).toBeNull();
 });
 
+test('a PyTorch row measured back to back gives its rounds\' ratio, not the ratio of the medians', () => {
+  const svg: string = speedChart({ ...report, peers: [{ peer: 'torch', shape: 'a', pass: 'fwd', threads: 2, medianMs: 1.2, ratio: 0.9 }] });
+  expect(svg).toContain('0.90×, 72%');
+  expect(svg).not.toContain('1.20×');
+});
+
 /** The bars' [x, width] in drawing order, and the tick labels. */
 const bars = (svg: string) => [...svg.matchAll(/<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
 const ticks = (svg: string) => [...svg.matchAll(/text-anchor="middle" fill="#555">([\d.e-]+)×</g)].map((m) => Number(m[1]));
