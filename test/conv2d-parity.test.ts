@@ -116,6 +116,10 @@ const EDGE_CASES: Case[] = [
   // mid-image (112 rows in 38, 38, 36; 84 grid rows in two of 42), with channel splits.
   { name: 'pointwise weight gradient in units starting mid-image', inputShape: [8, 24, 14, 14], weightShape: [16, 24, 1, 1], bias: false, options: {} },
   { name: 'grouped weight gradient in units starting mid-image', inputShape: [7, 8, 10, 10], weightShape: [8, 4, 3, 3], bias: true, options: { groups: 2, padding: 1 } },
+  // Backward-data's col2im tap by tap (rows of a vector or less), over blocks of pixels
+  // that start mid-row (7-wide rows, blocks of 320), with padding and at stride 2.
+  { name: 'backward-data scatter tap by tap, blocks starting mid-row', inputShape: [2, 3, 64, 9], weightShape: [6, 3, 5, 5], bias: false, options: { padding: 1 } },
+  { name: 'backward-data scatter tap by tap, stride 2', inputShape: [2, 3, 100, 13], weightShape: [6, 3, 3, 3], bias: false, options: { padding: 1, stride: 2 } },
   // Backward-data as a forward whose GEMM packs the rotated kernel from the weights: two
   // groups, 7 channels a group (a partial panel), a 3×2 kernel.
   { name: 'backward-data as a grouped forward, rotated 3x2 kernel', inputShape: [2, 14, 9, 11], weightShape: [12, 7, 3, 2], bias: false, options: { groups: 2, padding: [1, 1] } },
