@@ -2,11 +2,13 @@
 float32 planes in, a result allocated by each call, zeros beyond the border (what
 conv2d's zero padding computes: filter2D correlates, as conv2d does).
 
-Reads a JSON list of shapes on stdin ({"id", "N", "C", "H", "W", "kh", "kw", "groups"}: one
-kernel per plane, depthwise) and prints one JSON object per shape: {"id", "threads",
-"medianMs", "minMs"} for a whole batch (N * C planes, each with its channel's kernel).
+A worker kept running by bench/fresh-results.mjs, which measures each shape here and in
+convcore back to back: reads one JSON shape a line on stdin ({"id", "N", "C", "H", "W",
+"kh", "kw", "groups"}: one kernel per plane, depthwise) and answers each with one JSON
+line {"id", "threads", "medianMs", "minMs"} for a whole batch (N * C planes, each with its
+channel's kernel). A shape's planes are kept until a line names another shape.
 
-Usage: python3 bench/opencv-filter.py THREADS < shapes.json
+Usage: python3 bench/opencv-filter.py THREADS
 """
 import json
 import sys
@@ -20,9 +22,14 @@ def main():
     threads = int(sys.argv[1])
     cv2.setNumThreads(threads)
     rng = np.random.default_rng(0)
-    for s in json.load(sys.stdin):
-        planes = rng.standard_normal((s["N"] * s["C"], s["H"], s["W"]), dtype=np.float32)
-        kernels = rng.standard_normal((s["C"], s["kh"], s["kw"]), dtype=np.float32)
+    held_id, planes, kernels = None, None, None
+    for line in sys.stdin:
+        s = json.loads(line)
+        if s["id"] != held_id:
+            held_id, planes, kernels = None, None, None  # the last shape's memory goes first
+            planes = rng.standard_normal((s["N"] * s["C"], s["H"], s["W"]), dtype=np.float32)
+            kernels = rng.standard_normal((s["C"], s["kh"], s["kw"]), dtype=np.float32)
+            held_id = s["id"]
 
         # Each plane's result dropped at once: OpenCV's best case, malloc handing the
         # same block back (keeping rgbbatch's 48 results took 25x as long on this VM,

@@ -73,7 +73,8 @@ inline void reduceWeightGrad(ThreadPool& pool, const ConvParams& p, int64_t unit
   // Tasks of about 4096 elements: rows of one split's columns.
   constexpr int64_t kSide = 16, kSumElements = 4096;
   const int64_t splitColumns = (Cg + splits - 1) / splits * taps;
-  const int64_t rowsPerSum = std::max<int64_t>(1, kSumElements / splitColumns), rowBlocks = (Og + rowsPerSum - 1) / rowsPerSum;
+  const int64_t rowsPerSum = std::max<int64_t>(1, kSumElements / splitColumns);
+  const int64_t rowBlocks = (Og + rowsPerSum - 1) / rowsPerSum;
   pool.parallelFor(G * splits * rowBlocks, 1, [&](int64_t first, int64_t last) {
     for (int64_t task = first; task < last; ++task) {
       const int64_t block = task % rowBlocks, split = (task / rowBlocks) % splits, g = task / rowBlocks / splits;
