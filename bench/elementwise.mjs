@@ -8,6 +8,7 @@ import { Conv2D, Tensor, getNumThreads, relu, setNumThreads } from '../dist/inde
 import { parallelCopy } from './bench-addon.mjs';
 import { measure, median } from './measure.mjs';
 import { pythonWorker } from './python.mjs';
+import { backToBack } from './back-to-back.mjs';
 import { findTorch } from './torch.mjs';
 import { cpuName } from './cpu-name.mjs';
 
@@ -97,15 +98,8 @@ for (const threads of [1, 2]) {
   const worker = torch && torchWorker(torch, threads);
   for (const c of CASES) {
     const fresh = convcoreCall(c), intoOut = convcoreCall(c, true);
-    const rounds = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const oursNow = () => ({ medianMs: timeOurs(fresh), outMs: timeOurs(intoOut) });
-      let ours, theirs = null;
-      if (!worker) ours = oursNow();
-      else if (round % 2 === 0) { theirs = await worker.ask(c); ours = oursNow(); }
-      else { ours = oursNow(); theirs = await worker.ask(c); }
-      rounds.push({ ours, theirs });
-    }
+    const rounds = await backToBack(ROUNDS, worker ? [worker] : [], (w) => w.ask(c),
+      () => ({ medianMs: timeOurs(fresh), outMs: timeOurs(intoOut) }));
     const pick = (side, key) => medianOf(rounds.map((r) => r[side]?.[key] ?? null));
     const ratios = (key) => (worker ? medianOf(rounds.map((r) => ratioOf(r.theirs[key], r.ours[key]))) : null);
     const bytes = c.bytes, GBps = (ms) => (bytes > 0 && ms != null ? bytes / (ms / 1e3) / 1e9 : null);

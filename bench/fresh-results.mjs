@@ -24,6 +24,7 @@ import { bareNodeCost } from './bare-node.mjs';
 import { convcoreCalls } from './convcore-runner.mjs';
 import { PASSES, measure, median } from './measure.mjs';
 import { findPython, pythonWorker } from './python.mjs';
+import { backToBack, peerAtItsBest } from './back-to-back.mjs';
 import { cpuName } from './cpu-name.mjs';
 
 const TARGET = 1.1; // issue 16: fresh-result time ≤ 1.10× the `out` time
@@ -117,21 +118,10 @@ async function openCvRows(opencv) {
     for (const s of shapes.filter((x) => IMAGE_SHAPES.includes(x.id))) {
       const fresh = convcoreCalls(s).fresh.fwd;
       measure(fresh, { minReps: 300, maxReps: 1e6, minSeconds: 0.3, warmup: 0 });  // as timeWays warms up
-      const rounds = [];
-      for (let r = 0; r < OPENCV_ROUNDS; r++) {
-        const worker = workers[r % 2];
-        const oursNow = () => measure(fresh, timing).medianMs;
-        let ours, theirs;
-        if ((r >> 1) % 2 === 0) { theirs = (await worker.ask(s)).medianMs; ours = oursNow(); }
-        else { ours = oursNow(); theirs = (await worker.ask(s)).medianMs; }
-        rounds.push({ processIndex: r % 2, ours, theirs });
-      }
-      let best = null;
-      for (const processIndex of [0, 1]) {
-        const mine = rounds.filter((x) => x.processIndex === processIndex);
-        const ratio = median(mine.map((x) => x.theirs / x.ours));
-        if (!best || ratio < best.ratio) best = { ratio, medianMs: median(mine.map((x) => x.theirs)), oursMs: median(mine.map((x) => x.ours)) };
-      }
+      const rounds = await backToBack(OPENCV_ROUNDS, workers, async (worker) => (await worker.ask(s)).medianMs,
+        () => measure(fresh, timing).medianMs);
+      const atBest = peerAtItsBest(rounds, (x) => x.theirs / x.ours);
+      const best = { ratio: atBest.ratio, medianMs: median(atBest.rounds.map((x) => x.theirs)), oursMs: median(atBest.rounds.map((x) => x.ours)) };
       out.push({ id: s.id, threads, ...best });
       console.error(`OpenCV    ${s.id.padEnd(10)} ${threads}T ${best.medianMs.toFixed(3)} ms; convcore fresh ${best.oursMs.toFixed(3)} ms ` +
         `(${best.ratio.toFixed(2)}×; rounds ${rounds.map((x) => (x.theirs / x.ours).toFixed(2)).join(' ')})`);

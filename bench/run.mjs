@@ -14,6 +14,7 @@ import { PASSES, measure, median, outputSize, passFlops } from './measure.mjs';
 import { markdownReport } from './report.mjs';
 import { loadTfjs, tfjsCalls } from './tfjs-runner.mjs';
 import { findTorch, torchWorkers } from './torch.mjs';
+import { backToBack, peerAtItsBest } from './back-to-back.mjs';
 import { cpuName } from './cpu-name.mjs';
 
 const args = process.argv.slice(2);
@@ -87,20 +88,15 @@ else if (!flag('--no-peers')) log('PyTorch: not installed (apt-get install pytho
 
 const results = [], peers = [];
 
-// PyTorch's row of a call: per process, the median of its rounds' ratios (PyTorch's time
-// / convcore's); the process where PyTorch did better is kept, with its median time.
+// PyTorch's row of a call: its rounds in the process where it did better, the ratio the
+// median of their ratios (PyTorch's time / convcore's), with its median time.
 function pytorchRow(s, pass, threads, rounds) {
-  let best = null;
-  for (const processIndex of new Set(rounds.map((r) => r.processIndex))) {
-    const mine = rounds.filter((r) => r.processIndex === processIndex);
-    const ratio = median(mine.map((r) => r.theirs.medianMs / r.ours.medianMs));
-    if (!best || ratio < best.ratio) {
-      best = { ratio, medianMs: median(mine.map((r) => r.theirs.medianMs)), minMs: Math.min(...mine.map((r) => r.theirs.minMs)) };
-    }
-  }
+  const roundRatio = (r) => r.theirs.medianMs / r.ours.medianMs;
+  const best = peerAtItsBest(rounds, roundRatio);
   return {
-    peer: 'torch', shape: s.id, pass, threads, ...best, pinned: threads === 1 && pytorch.pinned,
-    roundRatios: rounds.map((r) => r.theirs.medianMs / r.ours.medianMs),
+    peer: 'torch', shape: s.id, pass, threads, ratio: best.ratio,
+    medianMs: median(best.rounds.map((r) => r.theirs.medianMs)), minMs: Math.min(...best.rounds.map((r) => r.theirs.minMs)),
+    pinned: threads === 1 && pytorch.pinned, roundRatios: rounds.map(roundRatio),
   };
 }
 
@@ -115,17 +111,8 @@ for (const s of shapes) {
       // copy at the start can be minutes older than the filter.
       const streamed = IMAGE_SHAPES.includes(s.id) && pass === 'fwd';
       const copyBefore = streamed ? copyGBps() : 0;
-      const rounds = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        const processIndex = pytorch ? r % pytorch.workers[t].length : null;
-        const worker = pytorch?.workers[t][processIndex];
-        const oursNow = () => measure(calls[pass], roundTiming);
-        let ours, theirs = null;
-        if (!worker) ours = oursNow();
-        else if ((r >> 1) % 2 === 0) { theirs = await worker.ask(s, pass); ours = oursNow(); }
-        else { ours = oursNow(); theirs = await worker.ask(s, pass); }
-        rounds.push({ ours, theirs, processIndex });
-      }
+      const rounds = await backToBack(ROUNDS, pytorch ? pytorch.workers[t] : [], (worker) => worker.ask(s, pass),
+        () => measure(calls[pass], roundTiming));
       const m = {
         medianMs: median(rounds.map((x) => x.ours.medianMs)),
         minMs: Math.min(...rounds.map((x) => x.ours.minMs)),
