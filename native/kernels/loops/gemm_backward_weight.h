@@ -36,6 +36,8 @@ inline void reduceWeightGrad(ThreadPool& pool, const ConvParams& p, int64_t unit
   constexpr int64_t kMinTasks = 6;
   const int64_t splits = std::min(Cg, std::max<int64_t>(1, (kMinTasks + G * chunks - 1) / (G * chunks)));
   const int64_t partialSize = Og * K;
+  // Split s's columns of a partial: taps of input channels [s·Cg/splits, (s + 1)·Cg/splits).
+  const auto splitBegin = [&](int64_t s) { return s * Cg / splits * taps; };
   float* partials = scratch(ScratchSlot::kPartials, static_cast<size_t>(G * chunks * partialSize));
 
   pool.parallelFor(G * chunks * splits, 1, [&](int64_t first, int64_t last) {
@@ -43,8 +45,7 @@ inline void reduceWeightGrad(ThreadPool& pool, const ConvParams& p, int64_t unit
     float* grads = scratch(ScratchSlot::kTaskGrad, static_cast<size_t>(Og * ldg));
     for (int64_t task = first; task < last; ++task) {
       const int64_t chunk = task % chunks, split = (task / chunks) % splits, g = task / chunks / splits;
-      const int64_t c0 = split * Cg / splits, c1 = (split + 1) * Cg / splits;
-      const int64_t k0 = c0 * taps, k1 = c1 * taps;
+      const int64_t k0 = splitBegin(split), k1 = splitBegin(split + 1), c0 = k0 / taps, c1 = k1 / taps;
       float* partial = partials + (g * chunks + chunk) * partialSize;
       const int64_t firstUnit = chunk * units / chunks;
       for (int64_t unit = firstUnit; unit < (chunk + 1) * units / chunks; ++unit) {
@@ -72,13 +73,12 @@ inline void reduceWeightGrad(ThreadPool& pool, const ConvParams& p, int64_t unit
   // float64 adds would leave the adder idle (each element's order is still chunk order).
   // Tasks of about 4096 elements: rows of one split's columns.
   constexpr int64_t kSide = 16, kSumElements = 4096;
-  const int64_t splitColumns = (Cg + splits - 1) / splits * taps;
-  const int64_t rowsPerSum = std::max<int64_t>(1, kSumElements / splitColumns);
-  const int64_t rowBlocks = (Og + rowsPerSum - 1) / rowsPerSum;
+  const int64_t rowsPerSum = std::max<int64_t>(1, kSumElements / (ceilDiv(Cg, splits) * taps));
+  const int64_t rowBlocks = ceilDiv(Og, rowsPerSum);
   pool.parallelFor(G * splits * rowBlocks, 1, [&](int64_t first, int64_t last) {
     for (int64_t task = first; task < last; ++task) {
       const int64_t block = task % rowBlocks, split = (task / rowBlocks) % splits, g = task / rowBlocks / splits;
-      const int64_t k0 = split * Cg / splits * taps, k1 = (split + 1) * Cg / splits * taps;
+      const int64_t k0 = splitBegin(split), k1 = splitBegin(split + 1);
       const int64_t o1 = std::min(Og, (block + 1) * rowsPerSum);
       for (int64_t o = block * rowsPerSum; o < o1; ++o) {
         for (int64_t k = k0; k < k1; k += kSide) {
