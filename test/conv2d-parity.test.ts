@@ -108,6 +108,14 @@ const EDGE_CASES: Case[] = [
   { name: 'weight gradient in several units per image (row vectors)', inputShape: [2, 4, 70, 40], weightShape: [6, 4, 3, 3], bias: false, options: { padding: 1 } },
   { name: 'weight gradient in many short units per image (wide rows: 3 rows a unit)', inputShape: [1, 2, 42, 258], weightShape: [6, 2, 3, 3], bias: false, options: {} },
   { name: 'weight gradient in several units per image (stride 2, grid)', inputShape: [1, 4, 101, 61], weightShape: [6, 4, 3, 3], bias: false, options: { stride: 2, padding: 1 } },
+  // The forward's tiles stored from registers where a vector runs past a row's (or an
+  // image's) end: the rest of it into the next row, masked (grids 19 and 12 wide against
+  // vectors of 8 and 16; 12 is too narrow for 16, so those tiles go through the buffer),
+  // stacked 1x1 images of 99 pixels, and a streamed output of whole grid rows.
+  { name: 'forward vectors across row ends, stored in two runs (grid 19 wide)', inputShape: [2, 8, 13, 17], weightShape: [9, 8, 3, 3], bias: true, options: { padding: 1 } },
+  { name: 'forward vectors across two row ends (grid 12 wide)', inputShape: [2, 7, 11, 10], weightShape: [10, 7, 3, 3], bias: true, options: { padding: 1 } },
+  { name: 'pointwise, stacked 9x11 images: vectors across image ends', inputShape: [3, 24, 9, 11], weightShape: [12, 24, 1, 1], bias: true, options: {} },
+  { name: 'a streamed forward output of whole grid rows, vectors across row ends', inputShape: [1, 4, 200, 330], weightShape: [64, 4, 3, 3], bias: true, options: { padding: 1 } },
   // Rows narrower than the grid's thrown-away columns go as runs of 8 pixels, two runs a tile.
   { name: 'narrow rows as 8-pixel runs (LeNet 8x8 outputs)', inputShape: [3, 6, 12, 12], weightShape: [16, 6, 5, 5], bias: true, options: {} },
   { name: 'an odd number of runs, a reduction over several blocks', inputShape: [2, 40, 5, 9], weightShape: [7, 40, 3, 7], bias: true, options: {} },

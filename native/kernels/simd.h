@@ -422,6 +422,21 @@ inline void storeRow(float* dst, const float* src, int64_t count, float bias, bo
   for (; i < count; ++i) dst[i] = src[i] + bias;
 }
 
+// dst[j] = lanes from + j of a, for j < count (from + count ≤ kLanes): the part of a
+// vector that belongs somewhere else than its first lane's place. One lane shift and a
+// masked store with AVX-512; through a line on the stack otherwise.
+inline void storeLanes(float* dst, Vec a, int64_t from, int64_t count) {
+#if CONVCORE_HAVE_AVX512
+  const __m512i lanes = _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                         _mm512_set1_epi32(static_cast<int>(from)));
+  _mm512_mask_storeu_ps(dst, static_cast<__mmask16>((1u << count) - 1), _mm512_permutexvar_ps(lanes, a.v));
+#else
+  float line[kLanes];
+  store(line, a);
+  for (int64_t j = 0; j < count; ++j) dst[j] = line[from + j];
+#endif
+}
+
 // dst row i (dstStride apart) = column i of the 8 × 8 block at src (rows srcStride
 // apart), for the rows i whose bit is set in `keep`: with 256-bit shuffles in the AVX2
 // and AVX-512 builds (three rounds, 24 of them), 4 × 4 transposes of NEON registers in

@@ -124,19 +124,13 @@ struct GridForwardPlan {
   int64_t rowOffset(int64_t row) const { return row / OH * outChannels * plane + row % OH * OW; }
 };
 
-// Where the vector of pixels from grid index q goes: offset in the output plane, how
-// many are real, and whether they lie in one output row (their real columns a prefix,
-// the thrown-away ones last) or run into the next row (or image).
-struct VectorDestination {
-  int64_t offset, valid;
-  bool oneRow;
-};
-
-// A tile's two vectors. Stored from registers where both lie in one row each; a tile
-// with a vector across a row end goes through the block's buffer and is copied out.
+// A tile's two vectors and where they go. Stored from registers where each vector's real
+// pixels lie in at most two runs (its row's and the next row's, or image's); where a
+// vector reaches further (grid rows narrower than a vector), the tile goes through the
+// block's buffer and is copied out.
 struct StripDestination {
   VectorDestination lo, hi;
-  bool direct() const { return lo.oneRow && hi.oneRow; }
+  bool direct;
 };
 
 // One task of the forward over the grid: grid pixels [q0, q0 + span) of image n (of
@@ -183,25 +177,49 @@ class GridBlockForward {
       }
     }
     for (int64_t s = 0; s < padded_; s += kTileCols)  // the strips that went through the buffer
-      if (!strip(s).direct()) copyOut(q0_ + s, std::min(q0_ + s + kTileCols, q0_ + span_));
+      if (!strip(s).direct) copyOut(q0_ + s, std::min(q0_ + s + kTileCols, q0_ + span_));
   }
 
  private:
-  VectorDestination destination(int64_t q) const {
-    if (q >= q0_ + span_) return {0, 0, true};  // past the block: nothing to store
+  // Where the vector of pixels from grid index q goes; `fits`: in at most two runs.
+  VectorDestination destination(int64_t q, bool& fits) const {
+    VectorDestination d;
+    const int64_t end = q0_ + span_;
+    if (q >= end) return d;  // past the block: nothing to store
+    // The vector's first `toNext` lanes lie in the row (image) of q; past them, the next
+    // begins at `nextOffset`, with `nextLength` real pixels.
+    int64_t toNext, nextOffset, nextLength, runLength;
     if (plan_.contiguous) {
       const int64_t m = q / plan_.plane, at = q % plan_.plane;  // image m
-      const bool oneRow = at + kLanes <= plan_.plane || q0_ + span_ <= (m + 1) * plan_.plane;
-      return {m * plan_.outChannels * plan_.plane + at, std::min<int64_t>(kLanes, q0_ + span_ - q), oneRow};
+      d.offset = m * plan_.outChannels * plan_.plane + at;
+      d.valid = std::min<int64_t>({kLanes, plan_.plane - at, end - q});
+      toNext = plan_.plane - at;
+      nextOffset = (m + 1) * plan_.outChannels * plan_.plane;
+      nextLength = runLength = plan_.plane;
+    } else {
+      const int64_t row = q / plan_.gridW, ow = q % plan_.gridW;
+      d.offset = plan_.rowOffset(row) + ow;
+      d.valid = ow < plan_.OW ? std::min<int64_t>({kLanes, plan_.OW - ow, end - q}) : 0;
+      toNext = plan_.gridW - ow;
+      nextOffset = plan_.rowOffset(row + 1);
+      nextLength = plan_.OW;
+      runLength = plan_.gridW;
     }
-    const int64_t row = q / plan_.gridW, ow = q % plan_.gridW;
-    const bool oneRow = ow + kLanes <= plan_.gridW || q0_ + span_ <= (row + 1) * plan_.gridW;
-    const int64_t valid = ow < plan_.OW ? std::min<int64_t>({kLanes, plan_.OW - ow, q0_ + span_ - q}) : 0;
-    return {plan_.rowOffset(row) + ow, valid, oneRow};
+    if (toNext < kLanes && q + toNext < end) {
+      d.nextOffset = nextOffset;
+      d.nextFrom = toNext;
+      d.nextValid = std::min<int64_t>({kLanes - toNext, nextLength, end - q - toNext});
+      fits = fits && kLanes - toNext <= runLength;
+    }
+    return d;
   }
 
   // The strip of the tile at block pixel s.
-  StripDestination strip(int64_t s) const { return {destination(q0_ + s), destination(q0_ + s + kLanes)}; }
+  StripDestination strip(int64_t s) const {
+    bool fits = true;
+    const VectorDestination lo = destination(q0_ + s, fits), hi = destination(q0_ + s + kLanes, fits);
+    return {lo, hi, fits};
+  }
 
   // Reduction block kb of the tile of `panel` at block pixel s: into the buffer, or, the
   // last block of a direct strip, straight into the output.
@@ -211,9 +229,8 @@ class GridBlockForward {
     const Halves halves = contiguousHalves(inputRows_ + s);
     float* c = acc_ + panel * kTileRows * plan_.ldc + s;
     const int64_t rows = plan_.Og - panel * kTileRows;
-    if (kb == plan_.kBlocks - 1 && st.direct()) {
-      float* out = image_ + panel * kTileRows * plan_.plane;
-      const TileDestination dst{out + st.lo.offset, out + st.hi.offset, st.lo.valid, st.hi.valid};
+    if (kb == plan_.kBlocks - 1 && st.direct) {
+      const TileDestination dst{image_ + panel * kTileRows * plan_.plane, st.lo, st.hi};
       tileToOutput(kc, a, halves, offsets_ + k0, kb > 0 ? c : nullptr, plan_.ldc, biases_ + panel * kTileRows, dst,
                    plan_.plane, std::min<int64_t>(kTileRows, rows), plan_.stream);
     } else {

@@ -34,12 +34,20 @@ inline void tileToBuffer(int64_t rows, bool accumulate, int64_t kc, A a, Halves 
   });
 }
 
-// Where a finished tile goes: row i of each half to lo / hi + i · planeStride, of which
-// the first validLo / validHi floats are real outputs (the rest is thrown away).
+// Where one vector of a finished tile goes, as offsets from its row's place in the first
+// output plane: lanes [0, valid) to `offset`; where the vector runs past the end of an
+// output row (or image) into the next, lanes [nextFrom, nextFrom + nextValid) to
+// `nextOffset` as well. The lanes between are thrown-away columns.
+struct VectorDestination {
+  int64_t offset = 0, valid = 0;
+  int64_t nextOffset = 0, nextFrom = 0, nextValid = 0;
+};
+
+// A finished tile's two vectors: row i of each goes to its destination in plane
+// out + i · planeStride.
 struct TileDestination {
-  float* lo;
-  float* hi;
-  int64_t validLo, validHi;
+  float* out;
+  VectorDestination lo, hi;
 };
 
 // The first `valid` floats of v to out (the whole vector streamed, where `stream` and aligned).
@@ -48,10 +56,14 @@ inline void storeValid(float* out, Vec v, int64_t valid, bool stream) {
     if (stream && (reinterpret_cast<uintptr_t>(out) & (kVectorBytes - 1)) == 0) streamStore(out, v);
     else store(out, v);
   } else if (valid > 0) {
-    float line[kLanes];
-    store(line, v);
-    for (int64_t j = 0; j < valid; ++j) out[j] = line[j];
+    storeLanes(out, v, 0, valid);
   }
+}
+
+// v to its destination from the plane at `plane`.
+inline void storeVector(float* plane, const VectorDestination& d, Vec v, bool stream) {
+  storeValid(plane + d.offset, v, d.valid, stream);
+  if (d.nextValid > 0) storeLanes(plane + d.nextOffset, v, d.nextFrom, d.nextValid);
 }
 
 // The tile finished straight into the output: `rows` channels of the destination, plus
@@ -69,8 +81,8 @@ CONVCORE_NOINLINE void tileToOutput(int64_t kc, const float* a, Halves halves,
       v1 = add(v1, load(prior + i * ldp + kLanes));
     }
     const Vec b = broadcast(bias + i);
-    storeValid(dst.lo + i * planeStride, add(v0, b), dst.validLo, stream);
-    storeValid(dst.hi + i * planeStride, add(v1, b), dst.validHi, stream);
+    storeVector(dst.out + i * planeStride, dst.lo, add(v0, b), stream);
+    storeVector(dst.out + i * planeStride, dst.hi, add(v1, b), stream);
   });
 }
 
