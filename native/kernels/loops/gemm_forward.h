@@ -186,8 +186,9 @@ class GridBlockForward {
     VectorDestination d;
     const int64_t end = q0_ + span_;
     if (q >= end) return d;  // past the block: nothing to store
-    // The vector's first `toNext` lanes lie in the row (image) of q; past them, the next
-    // begins at `nextOffset`, with `nextLength` real pixels.
+    // The vector's first `toNext` lanes lie in the grid row (image) of q; past them, the
+    // next one, `runLength` grid pixels of which the first `nextLength` are real, is
+    // written from `nextOffset`.
     int64_t toNext, nextOffset, nextLength, runLength;
     if (plan_.contiguous) {
       const int64_t m = q / plan_.plane, at = q % plan_.plane;  // image m
