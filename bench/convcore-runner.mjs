@@ -1,20 +1,18 @@
 // convcore's side of the benchmark: the public API with preallocated outputs (`out`),
 // so that what is timed is the kernel, and as users write it (`fresh`: every call
 // allocates its result), so that what the allocation costs is seen too.
-import {
-  Tensor, conv1d, conv1dBackward, conv2d, conv2dBackward, conv3d, conv3dBackward, setBackend,
-} from 'convcore';
+import * as convcore from 'convcore';
 import { dims, outputSize } from './measure.mjs';
 
-const OPS = {
-  1: [conv1d, conv1dBackward],
-  2: [conv2d, conv2dBackward],
-  3: [conv3d, conv3dBackward],
-};
-
-export function convcoreCalls(s, { backend = 'native', outBuffers = 1 } = {}) {
+// `api`: this package's exports, or another checkout's (bench/time-passes.mjs).
+export function convcoreCalls(s, { backend = 'native', outBuffers = 1, api = convcore } = {}) {
+  const { Tensor, setBackend } = api;
   const { rank, spatial, kernel } = dims(s);
-  const [forward, backward] = OPS[rank];
+  const [forward, backward] = {
+    1: [api.conv1d, api.conv1dBackward],
+    2: [api.conv2d, api.conv2dBackward],
+    3: [api.conv3d, api.conv3dBackward],
+  }[rank];
   const x = Tensor.randn([s.N, s.C, ...spatial], { seed: 1 });
   const w = Tensor.randn([s.O, s.C / s.groups, ...kernel], { seed: 2 });
   const g = Tensor.randn([s.N, s.O, ...outputSize(s)], { seed: 3 });
