@@ -134,6 +134,23 @@ describe('conv1d and conv3d gradients by finite differences', () => {
   });
 });
 
+// conv3d runs its output depths in 2-D calls of at most 2^20 floats of slab each
+// (conv_volume.cc): 8 channels × 3 depth taps × 24² is 75 depths a call, so 81 depths
+// take two calls, of 40 and 41; the weight gradient sums the calls' parts.
+test('conv3d across two 2-D calls of uneven depth counts: native equals the reference in every pass', () => {
+  const x = randomTensor([1, 8, 81, 24, 24], 11);
+  const w = randomTensor([3, 8, 3, 3, 3], 12);
+  const options = { padding: 1 };
+  const native = withBackend('native', () => conv3d(x, w, null, options));
+  const reference = withBackend('reference', () => conv3d(x, w, null, options));
+  expectClose(native.data, reference.data, { atol: 1e-6 * (4 + 216), what: 'output' });
+  const g = randomTensor([...native.shape], 13);
+  const nativeGrads = withBackend('native', () => conv3dBackward(x, w, g, options));
+  const referenceGrads = withBackend('reference', () => conv3dBackward(x, w, g, options));
+  expectClose(nativeGrads.gradInput!.data, referenceGrads.gradInput!.data, { atol: 1e-6 * (4 + 3 * 27), what: 'gradInput' });
+  expectClose(nativeGrads.gradWeight!.data, referenceGrads.gradWeight!.data, { atol: 1e-6 * (4 + g.size), what: 'gradWeight' });
+}, 120_000);
+
 test('conv3d gives the same bits at 1, 2 and 3 threads', () => {
   const x = randomTensor([2, 8, 9, 12, 12], 1);
   const w = randomTensor([8, 8, 3, 3, 3], 2);

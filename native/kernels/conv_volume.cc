@@ -11,10 +11,11 @@ namespace convcore {
 namespace {
 
 // Output depths handled by one 2-D call (a batch of slabs): enough to give every thread
-// work and to pack the weights once, within a bounded scratch (shape-determined, so the
-// results do not depend on the thread count).
-constexpr int64_t kSlabBudgetFloats = int64_t(1) << 18;
+// work and to pack the weights once, within a bounded scratch of 4 MB of slab (shape-
+// determined, so the results do not depend on the thread count).
+constexpr int64_t kSlabBudgetFloats = int64_t(1) << 20;
 
+// The most output depths one call takes.
 int64_t depthsPerCall(const VolumeParams& p) {
   const int64_t slab = p.plane.inChannels * p.kernelDepth * p.plane.inHeight * p.plane.inWidth;
   return std::max<int64_t>(1, std::min(p.outDepth, kSlabBudgetFloats / std::max<int64_t>(1, slab)));
@@ -82,12 +83,17 @@ const float* const* fillPlaneTable(const VolumeParams& p, const float* input, in
   return table;
 }
 
-// Calls fn(n, od0, count) for batches of consecutive output depths of each image.
+// Calls fn(n, od0, count) for batches of consecutive output depths of each image, as
+// few as depthsPerCall allows and of sizes differing by at most one (32 depths in
+// batches of at most 5: 5,5,5,5,4,4,4 rather than a last call of 2 leaving a thread idle).
 template <typename Fn>
 void forEachDepthBatch(const VolumeParams& p, const Fn& fn) {
-  const int64_t batch = depthsPerCall(p);
+  const int64_t calls = (p.outDepth + depthsPerCall(p) - 1) / depthsPerCall(p);
   for (int64_t n = 0; n < p.plane.batch; ++n)
-    for (int64_t od = 0; od < p.outDepth; od += batch) fn(n, od, std::min(batch, p.outDepth - od));
+    for (int64_t i = 0; i < calls; ++i) {
+      const int64_t od0 = i * p.outDepth / calls, od1 = (i + 1) * p.outDepth / calls;
+      fn(n, od0, od1 - od0);
+    }
 }
 
 void forwardOfSlabs(ThreadPool& pool, const VolumeParams& p, const float* input, const float* weight,
