@@ -49,7 +49,23 @@ static inline ConvParams backwardDataAsForwardParams(const ConvParams& p) {
   t.outWidth = p.inWidth;
   t.padTop = (p.kernelHeight - 1) * p.dilationH - p.padTop;
   t.padLeft = (p.kernelWidth - 1) * p.dilationW - p.padLeft;
+  t.planeTable = p.gradPlaneTable;  // gradOutput is that forward's input
+  t.gradPlaneTable = nullptr;
   return t;
+}
+
+// Whether conv2dBackwardData runs as a forward over gradOutput (stride 1, enough input
+// channels, an output about as large as the input so that the rotated kernel mostly
+// reads real gradients, not padding): no scatter. For finite weights and shapes that
+// do not take the small-image path (dispatch.cc).
+static inline bool backwardDataRunsAsForward(const ConvParams& p) {
+  const bool fullSize = 4 * p.inHeight * p.inWidth <= 5 * p.outHeight * p.outWidth;
+  return p.strideH == 1 && p.strideW == 1 && p.inChannelsPerGroup() >= 6 && fullSize;
+}
+
+// Whether that forward is the GEMM's, the path that can read ConvParams::gradPlaneTable.
+static inline bool backwardDataUsesForwardGemm(const ConvParams& p) {
+  return backwardDataRunsAsForward(p) && forwardUsesGemm(backwardDataAsForwardParams(p));
 }
 
 // output (N,O,OH,OW) = input (N,C,H,W) ⋆ weight (O,C/groups,KH,KW) + bias (O) or none.

@@ -26,6 +26,9 @@ struct ConvParams {
   // pointing at an H × W plane, or null for a plane of zeros (conv3d's depth slabs
   // without copying). When null the input is the usual dense (N, C, H, W) array.
   const float* const* planeTable = nullptr;
+  // Likewise gradOutput, gradPlaneTable[n · O + o] (never null entries), for the GEMM
+  // backward-weight and backward-data as the GEMM forward (backwardDataUsesForwardGemm).
+  const float* const* gradPlaneTable = nullptr;
 
   int64_t inChannelsPerGroup() const { return inChannels / groups; }
   int64_t outChannelsPerGroup() const { return outChannels / groups; }

@@ -5,6 +5,7 @@
 #include "conv2d.h"
 #include "padded_taps.h"
 #include "scratch.h"
+#include "small_image.h"
 
 namespace convcore {
 
@@ -83,6 +84,18 @@ const float* const* fillPlaneTable(const VolumeParams& p, const float* input, in
   return table;
 }
 
+// gradOutput's planes of `count` output depths from od0 of image n, in place:
+// table[i · O + o] = plane o of depth od0 + i (the GEMM paths read them so, uncopied).
+const float* const* gradPlaneTable(const VolumeParams& p, const float* gradOutput, int64_t n, int64_t od0,
+                                   int64_t count) {
+  const int64_t O = p.plane.outChannels, plane = planeOut(p);
+  const float** table = reinterpret_cast<const float**>(
+      scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(2 * depthsPerCall(p) * O)));
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t o = 0; o < O; ++o) table[i * O + o] = gradOutput + ((n * O + o) * p.outDepth + od0 + i) * plane;
+  return table;
+}
+
 // Calls fn(n, od0, count) for batches of consecutive output depths of each image, as
 // few as depthsPerCall allows and of sizes differing by at most one (32 depths in
 // batches of at most 5: 5,5,5,5,4,4,4 rather than a last call of 2 leaving a thread idle).
@@ -143,15 +156,23 @@ void convBackwardData(ThreadPool& pool, const VolumeParams& p, const float* grad
   if (p.flat()) return conv2dBackwardData(pool, p.plane, gradOutput, weight, gradInput);
   const int64_t C = p.plane.inChannels, KD = p.kernelDepth, plane = planeIn(p), batch = depthsPerCall(p);
   const ConvParams one = slabParams(p, 1);
+  // The GEMM forward over gradOutput reads its planes in place; the other 2-D paths
+  // (and any with a non-finite weight: dispatch.cc) need them copied together.
+  const bool table = !smallImageConv(one) && backwardDataUsesForwardGemm(one) && allFinite(weight, p.weightSize());
   for (int64_t i = 0; i < p.inputSize(); ++i) gradInput[i] = 0.0f;
-  float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
+  float* out2d = table ? nullptr : scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
   float* slabGrad = scratch(ScratchSlot::kSlabGrad, static_cast<size_t>(one.inputSize() * batch));
   // Output depths in order: each adds its slab gradient into the input depths it read.
   forEachDepthBatch(p, [&](int64_t n, int64_t od0, int64_t count) {
-    pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
-      for (int64_t i = first; i < last; ++i) gatherOutputDepth(p, gradOutput, n, od0 + i, out2d + i * one.outputSize());
-    });
-    conv2dBackwardData(pool, slabParams(p, count), out2d, weight, slabGrad);
+    ConvParams s = slabParams(p, count);
+    if (table) {
+      s.gradPlaneTable = gradPlaneTable(p, gradOutput, n, od0, count);
+    } else {
+      pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
+        for (int64_t i = first; i < last; ++i) gatherOutputDepth(p, gradOutput, n, od0 + i, out2d + i * one.outputSize());
+      });
+    }
+    conv2dBackwardData(pool, s, out2d, weight, slabGrad);
     // One task per input channel: its planes receive in a fixed (depth, tap) order.
     pool.parallelFor(C, 1, [&](int64_t first, int64_t last) {
       for (int64_t c = first; c < last; ++c)
@@ -177,20 +198,24 @@ void weightGradOfSlabs(ThreadPool& pool, const VolumeParams& p, const float* inp
   const ConvParams one = slabParams(p, 1);
   float* slabs = table ? nullptr : scratch(ScratchSlot::kSlab, static_cast<size_t>(one.inputSize() * batch));
   const float** planes = table ? planeTable(p, batch) : nullptr;
-  float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
+  float* out2d = table ? nullptr : scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
   float* slice = scratch(ScratchSlot::kSlabGrad, static_cast<size_t>(size));
   double* sum = reinterpret_cast<double*>(scratch(ScratchSlot::kWeightSum, static_cast<size_t>(2 * size)));
   for (int64_t i = 0; i < size; ++i) sum[i] = 0.0;
   // Each batch of depths' weight gradient, summed in a fixed order.
   forEachDepthBatch(p, [&](int64_t n, int64_t od0, int64_t count) {
     ConvParams s = slabParams(p, count);
-    if (table) s.planeTable = fillPlaneTable(p, input, n, od0, count, planes);
-    pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
-      for (int64_t i = first; i < last; ++i) {
-        if (!table) gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
-        gatherOutputDepth(p, gradOutput, n, od0 + i, out2d + i * one.outputSize());
-      }
-    });
+    if (table) {
+      s.planeTable = fillPlaneTable(p, input, n, od0, count, planes);
+      s.gradPlaneTable = gradPlaneTable(p, gradOutput, n, od0, count);
+    } else {
+      pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
+        for (int64_t i = first; i < last; ++i) {
+          gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
+          gatherOutputDepth(p, gradOutput, n, od0 + i, out2d + i * one.outputSize());
+        }
+      });
+    }
     conv2dBackwardWeight(pool, s, slabs, out2d, slice);
     for (int64_t i = 0; i < size; ++i) sum[i] += slice[i];
   });

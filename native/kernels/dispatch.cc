@@ -136,17 +136,15 @@ void conv2dBackwardData(ThreadPool& pool, const ConvParams& p, const float* grad
   // The paths below the gather multiply the weights by zeros that are not in the sum
   // (padding around gradOutput, the rows a scatter drops): 0 · ∞ would be a NaN that
   // does not belong. The gather reads only the (output, tap) pairs that exist.
+  // (conv3d gives gradPlaneTable only with finite weights where backwardDataUsesForwardGemm
+  // holds: the one path below that reads it.)
   if (!allFinite(weight, p.weightSize())) {
     return kernelsFor(Path::kBackwardDataGather, p).backwardDataGather(pool, p, gradOutput, weight, gradInput);
   }
   const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t taps = p.kernelHeight * p.kernelWidth;
   const bool strideOne = p.strideH == 1 && p.strideW == 1;
-  // Stride 1 with enough input channels and an output about as large as the input (so
-  // that the rotated kernel mostly reads real gradients, not padding): a forward over
-  // gradOutput, with no scatter.
-  const bool fullSize = 4 * p.inHeight * p.inWidth <= 5 * p.outHeight * p.outWidth;
-  if (strideOne && Cg >= 6 && fullSize) {
+  if (backwardDataRunsAsForward(p)) {
     const ConvParams t = backwardDataAsForwardParams(p);
     const Path path = forwardUsesGemm(t) ? Path::kForwardGemm : Path::kForwardDirect;
     kernelsFor(path, t).backwardDataAsForward(pool, p, gradOutput, weight, gradInput);

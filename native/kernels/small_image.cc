@@ -17,7 +17,7 @@ constexpr int64_t kMaxPositions = 64;
 }  // namespace
 
 bool smallImageConv(const ConvParams& p) {
-  if (p.planeTable != nullptr) return false;
+  if (p.planeTable != nullptr || p.gradPlaneTable != nullptr) return false;
   const int64_t P = p.outHeight * p.outWidth, K = p.inChannelsPerGroup() * p.kernelHeight * p.kernelWidth;
   return K >= 64 && p.outChannelsPerGroup() >= 16 &&
          (P <= kMaxAnyChannels || (P <= kMaxPositions && p.inChannelsPerGroup() >= 16));

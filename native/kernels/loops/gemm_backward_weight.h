@@ -148,7 +148,7 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
         if (row >= OH) continue;
         for (int64_t o = 0; o < Og; ++o) {
           float* dst = grads + o * ldg + vectors * kLanes;
-          copyFloats(dst, gradOutput + (image * p.outChannels + g * Og + o) * plane + row * OW, OW);
+          copyFloats(dst, gradOutputPlane(p, gradOutput, image, g * Og + o) + row * OW, OW);
           fillZero(dst + OW, rowFloats - OW);
         }
         for (int64_t j = 0; j < perRow; ++j) positions[vectors++] = r * gw + j * kLanes;
@@ -180,7 +180,7 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
           fillZero(line, gw);
           continue;
         }
-        copyFloats(line, gradOutput + (image * p.outChannels + g * Og + o) * plane + row * OW, run * OW);
+        copyFloats(line, gradOutputPlane(p, gradOutput, image, g * Og + o) + row * OW, run * OW);
         fillZero(line + run * OW, run * (gw - OW));
       }
       fillZero(dst + rows * gw, padded - rows * gw);

@@ -124,4 +124,10 @@ inline const float* inputPlane(const ConvParams& p, const float* input, int64_t 
                       : input + (n * p.inChannels + channel) * p.inHeight * p.inWidth;
 }
 
+// Channel o of image n of gradOutput (through its plane table where the caller gives one).
+inline const float* gradOutputPlane(const ConvParams& p, const float* gradOutput, int64_t n, int64_t o) {
+  return p.gradPlaneTable ? p.gradPlaneTable[n * p.outChannels + o]
+                          : gradOutput + (n * p.outChannels + o) * p.outHeight * p.outWidth;
+}
+
 }  // namespace gemm
