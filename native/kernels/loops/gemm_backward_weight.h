@@ -99,7 +99,7 @@ inline void backwardWeight(ThreadPool& pool, const ConvParams& p, const float* i
                            const float* gradOutput, float* gradWeight) {
   const Grid grid(p);
   const int64_t Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
-  const int64_t OH = p.outHeight, OW = p.outWidth, plane = OH * OW, gw = grid.gridW;
+  const int64_t OH = p.outHeight, OW = p.outWidth, gw = grid.gridW;
   // Row vectors (see Grid) skip the thrown-away rows and columns, so small images
   // always stack.
   const bool runs = grid.byRowVectors;
