@@ -123,6 +123,11 @@ const EDGE_CASES: Case[] = [
   // mid-image (112 rows in 38, 38, 36; 84 grid rows in two of 42), with channel splits.
   { name: 'pointwise weight gradient in units starting mid-image', inputShape: [8, 24, 14, 14], weightShape: [16, 24, 1, 1], bias: false, options: {} },
   { name: 'grouped weight gradient in units starting mid-image', inputShape: [7, 8, 10, 10], weightShape: [8, 4, 3, 3], bias: true, options: { groups: 2, padding: 1 } },
+  // 1×1 weight gradients with 64 or more channels a group: a GEMM over packed blocks of
+  // pixels that run across image ends (13 × 17 = 221 pixels an image, 9 images: 1,989, one
+  // block; 19 images: 4,199, three blocks), channel tails of both tiles, two groups.
+  { name: 'pointwise weight gradient as a GEMM, panel tails, one block across image ends', inputShape: [9, 67, 13, 17], weightShape: [70, 67, 1, 1], bias: true, options: {} },
+  { name: 'pointwise weight gradient as a GEMM, three blocks, two groups', inputShape: [19, 130, 13, 17], weightShape: [132, 65, 1, 1], bias: false, options: { groups: 2 } },
   // Backward-data's col2im tap by tap (rows of a vector or less), over blocks of pixels
   // that start mid-row (7-wide rows, blocks of 320), with padding and at stride 2.
   { name: 'backward-data scatter tap by tap, blocks starting mid-row', inputShape: [2, 3, 64, 9], weightShape: [6, 3, 5, 5], bias: false, options: { padding: 1 } },
@@ -291,6 +296,8 @@ describe('results do not depend on the thread count', () => {
     // Backward-weight: three units and two channel splits; two groups of two units.
     { name: 'pointwise, units starting mid-image', inputShape: [8, 24, 14, 14], weightShape: [16, 24, 1, 1], bias: false, options: {} },
     { name: 'grouped, units starting mid-image', inputShape: [7, 8, 10, 10], weightShape: [8, 4, 3, 3], bias: true, options: { groups: 2, padding: 1 } },
+    // 1×1 with 64 or more channels: the weight gradient's GEMM over two blocks of pixels.
+    { name: 'pointwise weight gradient as a GEMM', inputShape: [15, 72, 13, 17], weightShape: [80, 72, 1, 1], bias: false, options: {} },
     { name: 'one big image', inputShape: [1, 1, 300, 301], weightShape: [1, 1, 5, 5], bias: true, options: { padding: 2, stride: [1, 2] } },
     { name: 'depthwise', inputShape: [3, 8, 40, 40], weightShape: [8, 1, 3, 3], bias: false, options: { groups: 8, padding: 'same' } },
   ];

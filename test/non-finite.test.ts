@@ -45,6 +45,7 @@ const PATH_CASES: Case[] = [
   { name: 'padding only on one side (same, even kernel)', rank: 2, inputShape: [1, 2, 6, 7], weightShape: [4, 2, 4, 2], options: { padding: 'same' } },
   { name: 'a kernel reaching far into padding (non-compact grid: direct)', rank: 2, inputShape: [1, 4, 3, 3], weightShape: [6, 4, 3, 3], options: { padding: 40, dilation: 40 } },
   { name: 'outputs whose every tap reads padding (padding wider than the kernel)', rank: 2, inputShape: [2, 3, 2, 3], weightShape: [4, 3, 2, 2], options: { padding: 3 } },
+  { name: '1x1 with 64+ channels (weight gradient as a GEMM over packed pixels, panel tails)', rank: 2, inputShape: [3, 66, 5, 7], weightShape: [70, 66, 1, 1], options: {} },
   { name: 'wide rows (row vectors, weight gradient in units)', rank: 2, inputShape: [1, 4, 70, 40], weightShape: [6, 4, 3, 3], options: { padding: 1 } },
   { name: '1-D, channel-rich', rank: 1, inputShape: [2, 8, 31], weightShape: [12, 8, 5], options: { padding: 2 } },
   { name: '1-D, one channel', rank: 1, inputShape: [3, 1, 64], weightShape: [1, 1, 3], options: { padding: 'same' } },

@@ -37,6 +37,17 @@ static inline bool weightGradUsesGemm(const ConvParams& p) {
   return p.outChannelsPerGroup() >= 3 && gemmGridIsCompact(p);
 }
 
+// Whether the GEMM backward-weight runs as a plain GEMM over packed blocks of pixels
+// (loops/pointwise_weight_grad.h): 1×1, stride 1, no padding, and channels enough for
+// whole tiles and work for every thread (24 input and 40 output channels, 28², batch 8,
+// took 1.4 times as long as the dot products at 1 thread and 2.6 at 2: 5 tiles, a
+// quarter of each thrown away).
+static inline bool weightGradIsPointwise(const ConvParams& p) {
+  return p.kernelHeight == 1 && p.kernelWidth == 1 && p.strideH == 1 && p.strideW == 1 && p.padTop == 0 &&
+         p.padLeft == 0 && p.outHeight == p.inHeight && p.outWidth == p.inWidth && p.planeTable == nullptr &&
+         p.gradPlaneTable == nullptr && p.inChannelsPerGroup() >= 64 && p.outChannelsPerGroup() >= 64;
+}
+
 // Backward-data with stride 1 is a forward convolution of gradOutput with the kernel
 // rotated by 180° and its channel axes swapped: the shape of that forward.
 static inline ConvParams backwardDataAsForwardParams(const ConvParams& p) {

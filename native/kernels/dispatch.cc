@@ -56,6 +56,9 @@ bool avx512Wins(Path path, const ConvParams& p) {
     case Path::kBackwardDataGemm:
       return !(split && narrowRows);
     case Path::kBackwardWeightGemm:
+      // A 1×1 kernel's weight gradient as a plain GEMM (loops/pointwise_weight_grad.h):
+      // AVX-512's 8 × 32 tile 8% faster than AVX2's 6 × 16 on res1x1 (Zen 4).
+      if (weightGradIsPointwise(p)) return true;
       // Its runs are a row's width long: rows under 12 pixels waste the wider vector.
       return reduction >= 27 && (p.outWidth >= 12 || p.kernelWidth == 1) && (!split || p.outWidth >= 256);
     case Path::kForwardDirect:

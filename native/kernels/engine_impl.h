@@ -49,6 +49,7 @@ inline void copyFloats(float* dst, const float* src, int64_t count) {
 #include "loops/gemm_backward_weight.h"
 #include "loops/bias.h"
 #include "loops/matmul.h"
+#include "loops/pointwise_weight_grad.h"
 #include "loops/small_image.h"
 #include "loops/filter8.h"
 #include "loops/elementwise.h"
@@ -60,7 +61,7 @@ const ConvKernels& kernels() {
   static const ConvKernels table = {
       gemm::forward, direct::forward,
       gemm::backwardData, backwardDataAsForward, backwardDataAsDirectForward, direct::backwardDataGather,
-      gemm::backwardWeight, direct::backwardWeight,
+      backwardWeightGemm, direct::backwardWeight,
       small_image::forward, small_image::backwardData, smallImageBackwardDataAsForward, small_image::backwardWeight,
       backwardBias, dense::matmul, filter8::run, fmaPeak,
       elementwise::binary, elementwise::binaryBackward, elementwise::unary, elementwise::unaryBackward,

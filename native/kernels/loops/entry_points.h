@@ -11,6 +11,14 @@ inline void backwardDataAsForward(ThreadPool& pool, const ConvParams& p, const f
   else direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput, direct::forward);
 }
 
+// The GEMM backward-weight: of a 1×1 kernel as a plain GEMM over packed pixel blocks,
+// else by dot products over the gathered grid.
+inline void backwardWeightGemm(ThreadPool& pool, const ConvParams& p, const float* input, const float* gradOutput,
+                               float* gradWeight) {
+  if (weightGradIsPointwise(p)) pointwise::backwardWeight(pool, p, input, gradOutput, gradWeight);
+  else gemm::backwardWeight(pool, p, input, gradOutput, gradWeight);
+}
+
 inline void backwardDataAsDirectForward(ThreadPool& pool, const ConvParams& p, const float* gradOutput,
                                         const float* weight, float* gradInput) {
   direct::backwardDataAsForward(pool, p, gradOutput, weight, gradInput, direct::forward);
