@@ -444,7 +444,7 @@ struct ReduceWalk {
   const ReduceLayout& l;
   const float* x;
   int firstKept;  // the outermost kept dimension (rank when none)
-  int64_t inStrides[kMaxLayoutRank], outStrides[kMaxLayoutRank];
+  int64_t inStrides[kMaxLayoutRank] = {}, outStrides[kMaxLayoutRank] = {};
   double* sums = nullptr;
   float* extremes = nullptr;
   int64_t outBase = 0;  // the first output of this walk
