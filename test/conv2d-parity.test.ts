@@ -104,6 +104,9 @@ const EDGE_CASES: Case[] = [
   { name: 'stride 2, 5x3 kernel: tap planes shifted one and two rows', inputShape: [2, 5, 19, 15], weightShape: [7, 5, 5, 3], bias: true, options: { stride: 2, padding: [2, 1] } },
   { name: 'stride 2, 5x3 kernel, two pixel blocks an image', inputShape: [1, 6, 121, 41], weightShape: [6, 6, 5, 3], bias: false, options: { stride: 2, padding: [1, 1] } },
   { name: 'stride-2 backward-data scatter over wide rows', inputShape: [2, 8, 11, 41], weightShape: [6, 8, 3, 3], bias: true, options: { stride: 2, padding: 1 } },
+  // Its rows' last part as one masked vector (AVX-512): 16 lanes (rows of 32 and of 16), 15.
+  { name: 'stride-2 scatter, rows of 32 and 31 outputs', inputShape: [2, 8, 11, 64], weightShape: [6, 8, 3, 3], bias: false, options: { stride: 2, padding: 1 } },
+  { name: 'stride-2 scatter, rows of 16 outputs', inputShape: [2, 8, 11, 32], weightShape: [6, 8, 2, 2], bias: false, options: { stride: 2 } },
   // Backward-weight over images with more rows than one unit: split into even units.
   { name: 'weight gradient in several units per image (row vectors)', inputShape: [2, 4, 70, 40], weightShape: [6, 4, 3, 3], bias: false, options: { padding: 1 } },
   { name: 'weight gradient in many short units per image (wide rows: 3 rows a unit)', inputShape: [1, 2, 42, 258], weightShape: [6, 2, 3, 3], bias: false, options: {} },

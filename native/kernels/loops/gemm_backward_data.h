@@ -66,10 +66,7 @@ inline void addRow(int64_t sW, float* dst, const float* src, int64_t begin, int6
   if (sW == 1) {
     addInto(dst + begin, src + begin, end - begin);
   } else if (sW == 2) {
-    // Downsampling layers: a vector at a time, short of the row's end (two written).
-    int64_t x = begin;
-    for (; x + kLanes < end; x += kLanes) addToEvens(dst + 2 * x, load(src + x));
-    for (; x < end; ++x) dst[x * 2] += src[x];
+    addIntoEvens(dst + 2 * begin, src + begin, end - begin);  // downsampling layers
   } else {
     for (int64_t x = begin; x < end; ++x) dst[x * sW] += src[x];
   }
