@@ -65,16 +65,14 @@ void gatherOutputDepth(const VolumeParams& p, const float* gradOutput, int64_t n
   }
 }
 
-// Room for the plane table of `batch` slabs (the GEMM paths read planes in place).
-const float** planeTable(const VolumeParams& p, int64_t batch) {
-  const size_t entries = static_cast<size_t>(batch * p.plane.inChannels * p.kernelDepth);
-  return reinterpret_cast<const float**>(scratch(ScratchSlot::kSlab, 2 * entries));
-}
-
-// table[(i · C + c) · KD + kd] = the input plane slab i's channel (c, kd) reads, or null.
-const float* const* fillPlaneTable(const VolumeParams& p, const float* input, int64_t n, int64_t od0,
-                                   int64_t count, const float** table) {
+// The input planes of `count` output depths from od0 of image n, in place:
+// table[(i · C + c) · KD + kd] = the plane slab i's channel (c, kd) reads, or null (the GEMM
+// paths read them so, uncopied).
+const float* const* inputPlaneTable(const VolumeParams& p, const float* input, int64_t n, int64_t od0,
+                                    int64_t count) {
   const int64_t C = p.plane.inChannels, KD = p.kernelDepth, plane = planeIn(p);
+  const float** table = reinterpret_cast<const float**>(
+      scratch(ScratchSlot::kSlab, static_cast<size_t>(2 * depthsPerCall(p) * C * KD)));
   for (int64_t i = 0; i < count; ++i)
     for (int64_t c = 0; c < C; ++c)
       for (int64_t kd = 0; kd < KD; ++kd) {
@@ -116,13 +114,12 @@ void forwardOfSlabs(ThreadPool& pool, const VolumeParams& p, const float* input,
   // The GEMM path reads the slabs' planes where they are, through a table; the direct
   // path needs them copied into place.
   const bool table = forwardUsesGemm(one);
-  const float** planes = table ? planeTable(p, batch) : nullptr;
   float* slabs = table ? nullptr : scratch(ScratchSlot::kSlab, static_cast<size_t>(one.inputSize() * batch));
   float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
   forEachDepthBatch(p, [&](int64_t n, int64_t od0, int64_t count) {
     ConvParams s = slabParams(p, count);
     if (table) {
-      s.planeTable = fillPlaneTable(p, input, n, od0, count, planes);
+      s.planeTable = inputPlaneTable(p, input, n, od0, count);
     } else {
       // The copies in and out run on the pool too, so the second thread does not idle.
       pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
@@ -197,7 +194,6 @@ void weightGradOfSlabs(ThreadPool& pool, const VolumeParams& p, const float* inp
   const int64_t size = p.weightSize(), batch = depthsPerCall(p);
   const ConvParams one = slabParams(p, 1);
   float* slabs = table ? nullptr : scratch(ScratchSlot::kSlab, static_cast<size_t>(one.inputSize() * batch));
-  const float** planes = table ? planeTable(p, batch) : nullptr;
   float* out2d = table ? nullptr : scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
   float* slice = scratch(ScratchSlot::kSlabGrad, static_cast<size_t>(size));
   double* sum = reinterpret_cast<double*>(scratch(ScratchSlot::kWeightSum, static_cast<size_t>(2 * size)));
@@ -206,7 +202,7 @@ void weightGradOfSlabs(ThreadPool& pool, const VolumeParams& p, const float* inp
   forEachDepthBatch(p, [&](int64_t n, int64_t od0, int64_t count) {
     ConvParams s = slabParams(p, count);
     if (table) {
-      s.planeTable = fillPlaneTable(p, input, n, od0, count, planes);
+      s.planeTable = inputPlaneTable(p, input, n, od0, count);
       s.gradPlaneTable = gradPlaneTable(p, gradOutput, n, od0, count);
     } else {
       pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
