@@ -29,11 +29,18 @@ struct ConvParams {
   // Likewise gradOutput, gradPlaneTable[n · O + o] (never null entries), for the GEMM
   // backward-weight and backward-data as the GEMM forward (backwardDataUsesForwardGemm).
   const float* const* gradPlaneTable = nullptr;
+  // Optional, for the GEMM forward only: how far apart (floats) the output's images and
+  // its channels lie, where not dense (N, O, OH, OW) (conv3d's depth slabs written
+  // straight into the (N, O, D, OH, OW) output). 0: dense.
+  int64_t outImageStride = 0;
+  int64_t outChannelStride = 0;
 
   int64_t inChannelsPerGroup() const { return inChannels / groups; }
   int64_t outChannelsPerGroup() const { return outChannels / groups; }
   int64_t inputSize() const { return batch * inChannels * inHeight * inWidth; }
   int64_t outputSize() const { return batch * outChannels * outHeight * outWidth; }
+  int64_t outputImageStride() const { return outImageStride ? outImageStride : outChannels * outHeight * outWidth; }
+  int64_t outputChannelStride() const { return outChannelStride ? outChannelStride : outHeight * outWidth; }
   int64_t weightSize() const {
     return outChannels * inChannelsPerGroup() * kernelHeight * kernelWidth;
   }

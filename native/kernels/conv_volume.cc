@@ -111,21 +111,25 @@ void forwardOfSlabs(ThreadPool& pool, const VolumeParams& p, const float* input,
                     const float* bias, float* output) {
   const int64_t O = p.plane.outChannels, plane = planeOut(p), batch = depthsPerCall(p);
   const ConvParams one = slabParams(p, 1);
-  // The GEMM path reads the slabs' planes where they are, through a table; the direct
-  // path needs them copied into place.
-  const bool table = forwardUsesGemm(one);
-  float* slabs = table ? nullptr : scratch(ScratchSlot::kSlab, static_cast<size_t>(one.inputSize() * batch));
-  float* out2d = scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
+  // The GEMM path reads the slabs' planes where they are, through a table, and writes
+  // each depth's planes straight into the output (its images a plane apart, its channels
+  // outDepth planes apart); the direct path needs them copied in and out.
+  const bool inPlace = forwardUsesGemm(one);
+  float* slabs = inPlace ? nullptr : scratch(ScratchSlot::kSlab, static_cast<size_t>(one.inputSize() * batch));
+  float* out2d = inPlace ? nullptr : scratch(ScratchSlot::kSlabOutput, static_cast<size_t>(one.outputSize() * batch));
   forEachDepthBatch(p, [&](int64_t n, int64_t od0, int64_t count) {
     ConvParams s = slabParams(p, count);
-    if (table) {
+    if (inPlace) {
       s.planeTable = inputPlaneTable(p, input, n, od0, count);
-    } else {
-      // The copies in and out run on the pool too, so the second thread does not idle.
-      pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
-        for (int64_t i = first; i < last; ++i) gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
-      });
+      s.outImageStride = plane;
+      s.outChannelStride = p.outDepth * plane;
+      conv2dForward(pool, s, nullptr, weight, bias, output + (n * O * p.outDepth + od0) * plane);
+      return;
     }
+    // The copies in and out run on the pool too, so the second thread does not idle.
+    pool.parallelFor(count, 1, [&](int64_t first, int64_t last) {
+      for (int64_t i = first; i < last; ++i) gatherSlab(p, input, n, od0 + i, slabs + i * one.inputSize());
+    });
     conv2dForward(pool, s, slabs, weight, bias, out2d);
     pool.parallelFor(count * O, 1, [&](int64_t first, int64_t last) {
       for (int64_t t = first; t < last; ++t) {

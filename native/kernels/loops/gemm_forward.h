@@ -76,6 +76,7 @@ inline int64_t stackedForwardBlocks(int64_t pixels, int64_t threads) {
 struct GridForwardPlan {
   int64_t Cg, Og, K, panels;
   int64_t outChannels, OH, OW, plane, gridW;
+  int64_t imageStride, channelStride;  // where the output's images and channels lie
   // Where the kernel reaches no rows below (1×1 kernels, 1-D ones), the images' grids
   // are stacked into one and blocks run on across an image's end; otherwise each image
   // would end in a part-empty tile.
@@ -105,6 +106,8 @@ struct GridForwardPlan {
         OW(p.outWidth),
         plane(OH * OW),
         gridW(grid.gridW),
+        imageStride(p.outputImageStride()),
+        channelStride(p.outputChannelStride()),
         stacked(grid.reachH == 0),
         contiguous(grid.gridW == OW),
         gridRows((stacked ? p.batch : 1) * OH),
@@ -121,7 +124,7 @@ struct GridForwardPlan {
         stream((wholeRows || contiguous) && p.outputSize() > kStreamingOutputFloats) {}
 
   // Where grid row `row` (stacked: of image row / OH) starts in the output's first plane.
-  int64_t rowOffset(int64_t row) const { return row / OH * outChannels * plane + row % OH * OW; }
+  int64_t rowOffset(int64_t row) const { return row / OH * imageStride + row % OH * OW; }
 };
 
 // A tile's two vectors and where they go. Stored from registers where each vector's real
@@ -159,7 +162,7 @@ class GridBlockForward {
     offsets_ = offsets;
     packed_ = packed + g_ * plan_.panels * plan_.K * kTileRows;
     biases_ = biases + g_ * plan_.panels * kTileRows;
-    image_ = output + (n_ * plan_.outChannels + g_ * plan_.Og) * plan_.plane;
+    image_ = output + n_ * plan_.imageStride + g_ * plan_.Og * plan_.channelStride;
     acc_ = scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(plan_.panels * kTileRows * plan_.ldc));
     for (int64_t kb = 0; kb < plan_.kBlocks; ++kb) {
       if (plan_.stream) {
@@ -192,10 +195,10 @@ class GridBlockForward {
     int64_t toNext, nextOffset, nextLength, runLength;
     if (plan_.contiguous) {
       const int64_t m = q / plan_.plane, at = q % plan_.plane;  // image m
-      d.offset = m * plan_.outChannels * plan_.plane + at;
+      d.offset = m * plan_.imageStride + at;
       d.valid = std::min<int64_t>({kLanes, plan_.plane - at, end - q});
       toNext = plan_.plane - at;
-      nextOffset = (m + 1) * plan_.outChannels * plan_.plane;
+      nextOffset = (m + 1) * plan_.imageStride;
       nextLength = runLength = plan_.plane;
     } else {
       const int64_t row = q / plan_.gridW, ow = q % plan_.gridW;
@@ -231,9 +234,9 @@ class GridBlockForward {
     float* c = acc_ + panel * kTileRows * plan_.ldc + s;
     const int64_t rows = plan_.Og - panel * kTileRows;
     if (kb == plan_.kBlocks - 1 && st.direct) {
-      const TileDestination dst{image_ + panel * kTileRows * plan_.plane, st.lo, st.hi};
+      const TileDestination dst{image_ + panel * kTileRows * plan_.channelStride, st.lo, st.hi};
       tileToOutput(kc, a, halves, offsets_ + k0, kb > 0 ? c : nullptr, plan_.ldc, biases_ + panel * kTileRows, dst,
-                   plan_.plane, std::min<int64_t>(kTileRows, rows), plan_.stream);
+                   plan_.channelStride, std::min<int64_t>(kTileRows, rows), plan_.stream);
     } else {
       tileToBuffer(rows, kb > 0, kc, a, halves, offsets_ + k0, c, plan_.ldc);
     }
@@ -248,7 +251,7 @@ class GridBlockForward {
         const int64_t rowStart = r * gw;
         const int64_t begin = std::max(from, rowStart), end = std::min(to, rowStart + plan_.OW);
         if (begin < end)
-          storeRow(image_ + o * plan_.plane + plan_.rowOffset(r) + (begin - rowStart), src + begin, end - begin,
+          storeRow(image_ + o * plan_.channelStride + plan_.rowOffset(r) + (begin - rowStart), src + begin, end - begin,
                    biases_[o], plan_.stream);
       }
     }
@@ -289,7 +292,8 @@ inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const flo
   const Grid grid(p);
   const int64_t G = p.groups, Cg = p.inChannelsPerGroup(), Og = p.outChannelsPerGroup();
   const int64_t K = Cg * p.kernelHeight * p.kernelWidth, panels = panelCount(Og);
-  const int64_t OH = p.outHeight, OW = p.outWidth, plane = OH * OW, gw = grid.gridW;
+  const int64_t OH = p.outHeight, OW = p.outWidth, gw = grid.gridW;
+  const int64_t imageStride = p.outputImageStride(), channelStride = p.outputChannelStride();
   const int64_t perRow = grid.vectorsPerRow;
   const int64_t split = forwardBlocks(grid, OH * perRow * kLanes, p.batch * G, pool.size());
   const int64_t rowsPerBlock = (OH + split - 1) / split;
@@ -309,7 +313,7 @@ inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const flo
                                            grid.rowVectorSpan(rows), ScratchSlot::kTaskInput);
       tapOffsets(p, grid, in, Cg, offsets);
       float* acc = kBlocks > 1 ? scratch(ScratchSlot::kTaskOutput, static_cast<size_t>(panels * kTileRows * ldc)) : nullptr;
-      float* image = output + (n * p.outChannels + g * Og) * plane;
+      float* image = output + n * imageStride + g * Og * channelStride;
       // The block's runs: where each reads (plane offset) and writes, and how much is
       // real. Listed once per block: dividing per tile would cost as much as the tile
       // of a short reduction (VGG's first layer: 27 taps).
@@ -327,13 +331,14 @@ inline void forwardByRowVectors(ThreadPool& pool, const ConvParams& p, const flo
         for (int64_t panel = 0; panel < panels; ++panel) {
           const float* a = packed + ((g * panels + panel) * K + k0) * kTileRows;
           const int64_t panelRows = std::min<int64_t>(kTileRows, Og - panel * kTileRows);
-          float* panelOut = image + panel * kTileRows * plane;
+          float* panelOut = image + panel * kTileRows * channelStride;
           float* panelAcc = acc ? acc + panel * kTileRows * ldc : nullptr;
           if (final) {
             withTileRows(panelRows, [&](auto height) {
               runTilesToOutput<decltype(height)::value>(kc, a, in.data, runs, (vectors + 1) / 2, offsets + k0,
                                                         kb > 0 ? panelAcc : nullptr, ldc,
-                                                        biases + (g * panels + panel) * kTileRows, panelOut, plane, panelRows);
+                                                        biases + (g * panels + panel) * kTileRows, panelOut, channelStride,
+                                                        panelRows);
             });
           } else {
             for (int64_t v = 0; v < vectors; v += 2) {
