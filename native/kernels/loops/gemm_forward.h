@@ -75,7 +75,7 @@ inline int64_t stackedForwardBlocks(int64_t pixels, int64_t threads) {
 // thread count.
 struct GridForwardPlan {
   int64_t Cg, Og, K, panels;
-  int64_t outChannels, OH, OW, plane, gridW;
+  int64_t OH, OW, plane, gridW;
   int64_t imageStride, channelStride;  // where the output's images and channels lie
   // Where the kernel reaches no rows below (1×1 kernels, 1-D ones), the images' grids
   // are stacked into one and blocks run on across an image's end; otherwise each image
@@ -101,7 +101,6 @@ struct GridForwardPlan {
         Og(p.outChannelsPerGroup()),
         K(Cg * p.kernelHeight * p.kernelWidth),
         panels(panelCount(Og)),
-        outChannels(p.outChannels),
         OH(p.outHeight),
         OW(p.outWidth),
         plane(OH * OW),
